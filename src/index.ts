@@ -11,3 +11,4 @@ export * from './errors.js';
 export * from './clock.js';
 export * from './core/events/event-types.js';
 export type * from './core/storage/storage-types.js';
+export * from './core/storage/index.js';
