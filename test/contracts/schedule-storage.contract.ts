@@ -1,0 +1,162 @@
+/**
+ * The contract every {@link ScheduleStorage} implementation passes.
+ *
+ * @example
+ * ```ts
+ * describeScheduleStorageContract('memory', () => new MemoryScheduleStorage());
+ * ```
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { manualClock } from '../../src/clock.js';
+import type { ScheduleStorage, TickRecord } from '../../src/core/storage/storage-types.js';
+import { isLakeloopError } from '../../src/errors.js';
+import { CONTRACT_START_TIME } from './storage-contract-support.js';
+import type { StorageFactory } from './storage-contract-support.js';
+
+function tick(instigatorName: string, timestamp: number, overrides: Partial<TickRecord> = {}): TickRecord {
+  return {
+    instigatorName,
+    type: 'SENSOR',
+    timestamp,
+    status: 'STARTED',
+    runKeys: [],
+    runIds: [],
+    ...overrides,
+  };
+}
+
+/** Registers the schedule storage contract tests for one implementation. */
+export function describeScheduleStorageContract(
+  name: string,
+  factory: StorageFactory<ScheduleStorage>,
+): void {
+  describe(`ScheduleStorage contract: ${name}`, () => {
+    let schedules: ScheduleStorage;
+
+    beforeEach(async () => {
+      schedules = await factory({ clock: manualClock(CONTRACT_START_TIME) });
+    });
+
+    afterEach(async () => {
+      await schedules.close();
+    });
+
+    it('stores, replaces and lists instigator states (by name)', async () => {
+      expect(await schedules.getInstigatorState('new_data_sensor')).toBeUndefined();
+      await schedules.setInstigatorState({
+        name: 'new_data_sensor',
+        type: 'SENSOR',
+        status: 'RUNNING',
+        cursor: 'commit-1',
+        lastTickAt: CONTRACT_START_TIME,
+        updatedAt: CONTRACT_START_TIME,
+      });
+      await schedules.setInstigatorState({ name: 'daily', type: 'SCHEDULE', updatedAt: CONTRACT_START_TIME });
+      expect(await schedules.getInstigatorState('new_data_sensor')).toStrictEqual({
+        name: 'new_data_sensor',
+        type: 'SENSOR',
+        status: 'RUNNING',
+        cursor: 'commit-1',
+        lastTickAt: CONTRACT_START_TIME,
+        updatedAt: CONTRACT_START_TIME,
+      });
+      await schedules.setInstigatorState({
+        name: 'new_data_sensor',
+        type: 'SENSOR',
+        cursor: 'commit-2',
+        updatedAt: CONTRACT_START_TIME + 1,
+      });
+      expect(await schedules.getInstigatorState('new_data_sensor')).toStrictEqual({
+        name: 'new_data_sensor',
+        type: 'SENSOR',
+        cursor: 'commit-2',
+        updatedAt: CONTRACT_START_TIME + 1,
+      });
+      expect((await schedules.listInstigatorStates()).map((s) => s.name)).toEqual([
+        'daily',
+        'new_data_sensor',
+      ]);
+    });
+
+    it('adds ticks with increasing ids and lists them newest first, per instigator', async () => {
+      const a1 = await schedules.addTick(tick('a', 1_000));
+      const b1 = await schedules.addTick(tick('b', 1_500));
+      const a2 = await schedules.addTick(
+        tick('a', 3_000, { status: 'SKIPPED', skipReason: 'no new commit' }),
+      );
+      const a3 = await schedules.addTick(tick('a', 2_000, { id: 999 }));
+      expect(a1).toBeLessThan(b1);
+      expect(b1).toBeLessThan(a2);
+      expect(a2).toBeLessThan(a3);
+      const ticks = await schedules.listTicks('a');
+      expect(ticks.map((t) => t.id)).toEqual([a2, a3, a1]);
+      expect(ticks[0]).toStrictEqual({
+        ...tick('a', 3_000, { status: 'SKIPPED', skipReason: 'no new commit' }),
+        id: a2,
+      });
+      expect((await schedules.listTicks('a', { limit: 2 })).map((t) => t.id)).toEqual([a2, a3]);
+      expect(await schedules.listTicks('unknown')).toEqual([]);
+    });
+
+    it('returns at most 100 ticks by default, and rejects a bad limit', async () => {
+      for (let i = 0; i < 103; i++) await schedules.addTick(tick('many', i));
+      expect(await schedules.listTicks('many')).toHaveLength(100);
+      const error: unknown = await schedules.listTicks('many', { limit: -1 }).catch((e: unknown) => e);
+      expect(isLakeloopError(error, 'INVALID_ARGUMENT')).toBe(true);
+    });
+
+    it('merges updates into a tick and rejects unknown tick ids', async () => {
+      const id = await schedules.addTick(tick('s', 1_000, { cursor: 'c0' }));
+      await schedules.updateTick(id, { status: 'SUCCESS', runKeys: ['k1'], runIds: ['run-1'], cursor: 'c1' });
+      expect((await schedules.listTicks('s'))[0]).toStrictEqual({
+        ...tick('s', 1_000, { status: 'SUCCESS', runKeys: ['k1'], runIds: ['run-1'], cursor: 'c1' }),
+        id,
+      });
+      await schedules.updateTick(id, { status: 'FAILURE', error: 'sensor threw: boom' });
+      expect((await schedules.listTicks('s'))[0]).toMatchObject({
+        status: 'FAILURE',
+        error: 'sensor threw: boom',
+        cursor: 'c1',
+        runKeys: ['k1'],
+      });
+      const error: unknown = await schedules
+        .updateTick(987_654, { status: 'SUCCESS' })
+        .catch((e: unknown) => e);
+      expect(isLakeloopError(error, 'NOT_FOUND')).toBe(true);
+    });
+
+    it('claims a run key exactly once per instigator and remembers the first run id', async () => {
+      expect(await schedules.getRunIdForKey('sensor', 'commit-1')).toBeUndefined();
+      expect(await schedules.claimRunKey('sensor', 'commit-1', 'run-a')).toBe(true);
+      expect(await schedules.claimRunKey('sensor', 'commit-1', 'run-b')).toBe(false);
+      expect(await schedules.claimRunKey('sensor', 'commit-1', 'run-a')).toBe(false);
+      expect(await schedules.getRunIdForKey('sensor', 'commit-1')).toBe('run-a');
+      expect(await schedules.claimRunKey('other_sensor', 'commit-1', 'run-c')).toBe(true);
+      expect(await schedules.getRunIdForKey('other_sensor', 'commit-1')).toBe('run-c');
+      expect(await schedules.getRunIdForKey('sensor', 'commit-2')).toBeUndefined();
+    });
+
+    it('lets exactly one of many concurrent claims of one run key win', async () => {
+      const results = await Promise.all(
+        Array.from({ length: 25 }, (_, i) => schedules.claimRunKey('sensor', 'commit-x', `run-${i}`)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await schedules.getRunIdForKey('sensor', 'commit-x')).toBe(`run-${results.indexOf(true)}`);
+    });
+
+    it('reports the most recent daemon heartbeat', async () => {
+      expect(await schedules.latestHeartbeat()).toBeUndefined();
+      await schedules.recordHeartbeat('daemon-1', 1_000);
+      await schedules.recordHeartbeat('daemon-2', 2_000);
+      expect(await schedules.latestHeartbeat()).toStrictEqual({ daemonId: 'daemon-2', timestamp: 2_000 });
+      await schedules.recordHeartbeat('daemon-1', 3_000);
+      expect(await schedules.latestHeartbeat()).toStrictEqual({ daemonId: 'daemon-1', timestamp: 3_000 });
+    });
+
+    it('rejects calls after close', async () => {
+      await schedules.close();
+      const error: unknown = await schedules.claimRunKey('s', 'k', 'r').catch((e: unknown) => e);
+      expect(isLakeloopError(error, 'PRECONDITION_FAILED')).toBe(true);
+    });
+  });
+}
