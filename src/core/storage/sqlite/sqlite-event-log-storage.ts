@@ -16,6 +16,7 @@ import type { EventFilter, EventLogStorage, LatestMaterialization } from '../sto
 import { assetOfEvent, checkLimit, throwIfClosed } from '../storage-guards.js';
 import { openStorageDatabase } from './sqlite-open.js';
 import type { OpenSqliteStorageOptions } from './sqlite-open.js';
+import { translateSqliteError } from './sqlite-errors.js';
 import { StatementCache } from './statement-cache.js';
 
 /** Options of {@link SqliteEventLogStorage}. */
@@ -160,7 +161,11 @@ export class SqliteEventLogStorage implements EventLogStorage {
     // Errors thrown inside the executor reject the promise.
     return new Promise((resolve) => {
       throwIfClosed(this.#closed, 'event log storage');
-      resolve(fn());
+      try {
+        resolve(fn());
+      } catch (error) {
+        throw translateSqliteError(error, 'use the event log storage');
+      }
     });
   }
 

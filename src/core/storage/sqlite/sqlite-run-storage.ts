@@ -23,6 +23,7 @@ import {
 } from '../storage-guards.js';
 import { openStorageDatabase } from './sqlite-open.js';
 import type { OpenSqliteStorageOptions } from './sqlite-open.js';
+import { translateSqliteError } from './sqlite-errors.js';
 import { StatementCache } from './statement-cache.js';
 
 /** Options of {@link SqliteRunStorage}. */
@@ -183,7 +184,11 @@ export class SqliteRunStorage implements RunStorage {
     // Errors thrown inside the executor reject the promise.
     return new Promise((resolve) => {
       throwIfClosed(this.#closed, 'run storage');
-      resolve(fn());
+      try {
+        resolve(fn());
+      } catch (error) {
+        throw translateSqliteError(error, 'use the run storage');
+      }
     });
   }
 

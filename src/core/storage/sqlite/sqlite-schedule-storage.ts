@@ -21,6 +21,7 @@ import type {
 import { checkLimit, DEFAULT_TICK_LIMIT, throwIfClosed, unknownTickError } from '../storage-guards.js';
 import { openStorageDatabase } from './sqlite-open.js';
 import type { OpenSqliteStorageOptions } from './sqlite-open.js';
+import { translateSqliteError } from './sqlite-errors.js';
 import { StatementCache } from './statement-cache.js';
 
 /** Options of {@link SqliteScheduleStorage}. */
@@ -198,7 +199,11 @@ export class SqliteScheduleStorage implements ScheduleStorage {
     // Errors thrown inside the executor reject the promise.
     return new Promise((resolve) => {
       throwIfClosed(this.#closed, 'schedule storage');
-      resolve(fn());
+      try {
+        resolve(fn());
+      } catch (error) {
+        throw translateSqliteError(error, 'use the schedule storage');
+      }
     });
   }
 }
