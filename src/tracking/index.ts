@@ -1,0 +1,49 @@
+/**
+ * `lakeloop/tracking`: experiment tracking and the model registry, in MLflow's vocabulary, on an
+ * embedded SQLite store (default) or a real MLflow tracking server (`MLFLOW_TRACKING_URI`).
+ *
+ * @example
+ * ```ts
+ * import { openTracking, openRegistry, logModel } from 'lakeloop/tracking';
+ *
+ * await using tracking = openTracking();
+ * await using registry = openRegistry();
+ * const experiment = await tracking.getOrCreateExperiment('flight-delays');
+ * const run = await tracking.createRun({ experimentId: experiment.experimentId, name: 'train' });
+ * await tracking.logBatch(run.info.runId, { params: { lr: 0.1 }, metrics: [{ key: 'auc', value: 0.79 }] });
+ * await logModel(tracking, run.info.runId, { onnx, signature });
+ * await tracking.endRun(run.info.runId, 'FINISHED');
+ * await registry.getOrCreateRegisteredModel({ name: 'flight-delays' });
+ * const version = await registry.createModelVersion({ name: 'flight-delays', runId: run.info.runId });
+ * await registry.setAlias({ name: 'flight-delays', alias: 'champion', version: version.version });
+ * ```
+ */
+export * from './tracking-types.js';
+export type * from './tracking-store.js';
+export * from './model-registry.js';
+export { TrackingLimits, normalizeArtifactPath } from './tracking-validation.js';
+export { resolveTrackingUri } from './tracking-uri.js';
+export type { ResolveTrackingUriOptions, TrackingTarget } from './tracking-uri.js';
+export { openTracking, openRegistry } from './open-tracking.js';
+export type { OpenTrackingOptions } from './open-tracking.js';
+export { LocalTrackingStore } from './local/local-tracking-store.js';
+export type { LocalTrackingStoreOptions } from './local/local-tracking-store.js';
+export { LocalModelRegistry } from './local/local-model-registry.js';
+export type { LocalModelRegistryOptions } from './local/local-model-registry.js';
+export { MlflowTrackingStore } from './mlflow/mlflow-tracking-store.js';
+export type { MlflowTrackingStoreOptions } from './mlflow/mlflow-tracking-store.js';
+export { MlflowModelRegistry } from './mlflow/mlflow-model-registry.js';
+export type { MlflowModelRegistryOptions } from './mlflow/mlflow-model-registry.js';
+export type { MlflowAuth } from './mlflow/mlflow-rest-client.js';
+export { writeMlflowModelFolder } from './model/mlflow-model-folder.js';
+export type {
+  ColumnSpec,
+  ColumnType,
+  InputExample,
+  MlflowModelFolder,
+  ModelSignature,
+  TensorSpec,
+  WriteMlflowModelFolderOptions,
+} from './model/mlflow-model-folder.js';
+export { logModel } from './model/model-logging.js';
+export type { LogModelOptions } from './model/model-logging.js';

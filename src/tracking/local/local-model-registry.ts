@@ -1,0 +1,306 @@
+/**
+ * The embedded model registry, in the same SQLite file as the embedded tracking store
+ * (`<root>/mlflow.db`). Version numbers are assigned inside a write transaction, so concurrent
+ * processes never get the same number.
+ *
+ * @example
+ * ```ts
+ * const registry = new LocalModelRegistry({ root: '.lakeloop/tracking' });
+ * await registry.getOrCreateRegisteredModel({ name: 'flight-delays' });
+ * ```
+ */
+/* eslint-disable @typescript-eslint/require-await -- synchronous SQLite behind the async interface: async methods turn throws into rejections */
+import { join } from 'node:path';
+import { LakeloopError } from '../../errors.js';
+import { systemClock } from '../../clock.js';
+import type { Clock } from '../../clock.js';
+import type { SqliteDatabase } from '../../util/sqlite-database.js';
+import type {
+  AliasRef,
+  CreateModelVersionOptions,
+  CreateRegisteredModelOptions,
+  ModelRegistry,
+  SearchModelVersionsOptions,
+} from '../model-registry.js';
+import { normalizeArtifactPath, validateKey, validateName } from '../tracking-validation.js';
+import type { ModelVersion, RegisteredModel } from '../tracking-types.js';
+import { openTrackingDatabase } from './local-tracking-schema.js';
+
+/** Options of {@link LocalModelRegistry}. */
+export interface LocalModelRegistryOptions {
+  /** The tracking folder (holds `mlflow.db`). */
+  root: string;
+  /** Default: the system clock. */
+  clock?: Clock;
+}
+
+interface ModelRow {
+  name: string;
+  description: string;
+  creation_time: number;
+  last_updated_time: number;
+}
+
+interface VersionRow {
+  name: string;
+  version: number;
+  source: string;
+  run_id: string | null;
+  description: string;
+  status: string;
+  creation_time: number;
+}
+
+/** The embedded (SQLite) {@link ModelRegistry}. */
+export class LocalModelRegistry implements ModelRegistry {
+  readonly uri: string;
+  readonly #db: SqliteDatabase;
+  readonly #clock: Clock;
+  #closed = false;
+
+  constructor(options: LocalModelRegistryOptions) {
+    this.uri = `embedded:${options.root}`;
+    this.#db = openTrackingDatabase(join(options.root, 'mlflow.db'));
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  async createRegisteredModel(options: CreateRegisteredModelOptions): Promise<RegisteredModel> {
+    validateName('registered model', options.name);
+    const tags = Object.entries(options.tags ?? {});
+    for (const [key] of tags) validateKey('tag', key);
+    const db = this.#open();
+    const now = this.#clock.now();
+    db.transaction(() => {
+      if (db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(options.name) !== undefined) {
+        throw new LakeloopError(
+          'ALREADY_EXISTS',
+          `A registered model called "${options.name}" already exists; use getOrCreateRegisteredModel or another name.`,
+        );
+      }
+      db.prepare(
+        'INSERT INTO registered_models (name, description, creation_time, last_updated_time) VALUES (?, ?, ?, ?)',
+      ).run(options.name, options.description ?? '', now, now);
+      const insertTag = db.prepare('INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?)');
+      for (const [key, value] of tags) insertTag.run(options.name, key, value);
+    }).immediate();
+    return this.getRegisteredModel(options.name);
+  }
+
+  async getOrCreateRegisteredModel(options: CreateRegisteredModelOptions): Promise<RegisteredModel> {
+    const existing = this.#open().prepare('SELECT 1 FROM registered_models WHERE name = ?').get(options.name);
+    if (existing !== undefined) return this.getRegisteredModel(options.name);
+    try {
+      return await this.createRegisteredModel(options);
+    } catch (error) {
+      if (error instanceof LakeloopError && error.code === 'ALREADY_EXISTS')
+        return this.getRegisteredModel(options.name);
+      throw error;
+    }
+  }
+
+  async getRegisteredModel(name: string): Promise<RegisteredModel> {
+    return this.#registeredModel(this.#modelRow(name));
+  }
+
+  async searchRegisteredModels(
+    options: { nameContains?: string; maxResults?: number } = {},
+  ): Promise<RegisteredModel[]> {
+    const rows = this.#open()
+      .prepare('SELECT * FROM registered_models WHERE instr(name, ?) > 0 ORDER BY name LIMIT ?')
+      .all(options.nameContains ?? '', options.maxResults ?? 1000) as ModelRow[];
+    return rows.map((row) => this.#registeredModel(row));
+  }
+
+  async createModelVersion(options: CreateModelVersionOptions): Promise<ModelVersion> {
+    const artifactPath = normalizeArtifactPath(options.artifactPath ?? 'model');
+    for (const key of Object.keys(options.tags ?? {})) validateKey('tag', key);
+    const db = this.#open();
+    const now = this.#clock.now();
+    const version = db
+      .transaction(() => {
+        this.#modelRow(options.name);
+        if (db.prepare('SELECT 1 FROM runs WHERE run_id = ?').get(options.runId) === undefined) {
+          throw new LakeloopError(
+            'NOT_FOUND',
+            `Unknown training run "${options.runId}"; a model version must come from a run of this tracking store.`,
+          );
+        }
+        const next =
+          (
+            db.prepare('SELECT MAX(version) AS v FROM model_versions WHERE name = ?').get(options.name) as {
+              v: number | null;
+            }
+          ).v ?? 0;
+        const number = next + 1;
+        db.prepare(
+          `INSERT INTO model_versions (name, version, source, run_id, description, status, creation_time)
+         VALUES (?, ?, ?, ?, ?, 'READY', ?)`,
+        ).run(
+          options.name,
+          number,
+          `runs:/${options.runId}/${artifactPath}`,
+          options.runId,
+          options.description ?? '',
+          now,
+        );
+        const insertTag = db.prepare(
+          'INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)',
+        );
+        for (const [key, value] of Object.entries(options.tags ?? {}))
+          insertTag.run(options.name, number, key, value);
+        db.prepare('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(
+          now,
+          options.name,
+        );
+        return number;
+      })
+      .immediate();
+    return this.getModelVersion(options.name, String(version));
+  }
+
+  async getModelVersion(name: string, version: string): Promise<ModelVersion> {
+    this.#modelRow(name);
+    const row = /^\d+$/.test(version)
+      ? (this.#open()
+          .prepare('SELECT * FROM model_versions WHERE name = ? AND version = ?')
+          .get(name, Number(version)) as VersionRow | undefined)
+      : undefined;
+    if (row === undefined) {
+      throw new LakeloopError(
+        'NOT_FOUND',
+        `Registered model "${name}" has no version "${version}"; see \`lakeloop models show ${name}\`.`,
+      );
+    }
+    return this.#modelVersion(row);
+  }
+
+  async searchModelVersions(options: SearchModelVersionsOptions): Promise<ModelVersion[]> {
+    const rows = this.#open()
+      .prepare('SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT ?')
+      .all(options.name, options.maxResults ?? 1000) as VersionRow[];
+    return rows.map((row) => this.#modelVersion(row));
+  }
+
+  async setAlias(options: AliasRef & { version: string }): Promise<void> {
+    validateName('alias', options.alias);
+    await this.getModelVersion(options.name, options.version);
+    const db = this.#open();
+    db.transaction(() => {
+      db.prepare(
+        `INSERT INTO model_aliases (name, alias, version) VALUES (?, ?, ?)
+         ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
+      ).run(options.name, options.alias, Number(options.version));
+      db.prepare('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(
+        this.#clock.now(),
+        options.name,
+      );
+    }).immediate();
+  }
+
+  async deleteAlias(options: AliasRef): Promise<void> {
+    this.#modelRow(options.name);
+    const result = this.#open()
+      .prepare('DELETE FROM model_aliases WHERE name = ? AND alias = ?')
+      .run(options.name, options.alias);
+    if (result.changes === 0) throw unknownAlias(options);
+  }
+
+  async getModelVersionByAlias(options: AliasRef): Promise<ModelVersion> {
+    this.#modelRow(options.name);
+    const row = this.#open()
+      .prepare('SELECT version FROM model_aliases WHERE name = ? AND alias = ?')
+      .get(options.name, options.alias) as { version: number } | undefined;
+    if (row === undefined) throw unknownAlias(options);
+    return this.getModelVersion(options.name, String(row.version));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #open(): SqliteDatabase {
+    if (this.#closed) {
+      throw new LakeloopError('PRECONDITION_FAILED', 'This model registry is closed; open a new one.');
+    }
+    return this.#db;
+  }
+
+  #modelRow(name: string): ModelRow {
+    const row = this.#open().prepare('SELECT * FROM registered_models WHERE name = ?').get(name) as
+      ModelRow | undefined;
+    if (row === undefined) {
+      throw new LakeloopError(
+        'NOT_FOUND',
+        `Unknown registered model "${name}"; list models with \`lakeloop models list\`.`,
+      );
+    }
+    return row;
+  }
+
+  #registeredModel(row: ModelRow): RegisteredModel {
+    const tags: Record<string, string> = {};
+    for (const tag of this.#db
+      .prepare('SELECT key, value FROM registered_model_tags WHERE name = ? ORDER BY key')
+      .all(row.name) as { key: string; value: string }[]) {
+      tags[tag.key] = tag.value;
+    }
+    const aliases: Record<string, string> = {};
+    for (const alias of this.#db
+      .prepare('SELECT alias, version FROM model_aliases WHERE name = ? ORDER BY alias')
+      .all(row.name) as { alias: string; version: number }[]) {
+      aliases[alias.alias] = String(alias.version);
+    }
+    const latest = (
+      this.#db.prepare('SELECT MAX(version) AS v FROM model_versions WHERE name = ?').get(row.name) as {
+        v: number | null;
+      }
+    ).v;
+    return {
+      name: row.name,
+      description: row.description,
+      creationTimestamp: row.creation_time,
+      lastUpdatedTimestamp: row.last_updated_time,
+      tags,
+      aliases,
+      latestVersion: latest === null ? undefined : String(latest),
+    };
+  }
+
+  #modelVersion(row: VersionRow): ModelVersion {
+    const tags: Record<string, string> = {};
+    for (const tag of this.#db
+      .prepare('SELECT key, value FROM model_version_tags WHERE name = ? AND version = ? ORDER BY key')
+      .all(row.name, row.version) as { key: string; value: string }[]) {
+      tags[tag.key] = tag.value;
+    }
+    const aliases = (
+      this.#db
+        .prepare('SELECT alias FROM model_aliases WHERE name = ? AND version = ? ORDER BY alias')
+        .all(row.name, row.version) as { alias: string }[]
+    ).map((alias) => alias.alias);
+    return {
+      name: row.name,
+      version: String(row.version),
+      source: row.source,
+      runId: row.run_id ?? undefined,
+      description: row.description,
+      tags,
+      aliases,
+      creationTimestamp: row.creation_time,
+      status: 'READY',
+    };
+  }
+}
+
+function unknownAlias(options: AliasRef): LakeloopError {
+  return new LakeloopError(
+    'NOT_FOUND',
+    `Registered model "${options.name}" has no alias "${options.alias}"; set it with \`lakeloop models promote ${options.name} <version> --alias ${options.alias}\`.`,
+  );
+}

@@ -1,0 +1,491 @@
+/**
+ * The embedded tracking store: SQLite (`<root>/mlflow.db`) plus artifact folders
+ * (`<root>/artifacts/<experiment id>/<run id>/`). Batches are written in one transaction; writes
+ * take SQLite's write lock up front (`BEGIN IMMEDIATE`), so several processes can log to the
+ * same file safely.
+ *
+ * @example
+ * ```ts
+ * const tracking = new LocalTrackingStore({ root: '.lakeloop/tracking' });
+ * const experiment = await tracking.getOrCreateExperiment('demo');
+ * ```
+ */
+/* eslint-disable @typescript-eslint/require-await -- synchronous SQLite behind the async interface: async methods turn throws into rejections */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LakeloopError } from '../../errors.js';
+import { randomId, systemClock } from '../../clock.js';
+import type { Clock, IdGenerator } from '../../clock.js';
+import type { SqliteDatabase } from '../../util/sqlite-database.js';
+import type { CreateRunOptions, DownloadArtifactsOptions, TrackingStore } from '../tracking-store.js';
+import {
+  normalizeArtifactPath,
+  normalizeBatch,
+  paramConflict,
+  validateName,
+} from '../tracking-validation.js';
+import type { KeyValue, NormalizedBatch } from '../tracking-validation.js';
+import { TERMINAL_RUN_STATUSES, TrackingRunStatus } from '../tracking-types.js';
+import type {
+  ArtifactInfo,
+  DatasetInput,
+  Experiment,
+  LogBatch,
+  Metric,
+  SearchRunsQuery,
+  TrackingRun,
+  TrackingRunInfo,
+} from '../tracking-types.js';
+import { openTrackingDatabase } from './local-tracking-schema.js';
+import { copyIntoArtifacts, copyOutOfArtifacts, listArtifactFolder } from './local-artifact-folder.js';
+
+/** Options of {@link LocalTrackingStore}. */
+export interface LocalTrackingStoreOptions {
+  /** The tracking folder: holds `mlflow.db` and `artifacts/`. */
+  root: string;
+  /** Default: the system clock. */
+  clock?: Clock;
+  /** Run ids; default random UUIDs without dashes (MLflow's format). */
+  ids?: IdGenerator;
+}
+
+interface ExperimentRow {
+  experiment_id: number;
+  name: string;
+  lifecycle_stage: string;
+  creation_time: number;
+}
+
+interface RunRow {
+  run_id: string;
+  experiment_id: number;
+  run_name: string;
+  status: string;
+  start_time: number;
+  end_time: number | null;
+}
+
+interface MetricRow {
+  key: string;
+  value: number | null;
+  is_nan: number;
+  step: number;
+  timestamp: number;
+}
+
+const COMPARATORS = new Set(['>', '>=', '<', '<=', '=', '!=']);
+
+/** The embedded (SQLite + folder) {@link TrackingStore}. */
+export class LocalTrackingStore implements TrackingStore {
+  readonly uri: string;
+  readonly #root: string;
+  readonly #db: SqliteDatabase;
+  readonly #clock: Clock;
+  readonly #ids: IdGenerator;
+  #closed = false;
+
+  constructor(options: LocalTrackingStoreOptions) {
+    this.#root = options.root;
+    this.uri = `embedded:${options.root}`;
+    this.#db = openTrackingDatabase(join(options.root, 'mlflow.db'));
+    this.#clock = options.clock ?? systemClock;
+    this.#ids = options.ids ?? (() => randomId().replaceAll('-', ''));
+  }
+
+  get #artifactsRoot(): string {
+    return join(this.#root, 'artifacts');
+  }
+
+  async getOrCreateExperiment(name: string): Promise<Experiment> {
+    validateName('experiment', name);
+    const db = this.#open();
+    db.transaction(() => {
+      db.prepare(
+        'INSERT INTO experiments (name, creation_time) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
+      ).run(name, this.#clock.now());
+    }).immediate();
+    return this.getExperimentByName(name);
+  }
+
+  async getExperiment(experimentId: string): Promise<Experiment> {
+    const row = /^\d+$/.test(experimentId)
+      ? (this.#open()
+          .prepare('SELECT * FROM experiments WHERE experiment_id = ?')
+          .get(Number(experimentId)) as ExperimentRow | undefined)
+      : undefined;
+    if (row === undefined) {
+      throw new LakeloopError(
+        'NOT_FOUND',
+        `Unknown experiment id "${experimentId}"; list experiments with \`lakeloop experiments list\`.`,
+      );
+    }
+    return this.#experiment(row);
+  }
+
+  async getExperimentByName(name: string): Promise<Experiment> {
+    const row = this.#open().prepare('SELECT * FROM experiments WHERE name = ?').get(name) as
+      ExperimentRow | undefined;
+    if (row === undefined) {
+      throw new LakeloopError(
+        'NOT_FOUND',
+        `Unknown experiment "${name}"; list experiments with \`lakeloop experiments list\`.`,
+      );
+    }
+    return this.#experiment(row);
+  }
+
+  async listExperiments(): Promise<Experiment[]> {
+    const rows = this.#open()
+      .prepare("SELECT * FROM experiments WHERE lifecycle_stage = 'active' ORDER BY name")
+      .all() as ExperimentRow[];
+    return rows.map((row) => this.#experiment(row));
+  }
+
+  async createRun(options: CreateRunOptions): Promise<TrackingRun> {
+    const experiment = await this.getExperiment(options.experimentId);
+    const batch = normalizeBatch({ batch: { tags: options.tags ?? {} }, now: this.#clock.now() });
+    const runId = this.#ids();
+    const runName = options.name ?? `run-${runId.slice(0, 8)}`;
+    const startTime = options.startTime ?? this.#clock.now();
+    const db = this.#open();
+    db.transaction(() => {
+      db.prepare(
+        'INSERT INTO runs (run_id, experiment_id, run_name, status, start_time) VALUES (?, ?, ?, ?, ?)',
+      ).run(runId, Number(experiment.experimentId), runName, 'RUNNING', startTime);
+      this.#writeTags(runId, [...batch.tags, { key: 'mlflow.runName', value: runName }]);
+    }).immediate();
+    return this.getRun(runId);
+  }
+
+  async getRun(runId: string): Promise<TrackingRun> {
+    const db = this.#open();
+    const row = this.#runRow(runId);
+    const metrics: Record<string, number> = {};
+    for (const metric of db
+      .prepare('SELECT * FROM latest_metrics WHERE run_id = ? ORDER BY key')
+      .all(runId) as MetricRow[]) {
+      metrics[metric.key] = metricValue(metric);
+    }
+    const params = keyValueRecord(
+      db.prepare('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(runId),
+    );
+    const tags = keyValueRecord(
+      db.prepare('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key').all(runId),
+    );
+    const inputs = (
+      db.prepare('SELECT * FROM inputs WHERE run_id = ? ORDER BY rowid').all(runId) as {
+        name: string;
+        digest: string;
+        source_type: string;
+        source: string;
+        schema: string | null;
+        profile: string | null;
+        tags: string;
+      }[]
+    ).map((input): DatasetInput => ({
+      name: input.name,
+      digest: input.digest,
+      sourceType: input.source_type,
+      source: input.source,
+      ...(input.schema === null ? {} : { schema: input.schema }),
+      ...(input.profile === null ? {} : { profile: input.profile }),
+      tags: JSON.parse(input.tags) as Record<string, string>,
+    }));
+    return { info: this.#runInfo(row), metrics, params, tags, inputs };
+  }
+
+  async endRun(runId: string, status: TrackingRunStatus, endTime?: number): Promise<void> {
+    if (!TERMINAL_RUN_STATUSES.includes(status)) {
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        `A run ends as ${TERMINAL_RUN_STATUSES.join(', ')}; "${status}" is not a terminal status.`,
+      );
+    }
+    this.#runRow(runId);
+    this.#open()
+      .prepare('UPDATE runs SET status = ?, end_time = ? WHERE run_id = ?')
+      .run(status, endTime ?? this.#clock.now(), runId);
+  }
+
+  async searchRuns(query: SearchRunsQuery): Promise<TrackingRun[]> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    const ids = query.experimentIds.filter((id) => /^\d+$/.test(id)).map(Number);
+    if (ids.length === 0) return [];
+    where.push(`r.experiment_id IN (${ids.map(() => '?').join(', ')})`);
+    args.push(...ids);
+    for (const [key, value] of Object.entries(query.tags ?? {})) {
+      where.push('EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.run_id AND t.key = ? AND t.value = ?)');
+      args.push(key, value);
+    }
+    for (const filter of query.metrics ?? []) {
+      if (!COMPARATORS.has(filter.comparator) || !Number.isFinite(filter.value)) {
+        throw new LakeloopError(
+          'INVALID_ARGUMENT',
+          `Invalid metric filter on "${filter.key}": use one of > >= < <= = != and a finite number.`,
+        );
+      }
+      where.push(
+        `EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = ? AND m.is_nan = 0 AND m.value ${filter.comparator} ?)`,
+      );
+      args.push(filter.key, filter.value);
+    }
+    if (query.statuses !== undefined && query.statuses.length > 0) {
+      where.push(`r.status IN (${query.statuses.map(() => '?').join(', ')})`);
+      args.push(...query.statuses);
+    }
+    const direction = query.ascending === true ? 'ASC' : 'DESC';
+    let order = `r.start_time ${direction}, r.run_id`;
+    if (query.orderBy?.field === 'metric') {
+      // Runs without the metric come last, as in MLflow.
+      order = `(SELECT CASE WHEN m.is_nan = 1 THEN NULL ELSE m.value END FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = ?) IS NULL, (SELECT m.value FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = ?) ${direction}, r.start_time DESC`;
+      args.push(query.orderBy.key, query.orderBy.key);
+    }
+    args.push(query.maxResults ?? 1000);
+    const rows = this.#open()
+      .prepare(`SELECT r.run_id FROM runs r WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`)
+      .all(...args) as { run_id: string }[];
+    return Promise.all(rows.map((row) => this.getRun(row.run_id)));
+  }
+
+  async logParams(runId: string, params: Readonly<Record<string, string | number | boolean>>): Promise<void> {
+    await this.logBatch(runId, { params });
+  }
+
+  async logMetric(runId: string, key: string, value: number, step?: number): Promise<void> {
+    await this.logBatch(runId, { metrics: [{ key, value, ...(step === undefined ? {} : { step }) }] });
+  }
+
+  async setTags(runId: string, tags: Readonly<Record<string, string>>): Promise<void> {
+    await this.logBatch(runId, { tags });
+  }
+
+  async logBatch(runId: string, batch: LogBatch): Promise<void> {
+    const normalized = normalizeBatch({ batch, now: this.#clock.now() });
+    const db = this.#open();
+    db.transaction(() => {
+      this.#activeRunRow(runId);
+      this.#writeBatch(runId, normalized);
+    }).immediate();
+  }
+
+  async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
+    this.#runRow(runId);
+    const rows = this.#open()
+      .prepare('SELECT * FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp, rowid')
+      .all(runId, key) as MetricRow[];
+    return rows.map((row) => ({
+      key: row.key,
+      value: metricValue(row),
+      step: row.step,
+      timestamp: row.timestamp,
+    }));
+  }
+
+  async logInputs(runId: string, inputs: readonly DatasetInput[]): Promise<void> {
+    for (const input of inputs) {
+      if (input.name === '' || input.digest === '' || input.source === '') {
+        throw new LakeloopError('INVALID_ARGUMENT', 'A dataset input needs a name, a digest and a source.');
+      }
+    }
+    const db = this.#open();
+    db.transaction(() => {
+      this.#activeRunRow(runId);
+      const insert = db.prepare(
+        `INSERT INTO inputs (run_id, name, digest, source_type, source, schema, profile, tags)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, name, digest) DO UPDATE SET tags = excluded.tags`,
+      );
+      for (const input of inputs) {
+        insert.run(
+          runId,
+          input.name,
+          input.digest,
+          input.sourceType,
+          input.source,
+          input.schema ?? null,
+          input.profile ?? null,
+          JSON.stringify(input.tags ?? {}),
+        );
+      }
+    }).immediate();
+  }
+
+  async logArtifact(runId: string, localPath: string, artifactPath?: string): Promise<void> {
+    const path = normalizeArtifactPath(artifactPath);
+    const row = this.#runRow(runId);
+    await copyIntoArtifacts({
+      artifactsRoot: this.#artifactsRoot,
+      runDir: this.#runDir(row),
+      localPath,
+      artifactPath: path,
+    });
+  }
+
+  async listArtifacts(runId: string, path?: string): Promise<ArtifactInfo[]> {
+    const normalized = normalizeArtifactPath(path);
+    return listArtifactFolder(this.#runDir(this.#runRow(runId)), normalized);
+  }
+
+  async downloadArtifacts(runId: string, options: DownloadArtifactsOptions): Promise<string> {
+    const normalized = normalizeArtifactPath(options.path);
+    return copyOutOfArtifacts({
+      runDir: this.#runDir(this.#runRow(runId)),
+      path: normalized,
+      destination: options.destination,
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#db.close();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #open(): SqliteDatabase {
+    if (this.#closed) {
+      throw new LakeloopError('PRECONDITION_FAILED', 'This tracking store is closed; open a new one.');
+    }
+    return this.#db;
+  }
+
+  #experiment(row: ExperimentRow): Experiment {
+    const tags = keyValueRecord(
+      this.#db
+        .prepare('SELECT key, value FROM experiment_tags WHERE experiment_id = ?')
+        .all(row.experiment_id),
+    );
+    return {
+      experimentId: String(row.experiment_id),
+      name: row.name,
+      artifactLocation: pathToFileURL(join(this.#artifactsRoot, String(row.experiment_id))).href,
+      lifecycleStage: row.lifecycle_stage === 'deleted' ? 'deleted' : 'active',
+      tags,
+      creationTime: row.creation_time,
+    };
+  }
+
+  #runRow(runId: string): RunRow {
+    const row = this.#open().prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as RunRow | undefined;
+    if (row === undefined) {
+      throw new LakeloopError(
+        'NOT_FOUND',
+        `Unknown training run "${runId}"; list runs with \`lakeloop training-runs list\`.`,
+      );
+    }
+    return row;
+  }
+
+  /** The run, which must exist (MLflow also lets finished runs be logged to, so does this). */
+  #activeRunRow(runId: string): RunRow {
+    return this.#runRow(runId);
+  }
+
+  #runDir(row: RunRow): string {
+    return join(this.#artifactsRoot, String(row.experiment_id), row.run_id);
+  }
+
+  #runInfo(row: RunRow): TrackingRunInfo {
+    return {
+      runId: row.run_id,
+      experimentId: String(row.experiment_id),
+      runName: row.run_name,
+      status: toStatus(row.status),
+      startTime: row.start_time,
+      endTime: row.end_time ?? undefined,
+      artifactUri: pathToFileURL(this.#runDir(row)).href,
+    };
+  }
+
+  #writeBatch(runId: string, batch: NormalizedBatch): void {
+    const db = this.#db;
+    if (batch.params.length > 0) {
+      const existing = db.prepare('SELECT value FROM params WHERE run_id = ? AND key = ?');
+      const insert = db.prepare(
+        'INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+      );
+      for (const param of batch.params) {
+        const row = existing.get(runId, param.key) as { value: string } | undefined;
+        if (row !== undefined && row.value !== param.value) {
+          throw paramConflict({ key: param.key, existing: row.value, attempted: param.value, runId });
+        }
+        insert.run(runId, param.key, param.value);
+      }
+    }
+    this.#writeTags(runId, batch.tags);
+    if (batch.metrics.length > 0) {
+      const insert = db.prepare(
+        'INSERT INTO metrics (run_id, key, value, is_nan, step, timestamp) VALUES (?, ?, ?, ?, ?, ?)',
+      );
+      const latest = db.prepare(
+        `INSERT INTO latest_metrics (run_id, key, value, is_nan, step, timestamp) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan,
+           step = excluded.step, timestamp = excluded.timestamp
+         WHERE excluded.step > latest_metrics.step
+            OR (excluded.step = latest_metrics.step AND excluded.timestamp >= latest_metrics.timestamp)`,
+      );
+      // Only the newest point of each key in this batch can become the latest value.
+      const newest = new Map<string, Metric>();
+      for (const metric of batch.metrics) {
+        const isNan = Number.isNaN(metric.value) ? 1 : 0;
+        insert.run(
+          runId,
+          metric.key,
+          isNan === 1 ? null : metric.value,
+          isNan,
+          metric.step,
+          metric.timestamp,
+        );
+        const current = newest.get(metric.key);
+        if (
+          current === undefined ||
+          metric.step > current.step ||
+          (metric.step === current.step && metric.timestamp >= current.timestamp)
+        ) {
+          newest.set(metric.key, metric);
+        }
+      }
+      for (const metric of newest.values()) {
+        const isNan = Number.isNaN(metric.value) ? 1 : 0;
+        latest.run(
+          runId,
+          metric.key,
+          isNan === 1 ? null : metric.value,
+          isNan,
+          metric.step,
+          metric.timestamp,
+        );
+      }
+    }
+  }
+
+  #writeTags(runId: string, tags: readonly KeyValue[]): void {
+    if (tags.length === 0) return;
+    const upsert = this.#db.prepare(
+      'INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value',
+    );
+    for (const tag of tags) upsert.run(runId, tag.key, tag.value);
+    const name = tags.findLast((tag) => tag.key === 'mlflow.runName');
+    if (name !== undefined)
+      this.#db.prepare('UPDATE runs SET run_name = ? WHERE run_id = ?').run(name.value, runId);
+  }
+}
+
+function metricValue(row: MetricRow): number {
+  return row.is_nan === 1 ? Number.NaN : (row.value ?? Number.NaN);
+}
+
+function keyValueRecord(rows: unknown[]): Record<string, string> {
+  const record: Record<string, string> = {};
+  for (const row of rows as KeyValue[]) record[row.key] = row.value;
+  return record;
+}
+
+function toStatus(value: string): TrackingRunStatus {
+  const statuses: readonly string[] = Object.values(TrackingRunStatus);
+  return statuses.includes(value) ? (value as TrackingRunStatus) : 'FAILED';
+}

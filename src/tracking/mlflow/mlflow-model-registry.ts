@@ -1,0 +1,251 @@
+/**
+ * The {@link ModelRegistry} of a real MLflow tracking server (registered models, model versions,
+ * aliases) over its REST API 2.0. A model version's source is the model folder inside its run's
+ * artifacts (`mlflow-artifacts:/<exp>/<run>/artifacts/<path>`), which `mlflow.pyfunc.load_model`
+ * resolves through `models:/<name>@<alias>`.
+ *
+ * @example
+ * ```ts
+ * const registry = new MlflowModelRegistry({ url: 'http://127.0.0.1:5000' });
+ * const champion = await registry.getModelVersionByAlias({ name: 'flight-delays', alias: 'champion' });
+ * ```
+ */
+import { z } from 'zod';
+import { LakeloopError, isLakeloopError } from '../../errors.js';
+import type {
+  AliasRef,
+  CreateModelVersionOptions,
+  CreateRegisteredModelOptions,
+  ModelRegistry,
+  SearchModelVersionsOptions,
+} from '../model-registry.js';
+import { normalizeArtifactPath, validateKey, validateName } from '../tracking-validation.js';
+import type { ModelVersion, RegisteredModel } from '../tracking-types.js';
+import { MlflowRestClient } from './mlflow-rest-client.js';
+import type { MlflowRestClientOptions } from './mlflow-rest-client.js';
+import {
+  ModelVersionSchema,
+  RegisteredModelSchema,
+  RunSchema,
+  toModelVersion,
+  toRegisteredModel,
+} from './mlflow-schemas.js';
+
+/** Options of {@link MlflowModelRegistry}. */
+export type MlflowModelRegistryOptions = MlflowRestClientOptions;
+
+const Empty = z.object({}).loose();
+const ModelBody = z.object({ registered_model: RegisteredModelSchema });
+const VersionBody = z.object({ model_version: ModelVersionSchema });
+
+/** The MLflow-server {@link ModelRegistry}. */
+export class MlflowModelRegistry implements ModelRegistry {
+  readonly uri: string;
+  readonly client: MlflowRestClient;
+
+  constructor(options: MlflowModelRegistryOptions) {
+    this.client = new MlflowRestClient(options);
+    this.uri = this.client.url;
+  }
+
+  async createRegisteredModel(options: CreateRegisteredModelOptions): Promise<RegisteredModel> {
+    validateName('registered model', options.name);
+    for (const key of Object.keys(options.tags ?? {})) validateKey('tag', key);
+    try {
+      await this.client.post(
+        'registered-models/create',
+        { name: options.name, description: options.description ?? '', tags: pairs(options.tags) },
+        ModelBody,
+      );
+    } catch (error) {
+      if (isLakeloopError(error, 'ALREADY_EXISTS')) {
+        throw new LakeloopError(
+          'ALREADY_EXISTS',
+          `A registered model called "${options.name}" already exists; use getOrCreateRegisteredModel or another name.`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+    return this.getRegisteredModel(options.name);
+  }
+
+  async getOrCreateRegisteredModel(options: CreateRegisteredModelOptions): Promise<RegisteredModel> {
+    try {
+      return await this.getRegisteredModel(options.name);
+    } catch (error) {
+      if (!isLakeloopError(error, 'NOT_FOUND')) throw error;
+    }
+    try {
+      return await this.createRegisteredModel(options);
+    } catch (error) {
+      if (isLakeloopError(error, 'ALREADY_EXISTS')) return this.getRegisteredModel(options.name);
+      throw error;
+    }
+  }
+
+  async getRegisteredModel(name: string): Promise<RegisteredModel> {
+    const body = await this.#notFound(
+      `Unknown registered model "${name}"; list models with \`lakeloop models list\`.`,
+      () => this.client.get('registered-models/get', { name }, ModelBody),
+    );
+    return toRegisteredModel(body.registered_model);
+  }
+
+  async searchRegisteredModels(
+    options: { nameContains?: string; maxResults?: number } = {},
+  ): Promise<RegisteredModel[]> {
+    const maxResults = options.maxResults ?? 1000;
+    const filter =
+      options.nameContains === undefined || options.nameContains === ''
+        ? undefined
+        : `name LIKE '%${escapeLike(options.nameContains)}%'`;
+    const models: RegisteredModel[] = [];
+    let pageToken: string | undefined;
+    do {
+      const body = await this.client.get(
+        'registered-models/search',
+        { filter, max_results: Math.min(maxResults, 1000), order_by: 'name ASC', page_token: pageToken },
+        z.object({
+          registered_models: z.array(RegisteredModelSchema).default([]),
+          next_page_token: z.string().optional(),
+        }),
+      );
+      models.push(...body.registered_models.map(toRegisteredModel));
+      pageToken = body.next_page_token === '' ? undefined : body.next_page_token;
+    } while (pageToken !== undefined && models.length < maxResults);
+    return models.slice(0, maxResults).sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  async createModelVersion(options: CreateModelVersionOptions): Promise<ModelVersion> {
+    const artifactPath = normalizeArtifactPath(options.artifactPath ?? 'model');
+    for (const key of Object.keys(options.tags ?? {})) validateKey('tag', key);
+    await this.getRegisteredModel(options.name);
+    const run = await this.#notFound(
+      `Unknown training run "${options.runId}"; a model version must come from a run of this tracking server.`,
+      () => this.client.get('runs/get', { run_id: options.runId }, z.object({ run: RunSchema })),
+    );
+    const artifactUri = run.run.info.artifact_uri.replace(/\/+$/, '');
+    const body = await this.client.post(
+      'model-versions/create',
+      {
+        name: options.name,
+        source: artifactPath === '' ? artifactUri : `${artifactUri}/${artifactPath}`,
+        run_id: options.runId,
+        description: options.description ?? '',
+        tags: pairs(options.tags),
+      },
+      VersionBody,
+    );
+    return toModelVersion(body.model_version);
+  }
+
+  async getModelVersion(name: string, version: string): Promise<ModelVersion> {
+    await this.getRegisteredModel(name);
+    if (!/^\d+$/.test(version)) throw unknownVersion(name, version);
+    const body = await this.#notFound(unknownVersion(name, version).message, () =>
+      this.client.get('model-versions/get', { name, version }, VersionBody),
+    );
+    return toModelVersion(body.model_version);
+  }
+
+  async searchModelVersions(options: SearchModelVersionsOptions): Promise<ModelVersion[]> {
+    const maxResults = options.maxResults ?? 1000;
+    if (options.name.includes("'")) {
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        `Cannot search model "${options.name}": it contains a quote.`,
+      );
+    }
+    const versions: ModelVersion[] = [];
+    let pageToken: string | undefined;
+    do {
+      const body = await this.client.get(
+        'model-versions/search',
+        {
+          filter: `name = '${options.name}'`,
+          max_results: Math.min(maxResults, 10_000),
+          order_by: 'version_number DESC',
+          page_token: pageToken,
+        },
+        z.object({
+          model_versions: z.array(ModelVersionSchema).default([]),
+          next_page_token: z.string().optional(),
+        }),
+      );
+      versions.push(...body.model_versions.map(toModelVersion));
+      pageToken = body.next_page_token === '' ? undefined : body.next_page_token;
+    } while (pageToken !== undefined && versions.length < maxResults);
+    return versions.sort((a, b) => Number(b.version) - Number(a.version)).slice(0, maxResults);
+  }
+
+  async setAlias(options: AliasRef & { version: string }): Promise<void> {
+    validateName('alias', options.alias);
+    await this.getModelVersion(options.name, options.version);
+    await this.client.post(
+      'registered-models/alias',
+      { name: options.name, alias: options.alias, version: options.version },
+      Empty,
+    );
+  }
+
+  async deleteAlias(options: AliasRef): Promise<void> {
+    const model = await this.getRegisteredModel(options.name);
+    if (model.aliases[options.alias] === undefined) throw unknownAlias(options);
+    await this.client.delete('registered-models/alias', { name: options.name, alias: options.alias }, Empty);
+  }
+
+  async getModelVersionByAlias(options: AliasRef): Promise<ModelVersion> {
+    await this.getRegisteredModel(options.name);
+    const body = await this.#notFound(unknownAlias(options).message, () =>
+      this.client.get('registered-models/alias', { name: options.name, alias: options.alias }, VersionBody),
+    );
+    return toModelVersion(body.model_version);
+  }
+
+  async close(): Promise<void> {
+    // No resources held.
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  async #notFound<T>(message: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      if (isLakeloopError(error, 'NOT_FOUND'))
+        throw new LakeloopError('NOT_FOUND', message, { cause: error });
+      throw error;
+    }
+  }
+}
+
+function pairs(tags: Readonly<Record<string, string>> | undefined): { key: string; value: string }[] {
+  return Object.entries(tags ?? {}).map(([key, value]) => ({ key, value }));
+}
+
+function escapeLike(text: string): string {
+  if (text.includes("'")) {
+    throw new LakeloopError(
+      'INVALID_ARGUMENT',
+      `Cannot search model names for "${text}": it contains a quote.`,
+    );
+  }
+  return text.replace(/[%_]/g, (c) => `\\${c}`);
+}
+
+function unknownVersion(name: string, version: string): LakeloopError {
+  return new LakeloopError(
+    'NOT_FOUND',
+    `Registered model "${name}" has no version "${version}"; see \`lakeloop models show ${name}\`.`,
+  );
+}
+
+function unknownAlias(options: AliasRef): LakeloopError {
+  return new LakeloopError(
+    'NOT_FOUND',
+    `Registered model "${options.name}" has no alias "${options.alias}"; set it with \`lakeloop models promote ${options.name} <version> --alias ${options.alias}\`.`,
+  );
+}
