@@ -1,0 +1,279 @@
+/**
+ * The `DataRepository` interface: git-like versioned data in lakeFS's vocabulary (repository,
+ * branch, ref, commit, diff, merge, tag, object). Two implementations: the embedded backend
+ * (`EmbeddedDataRepository`, the default, under the instance home) and a lakeFS REST client
+ * (`LakeFsDataRepository`). Both pass `test/contracts/data-repository.contract.ts`.
+ *
+ * @example
+ * ```ts
+ * import { openDataRepository } from 'lakeloop/data';
+ * await using data = await openDataRepository({ home: '.lakeloop' });
+ * await data.createRepository({ name: 'flights' });
+ * await data.putObject({ repository: 'flights', branch: 'main', path: 'a.csv', content: 'x,y\n1,2\n' });
+ * const commit = await data.commit({ repository: 'flights', branch: 'main', message: 'first data' });
+ * ```
+ */
+import type { Readable } from 'node:stream';
+
+/** Which backend a {@link DataRepository} talks to. */
+export type DataBackendKind = 'embedded' | 'lakefs';
+
+/** One page of results. Pass `nextOffset` as `after` to get the next page. */
+export interface Page<T> {
+  results: T[];
+  /** True when more results follow. */
+  hasMore: boolean;
+  /** The `after` value of the next page (empty string when there is none). */
+  nextOffset: string;
+}
+
+/** Pagination options shared by every list call. */
+export interface PageOptions {
+  /** Return items after this value (the previous page's `nextOffset`). Default: from the start. */
+  after?: string;
+  /** Page size, 1..1000. Default 100. */
+  amount?: number;
+}
+
+/** A repository. */
+export interface RepositoryInfo {
+  name: string;
+  defaultBranch: string;
+  creationDate: Date;
+  /** Where the backend keeps the bytes (a folder for the embedded backend, e.g. `local://…` for lakeFS). */
+  storageNamespace: string;
+}
+
+/** A branch or a tag: a name pointing to a commit. */
+export interface RefInfo {
+  name: string;
+  commitId: string;
+}
+
+/** An immutable commit. Its id is a content hash. */
+export interface Commit {
+  id: string;
+  parents: string[];
+  committer: string;
+  message: string;
+  creationDate: Date;
+  metadata: Record<string, string>;
+  /** Hash of the committed tree (lakeFS: meta range id). */
+  metaRangeId: string;
+}
+
+/** How an entry differs between two refs. */
+export type DiffType = 'added' | 'removed' | 'changed' | 'conflict';
+
+/** One entry of a diff. */
+export interface DiffEntry {
+  type: DiffType;
+  path: string;
+  pathType: 'object' | 'common_prefix';
+  /** Size of the entry on the right side (on the left for removed entries), when known. */
+  sizeBytes?: number;
+}
+
+/** What to do when both sides of a merge changed the same path. */
+export type MergeStrategy = 'dest-wins' | 'source-wins';
+
+/** The merge strategies, for validation and CLI help. */
+export const MERGE_STRATEGIES = ['dest-wins', 'source-wins'] as const satisfies readonly MergeStrategy[];
+
+/** What a merge did. */
+export interface MergeResult {
+  /** The destination branch's head after the merge. */
+  reference: string;
+  /** `fast-forward`: the branch moved to the source commit; `merge`: a merge commit; `none`: nothing to merge. */
+  kind: 'fast-forward' | 'merge' | 'none';
+}
+
+/** Metadata of a stored object. */
+export interface ObjectStat {
+  path: string;
+  /** Content checksum (embedded backend: SHA-256 hex; lakeFS: its ETag). */
+  checksum: string;
+  sizeBytes: number;
+  contentType: string;
+  /** User metadata (string -> string). */
+  metadata: Record<string, string>;
+  /** Time the object was written. */
+  mtime: Date;
+}
+
+/** One entry of an object listing: an object, or a common prefix when a delimiter is used. */
+export type ObjectListEntry =
+  ({ pathType: 'object' } & ObjectStat) | { pathType: 'common_prefix'; path: string };
+
+/** Bytes accepted by {@link DataRepository.putObject}. */
+export type ObjectContent = string | Uint8Array | Readable | AsyncIterable<Uint8Array>;
+
+/** What {@link DataRepository.onCommit} listeners receive. */
+export interface CommitEvent {
+  repository: string;
+  branch: string;
+  commitId: string;
+  kind: 'commit' | 'merge';
+}
+
+/** Options of {@link DataRepository.createRepository}. */
+export interface CreateRepositoryOptions {
+  name: string;
+  /** Default `'main'`. */
+  defaultBranch?: string;
+  /** lakeFS only: where the server stores the data. Default: the configured namespace root + name. */
+  storageNamespace?: string;
+}
+
+/** Options of {@link DataRepository.commit}. */
+export interface CommitOptions {
+  repository: string;
+  branch: string;
+  message: string;
+  /** Default `{}`. */
+  metadata?: Record<string, string>;
+  /** Default: the repository's configured committer (embedded: `$USER` or `'lakeloop'`). */
+  committer?: string;
+  /** Override the commit date. Default: now. */
+  date?: Date;
+  /** Commit even when nothing is staged. Default false (an empty commit is refused). */
+  allowEmpty?: boolean;
+  /** Optimistic check: refuse with CONFLICT unless the branch head is this commit id. */
+  expectedHead?: string;
+}
+
+/** Options of {@link DataRepository.log}. */
+export interface LogOptions extends PageOptions {
+  repository: string;
+  ref: string;
+  /** Only commits that changed a path starting with this prefix. */
+  prefix?: string;
+}
+
+/** Options of {@link DataRepository.diff}. */
+export interface DiffOptions extends PageOptions {
+  repository: string;
+  left: string;
+  right: string;
+  /** Only paths starting with this prefix. */
+  prefix?: string;
+}
+
+/** Options of {@link DataRepository.merge}. */
+export interface MergeOptions {
+  repository: string;
+  /** Any ref (branch, tag, commit id). */
+  source: string;
+  /** A branch. */
+  destination: string;
+  /** Default: fail with CONFLICT listing the paths. */
+  strategy?: MergeStrategy;
+  /** Default `Merge '<source>' into '<destination>'`. */
+  message?: string;
+  metadata?: Record<string, string>;
+}
+
+/** Options of {@link DataRepository.putObject}. */
+export interface PutObjectOptions {
+  repository: string;
+  branch: string;
+  path: string;
+  content: ObjectContent;
+  /** Default `'application/octet-stream'`. */
+  contentType?: string;
+  /** User metadata. Default `{}`. */
+  metadata?: Record<string, string>;
+}
+
+/** Options of {@link DataRepository.listObjects}. */
+export interface ListObjectsOptions extends PageOptions {
+  repository: string;
+  ref: string;
+  /** Default `''`. */
+  prefix?: string;
+  /** Group paths by this delimiter (usually `'/'`). Default: none (recursive). */
+  delimiter?: string;
+}
+
+/** A repository/branch pair. */
+export interface BranchAddress {
+  repository: string;
+  branch: string;
+}
+
+/** A repository/ref/path triple. */
+export interface ObjectAddress {
+  repository: string;
+  ref: string;
+  path: string;
+}
+
+/** Git-like versioned data: every backend implements this and passes the contract suite. */
+export interface DataRepository extends AsyncDisposable {
+  readonly kind: DataBackendKind;
+
+  /** Creates a repository with an initial empty commit on its default branch. ALREADY_EXISTS if taken. */
+  createRepository(options: CreateRepositoryOptions): Promise<RepositoryInfo>;
+  /** Lists repositories by name. */
+  listRepositories(options?: PageOptions & { prefix?: string }): Promise<Page<RepositoryInfo>>;
+  /** One repository; NOT_FOUND if absent. */
+  getRepository(name: string): Promise<RepositoryInfo>;
+  /** Deletes a repository with its branches, tags and commits (blobs go at the next gc). */
+  deleteRepository(name: string): Promise<void>;
+
+  /** Creates `name` pointing at the commit `source` resolves to. */
+  createBranch(options: { repository: string; name: string; source: string }): Promise<RefInfo>;
+  /** Lists branches by name. */
+  listBranches(options: PageOptions & { repository: string; prefix?: string }): Promise<Page<RefInfo>>;
+  /** One branch and its head commit. */
+  getBranch(options: BranchAddress): Promise<RefInfo>;
+  /** Deletes a branch (not the default branch). */
+  deleteBranch(options: BranchAddress): Promise<void>;
+  /**
+   * Drops the branch's uncommitted changes; with `ref`, also moves the branch head to that ref
+   * (a hard reset).
+   */
+  resetBranch(options: BranchAddress & { ref?: string }): Promise<RefInfo>;
+
+  /** Commits the branch's staged changes atomically. PRECONDITION_FAILED when nothing is staged. */
+  commit(options: CommitOptions): Promise<Commit>;
+  /** The commit a ref (branch, tag, commit id, `ref~N`) resolves to. */
+  getCommit(options: { repository: string; ref: string }): Promise<Commit>;
+  /** Commits reachable from a ref, newest first. */
+  log(options: LogOptions): Promise<Page<Commit>>;
+
+  /** Differences from `left` to `right` (committed content). */
+  diff(options: DiffOptions): Promise<Page<DiffEntry>>;
+  /** A branch's uncommitted changes. */
+  diffUncommitted(options: BranchAddress & PageOptions & { prefix?: string }): Promise<Page<DiffEntry>>;
+  /** Merges a ref into a branch: fast-forward when possible, else a merge commit. */
+  merge(options: MergeOptions): Promise<MergeResult>;
+
+  /** Creates a tag pointing at the commit `ref` resolves to. */
+  createTag(options: { repository: string; name: string; ref: string }): Promise<RefInfo>;
+  /** Lists tags by name. */
+  listTags(options: PageOptions & { repository: string; prefix?: string }): Promise<Page<RefInfo>>;
+  /** Deletes a tag. */
+  deleteTag(options: { repository: string; tag: string }): Promise<void>;
+
+  /** Stages an object on a branch (streamed; any size). */
+  putObject(options: PutObjectOptions): Promise<ObjectStat>;
+  /** The object's bytes as a stream. Reads by commit id are immutable. */
+  getObject(options: ObjectAddress): Promise<Readable>;
+  /** The object's metadata. */
+  statObject(options: ObjectAddress): Promise<ObjectStat>;
+  /** Lists objects (and common prefixes with a delimiter) in path order. */
+  listObjects(options: ListObjectsOptions): Promise<Page<ObjectListEntry>>;
+  /** Stages the deletion of an object; NOT_FOUND if it does not exist. */
+  deleteObject(options: BranchAddress & { path: string }): Promise<void>;
+
+  /**
+   * Subscribes to commits and merges made through this instance (in-process push notification).
+   * Returns the unsubscribe function. The embedded backend implements it; lakeFS has no push
+   * channel, so callers fall back to polling `getBranch`.
+   */
+  onCommit?(listener: (event: CommitEvent) => void): () => void;
+
+  /** Releases files and connections. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,1076 @@
+/* eslint-disable @typescript-eslint/require-await -- synchronous SQLite behind the async interface: async methods turn throws into rejections */
+/**
+ * The embedded (default) data repository: content-addressed blobs under `<home>/data/blobs/` and
+ * metadata in SQLite (`<home>/data/repository.db`). Commits are atomic (one SQLite transaction;
+ * blobs are complete files before any metadata points at them), a commit checks the branch head
+ * optimistically (a concurrent committer gets CONFLICT, never a lost commit), and commit ids are
+ * SHA-256 hashes of (tree id, parents, message, metadata, committer, date).
+ *
+ * @example
+ * ```ts
+ * await using data = new EmbeddedDataRepository({ home: '.lakeloop' });
+ * await data.createRepository({ name: 'flights' });
+ * await data.putObject({ repository: 'flights', branch: 'main', path: 'a.txt', content: 'hello' });
+ * const { id } = await data.commit({ repository: 'flights', branch: 'main', message: 'add a.txt' });
+ * data.onCommit((event) => console.log(event.commitId));
+ * ```
+ */
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+import { userInfo } from 'node:os';
+import type { Clock } from '../../clock.js';
+import { systemClock } from '../../clock.js';
+import { LakeloopError } from '../../errors.js';
+import { openSqlite } from '../../util/sqlite-database.js';
+import type { SqliteDatabase } from '../../util/sqlite-database.js';
+import {
+  checkAmount,
+  checkBranchName,
+  checkMetadata,
+  checkObjectPath,
+  checkPrefix,
+  checkRef,
+  checkRepositoryName,
+  checkTagName,
+  prefixUpperBound,
+  sortedMetadata,
+} from '../data-names.js';
+import type {
+  BranchAddress,
+  Commit,
+  CommitEvent,
+  CommitOptions,
+  CreateRepositoryOptions,
+  DataRepository,
+  DiffEntry,
+  DiffOptions,
+  ListObjectsOptions,
+  LogOptions,
+  MergeOptions,
+  MergeResult,
+  ObjectAddress,
+  ObjectListEntry,
+  ObjectStat,
+  Page,
+  PageOptions,
+  PutObjectOptions,
+  RefInfo,
+  RepositoryInfo,
+} from '../data-repository.js';
+import { BlobStore } from './blob-store.js';
+import { CommitGraph } from './commit-graph.js';
+import type { CommitRow } from './commit-graph.js';
+import { EMBEDDED_DATA_MIGRATIONS } from './embedded-schema.js';
+import { EMPTY_TREE_ID, TreeStore, entryOfRow, sameEntry } from './tree-store.js';
+import type { TreeChange, TreeEntry, TreeInfo } from './tree-store.js';
+
+/** Options of {@link EmbeddedDataRepository}. */
+export interface EmbeddedDataRepositoryOptions {
+  /** The instance home; data goes to `<home>/data/`. */
+  home: string;
+  /** Default: the wall clock. */
+  clock?: Clock;
+  /** Committer of commits that do not name one. Default `$USER`, else `'lakeloop'`. */
+  committer?: string;
+  /** fsync blobs before they become visible (survives power loss; slower). Default false. */
+  durable?: boolean;
+  /**
+   * Test seam: called between reading a branch and the commit transaction, to interleave a
+   * concurrent writer deterministically. Default none.
+   */
+  beforeCommitTransaction?: (branch: BranchAddress) => void;
+}
+
+/** Options of {@link EmbeddedDataRepository.gc}. */
+export interface GcOptions {
+  /** Keep blobs (and temp files) younger than this, which a concurrent put may be about to reference. Default 60 000 ms. */
+  gracePeriodMs?: number;
+}
+
+/** What {@link EmbeddedDataRepository.gc} removed. */
+export interface GcResult {
+  removedBlobs: number;
+  removedBytes: number;
+  removedTrees: number;
+  removedTempFiles: number;
+  keptBlobs: number;
+}
+
+interface StagingRow {
+  seq: number;
+  path: string;
+  checksum: string | null;
+  size: number;
+  content_type: string;
+  metadata: string;
+  mtime: number;
+}
+
+interface Resolved {
+  commitId: string;
+  /** Set when the ref named a branch (reads then include its staged changes). */
+  branch?: string;
+}
+
+const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+/** The embedded {@link DataRepository}. */
+export class EmbeddedDataRepository implements DataRepository {
+  readonly kind = 'embedded' as const;
+  /** `<home>/data`. */
+  readonly dataDir: string;
+  readonly #db: SqliteDatabase;
+  readonly #blobs: BlobStore;
+  readonly #trees: TreeStore;
+  readonly #graph: CommitGraph;
+  readonly #clock: Clock;
+  readonly #committer: string;
+  readonly #listeners = new Set<(event: CommitEvent) => void>();
+  readonly #beforeCommitTransaction: ((branch: BranchAddress) => void) | undefined;
+  readonly #sql;
+  #closed = false;
+
+  constructor(options: EmbeddedDataRepositoryOptions) {
+    this.dataDir = join(options.home, 'data');
+    this.#db = openSqlite({
+      path: join(this.dataDir, 'repository.db'),
+      migrations: EMBEDDED_DATA_MIGRATIONS,
+    });
+    this.#blobs = new BlobStore({ root: join(this.dataDir, 'blobs'), durable: options.durable ?? false });
+    this.#trees = new TreeStore(this.#db);
+    this.#graph = new CommitGraph(this.#db);
+    this.#clock = options.clock ?? systemClock;
+    this.#committer = options.committer ?? defaultCommitter();
+    this.#beforeCommitTransaction = options.beforeCommitTransaction;
+    const db = this.#db;
+    this.#sql = {
+      repo: db.prepare<[string], { name: string; default_branch: string; created_at: number }>(
+        'SELECT name, default_branch, created_at FROM repositories WHERE name = ?',
+      ),
+      repos: db.prepare<
+        [string, string, string, number],
+        { name: string; default_branch: string; created_at: number }
+      >(
+        'SELECT name, default_branch, created_at FROM repositories WHERE name > ? AND name >= ? AND name < ? ORDER BY name LIMIT ?',
+      ),
+      insertRepo: db.prepare('INSERT INTO repositories (name, default_branch, created_at) VALUES (?, ?, ?)'),
+      branch: db.prepare<[string, string], { head: string }>(
+        'SELECT head FROM branches WHERE repo = ? AND name = ?',
+      ),
+      branches: db.prepare<[string, string, string, string, number], { name: string; head: string }>(
+        'SELECT name, head FROM branches WHERE repo = ? AND name > ? AND name >= ? AND name < ? ORDER BY name LIMIT ?',
+      ),
+      insertBranch: db.prepare('INSERT INTO branches (repo, name, head) VALUES (?, ?, ?)'),
+      swapHead: db.prepare('UPDATE branches SET head = ? WHERE repo = ? AND name = ? AND head = ?'),
+      deleteBranch: db.prepare('DELETE FROM branches WHERE repo = ? AND name = ?'),
+      tag: db.prepare<[string, string], { commit_id: string }>(
+        'SELECT commit_id FROM tags WHERE repo = ? AND name = ?',
+      ),
+      tags: db.prepare<[string, string, string, string, number], { name: string; commit_id: string }>(
+        'SELECT name, commit_id FROM tags WHERE repo = ? AND name > ? AND name >= ? AND name < ? ORDER BY name LIMIT ?',
+      ),
+      insertTag: db.prepare('INSERT INTO tags (repo, name, commit_id) VALUES (?, ?, ?)'),
+      deleteTag: db.prepare('DELETE FROM tags WHERE repo = ? AND name = ?'),
+      commitsByPrefix: db.prepare<[string, string, string], { id: string }>(
+        'SELECT id FROM commits WHERE repo = ? AND id >= ? AND id < ? LIMIT 2',
+      ),
+      insertCommit: db.prepare(
+        'INSERT OR IGNORE INTO commits (repo, id, tree_id, parents, committer, message, metadata, created_at, generation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertChange: db.prepare(
+        'INSERT OR IGNORE INTO commit_changes (repo, commit_id, path) VALUES (?, ?, ?)',
+      ),
+      changedUnder: db.prepare<[string, string, string, string], { one: number }>(
+        'SELECT 1 AS one FROM commit_changes WHERE repo = ? AND commit_id = ? AND path >= ? AND path < ? LIMIT 1',
+      ),
+      staged: db.prepare<[string, string], StagingRow>(
+        'SELECT seq, path, checksum, size, content_type, metadata, mtime FROM staging WHERE repo = ? AND branch = ? ORDER BY path',
+      ),
+      stagedOne: db.prepare<[string, string, string], StagingRow>(
+        'SELECT seq, path, checksum, size, content_type, metadata, mtime FROM staging WHERE repo = ? AND branch = ? AND path = ?',
+      ),
+      stagedCount: db.prepare<[string, string, number], { n: number }>(
+        'SELECT count(*) AS n FROM staging WHERE repo = ? AND branch = ? AND seq <= ?',
+      ),
+      anyStaged: db.prepare<[string, string], { one: number }>(
+        'SELECT 1 AS one FROM staging WHERE repo = ? AND branch = ? LIMIT 1',
+      ),
+      stage: db.prepare(
+        'INSERT OR REPLACE INTO staging (repo, branch, path, checksum, size, content_type, metadata, mtime) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      unstage: db.prepare('DELETE FROM staging WHERE repo = ? AND branch = ? AND path = ?'),
+      clearStaged: db.prepare('DELETE FROM staging WHERE repo = ? AND branch = ? AND seq <= ?'),
+      clearAllStaged: db.prepare('DELETE FROM staging WHERE repo = ? AND branch = ?'),
+    };
+  }
+
+  // ---------------------------------------------------------------- repositories
+
+  /** {@inheritDoc DataRepository.createRepository} */
+  async createRepository(options: CreateRepositoryOptions): Promise<RepositoryInfo> {
+    this.#open();
+    const name = checkRepositoryName(options.name);
+    const defaultBranch = checkBranchName(options.defaultBranch ?? 'main');
+    const now = this.#clock.now();
+    this.#db
+      .transaction(() => {
+        if (this.#sql.repo.get(name) !== undefined) {
+          throw new LakeloopError(
+            'ALREADY_EXISTS',
+            `Repository "${name}" already exists; pick another name or delete it first.`,
+            { details: { repository: name } },
+          );
+        }
+        this.#sql.insertRepo.run(name, defaultBranch, now);
+        const root = this.#writeCommit(name, {
+          treeId: EMPTY_TREE_ID,
+          parents: [],
+          message: 'Repository created',
+          metadata: {},
+          committer: this.#committer,
+          date: now,
+          changes: [],
+        });
+        this.#sql.insertBranch.run(name, defaultBranch, root.id);
+      })
+      .immediate();
+    return this.getRepository(name);
+  }
+
+  /** {@inheritDoc DataRepository.listRepositories} */
+  async listRepositories(options: PageOptions & { prefix?: string } = {}): Promise<Page<RepositoryInfo>> {
+    this.#open();
+    const amount = checkAmount(options);
+    const prefix = options.prefix ?? '';
+    const rows = this.#sql.repos.all(options.after ?? '', prefix, prefixUpperBound(prefix), amount + 1);
+    return page(
+      rows.map((row) => this.#repositoryInfo(row)),
+      amount,
+      (repo) => repo.name,
+    );
+  }
+
+  /** {@inheritDoc DataRepository.getRepository} */
+  async getRepository(name: string): Promise<RepositoryInfo> {
+    this.#open();
+    return this.#repositoryInfo(this.#requireRepo(name));
+  }
+
+  /** {@inheritDoc DataRepository.deleteRepository} */
+  async deleteRepository(name: string): Promise<void> {
+    this.#open();
+    this.#db
+      .transaction(() => {
+        this.#requireRepo(name);
+        for (const table of ['branches', 'tags', 'commits', 'commit_changes', 'staging']) {
+          this.#db.prepare(`DELETE FROM ${table} WHERE repo = ?`).run(name);
+        }
+        this.#db.prepare('DELETE FROM repositories WHERE name = ?').run(name);
+      })
+      .immediate();
+  }
+
+  // ---------------------------------------------------------------- branches
+
+  /** {@inheritDoc DataRepository.createBranch} */
+  async createBranch(options: { repository: string; name: string; source: string }): Promise<RefInfo> {
+    this.#open();
+    const name = checkBranchName(options.name);
+    return this.#db
+      .transaction(() => {
+        const { commitId } = this.#resolve(options.repository, options.source);
+        if (this.#sql.branch.get(options.repository, name) !== undefined) {
+          throw new LakeloopError(
+            'ALREADY_EXISTS',
+            `Branch "${name}" already exists in repository "${options.repository}"; pick another name.`,
+            { details: { repository: options.repository, branch: name } },
+          );
+        }
+        this.#sql.insertBranch.run(options.repository, name, commitId);
+        return { name, commitId };
+      })
+      .immediate();
+  }
+
+  /** {@inheritDoc DataRepository.listBranches} */
+  async listBranches(options: PageOptions & { repository: string; prefix?: string }): Promise<Page<RefInfo>> {
+    this.#open();
+    this.#requireRepo(options.repository);
+    const amount = checkAmount(options);
+    const prefix = options.prefix ?? '';
+    const rows = this.#sql.branches.all(
+      options.repository,
+      options.after ?? '',
+      prefix,
+      prefixUpperBound(prefix),
+      amount + 1,
+    );
+    return page(
+      rows.map((row) => ({ name: row.name, commitId: row.head })),
+      amount,
+      (ref) => ref.name,
+    );
+  }
+
+  /** {@inheritDoc DataRepository.getBranch} */
+  async getBranch(options: BranchAddress): Promise<RefInfo> {
+    this.#open();
+    return { name: options.branch, commitId: this.#requireBranch(options.repository, options.branch) };
+  }
+
+  /** {@inheritDoc DataRepository.deleteBranch} */
+  async deleteBranch(options: BranchAddress): Promise<void> {
+    this.#open();
+    this.#db
+      .transaction(() => {
+        const repo = this.#requireRepo(options.repository);
+        this.#requireBranch(options.repository, options.branch);
+        if (repo.default_branch === options.branch) {
+          throw new LakeloopError(
+            'PRECONDITION_FAILED',
+            `Branch "${options.branch}" is the default branch of "${options.repository}" and cannot be deleted.`,
+            { details: { ...options } },
+          );
+        }
+        this.#sql.deleteBranch.run(options.repository, options.branch);
+        this.#sql.clearAllStaged.run(options.repository, options.branch);
+      })
+      .immediate();
+  }
+
+  /** {@inheritDoc DataRepository.resetBranch} */
+  async resetBranch(options: BranchAddress & { ref?: string }): Promise<RefInfo> {
+    this.#open();
+    return this.#db
+      .transaction(() => {
+        const head = this.#requireBranch(options.repository, options.branch);
+        const target =
+          options.ref === undefined ? head : this.#resolve(options.repository, options.ref).commitId;
+        this.#sql.clearAllStaged.run(options.repository, options.branch);
+        if (target !== head) this.#sql.swapHead.run(target, options.repository, options.branch, head);
+        return { name: options.branch, commitId: target };
+      })
+      .immediate();
+  }
+
+  // ---------------------------------------------------------------- commits
+
+  /** {@inheritDoc DataRepository.commit} */
+  async commit(options: CommitOptions): Promise<Commit> {
+    this.#open();
+    const { repository, branch } = options;
+    if (typeof options.message !== 'string') {
+      throw new LakeloopError('INVALID_ARGUMENT', 'A commit needs a message (-m "...").');
+    }
+    const metadata = checkMetadata(options.metadata);
+    // 1. A consistent read of the head and the staged changes.
+    const snapshot = this.#db
+      .transaction(() => {
+        const head = this.#requireBranch(repository, branch);
+        if (options.expectedHead !== undefined && options.expectedHead !== head) {
+          throw headMoved(repository, branch, options.expectedHead, head);
+        }
+        const staged = this.#sql.staged.all(repository, branch);
+        const parent = this.#graph.get(repository, head);
+        const tree = this.#trees.get(parent.tree_id);
+        const changes = new Map<string, TreeChange>();
+        for (const row of staged) {
+          const old = this.#trees.lookup(tree, row.path);
+          const next = entryOfRow(row);
+          if (next === undefined ? old !== undefined : !sameEntry(old, next)) {
+            changes.set(row.path, next ?? null);
+          }
+        }
+        return { head, parent, tree, staged, changes };
+      })
+      .deferred();
+    if (snapshot.changes.size === 0 && options.allowEmpty !== true) {
+      throw new LakeloopError(
+        'PRECONDITION_FAILED',
+        `Nothing to commit on branch "${branch}" of "${repository}": put or delete objects first, or allow an empty commit (--allow-empty).`,
+        { details: { repository, branch } },
+      );
+    }
+    this.#beforeCommitTransaction?.({ repository, branch });
+    const maxSeq = snapshot.staged.reduce((max, row) => Math.max(max, row.seq), 0);
+    // 2. One write transaction: check the head did not move, write tree + commit, move the head.
+    const commit = this.#db
+      .transaction(() => {
+        const current = this.#requireBranch(repository, branch);
+        if (current !== snapshot.head) throw headMoved(repository, branch, snapshot.head, current);
+        if ((this.#sql.stagedCount.get(repository, branch, maxSeq)?.n ?? 0) !== snapshot.staged.length) {
+          throw new LakeloopError(
+            'CONFLICT',
+            `The staged changes of branch "${branch}" changed while committing (a concurrent reset or commit); check them and commit again.`,
+            { details: { repository, branch } },
+          );
+        }
+        const tree = this.#trees.apply(snapshot.tree, snapshot.changes);
+        const row = this.#writeCommit(repository, {
+          treeId: tree.id,
+          parents: [snapshot.head],
+          message: options.message,
+          metadata,
+          committer: options.committer ?? this.#committer,
+          date: options.date?.getTime() ?? this.#clock.now(),
+          changes: [...snapshot.changes.keys()],
+        });
+        this.#sql.swapHead.run(row.id, repository, branch, snapshot.head);
+        this.#sql.clearStaged.run(repository, branch, maxSeq);
+        return row;
+      })
+      .immediate();
+    this.#emit({ repository, branch, commitId: commit.id, kind: 'commit' });
+    return toCommit(commit, this.#graph);
+  }
+
+  /** {@inheritDoc DataRepository.getCommit} */
+  async getCommit(options: { repository: string; ref: string }): Promise<Commit> {
+    this.#open();
+    const { commitId } = this.#resolve(options.repository, options.ref);
+    return toCommit(this.#graph.get(options.repository, commitId), this.#graph);
+  }
+
+  /** {@inheritDoc DataRepository.log} */
+  async log(options: LogOptions): Promise<Page<Commit>> {
+    this.#open();
+    const amount = checkAmount(options);
+    const prefix = checkPrefix(options.prefix);
+    const { commitId } = this.#resolve(options.repository, options.ref);
+    const results: CommitRow[] = [];
+    let skipping = options.after !== undefined && options.after !== '';
+    for (const row of this.#graph.walk(options.repository, commitId)) {
+      if (skipping) {
+        if (row.id === options.after) skipping = false;
+        continue;
+      }
+      if (
+        prefix !== '' &&
+        this.#sql.changedUnder.get(options.repository, row.id, prefix, prefixUpperBound(prefix)) === undefined
+      ) {
+        continue;
+      }
+      results.push(row);
+      if (results.length > amount) break;
+    }
+    return page(
+      results.map((row) => toCommit(row, this.#graph)),
+      amount,
+      (commit) => commit.id,
+    );
+  }
+
+  // ---------------------------------------------------------------- diff and merge
+
+  /** {@inheritDoc DataRepository.diff} */
+  async diff(options: DiffOptions): Promise<Page<DiffEntry>> {
+    this.#open();
+    const amount = checkAmount(options);
+    const prefix = checkPrefix(options.prefix);
+    const left = this.#treeOf(options.repository, options.left);
+    const right = this.#treeOf(options.repository, options.right);
+    const entries = this.#diffTrees(left, right, prefix).filter(
+      (entry) => entry.path > (options.after ?? ''),
+    );
+    return page(entries.slice(0, amount + 1), amount, (entry) => entry.path);
+  }
+
+  /** {@inheritDoc DataRepository.diffUncommitted} */
+  async diffUncommitted(
+    options: BranchAddress & PageOptions & { prefix?: string },
+  ): Promise<Page<DiffEntry>> {
+    this.#open();
+    const amount = checkAmount(options);
+    const prefix = checkPrefix(options.prefix);
+    const head = this.#requireBranch(options.repository, options.branch);
+    const tree = this.#trees.get(this.#graph.get(options.repository, head).tree_id);
+    const results: DiffEntry[] = [];
+    for (const row of this.#sql.staged.all(options.repository, options.branch)) {
+      if (!row.path.startsWith(prefix) || row.path <= (options.after ?? '')) continue;
+      const entry = diffEntryOf(row.path, this.#trees.lookup(tree, row.path), entryOfRow(row));
+      if (entry !== undefined) results.push(entry);
+      if (results.length > amount) break;
+    }
+    return page(results, amount, (entry) => entry.path);
+  }
+
+  /** {@inheritDoc DataRepository.merge} */
+  async merge(options: MergeOptions): Promise<MergeResult> {
+    this.#open();
+    const { repository, destination } = options;
+    const plan = this.#db
+      .transaction(() => {
+        const destHead = this.#requireBranch(repository, destination);
+        if (this.#sql.anyStaged.get(repository, destination) !== undefined) {
+          throw new LakeloopError(
+            'PRECONDITION_FAILED',
+            `Branch "${destination}" has uncommitted changes; commit or reset them before merging into it.`,
+            { details: { repository, branch: destination } },
+          );
+        }
+        const source = this.#resolve(repository, options.source).commitId;
+        if (this.#graph.isAncestor(repository, source, destHead)) {
+          return { kind: 'none' as const, destHead, source };
+        }
+        if (this.#graph.isAncestor(repository, destHead, source)) {
+          return { kind: 'fast-forward' as const, destHead, source };
+        }
+        const baseId = this.#graph.mergeBase(repository, source, destHead);
+        const treeOf = (id: string): TreeInfo => this.#trees.get(this.#graph.get(repository, id).tree_id);
+        const baseTree = baseId === undefined ? this.#trees.get(EMPTY_TREE_ID) : treeOf(baseId);
+        const sourceTree = treeOf(source);
+        const destTree = treeOf(destHead);
+        const sourceChanges = this.#changesBetween(baseTree, sourceTree);
+        const destChanges = this.#changesBetween(baseTree, destTree);
+        const conflicts: string[] = [];
+        const changes = new Map<string, TreeChange>();
+        for (const [path, change] of sourceChanges) {
+          if (destChanges.has(path)) {
+            const destChange = destChanges.get(path) ?? null;
+            if (sameEntry(change ?? undefined, destChange ?? undefined)) continue;
+            if (options.strategy === 'dest-wins') continue;
+            if (options.strategy === undefined) {
+              conflicts.push(path);
+              continue;
+            }
+          }
+          changes.set(path, change);
+        }
+        if (conflicts.length > 0) {
+          throw new LakeloopError(
+            'CONFLICT',
+            `Merging "${options.source}" into "${destination}" conflicts on ${conflicts.length} path(s): ${conflicts.slice(0, 10).join(', ')}${conflicts.length > 10 ? ', …' : ''}. Retry with strategy dest-wins or source-wins, or resolve on a branch.`,
+            { details: { repository, source: options.source, destination, paths: conflicts } },
+          );
+        }
+        return { kind: 'merge' as const, destHead, source, destTree, changes };
+      })
+      .deferred();
+    if (plan.kind === 'none') return { reference: plan.destHead, kind: 'none' };
+    this.#beforeCommitTransaction?.({ repository, branch: destination });
+    const reference = this.#db
+      .transaction(() => {
+        const current = this.#requireBranch(repository, destination);
+        if (current !== plan.destHead) throw headMoved(repository, destination, plan.destHead, current);
+        if (plan.kind === 'fast-forward') {
+          this.#sql.swapHead.run(plan.source, repository, destination, plan.destHead);
+          return plan.source;
+        }
+        const tree = this.#trees.apply(plan.destTree, plan.changes);
+        const row = this.#writeCommit(repository, {
+          treeId: tree.id,
+          parents: [plan.destHead, plan.source],
+          message: options.message ?? `Merge '${options.source}' into '${destination}'`,
+          metadata: checkMetadata(options.metadata),
+          committer: this.#committer,
+          date: this.#clock.now(),
+          changes: [...plan.changes.keys()],
+        });
+        this.#sql.swapHead.run(row.id, repository, destination, plan.destHead);
+        return row.id;
+      })
+      .immediate();
+    this.#emit({ repository, branch: destination, commitId: reference, kind: 'merge' });
+    return { reference, kind: plan.kind };
+  }
+
+  // ---------------------------------------------------------------- tags
+
+  /** {@inheritDoc DataRepository.createTag} */
+  async createTag(options: { repository: string; name: string; ref: string }): Promise<RefInfo> {
+    this.#open();
+    const name = checkTagName(options.name);
+    return this.#db
+      .transaction(() => {
+        const { commitId } = this.#resolve(options.repository, options.ref);
+        if (this.#sql.tag.get(options.repository, name) !== undefined) {
+          throw new LakeloopError(
+            'ALREADY_EXISTS',
+            `Tag "${name}" already exists in repository "${options.repository}"; tags are immutable, delete it first.`,
+            { details: { repository: options.repository, tag: name } },
+          );
+        }
+        this.#sql.insertTag.run(options.repository, name, commitId);
+        return { name, commitId };
+      })
+      .immediate();
+  }
+
+  /** {@inheritDoc DataRepository.listTags} */
+  async listTags(options: PageOptions & { repository: string; prefix?: string }): Promise<Page<RefInfo>> {
+    this.#open();
+    this.#requireRepo(options.repository);
+    const amount = checkAmount(options);
+    const prefix = options.prefix ?? '';
+    const rows = this.#sql.tags.all(
+      options.repository,
+      options.after ?? '',
+      prefix,
+      prefixUpperBound(prefix),
+      amount + 1,
+    );
+    return page(
+      rows.map((row) => ({ name: row.name, commitId: row.commit_id })),
+      amount,
+      (ref) => ref.name,
+    );
+  }
+
+  /** {@inheritDoc DataRepository.deleteTag} */
+  async deleteTag(options: { repository: string; tag: string }): Promise<void> {
+    this.#open();
+    this.#requireRepo(options.repository);
+    if (this.#sql.deleteTag.run(options.repository, options.tag).changes === 0) {
+      throw new LakeloopError(
+        'NOT_FOUND',
+        `Unknown tag "${options.tag}" in repository "${options.repository}".`,
+        {
+          details: { ...options },
+        },
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- objects
+
+  /** {@inheritDoc DataRepository.putObject} */
+  async putObject(options: PutObjectOptions): Promise<ObjectStat> {
+    this.#open();
+    const path = checkObjectPath(options.path);
+    const metadata = JSON.stringify(sortedMetadata(checkMetadata(options.metadata)));
+    const contentType = options.contentType ?? DEFAULT_CONTENT_TYPE;
+    this.#requireBranch(options.repository, options.branch);
+    const blob = await this.#blobs.write(options.content);
+    const mtime = this.#clock.now();
+    // The blob is complete under its final name before the staging row points at it.
+    this.#requireBranch(options.repository, options.branch);
+    this.#sql.stage.run(
+      options.repository,
+      options.branch,
+      path,
+      blob.checksum,
+      blob.sizeBytes,
+      contentType,
+      metadata,
+      mtime,
+    );
+    return {
+      path,
+      checksum: blob.checksum,
+      sizeBytes: blob.sizeBytes,
+      contentType,
+      metadata: JSON.parse(metadata) as Record<string, string>,
+      mtime: new Date(mtime),
+    };
+  }
+
+  /** {@inheritDoc DataRepository.getObject} */
+  async getObject(options: ObjectAddress): Promise<Readable> {
+    this.#open();
+    const entry = this.#lookupObject(options);
+    return this.#blobs.open(entry.checksum);
+  }
+
+  /** {@inheritDoc DataRepository.statObject} */
+  async statObject(options: ObjectAddress): Promise<ObjectStat> {
+    this.#open();
+    return toStat(this.#lookupObject(options));
+  }
+
+  /** {@inheritDoc DataRepository.listObjects} */
+  async listObjects(options: ListObjectsOptions): Promise<Page<ObjectListEntry>> {
+    this.#open();
+    const amount = checkAmount(options);
+    const prefix = checkPrefix(options.prefix);
+    const delimiter = options.delimiter ?? '';
+    const resolved = this.#resolve(options.repository, options.ref);
+    const tree = this.#trees.get(this.#graph.get(options.repository, resolved.commitId).tree_id);
+    const after = options.after ?? '';
+    const results: ObjectListEntry[] = [];
+    let skipUnder = delimiter !== '' && after.endsWith(delimiter) ? after : undefined;
+    const layers =
+      resolved.branch === undefined
+        ? { tree }
+        : { tree, staging: { repo: options.repository, branch: resolved.branch } };
+    for (const entry of this.#trees.iterate(layers, { after, prefix })) {
+      if (skipUnder !== undefined && entry.path.startsWith(skipUnder)) continue;
+      const cut = delimiter === '' ? -1 : entry.path.indexOf(delimiter, prefix.length);
+      if (cut >= 0) {
+        const common = entry.path.slice(0, cut + delimiter.length);
+        results.push({ pathType: 'common_prefix', path: common });
+        skipUnder = common;
+      } else {
+        results.push({ pathType: 'object', ...toStat(entry) });
+      }
+      if (results.length > amount) break;
+    }
+    return page(results, amount, (entry) => entry.path);
+  }
+
+  /** {@inheritDoc DataRepository.deleteObject} */
+  async deleteObject(options: BranchAddress & { path: string }): Promise<void> {
+    this.#open();
+    const path = checkObjectPath(options.path);
+    this.#db
+      .transaction(() => {
+        const head = this.#requireBranch(options.repository, options.branch);
+        const tree = this.#trees.get(this.#graph.get(options.repository, head).tree_id);
+        if (this.#trees.lookup(tree, path) === undefined) {
+          this.#sql.unstage.run(options.repository, options.branch, path);
+        } else {
+          this.#sql.stage.run(options.repository, options.branch, path, null, 0, '', '{}', this.#clock.now());
+        }
+      })
+      .immediate();
+  }
+
+  // ---------------------------------------------------------------- embedded extras
+
+  /** {@inheritDoc DataRepository.onCommit} */
+  onCommit(listener: (event: CommitEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** The local file holding an object's bytes (read-only; never modify it). */
+  async blobPathOf(options: ObjectAddress): Promise<{ path: string; stat: ObjectStat }> {
+    this.#open();
+    const entry = this.#lookupObject(options);
+    return { path: this.#blobs.pathOf(entry.checksum), stat: toStat(entry) };
+  }
+
+  /**
+   * Removes blobs that no commit (of any repository) and no staged change references, trees that no
+   * commit references, and leftovers of interrupted writes.
+   */
+  async gc(options: GcOptions = {}): Promise<GcResult> {
+    this.#open();
+    const grace = options.gracePeriodMs ?? 60_000;
+    const cutoff = this.#clock.now() - grace;
+    const { referenced, removedTrees } = this.#db
+      .transaction(() => {
+        const removed = this.#db
+          .prepare(
+            `DELETE FROM trees WHERE id <> ? AND id NOT IN (SELECT tree_id FROM commits)
+               AND id NOT IN (SELECT t.base_id FROM trees t JOIN commits c ON c.tree_id = t.id WHERE t.base_id IS NOT NULL)`,
+          )
+          .run(EMPTY_TREE_ID).changes;
+        this.#db.prepare('DELETE FROM tree_entries WHERE tree_id NOT IN (SELECT id FROM trees)').run();
+        const rows = this.#db
+          .prepare<[], { checksum: string }>(
+            'SELECT DISTINCT checksum FROM tree_entries WHERE checksum IS NOT NULL UNION SELECT DISTINCT checksum FROM staging WHERE checksum IS NOT NULL',
+          )
+          .all();
+        return { referenced: new Set(rows.map((row) => row.checksum)), removedTrees: removed };
+      })
+      .immediate();
+    let removedBlobs = 0;
+    let removedBytes = 0;
+    let keptBlobs = 0;
+    for (const checksum of [...this.#blobs.list()]) {
+      if (referenced.has(checksum)) {
+        keptBlobs++;
+        continue;
+      }
+      const path = this.#blobs.pathOf(checksum);
+      if (statSync(path).mtimeMs > cutoff) {
+        keptBlobs++;
+        continue;
+      }
+      removedBytes += this.#blobs.remove(checksum);
+      removedBlobs++;
+    }
+    const removedTempFiles = this.#blobs.clearTempOlderThan(cutoff);
+    return { removedBlobs, removedBytes, removedTrees, removedTempFiles, keptBlobs };
+  }
+
+  /** Closes the database. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#listeners.clear();
+    this.#db.close();
+  }
+
+  /** Same as {@link close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #open(): void {
+    if (this.#closed) {
+      throw new LakeloopError('PRECONDITION_FAILED', 'The data repository is closed; open it again.');
+    }
+  }
+
+  #emit(event: CommitEvent): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A listener's failure must not fail the commit that already happened.
+      }
+    }
+  }
+
+  #requireRepo(name: string): { name: string; default_branch: string; created_at: number } {
+    const row = this.#sql.repo.get(name);
+    if (row === undefined) {
+      checkRepositoryName(name);
+      throw new LakeloopError(
+        'NOT_FOUND',
+        `Unknown repository "${name}"; create it with \`lakeloop data repo create ${name}\`.`,
+        { details: { repository: name } },
+      );
+    }
+    return row;
+  }
+
+  #requireBranch(repository: string, branch: string): string {
+    const row = this.#sql.branch.get(repository, branch);
+    if (row !== undefined) return row.head;
+    this.#requireRepo(repository);
+    checkBranchName(branch);
+    throw new LakeloopError(
+      'NOT_FOUND',
+      `Unknown branch "${branch}" in repository "${repository}"; create it with \`lakeloop data branch create\`.`,
+      { details: { repository, branch } },
+    );
+  }
+
+  /** Resolves a ref: branch, tag, full commit id or unique id prefix (>= 6 chars), with `~N`/`^` suffixes. */
+  #resolve(repository: string, ref: string): Resolved {
+    checkRef(ref);
+    const match = /^(.*?)((?:[~^]\d*)*)$/.exec(ref);
+    const name = match?.[1] ?? ref;
+    const suffix = match?.[2] ?? '';
+    let resolved: Resolved | undefined;
+    const branch = this.#sql.branch.get(repository, name);
+    if (branch !== undefined) resolved = { commitId: branch.head, branch: name };
+    const tag = resolved === undefined ? this.#sql.tag.get(repository, name) : undefined;
+    if (tag !== undefined) resolved = { commitId: tag.commit_id };
+    if (resolved === undefined && /^[0-9a-f]{6,64}$/.test(name)) {
+      const ids = this.#sql.commitsByPrefix.all(repository, name, prefixUpperBound(name));
+      if (ids.length === 1 && ids[0] !== undefined) resolved = { commitId: ids[0].id };
+    }
+    if (resolved === undefined) {
+      this.#requireRepo(repository);
+      throw new LakeloopError(
+        'NOT_FOUND',
+        `Unknown ref "${ref}" in repository "${repository}": no branch, tag or commit has that name.`,
+        { details: { repository, ref } },
+      );
+    }
+    if (suffix === '') return resolved;
+    let commitId = resolved.commitId;
+    for (const step of suffix.match(/[~^]\d*/g) ?? []) {
+      const count = step.length > 1 ? Number(step.slice(1)) : 1;
+      for (let i = 0; i < count; i++) {
+        const parent = this.#graph.parentsOf(this.#graph.get(repository, commitId))[0];
+        if (parent === undefined) {
+          throw new LakeloopError(
+            'NOT_FOUND',
+            `Ref "${ref}" goes past the first commit of "${repository}".`,
+            {
+              details: { repository, ref },
+            },
+          );
+        }
+        commitId = parent;
+      }
+    }
+    return { commitId };
+  }
+
+  #treeOf(repository: string, ref: string): TreeInfo {
+    const { commitId } = this.#resolve(repository, ref);
+    return this.#trees.get(this.#graph.get(repository, commitId).tree_id);
+  }
+
+  #lookupObject(options: ObjectAddress): TreeEntry {
+    const path = checkObjectPath(options.path);
+    const resolved = this.#resolve(options.repository, options.ref);
+    let entry: TreeEntry | undefined;
+    let staged = false;
+    if (resolved.branch !== undefined) {
+      const row = this.#sql.stagedOne.get(options.repository, resolved.branch, path);
+      if (row !== undefined) {
+        staged = true;
+        entry = entryOfRow(row);
+      }
+    }
+    if (!staged) {
+      const tree = this.#trees.get(this.#graph.get(options.repository, resolved.commitId).tree_id);
+      entry = this.#trees.lookup(tree, path);
+    }
+    if (entry === undefined) {
+      throw new LakeloopError(
+        'NOT_FOUND',
+        `No object "${path}" at ref "${options.ref}" of repository "${options.repository}".`,
+        { details: { ...options } },
+      );
+    }
+    return entry;
+  }
+
+  /** Path -> change that turns tree `from` into tree `to`. */
+  #changesBetween(from: TreeInfo, to: TreeInfo): Map<string, TreeChange> {
+    const changes = new Map<string, TreeChange>();
+    for (const entry of this.#diffTrees(from, to, '')) {
+      changes.set(entry.path, entry.type === 'removed' ? null : (this.#trees.lookup(to, entry.path) ?? null));
+    }
+    return changes;
+  }
+
+  #diffTrees(left: TreeInfo, right: TreeInfo, prefix: string): DiffEntry[] {
+    if (left.id === right.id) return [];
+    const results: DiffEntry[] = [];
+    const candidates = this.#trees.candidatePaths(left, right);
+    if (candidates !== undefined) {
+      for (const path of [...candidates].sort()) {
+        if (!path.startsWith(prefix)) continue;
+        const entry = diffEntryOf(path, this.#trees.lookup(left, path), this.#trees.lookup(right, path));
+        if (entry !== undefined) results.push(entry);
+      }
+      return results;
+    }
+    const a = this.#trees.materialize(left, prefix);
+    const b = this.#trees.materialize(right, prefix);
+    const paths = new Set([...a.keys(), ...b.keys()]);
+    for (const path of [...paths].sort()) {
+      const entry = diffEntryOf(path, a.get(path), b.get(path));
+      if (entry !== undefined) results.push(entry);
+    }
+    return results;
+  }
+
+  #writeCommit(
+    repository: string,
+    commit: {
+      treeId: string;
+      parents: string[];
+      message: string;
+      metadata: Record<string, string>;
+      committer: string;
+      date: number;
+      changes: string[];
+    },
+  ): CommitRow {
+    const metadata = JSON.stringify(sortedMetadata(commit.metadata));
+    const id = createHash('sha256')
+      .update(
+        JSON.stringify({
+          tree: commit.treeId,
+          parents: commit.parents,
+          message: commit.message,
+          metadata,
+          committer: commit.committer,
+          date: commit.date,
+        }),
+      )
+      .digest('hex');
+    const generation =
+      1 +
+      commit.parents.reduce(
+        (max, parent) => Math.max(max, this.#graph.get(repository, parent).generation),
+        0,
+      );
+    const row: CommitRow = {
+      id,
+      tree_id: commit.treeId,
+      parents: JSON.stringify(commit.parents),
+      committer: commit.committer,
+      message: commit.message,
+      metadata,
+      created_at: commit.date,
+      generation,
+    };
+    this.#sql.insertCommit.run(
+      repository,
+      id,
+      row.tree_id,
+      row.parents,
+      row.committer,
+      row.message,
+      row.metadata,
+      row.created_at,
+      row.generation,
+    );
+    for (const path of commit.changes) this.#sql.insertChange.run(repository, id, path);
+    return row;
+  }
+
+  #repositoryInfo(row: { name: string; default_branch: string; created_at: number }): RepositoryInfo {
+    return {
+      name: row.name,
+      defaultBranch: row.default_branch,
+      creationDate: new Date(row.created_at),
+      storageNamespace: `local://${this.#blobs.root}`,
+    };
+  }
+}
+
+function defaultCommitter(): string {
+  try {
+    return process.env.USER ?? userInfo().username;
+  } catch {
+    return 'lakeloop';
+  }
+}
+
+function headMoved(repository: string, branch: string, expected: string, actual: string): LakeloopError {
+  return new LakeloopError(
+    'CONFLICT',
+    `Branch "${branch}" of "${repository}" moved from ${expected.slice(0, 12)} to ${actual.slice(0, 12)} while committing; nothing was written. Re-read the branch and commit again.`,
+    { details: { repository, branch, expected, actual } },
+  );
+}
+
+function diffEntryOf(
+  path: string,
+  left: TreeEntry | undefined,
+  right: TreeEntry | undefined,
+): DiffEntry | undefined {
+  if (left === undefined && right === undefined) return undefined;
+  if (left === undefined) return { type: 'added', path, pathType: 'object', sizeBytes: right?.size ?? 0 };
+  if (right === undefined) return { type: 'removed', path, pathType: 'object', sizeBytes: left.size };
+  if (sameEntry(left, right)) return undefined;
+  return { type: 'changed', path, pathType: 'object', sizeBytes: right.size };
+}
+
+function toStat(entry: TreeEntry): ObjectStat {
+  return {
+    path: entry.path,
+    checksum: entry.checksum,
+    sizeBytes: entry.size,
+    contentType: entry.contentType,
+    metadata: JSON.parse(entry.metadata) as Record<string, string>,
+    mtime: new Date(entry.mtime),
+  };
+}
+
+function toCommit(row: CommitRow, graph: CommitGraph): Commit {
+  return {
+    id: row.id,
+    parents: graph.parentsOf(row),
+    committer: row.committer,
+    message: row.message,
+    creationDate: new Date(row.created_at),
+    metadata: JSON.parse(row.metadata) as Record<string, string>,
+    metaRangeId: row.tree_id,
+  };
+}
+
+/** Builds a page from up to `amount + 1` items (the extra one only signals `hasMore`). */
+function page<T>(items: T[], amount: number, keyOf: (item: T) => string): Page<T> {
+  const hasMore = items.length > amount;
+  const results = hasMore ? items.slice(0, amount) : items;
+  const last = results.at(-1);
+  return { results, hasMore, nextOffset: hasMore && last !== undefined ? keyOf(last) : '' };
+}
