@@ -1,0 +1,10 @@
+import { MlflowTrackingStore } from '../../src/tracking/index.js';
+import { describeWithMlflow } from '../tracking/mlflow-test-server.js';
+import { trackingStoreContract } from './tracking-store.contract.js';
+
+describeWithMlflow('TrackingStore contract: MLflow server', (uri) => {
+  trackingStoreContract(async () => ({
+    store: new MlflowTrackingStore({ url: uri }),
+    cleanup: async () => undefined,
+  }));
+});
