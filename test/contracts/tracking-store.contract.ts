@@ -11,7 +11,9 @@ import { isLakeloopError } from '../../src/errors.js';
 import type { TrackingStore } from '../../src/tracking/index.js';
 
 /** Creates a store for one test; `cleanup` removes what it created locally. */
-export type TrackingStoreFactory = () => Promise<{ store: TrackingStore; cleanup: () => Promise<void> }>;
+export type TrackingStoreFactory = () =>
+  | Promise<{ store: TrackingStore; cleanup: () => void | Promise<void> }>
+  | { store: TrackingStore; cleanup: () => void | Promise<void> };
 
 /** Asserts that `promise` rejects with a LakeloopError of `code`. */
 export async function expectCode(promise: Promise<unknown>, code: string): Promise<void> {
@@ -26,7 +28,7 @@ export async function expectCode(promise: Promise<unknown>, code: string): Promi
 /** Registers the contract tests (call inside a describe block). */
 export function trackingStoreContract(factory: TrackingStoreFactory): void {
   let store: TrackingStore;
-  let cleanup: () => Promise<void>;
+  let cleanup: () => void | Promise<void>;
   let dir: string;
   const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
 

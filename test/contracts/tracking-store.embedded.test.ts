@@ -6,11 +6,11 @@ import { LocalTrackingStore } from '../../src/tracking/index.js';
 import { trackingStoreContract } from './tracking-store.contract.js';
 
 describe('TrackingStore contract: embedded SQLite', () => {
-  trackingStoreContract(async () => {
+  trackingStoreContract(() => {
     const root = mkdtempSync(join(tmpdir(), 'lakeloop-'));
     return {
       store: new LocalTrackingStore({ root }),
-      cleanup: async () => {
+      cleanup: () => {
         rmSync(root, { recursive: true, force: true });
       },
     };

@@ -3,8 +3,8 @@ import { describeWithMlflow } from '../tracking/mlflow-test-server.js';
 import { trackingStoreContract } from './tracking-store.contract.js';
 
 describeWithMlflow('TrackingStore contract: MLflow server', (uri) => {
-  trackingStoreContract(async () => ({
+  trackingStoreContract(() => ({
     store: new MlflowTrackingStore({ url: uri }),
-    cleanup: async () => undefined,
+    cleanup: () => undefined,
   }));
 });

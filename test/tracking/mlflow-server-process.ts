@@ -87,13 +87,17 @@ export async function startMlflowServer(options: { timeoutMs?: number } = {}): P
     },
   );
   closeSync(logFd);
-  let exited = false;
+  const state = { exited: false };
   child.once('exit', () => {
-    exited = true;
+    state.exited = true;
   });
   const stop = async (): Promise<void> => {
-    if (!exited && child.pid !== undefined) {
-      const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (!state.exited && child.pid !== undefined) {
+      const done = new Promise<void>((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+      });
       try {
         process.kill(-child.pid, 'SIGTERM');
       } catch {
@@ -113,7 +117,7 @@ export async function startMlflowServer(options: { timeoutMs?: number } = {}): P
   };
   const deadline = Date.now() + (options.timeoutMs ?? 120_000);
   for (;;) {
-    if (exited) {
+    if (state.exited) {
       const log = readFileSync(logPath, 'utf8').slice(-2000);
       await stop();
       throw new Error(`The MLflow server exited during startup:\n${log}`);
