@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EmbeddedDataRepository } from '../../src/versioning/local/embedded-data-repository.js';
+import { LakeFsDataRepository } from '../../src/versioning/lakefs/lakefs-data-repository.js';
 import { describeDataRepositoryContract } from './data-repository.contract.js';
 
 describeDataRepositoryContract('embedded', () => {
@@ -17,3 +18,14 @@ describeDataRepositoryContract('embedded', () => {
     },
   });
 });
+
+const lakeFsConfigured =
+  process.env.LAKEFS_ENDPOINT !== undefined &&
+  process.env.LAKEFS_ACCESS_KEY_ID !== undefined &&
+  process.env.LAKEFS_SECRET_ACCESS_KEY !== undefined;
+
+describeDataRepositoryContract(
+  'lakeFS',
+  () => Promise.resolve({ data: LakeFsDataRepository.fromEnvironment() }),
+  { skip: !lakeFsConfigured },
+);

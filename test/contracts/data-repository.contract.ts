@@ -42,9 +42,13 @@ export async function expectCode(promise: Promise<unknown>, code: ErrorCode): Pr
   return error as Error;
 }
 
-/** Defines the contract tests for one backend. */
-export function describeDataRepositoryContract(name: string, factory: DataRepositoryFactory): void {
-  describe(`DataRepository contract: ${name}`, () => {
+/** Defines the contract tests for one backend (skipped when `options.skip`, e.g. no server configured). */
+export function describeDataRepositoryContract(
+  name: string,
+  factory: DataRepositoryFactory,
+  options: { skip?: boolean } = {},
+): void {
+  describe.skipIf(options.skip === true)(`DataRepository contract: ${name}`, () => {
     let fixture: DataRepositoryFixture | undefined;
     const created: string[] = [];
 

@@ -1,0 +1,599 @@
+/**
+ * A typed client of the lakeFS REST API (`/api/v1`) behind the {@link DataRepository} interface:
+ * basic auth, lakeFS pagination (`after`/`amount` -> `has_more`/`next_offset`), retries on 429/5xx
+ * only (via `HttpClient`), errors mapped to the codes the embedded backend uses. The secret key is
+ * only ever put in the `Authorization` header: never in messages, details or logs.
+ *
+ * @example
+ * ```ts
+ * await using data = new LakeFsDataRepository({ endpoint: 'http://127.0.0.1:8000', accessKeyId: 'AKIA…', secretAccessKey: '…' });
+ * const page = await data.log({ repository: 'flights', ref: 'main', amount: 10 });
+ * ```
+ */
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { LakeloopError, isLakeloopError } from '../../errors.js';
+import type { ErrorCode } from '../../errors.js';
+import { HttpClient, HttpError } from '../../util/http-client.js';
+import type { FetchFunction, HttpRequest } from '../../util/http-client.js';
+import {
+  checkAmount,
+  checkBranchName,
+  checkMetadata,
+  checkObjectPath,
+  checkPrefix,
+  checkRef,
+  checkRepositoryName,
+  checkTagName,
+} from '../data-names.js';
+import type {
+  BranchAddress,
+  Commit,
+  CommitOptions,
+  CreateRepositoryOptions,
+  DataRepository,
+  DiffEntry,
+  DiffOptions,
+  ListObjectsOptions,
+  LogOptions,
+  MergeOptions,
+  MergeResult,
+  ObjectAddress,
+  ObjectListEntry,
+  ObjectStat,
+  Page,
+  PageOptions,
+  PutObjectOptions,
+  RefInfo,
+  RepositoryInfo,
+} from '../data-repository.js';
+import { checkLakeFsConfig, resolveLakeFsConfig } from './lakefs-config.js';
+import type { LakeFsConfig, ResolveLakeFsConfigOptions } from './lakefs-config.js';
+
+/** Options of {@link LakeFsDataRepository}. */
+export interface LakeFsDataRepositoryOptions extends LakeFsConfig {
+  /** Default: the global `fetch`. */
+  fetch?: FetchFunction;
+  /** Retries on 429/5xx/network errors. Default 4. */
+  maxRetries?: number;
+  /** Waits between retries (injectable so tests need not sleep). */
+  sleep?: (ms: number) => Promise<void>;
+  /** Per-request timeout. Default 300 000 ms (large uploads). */
+  timeoutMs?: number;
+}
+
+interface Pagination {
+  has_more: boolean;
+  next_offset: string;
+}
+interface ApiList<T> {
+  pagination: Pagination;
+  results: T[];
+}
+interface ApiRepository {
+  id: string;
+  creation_date: number;
+  default_branch: string;
+  storage_namespace: string;
+}
+interface ApiRef {
+  id: string;
+  commit_id: string;
+}
+interface ApiCommit {
+  id: string;
+  parents: string[];
+  committer: string;
+  message: string;
+  creation_date: number;
+  meta_range_id: string;
+  metadata?: Record<string, string>;
+}
+interface ApiObjectStats {
+  path: string;
+  path_type: 'object' | 'common_prefix';
+  checksum: string;
+  size_bytes?: number;
+  mtime: number;
+  metadata?: Record<string, string>;
+  content_type?: string;
+}
+interface ApiDiff {
+  type: 'added' | 'removed' | 'changed' | 'conflict';
+  path: string;
+  path_type: 'object' | 'common_prefix';
+  size_bytes?: number;
+}
+
+const API = '/api/v1';
+const enc = encodeURIComponent;
+
+/** The lakeFS {@link DataRepository}. */
+export class LakeFsDataRepository implements DataRepository {
+  readonly kind = 'lakefs' as const;
+  /** The server URL (no credentials). */
+  readonly endpoint: string;
+  readonly #http: HttpClient;
+  readonly #namespaceRoot: string;
+
+  constructor(options: LakeFsDataRepositoryOptions) {
+    const config = checkLakeFsConfig(options);
+    this.endpoint = config.endpoint;
+    this.#namespaceRoot = config.storageNamespaceRoot ?? 'local://';
+    const token = Buffer.from(`${config.accessKeyId}:${config.secretAccessKey}`).toString('base64');
+    this.#http = new HttpClient({
+      baseUrl: config.endpoint,
+      serviceName: 'lakeFS',
+      headers: { authorization: `Basic ${token}`, accept: 'application/json' },
+      fetch: options.fetch,
+      maxRetries: options.maxRetries,
+      sleep: options.sleep,
+      timeoutMs: options.timeoutMs ?? 300_000,
+    });
+  }
+
+  /**
+   * A client configured from `LAKEFS_ENDPOINT`/`LAKEFS_ACCESS_KEY_ID`/`LAKEFS_SECRET_ACCESS_KEY` or
+   * `~/.lakectl.yaml`; PRECONDITION_FAILED when neither configures lakeFS.
+   */
+  static fromEnvironment(
+    options: ResolveLakeFsConfigOptions & Omit<Partial<LakeFsDataRepositoryOptions>, keyof LakeFsConfig> = {},
+  ): LakeFsDataRepository {
+    const config = resolveLakeFsConfig(options);
+    if (config === undefined) {
+      throw new LakeloopError(
+        'PRECONDITION_FAILED',
+        'lakeFS is not configured: set LAKEFS_ENDPOINT, LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY (or ~/.lakectl.yaml).',
+      );
+    }
+    return new LakeFsDataRepository({ ...options, ...config });
+  }
+
+  // ---------------------------------------------------------------- repositories
+
+  /** {@inheritDoc DataRepository.createRepository} */
+  async createRepository(options: CreateRepositoryOptions): Promise<RepositoryInfo> {
+    const name = checkRepositoryName(options.name);
+    const defaultBranch = checkBranchName(options.defaultBranch ?? 'main');
+    const root = this.#namespaceRoot.endsWith('/') ? this.#namespaceRoot : `${this.#namespaceRoot}/`;
+    const body = await this.#call<ApiRepository>(
+      {
+        method: 'POST',
+        path: `${API}/repositories`,
+        json: {
+          name,
+          storage_namespace: options.storageNamespace ?? `${root}${name}`,
+          default_branch: defaultBranch,
+        },
+      },
+      { 409: 'ALREADY_EXISTS' },
+    );
+    return toRepository(body);
+  }
+
+  /** {@inheritDoc DataRepository.listRepositories} */
+  async listRepositories(options: PageOptions & { prefix?: string } = {}): Promise<Page<RepositoryInfo>> {
+    const body = await this.#call<ApiList<ApiRepository>>({
+      method: 'GET',
+      path: `${API}/repositories`,
+      query: { prefix: options.prefix, after: options.after, amount: checkAmount(options) },
+    });
+    return toPage(body, toRepository);
+  }
+
+  /** {@inheritDoc DataRepository.getRepository} */
+  async getRepository(name: string): Promise<RepositoryInfo> {
+    return toRepository(
+      await this.#call<ApiRepository>({ method: 'GET', path: `${API}/repositories/${enc(name)}` }),
+    );
+  }
+
+  /** {@inheritDoc DataRepository.deleteRepository} */
+  async deleteRepository(name: string): Promise<void> {
+    await this.#call({ method: 'DELETE', path: `${API}/repositories/${enc(name)}` });
+  }
+
+  // ---------------------------------------------------------------- branches
+
+  /** {@inheritDoc DataRepository.createBranch} */
+  async createBranch(options: { repository: string; name: string; source: string }): Promise<RefInfo> {
+    const name = checkBranchName(options.name);
+    await this.#call(
+      {
+        method: 'POST',
+        path: `${this.#repo(options.repository)}/branches`,
+        json: { name, source: checkRef(options.source) },
+        raw: true,
+      },
+      { 409: 'ALREADY_EXISTS' },
+    );
+    return this.getBranch({ repository: options.repository, branch: name });
+  }
+
+  /** {@inheritDoc DataRepository.listBranches} */
+  async listBranches(options: PageOptions & { repository: string; prefix?: string }): Promise<Page<RefInfo>> {
+    const body = await this.#call<ApiList<ApiRef>>({
+      method: 'GET',
+      path: `${this.#repo(options.repository)}/branches`,
+      query: { prefix: options.prefix, after: options.after, amount: checkAmount(options) },
+    });
+    return toPage(body, toRef);
+  }
+
+  /** {@inheritDoc DataRepository.getBranch} */
+  async getBranch(options: BranchAddress): Promise<RefInfo> {
+    return toRef(await this.#call<ApiRef>({ method: 'GET', path: this.#branch(options) }));
+  }
+
+  /** {@inheritDoc DataRepository.deleteBranch} */
+  async deleteBranch(options: BranchAddress): Promise<void> {
+    await this.#call({ method: 'DELETE', path: this.#branch(options) }, { 403: 'PRECONDITION_FAILED' });
+  }
+
+  /** {@inheritDoc DataRepository.resetBranch} */
+  async resetBranch(options: BranchAddress & { ref?: string }): Promise<RefInfo> {
+    if (options.ref === undefined) {
+      await this.#call({ method: 'PUT', path: this.#branch(options), json: { type: 'reset' } });
+    } else {
+      await this.#call({
+        method: 'PUT',
+        path: `${this.#branch(options)}/hard_reset`,
+        query: { ref: checkRef(options.ref), force: true },
+      });
+    }
+    return this.getBranch(options);
+  }
+
+  // ---------------------------------------------------------------- commits
+
+  /** {@inheritDoc DataRepository.commit} */
+  async commit(options: CommitOptions): Promise<Commit> {
+    if (options.expectedHead !== undefined) {
+      const head = await this.getBranch(options);
+      if (head.commitId !== options.expectedHead) {
+        throw new LakeloopError(
+          'CONFLICT',
+          `Branch "${options.branch}" of "${options.repository}" is at ${head.commitId}, not the expected ${options.expectedHead}; re-read it and commit again.`,
+          { details: { repository: options.repository, branch: options.branch } },
+        );
+      }
+    }
+    const body = await this.#call<ApiCommit>(
+      {
+        method: 'POST',
+        path: `${this.#branch(options)}/commits`,
+        json: {
+          message: options.message,
+          metadata: checkMetadata(options.metadata),
+          ...(options.date === undefined ? {} : { date: Math.floor(options.date.getTime() / 1000) }),
+          ...(options.allowEmpty === true ? { allow_empty: true } : {}),
+        },
+      },
+      { 400: 'PRECONDITION_FAILED' },
+    );
+    return toCommit(body);
+  }
+
+  /** {@inheritDoc DataRepository.getCommit} */
+  async getCommit(options: { repository: string; ref: string }): Promise<Commit> {
+    const body = await this.#call<ApiList<ApiCommit>>({
+      method: 'GET',
+      path: `${this.#ref(options.repository, options.ref)}/commits`,
+      query: { amount: 1 },
+    });
+    const first = body.results[0];
+    if (first === undefined) {
+      throw new LakeloopError('NOT_FOUND', `Ref "${options.ref}" of "${options.repository}" has no commit.`);
+    }
+    return toCommit(first);
+  }
+
+  /** {@inheritDoc DataRepository.log} */
+  async log(options: LogOptions): Promise<Page<Commit>> {
+    const prefix = checkPrefix(options.prefix);
+    const body = await this.#call<ApiList<ApiCommit>>({
+      method: 'GET',
+      path: `${this.#ref(options.repository, options.ref)}/commits`,
+      query: {
+        after: options.after,
+        amount: checkAmount(options),
+        ...(prefix === '' ? {} : { prefixes: prefix }),
+      },
+    });
+    return toPage(body, toCommit);
+  }
+
+  // ---------------------------------------------------------------- diff and merge
+
+  /** {@inheritDoc DataRepository.diff} */
+  async diff(options: DiffOptions): Promise<Page<DiffEntry>> {
+    const body = await this.#call<ApiList<ApiDiff>>({
+      method: 'GET',
+      path: `${this.#ref(options.repository, options.left)}/diff/${enc(checkRef(options.right))}`,
+      query: {
+        after: options.after,
+        amount: checkAmount(options),
+        prefix: checkPrefix(options.prefix) || undefined,
+        type: 'two_dot',
+      },
+    });
+    return toPage(body, toDiff);
+  }
+
+  /** {@inheritDoc DataRepository.diffUncommitted} */
+  async diffUncommitted(
+    options: BranchAddress & PageOptions & { prefix?: string },
+  ): Promise<Page<DiffEntry>> {
+    const body = await this.#call<ApiList<ApiDiff>>({
+      method: 'GET',
+      path: `${this.#branch(options)}/diff`,
+      query: {
+        after: options.after,
+        amount: checkAmount(options),
+        prefix: checkPrefix(options.prefix) || undefined,
+      },
+    });
+    return toPage(body, toDiff);
+  }
+
+  /** {@inheritDoc DataRepository.merge} */
+  async merge(options: MergeOptions): Promise<MergeResult> {
+    const before = await this.getBranch({ repository: options.repository, branch: options.destination });
+    const source = await this.getCommit({ repository: options.repository, ref: options.source });
+    let reference: string;
+    try {
+      const body = await this.#call<{ reference: string }>({
+        method: 'POST',
+        path: `${this.#ref(options.repository, options.source)}/merge/${enc(checkBranchName(options.destination))}`,
+        json: {
+          ...(options.message === undefined ? {} : { message: options.message }),
+          metadata: checkMetadata(options.metadata),
+          ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
+        },
+      });
+      reference = body.reference;
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 400 && /no changes/i.test(error.body)) {
+        return { reference: before.commitId, kind: 'none' };
+      }
+      if (isLakeloopError(error, 'CONFLICT')) {
+        throw new LakeloopError(
+          'CONFLICT',
+          `Merging "${options.source}" into "${options.destination}" conflicts; retry with strategy dest-wins or source-wins, or resolve on a branch.`,
+          {
+            cause: error,
+            details: {
+              repository: options.repository,
+              source: options.source,
+              destination: options.destination,
+            },
+          },
+        );
+      }
+      throw error;
+    }
+    if (reference === before.commitId) return { reference, kind: 'none' };
+    return { reference, kind: reference === source.id ? 'fast-forward' : 'merge' };
+  }
+
+  // ---------------------------------------------------------------- tags
+
+  /** {@inheritDoc DataRepository.createTag} */
+  async createTag(options: { repository: string; name: string; ref: string }): Promise<RefInfo> {
+    const body = await this.#call<ApiRef>(
+      {
+        method: 'POST',
+        path: `${this.#repo(options.repository)}/tags`,
+        json: { id: checkTagName(options.name), ref: checkRef(options.ref) },
+      },
+      { 409: 'ALREADY_EXISTS' },
+    );
+    return toRef(body);
+  }
+
+  /** {@inheritDoc DataRepository.listTags} */
+  async listTags(options: PageOptions & { repository: string; prefix?: string }): Promise<Page<RefInfo>> {
+    const body = await this.#call<ApiList<ApiRef>>({
+      method: 'GET',
+      path: `${this.#repo(options.repository)}/tags`,
+      query: { prefix: options.prefix, after: options.after, amount: checkAmount(options) },
+    });
+    return toPage(body, toRef);
+  }
+
+  /** {@inheritDoc DataRepository.deleteTag} */
+  async deleteTag(options: { repository: string; tag: string }): Promise<void> {
+    await this.#call({
+      method: 'DELETE',
+      path: `${this.#repo(options.repository)}/tags/${enc(options.tag)}`,
+    });
+  }
+
+  // ---------------------------------------------------------------- objects
+
+  /** {@inheritDoc DataRepository.putObject} */
+  async putObject(options: PutObjectOptions): Promise<ObjectStat> {
+    const path = checkObjectPath(options.path);
+    const metadata = checkMetadata(options.metadata);
+    const headers: Record<string, string> = {
+      'content-type': options.contentType ?? 'application/octet-stream',
+    };
+    for (const [key, value] of Object.entries(metadata))
+      headers[`x-lakefs-meta-${key.toLowerCase()}`] = value;
+    const { content } = options;
+    const inMemory = typeof content === 'string' || content instanceof Uint8Array;
+    const body: HttpRequest['body'] = inMemory
+      ? typeof content === 'string'
+        ? content
+        : new Uint8Array(content.buffer, content.byteOffset, content.byteLength)
+      : (Readable.toWeb(
+          content instanceof Readable ? content : Readable.from(content),
+        ) as ReadableStream<Uint8Array>);
+    const stats = await this.#call<ApiObjectStats>({
+      method: 'POST',
+      path: `${this.#branch(options)}/objects`,
+      query: { path },
+      headers,
+      body,
+      retry: inMemory,
+    });
+    return toStat(stats);
+  }
+
+  /** {@inheritDoc DataRepository.getObject} */
+  async getObject(options: ObjectAddress): Promise<Readable> {
+    const response = await this.#call<Response>({
+      method: 'GET',
+      path: `${this.#ref(options.repository, options.ref)}/objects`,
+      query: { path: checkObjectPath(options.path) },
+      raw: true,
+    });
+    if (response.body === null) return Readable.from([]);
+    return Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  }
+
+  /** {@inheritDoc DataRepository.statObject} */
+  async statObject(options: ObjectAddress): Promise<ObjectStat> {
+    const stats = await this.#call<ApiObjectStats>({
+      method: 'GET',
+      path: `${this.#ref(options.repository, options.ref)}/objects/stat`,
+      query: { path: checkObjectPath(options.path), user_metadata: true },
+    });
+    return toStat(stats);
+  }
+
+  /** {@inheritDoc DataRepository.listObjects} */
+  async listObjects(options: ListObjectsOptions): Promise<Page<ObjectListEntry>> {
+    const body = await this.#call<ApiList<ApiObjectStats>>({
+      method: 'GET',
+      path: `${this.#ref(options.repository, options.ref)}/objects/ls`,
+      query: {
+        prefix: checkPrefix(options.prefix) || undefined,
+        delimiter: options.delimiter,
+        after: options.after,
+        amount: checkAmount(options),
+        user_metadata: true,
+      },
+    });
+    return toPage(body, (item): ObjectListEntry =>
+      item.path_type === 'common_prefix'
+        ? { pathType: 'common_prefix', path: item.path }
+        : { pathType: 'object', ...toStat(item) },
+    );
+  }
+
+  /** {@inheritDoc DataRepository.deleteObject} */
+  async deleteObject(options: BranchAddress & { path: string }): Promise<void> {
+    await this.#call({
+      method: 'DELETE',
+      path: `${this.#branch(options)}/objects`,
+      query: { path: checkObjectPath(options.path) },
+    });
+  }
+
+  /** Nothing to release (fetch keeps no per-client state). */
+  async close(): Promise<void> {
+    // no open resources
+  }
+
+  /** Same as {@link close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  // ---------------------------------------------------------------- internals
+
+  #repo(repository: string): string {
+    return `${API}/repositories/${enc(checkRepositoryName(repository))}`;
+  }
+
+  #branch(options: BranchAddress): string {
+    return `${this.#repo(options.repository)}/branches/${enc(checkBranchName(options.branch))}`;
+  }
+
+  #ref(repository: string, ref: string): string {
+    return `${this.#repo(repository)}/refs/${enc(checkRef(ref))}`;
+  }
+
+  /** Sends a request; remaps status codes where lakeFS's status means something more specific here. */
+  async #call<T>(request: HttpRequest, remap: Partial<Record<number, ErrorCode>> = {}): Promise<T> {
+    try {
+      return request.raw === true
+        ? ((await this.#http.request({ ...request, raw: true })) as T)
+        : await this.#http.request<T>(request);
+    } catch (error) {
+      if (error instanceof HttpError) {
+        const code = remap[error.status];
+        if (code !== undefined) {
+          throw new HttpError({
+            code,
+            status: error.status,
+            body: error.body,
+            message: error.message,
+            cause: error.cause,
+          });
+        }
+      }
+      throw error;
+    }
+  }
+}
+
+function toPage<TApi, T>(body: ApiList<TApi>, convert: (item: TApi) => T): Page<T> {
+  return {
+    results: body.results.map(convert),
+    hasMore: body.pagination.has_more,
+    nextOffset: body.pagination.has_more ? body.pagination.next_offset : '',
+  };
+}
+
+function toRepository(body: ApiRepository): RepositoryInfo {
+  return {
+    name: body.id,
+    defaultBranch: body.default_branch,
+    creationDate: new Date(body.creation_date * 1000),
+    storageNamespace: body.storage_namespace,
+  };
+}
+
+function toRef(body: ApiRef): RefInfo {
+  return { name: body.id, commitId: body.commit_id };
+}
+
+function toCommit(body: ApiCommit): Commit {
+  return {
+    id: body.id,
+    parents: body.parents,
+    committer: body.committer,
+    message: body.message,
+    creationDate: new Date(body.creation_date * 1000),
+    metadata: body.metadata ?? {},
+    metaRangeId: body.meta_range_id,
+  };
+}
+
+function toDiff(body: ApiDiff): DiffEntry {
+  return {
+    type: body.type,
+    path: body.path,
+    pathType: body.path_type,
+    ...(body.size_bytes === undefined ? {} : { sizeBytes: body.size_bytes }),
+  };
+}
+
+function toStat(body: ApiObjectStats): ObjectStat {
+  return {
+    path: body.path,
+    checksum: body.checksum,
+    sizeBytes: body.size_bytes ?? 0,
+    contentType: body.content_type ?? 'application/octet-stream',
+    // lakeFS carries user metadata in HTTP headers (case-insensitive): keys come back lower-cased.
+    metadata: Object.fromEntries(
+      Object.entries(body.metadata ?? {}).map(([key, value]) => [
+        key.toLowerCase().replace(/^x-lakefs-meta-/, ''),
+        value,
+      ]),
+    ),
+    mtime: new Date(body.mtime * 1000),
+  };
+}

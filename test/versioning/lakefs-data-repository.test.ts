@@ -1,0 +1,428 @@
+/**
+ * Request shapes and error mapping of the lakeFS client, checked with an injected `fetch` that
+ * records each request and answers like the lakeFS API would (a spy, not a mock of the service:
+ * the contract suite runs against a real server when LAKEFS_ENDPOINT is set).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isLakeloopError } from '../../src/errors.js';
+import { resolveLakeFsConfig } from '../../src/versioning/lakefs/lakefs-config.js';
+import { LakeFsDataRepository } from '../../src/versioning/lakefs/lakefs-data-repository.js';
+import { readText } from '../contracts/data-repository.contract.js';
+
+const SECRET = 'wJalrXUtnFEMI-K7MDENG-bPxRfiCYSECRETKEY';
+
+interface Recorded {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body: string | undefined;
+}
+
+type Reply = { status: number; json?: unknown; text?: string };
+
+/** A fetch that records requests and answers from a queue of replies (or one reply for all). */
+function recordingFetch(replies: Reply[] | ((request: Recorded) => Reply)): {
+  fetch: typeof fetch;
+  requests: Recorded[];
+} {
+  const requests: Recorded[] = [];
+  const fetchImpl = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    const headers = Object.fromEntries(new Headers(init?.headers).entries());
+    let body: string | undefined;
+    if (typeof init?.body === 'string') body = init.body;
+    else if (init?.body instanceof Uint8Array) body = Buffer.from(init.body).toString('utf8');
+    else if (init?.body instanceof ReadableStream) body = await new Response(init.body).text();
+    const recorded = {
+      method: init?.method ?? 'GET',
+      url: new URL(input instanceof Request ? input.url : input),
+      headers,
+      body,
+    };
+    requests.push(recorded);
+    const reply = typeof replies === 'function' ? replies(recorded) : replies.shift();
+    if (reply === undefined) throw new Error('no reply queued');
+    const payload = reply.json === undefined ? (reply.text ?? '') : JSON.stringify(reply.json);
+    return new Response(reply.status === 204 ? null : payload, {
+      status: reply.status,
+      headers: { 'content-type': 'application/json' },
+    });
+  };
+  return { fetch: fetchImpl, requests };
+}
+
+function client(fetchImpl: typeof fetch, sleeps: number[] = []): LakeFsDataRepository {
+  return new LakeFsDataRepository({
+    endpoint: 'http://lakefs.test:8000/api/v1/',
+    accessKeyId: 'AKIAEXAMPLE',
+    secretAccessKey: SECRET,
+    fetch: fetchImpl,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      return Promise.resolve();
+    },
+  });
+}
+
+const pagination = (hasMore: boolean, next = '') => ({
+  has_more: hasMore,
+  next_offset: next,
+  results: 1,
+  max_per_page: 1000,
+});
+
+describe('LakeFsDataRepository request shapes', () => {
+  it('creates a repository with basic auth, a storage namespace and the default branch', async () => {
+    const { fetch, requests } = recordingFetch([
+      {
+        status: 201,
+        json: {
+          id: 'flights',
+          creation_date: 1_700_000_000,
+          default_branch: 'main',
+          storage_namespace: 'local://flights',
+        },
+      },
+    ]);
+    const repo = await client(fetch).createRepository({ name: 'flights' });
+    expect(repo).toMatchObject({
+      name: 'flights',
+      defaultBranch: 'main',
+      storageNamespace: 'local://flights',
+    });
+    const [request] = requests;
+    expect(request?.method).toBe('POST');
+    expect(request?.url.href).toBe('http://lakefs.test:8000/api/v1/repositories');
+    expect(request?.headers.authorization).toBe(
+      `Basic ${Buffer.from(`AKIAEXAMPLE:${SECRET}`).toString('base64')}`,
+    );
+    expect(JSON.parse(request?.body ?? '{}')).toEqual({
+      name: 'flights',
+      storage_namespace: 'local://flights',
+      default_branch: 'main',
+    });
+  });
+
+  it('uploads an object as a raw body with content type and x-lakefs-meta headers', async () => {
+    const { fetch, requests } = recordingFetch([
+      {
+        status: 201,
+        json: {
+          path: 'raw/a b.csv',
+          path_type: 'object',
+          physical_address: 'x',
+          checksum: 'abc',
+          size_bytes: 4,
+          mtime: 1_700_000_000,
+          content_type: 'text/csv',
+        },
+      },
+    ]);
+    const stat = await client(fetch).putObject({
+      repository: 'flights',
+      branch: 'main',
+      path: 'raw/a b.csv',
+      content: 'a,b\n',
+      contentType: 'text/csv',
+      metadata: { period: '2001-01' },
+    });
+    expect(stat).toMatchObject({ path: 'raw/a b.csv', checksum: 'abc', sizeBytes: 4 });
+    const [request] = requests;
+    expect(request?.method).toBe('POST');
+    expect(request?.url.pathname).toBe('/api/v1/repositories/flights/branches/main/objects');
+    expect(request?.url.searchParams.get('path')).toBe('raw/a b.csv');
+    expect(request?.headers['content-type']).toBe('text/csv');
+    expect(request?.headers['x-lakefs-meta-period']).toBe('2001-01');
+    expect(request?.body).toBe('a,b\n');
+  });
+
+  it('streams an upload from an async iterable without retrying it', async () => {
+    const { fetch, requests } = recordingFetch([{ status: 503, json: { message: 'busy' } }]);
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      yield await Promise.resolve(Buffer.from('part1-'));
+      yield Buffer.from('part2');
+    }
+    const error = await client(fetch)
+      .putObject({ repository: 'flights', branch: 'main', path: 'big.bin', content: chunks() })
+      .catch((caught: unknown) => caught);
+    expect(isLakeloopError(error, 'UNAVAILABLE')).toBe(true);
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.body).toBe('part1-part2');
+  });
+
+  it('commits with message, metadata and date in epoch seconds', async () => {
+    const { fetch, requests } = recordingFetch([
+      {
+        status: 201,
+        json: {
+          id: 'c1',
+          parents: ['c0'],
+          committer: 'me',
+          message: 'm',
+          creation_date: 978_307_200,
+          meta_range_id: 'mr',
+          metadata: { rows: '5' },
+        },
+      },
+    ]);
+    const commit = await client(fetch).commit({
+      repository: 'flights',
+      branch: 'main',
+      message: 'm',
+      metadata: { rows: '5' },
+      date: new Date('2001-01-01T00:00:00Z'),
+    });
+    expect(commit).toMatchObject({ id: 'c1', parents: ['c0'], metadata: { rows: '5' }, metaRangeId: 'mr' });
+    expect(commit.creationDate.toISOString()).toBe('2001-01-01T00:00:00.000Z');
+    expect(requests[0]?.url.pathname).toBe('/api/v1/repositories/flights/branches/main/commits');
+    expect(JSON.parse(requests[0]?.body ?? '{}')).toEqual({
+      message: 'm',
+      metadata: { rows: '5' },
+      date: 978_307_200,
+    });
+  });
+
+  it('pages the log with after/amount/prefixes and maps has_more/next_offset', async () => {
+    const commit = (id: string) => ({
+      id,
+      parents: [],
+      committer: 'me',
+      message: id,
+      creation_date: 1,
+      meta_range_id: '',
+    });
+    const { fetch, requests } = recordingFetch([
+      { status: 200, json: { pagination: pagination(true, 'c2'), results: [commit('c3'), commit('c2')] } },
+      { status: 200, json: { pagination: pagination(false), results: [commit('c1')] } },
+    ]);
+    const data = client(fetch);
+    const first = await data.log({ repository: 'flights', ref: 'main~1', amount: 2, prefix: 'months/' });
+    expect(first).toMatchObject({ hasMore: true, nextOffset: 'c2' });
+    const second = await data.log({
+      repository: 'flights',
+      ref: 'main~1',
+      amount: 2,
+      after: first.nextOffset,
+    });
+    expect(second).toMatchObject({ hasMore: false, nextOffset: '' });
+    expect(requests[0]?.url.pathname).toBe('/api/v1/repositories/flights/refs/main~1/commits');
+    expect(Object.fromEntries(requests[0]?.url.searchParams ?? [])).toEqual({
+      amount: '2',
+      prefixes: 'months/',
+    });
+    expect(Object.fromEntries(requests[1]?.url.searchParams ?? [])).toEqual({ amount: '2', after: 'c2' });
+  });
+
+  it('diffs two refs with the two_dot diff and lists objects with a delimiter', async () => {
+    const { fetch, requests } = recordingFetch([
+      {
+        status: 200,
+        json: {
+          pagination: pagination(false),
+          results: [{ type: 'added', path: 'a', path_type: 'object', size_bytes: 3 }],
+        },
+      },
+      {
+        status: 200,
+        json: {
+          pagination: pagination(false),
+          results: [
+            { path: 'm/', path_type: 'common_prefix', checksum: '', physical_address: '', mtime: 0 },
+            {
+              path: 'x.csv',
+              path_type: 'object',
+              checksum: 'e',
+              physical_address: '',
+              mtime: 2,
+              size_bytes: 1,
+              metadata: { 'X-Lakefs-Meta-Period': '1' },
+            },
+          ],
+        },
+      },
+    ]);
+    const data = client(fetch);
+    const diff = await data.diff({ repository: 'flights', left: 'v1', right: 'main' });
+    expect(diff.results).toEqual([{ type: 'added', path: 'a', pathType: 'object', sizeBytes: 3 }]);
+    expect(requests[0]?.url.pathname).toBe('/api/v1/repositories/flights/refs/v1/diff/main');
+    expect(requests[0]?.url.searchParams.get('type')).toBe('two_dot');
+    const list = await data.listObjects({ repository: 'flights', ref: 'main', delimiter: '/' });
+    expect(list.results).toEqual([
+      { pathType: 'common_prefix', path: 'm/' },
+      expect.objectContaining({ pathType: 'object', path: 'x.csv', metadata: { period: '1' } }),
+    ]);
+    expect(requests[1]?.url.pathname).toBe('/api/v1/repositories/flights/refs/main/objects/ls');
+    expect(requests[1]?.url.searchParams.get('delimiter')).toBe('/');
+  });
+
+  it('merges with a strategy and tells a fast-forward from a merge commit', async () => {
+    const { fetch, requests } = recordingFetch((request) => {
+      if (request.url.pathname.endsWith('/branches/main'))
+        return { status: 200, json: { id: 'main', commit_id: 'd1' } };
+      if (request.url.pathname.endsWith('/commits')) {
+        return {
+          status: 200,
+          json: {
+            pagination: pagination(false),
+            results: [
+              { id: 's1', parents: [], committer: '', message: '', creation_date: 0, meta_range_id: '' },
+            ],
+          },
+        };
+      }
+      return { status: 200, json: { reference: 'm1' } };
+    });
+    const result = await client(fetch).merge({
+      repository: 'flights',
+      source: 'dev',
+      destination: 'main',
+      strategy: 'source-wins',
+    });
+    expect(result).toEqual({ reference: 'm1', kind: 'merge' });
+    const merge = requests.find((r) => r.method === 'POST');
+    expect(merge?.url.pathname).toBe('/api/v1/repositories/flights/refs/dev/merge/main');
+    expect(JSON.parse(merge?.body ?? '{}')).toMatchObject({ strategy: 'source-wins' });
+  });
+
+  it('streams object content back', async () => {
+    const { fetch, requests } = recordingFetch([{ status: 200, text: 'hello bytes' }]);
+    const stream = await client(fetch).getObject({ repository: 'flights', ref: 'abc123', path: 'a/b.txt' });
+    expect(await readText(stream)).toBe('hello bytes');
+    expect(requests[0]?.url.pathname).toBe('/api/v1/repositories/flights/refs/abc123/objects');
+    expect(requests[0]?.url.searchParams.get('path')).toBe('a/b.txt');
+  });
+});
+
+describe('LakeFsDataRepository retries and errors', () => {
+  it('retries 429 and 5xx with backoff, then succeeds', async () => {
+    const { fetch, requests } = recordingFetch([
+      { status: 503, json: { message: 'unavailable' } },
+      { status: 429, json: { message: 'slow down' } },
+      { status: 200, json: { id: 'main', commit_id: 'c9' } },
+    ]);
+    const sleeps: number[] = [];
+    const branch = await client(fetch, sleeps).getBranch({ repository: 'flights', branch: 'main' });
+    expect(branch).toEqual({ name: 'main', commitId: 'c9' });
+    expect(requests).toHaveLength(3);
+    expect(sleeps).toHaveLength(2);
+  });
+
+  it('does not retry 4xx and maps statuses to the embedded backend codes', async () => {
+    const cases: [number, string, () => (data: LakeFsDataRepository) => Promise<unknown>][] = [
+      [404, 'NOT_FOUND', () => (data) => data.getRepository('nope-repo')],
+      [409, 'ALREADY_EXISTS', () => (data) => data.createRepository({ name: 'taken' })],
+      [
+        409,
+        'ALREADY_EXISTS',
+        () => (data) => data.createBranch({ repository: 'flights', name: 'dev', source: 'main' }),
+      ],
+      [
+        400,
+        'PRECONDITION_FAILED',
+        () => (data) => data.commit({ repository: 'flights', branch: 'main', message: 'x' }),
+      ],
+      [412, 'PRECONDITION_FAILED', () => (data) => data.deleteTag({ repository: 'flights', tag: 'v1' })],
+      [403, 'FORBIDDEN', () => (data) => data.listRepositories()],
+    ];
+    for (const [status, code, make] of cases) {
+      const { fetch, requests } = recordingFetch([{ status, json: { message: `status ${status}` } }]);
+      const error = await make()(client(fetch)).catch((caught: unknown) => caught);
+      expect(isLakeloopError(error) ? error.code : error, `status ${status}`).toBe(code);
+      expect(requests).toHaveLength(1);
+    }
+  });
+
+  it('maps a merge conflict to CONFLICT', async () => {
+    const { fetch } = recordingFetch((request) => {
+      if (request.method === 'POST') return { status: 409, json: { message: 'conflict found' } };
+      if (request.url.pathname.endsWith('/commits')) {
+        return {
+          status: 200,
+          json: {
+            pagination: pagination(false),
+            results: [
+              { id: 's', parents: [], committer: '', message: '', creation_date: 0, meta_range_id: '' },
+            ],
+          },
+        };
+      }
+      return { status: 200, json: { id: 'main', commit_id: 'd' } };
+    });
+    const error = await client(fetch)
+      .merge({ repository: 'flights', source: 'dev', destination: 'main' })
+      .catch((caught: unknown) => caught);
+    expect(isLakeloopError(error, 'CONFLICT')).toBe(true);
+  });
+
+  it('never puts the secret key in errors, details or the inspected client', async () => {
+    const { fetch } = recordingFetch([{ status: 401, json: { message: 'error authenticating request' } }]);
+    const data = client(fetch);
+    const error = await data.listRepositories().catch((caught: unknown) => caught);
+    expect(isLakeloopError(error, 'UNAUTHORIZED')).toBe(true);
+    const everything = `${String(error)} ${JSON.stringify(error)} ${inspect(error, { depth: 5 })} ${inspect(data, { depth: 5 })} ${JSON.stringify(data)}`;
+    expect(everything).not.toContain(SECRET);
+    expect(everything).not.toContain(Buffer.from(`AKIAEXAMPLE:${SECRET}`).toString('base64'));
+  });
+
+  it('validates names and paths before sending anything', async () => {
+    const { fetch, requests } = recordingFetch([]);
+    const data = client(fetch);
+    await expect(
+      data.putObject({ repository: 'flights', branch: 'main', path: '../x', content: 'x' }),
+    ).rejects.toThrow(/Invalid object path/);
+    await expect(data.getBranch({ repository: 'Bad Repo', branch: 'main' })).rejects.toThrow(
+      /Invalid repository name/,
+    );
+    expect(requests).toHaveLength(0);
+  });
+});
+
+describe('resolveLakeFsConfig', () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('reads the environment first, then ~/.lakectl.yaml, and is undefined when neither configures lakeFS', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lakeloop-'));
+    dirs.push(dir);
+    const file = join(dir, 'lakectl.yaml');
+    writeFileSync(
+      file,
+      'credentials:\n  access_key_id: AKIAFILE\n  secret_access_key: "file-secret"\nserver:\n  endpoint_url: http://127.0.0.1:8000/api/v1\n',
+    );
+    expect(resolveLakeFsConfig({ env: {}, lakectlConfigPath: file })).toEqual({
+      endpoint: 'http://127.0.0.1:8000',
+      accessKeyId: 'AKIAFILE',
+      secretAccessKey: 'file-secret',
+    });
+    expect(
+      resolveLakeFsConfig({
+        env: {
+          LAKEFS_ENDPOINT: 'http://lakefs:9000',
+          LAKEFS_ACCESS_KEY_ID: 'AKIAENV',
+          LAKEFS_SECRET_ACCESS_KEY: 's',
+        },
+        lakectlConfigPath: file,
+      }),
+    ).toMatchObject({ endpoint: 'http://lakefs:9000', accessKeyId: 'AKIAENV' });
+    expect(resolveLakeFsConfig({ env: {}, lakectlConfigPath: join(dir, 'missing.yaml') })).toBeUndefined();
+  });
+
+  it('refuses an endpoint without keys, without echoing the secret', () => {
+    let message = '';
+    try {
+      resolveLakeFsConfig({
+        env: { LAKEFS_ENDPOINT: 'not a url', LAKEFS_SECRET_ACCESS_KEY: SECRET },
+        lakectlConfigPath: '/nonexistent',
+      });
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/Incomplete lakeFS configuration/);
+    expect(message).not.toContain(SECRET);
+  });
+});
