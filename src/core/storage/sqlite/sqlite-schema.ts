@@ -55,7 +55,6 @@ export const STORAGE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX event_logs_by_run ON event_logs (run_id, id);
       CREATE INDEX event_logs_by_asset ON event_logs (asset_key, event_type, partition_key, id)
         WHERE asset_key IS NOT NULL;
-      CREATE INDEX event_logs_by_type ON event_logs (event_type, id);
 
       -- One row per (asset, partition): the id of its latest ASSET_MATERIALIZATION event.
       -- Written in the same transaction as the event, so reads are O(assets), not a scan.
