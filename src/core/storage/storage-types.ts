@@ -1,7 +1,13 @@
 /**
  * The storage seams of the orchestrator. Each interface has a SQLite implementation (the
- * embedded default) and a shared contract suite under test/contracts/ that every implementation
- * must pass (PostgreSQL comes later).
+ * embedded default), an in-memory one, and a shared contract suite under test/contracts/ that every
+ * implementation must pass (PostgreSQL comes later). Semantics: docs/storage.md.
+ *
+ * @example
+ * ```ts
+ * const storages = openSqliteStorages({ path: '.lakeloop/lakeloop.db' });
+ * const runs: RunStorage = storages.runs;
+ * ```
  */
 import type { EventRecord, EventType, RunRecord, RunStatus, StoredEvent } from '../events/event-types.js';
 
@@ -28,12 +34,21 @@ export interface RunUpdate {
 
 /** Stores run records. */
 export interface RunStorage {
+  /** Adds a run; ALREADY_EXISTS when the id is taken. */
   addRun(run: RunRecord): Promise<void>;
+  /** The run, or undefined for an unknown id. */
   getRun(runId: string): Promise<RunRecord | undefined>;
+  /** Newest first (by `createdAt`, ties: last added first); default limit 100; NOT_FOUND for an unknown `beforeRunId`. */
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
-  /** Applies an update; `expectedStatus` makes it a compare-and-set (returns false when the status differed). */
+  /**
+   * Applies an update (tags are merged into the run's tags; `updatedAt` is set from the storage's clock);
+   * `expectedStatus` makes it a compare-and-set, atomic across processes (returns false, changing nothing,
+   * when the status differed). NOT_FOUND for an unknown run.
+   */
   updateRun(runId: string, update: RunUpdate, expectedStatus?: RunStatus): Promise<boolean>;
+  /** Deletes the run and its tags (not its events); unknown ids are ignored. */
   deleteRun(runId: string): Promise<void>;
+  /** Releases the storage; later calls fail with PRECONDITION_FAILED. */
   close(): Promise<void>;
 }
 
@@ -44,6 +59,7 @@ export interface EventFilter {
   assetKey?: string;
   /** Only events with id greater than this (for tailing). */
   afterId?: number;
+  /** At most this many events (the first ones after `afterId`); default: all. */
   limit?: number;
 }
 
@@ -56,12 +72,21 @@ export interface LatestMaterialization {
 
 /** Stores events, and indexes materializations and check evaluations by asset. */
 export interface EventLogStorage {
-  /** Appends events in one transaction; returns their ids. */
+  /** Appends events in one transaction (all or nothing); returns their ids, increasing and never reused. */
   appendEvents(events: readonly EventRecord[]): Promise<number[]>;
+  /**
+   * Events matching every given filter, in write order. `assetKey` matches the asset's materializations and
+   * check evaluations, and step events whose `stepKey` is the asset key.
+   */
   getEvents(filter: EventFilter): Promise<StoredEvent[]>;
-  /** The latest materialization per asset key (and partition), for the given keys (all when omitted). */
+  /**
+   * The latest materialization per asset key (and partition), for the given keys (all when omitted), sorted by
+   * key then partition; read from an index, not a scan of the log.
+   */
   latestMaterializations(assetKeys?: readonly string[]): Promise<LatestMaterialization[]>;
+  /** Deletes a run's events; the latest-materialization index falls back to older runs. */
   deleteEventsOfRun(runId: string): Promise<void>;
+  /** Releases the storage; later calls fail with PRECONDITION_FAILED. */
   close(): Promise<void>;
 }
 
@@ -102,16 +127,26 @@ export interface TickRecord {
 
 /** Stores sensor/schedule state, ticks, run keys already launched, and the daemon heartbeat. */
 export interface ScheduleStorage {
+  /** The stored state, or undefined. */
   getInstigatorState(name: string): Promise<InstigatorState | undefined>;
+  /** All stored states, by name. */
   listInstigatorStates(): Promise<InstigatorState[]>;
+  /** Creates or replaces (whole record) the state of a sensor or schedule. */
   setInstigatorState(state: InstigatorState): Promise<void>;
+  /** Stores a tick (any `id` given is ignored); returns its id. */
   addTick(tick: TickRecord): Promise<number>;
+  /** Merges an update into a tick; NOT_FOUND for an unknown id. */
   updateTick(id: number, update: Partial<TickRecord>): Promise<void>;
+  /** Ticks of one instigator, newest first (by timestamp); default limit 100. */
   listTicks(name: string, options?: { limit?: number }): Promise<TickRecord[]>;
   /** Claims a run key for an instigator; false when it was claimed before (exactly-once launch). */
   claimRunKey(instigatorName: string, runKey: string, runId: string): Promise<boolean>;
+  /** The run id the key was first claimed with, or undefined. */
   getRunIdForKey(instigatorName: string, runKey: string): Promise<string | undefined>;
+  /** Records that a daemon is alive at `timestamp`. */
   recordHeartbeat(daemonId: string, timestamp: number): Promise<void>;
+  /** The newest heartbeat of any daemon, or undefined. */
   latestHeartbeat(): Promise<{ daemonId: string; timestamp: number } | undefined>;
+  /** Releases the storage; later calls fail with PRECONDITION_FAILED. */
   close(): Promise<void>;
 }
