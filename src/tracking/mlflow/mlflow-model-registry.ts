@@ -196,7 +196,9 @@ export class MlflowModelRegistry implements ModelRegistry {
   }
 
   async getModelVersionByAlias(options: AliasRef): Promise<ModelVersion> {
-    await this.getRegisteredModel(options.name);
+    const model = await this.getRegisteredModel(options.name);
+    // MLflow answers an unknown alias with INVALID_PARAMETER_VALUE; check it here to say NOT_FOUND.
+    if (model.aliases[options.alias] === undefined) throw unknownAlias(options);
     const body = await this.#notFound(unknownAlias(options).message, () =>
       this.client.get('registered-models/alias', { name: options.name, alias: options.alias }, VersionBody),
     );

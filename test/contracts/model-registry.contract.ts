@@ -1,0 +1,133 @@
+/**
+ * The contract every {@link ModelRegistry} passes (embedded and MLflow server alike). Every test
+ * uses its own model name, so suites can share a server.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { LineageTag } from '../../src/tracking/index.js';
+import type { ModelRegistry, TrackingStore } from '../../src/tracking/index.js';
+import { expectCode } from './tracking-store.contract.js';
+
+/** Creates a tracking store and a registry on the same backend for one test. */
+export type ModelRegistryFactory = () =>
+  | Promise<{ tracking: TrackingStore; registry: ModelRegistry; cleanup: () => void | Promise<void> }>
+  | { tracking: TrackingStore; registry: ModelRegistry; cleanup: () => void | Promise<void> };
+
+/** Registers the contract tests (call inside a describe block). */
+export function modelRegistryContract(factory: ModelRegistryFactory): void {
+  let tracking: TrackingStore;
+  let registry: ModelRegistry;
+  let cleanup: () => void | Promise<void>;
+  let dir: string;
+  const unique = (prefix: string): string => `${prefix}-${randomUUID().slice(0, 8)}`;
+
+  beforeEach(async () => {
+    ({ tracking, registry, cleanup } = await factory());
+    dir = mkdtempSync(join(tmpdir(), 'lakeloop-'));
+  });
+  afterEach(async () => {
+    await registry.close();
+    await tracking.close();
+    await cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function runWithModel(): Promise<string> {
+    const experiment = await tracking.getOrCreateExperiment(unique('exp'));
+    const run = await tracking.createRun({ experimentId: experiment.experimentId, name: 'train' });
+    writeFileSync(join(dir, 'MLmodel'), 'flavors: {}\n');
+    await tracking.logArtifact(run.info.runId, join(dir, 'MLmodel'), 'model');
+    return run.info.runId;
+  }
+
+  it('creates, gets and searches registered models', async () => {
+    const name = unique('model');
+    const created = await registry.createRegisteredModel({
+      name,
+      description: 'delays',
+      tags: { team: 'ml' },
+    });
+    expect(created).toMatchObject({ name, description: 'delays', tags: { team: 'ml' }, aliases: {} });
+    expect(created.latestVersion).toBeUndefined();
+    expect((await registry.getRegisteredModel(name)).name).toBe(name);
+    expect((await registry.getOrCreateRegisteredModel({ name })).name).toBe(name);
+    const found = await registry.searchRegisteredModels({ nameContains: name.slice(-8) });
+    expect(found.map((m) => m.name)).toEqual([name]);
+    await expectCode(registry.createRegisteredModel({ name }), 'ALREADY_EXISTS');
+    await expectCode(registry.getRegisteredModel(unique('missing')), 'NOT_FOUND');
+  });
+
+  it('creates numbered model versions from a run with lineage tags', async () => {
+    const name = unique('model');
+    await registry.getOrCreateRegisteredModel({ name });
+    const runId = await runWithModel();
+    const first = await registry.createModelVersion({
+      name,
+      runId,
+      artifactPath: 'model',
+      description: 'first',
+      tags: { [LineageTag.DATA_COMMIT]: 'abc123', [LineageTag.PIPELINE_RUN_ID]: 'run-1' },
+    });
+    expect(first).toMatchObject({ name, version: '1', runId, description: 'first', status: 'READY' });
+    expect(first.tags[LineageTag.DATA_COMMIT]).toBe('abc123');
+    expect(first.source).toContain(runId);
+    expect(first.source.endsWith('model')).toBe(true);
+    const second = await registry.createModelVersion({ name, runId });
+    expect(second.version).toBe('2');
+    expect((await registry.getModelVersion(name, '1')).description).toBe('first');
+    expect((await registry.searchModelVersions({ name })).map((v) => v.version)).toEqual(['2', '1']);
+    expect((await registry.getRegisteredModel(name)).latestVersion).toBe('2');
+  });
+
+  it('rejects unknown models, versions and runs with NOT_FOUND', async () => {
+    const name = unique('model');
+    await registry.createRegisteredModel({ name });
+    const runId = await runWithModel();
+    await expectCode(registry.createModelVersion({ name: unique('missing'), runId }), 'NOT_FOUND');
+    await expectCode(
+      registry.createModelVersion({ name, runId: randomUUID().replaceAll('-', '') }),
+      'NOT_FOUND',
+    );
+    await expectCode(registry.getModelVersion(name, '7'), 'NOT_FOUND');
+    await expectCode(registry.getModelVersion(name, 'latest-ish'), 'NOT_FOUND');
+    await expectCode(registry.createModelVersion({ name, runId, artifactPath: '../x' }), 'INVALID_ARGUMENT');
+  });
+
+  it('sets, moves, resolves and deletes aliases', async () => {
+    const name = unique('model');
+    await registry.createRegisteredModel({ name });
+    const runId = await runWithModel();
+    await registry.createModelVersion({ name, runId });
+    await registry.createModelVersion({ name, runId });
+    await registry.setAlias({ name, alias: 'champion', version: '1' });
+    expect((await registry.getModelVersionByAlias({ name, alias: 'champion' })).version).toBe('1');
+    await registry.setAlias({ name, alias: 'champion', version: '2' });
+    const champion = await registry.getModelVersionByAlias({ name, alias: 'champion' });
+    expect(champion.version).toBe('2');
+    expect(champion.aliases).toEqual(['champion']);
+    expect((await registry.getModelVersion(name, '1')).aliases).toEqual([]);
+    expect((await registry.getRegisteredModel(name)).aliases).toEqual({ champion: '2' });
+    await registry.deleteAlias({ name, alias: 'champion' });
+    await expectCode(registry.getModelVersionByAlias({ name, alias: 'champion' }), 'NOT_FOUND');
+    await expectCode(registry.deleteAlias({ name, alias: 'champion' }), 'NOT_FOUND');
+  });
+
+  it('rejects bad aliases: unknown version, reserved or invalid names', async () => {
+    const name = unique('model');
+    await registry.createRegisteredModel({ name });
+    const runId = await runWithModel();
+    await registry.createModelVersion({ name, runId });
+    await expectCode(registry.setAlias({ name, alias: 'champion', version: '9' }), 'NOT_FOUND');
+    await expectCode(registry.setAlias({ name, alias: 'v1', version: '1' }), 'INVALID_ARGUMENT');
+    await expectCode(registry.setAlias({ name, alias: 'latest', version: '1' }), 'INVALID_ARGUMENT');
+    await expectCode(registry.setAlias({ name, alias: 'has space', version: '1' }), 'INVALID_ARGUMENT');
+    await expectCode(
+      registry.setAlias({ name: unique('missing'), alias: 'champion', version: '1' }),
+      'NOT_FOUND',
+    );
+    expect((await registry.getRegisteredModel(name)).aliases).toEqual({});
+  });
+}
