@@ -1,7 +1,586 @@
-/** The `lakeloop` sub-commands of the data area. */
+/**
+ * The `lakeloop data …` sub-commands: repositories, branches, commits, diff, merge, tags, objects,
+ * gc and `import-chunks`. They use the embedded repository under the instance home, or lakeFS when
+ * `LAKEFS_ENDPOINT` (and keys) are set.
+ *
+ * @example
+ * ```sh
+ * lakeloop data repo create flights
+ * lakeloop data import-chunks node_modules/vega-datasets/data/flights-3m.parquet flights main --by month --column date --until 2001-07-01
+ * lakeloop data log flights main
+ * lakeloop data cat lakefs://flights/main~1/flights-3m/2001-05.parquet > may.parquet
+ * ```
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { Presets, SingleBar } from 'cli-progress';
+import { Option } from 'commander';
 import type { Command } from 'commander';
+import { LakeloopError } from '../../errors.js';
+import { CHUNK_PERIODS, importChunks } from '../../versioning/chunk-import.js';
+import type { ChunkPeriod, ImportChunksResult } from '../../versioning/chunk-import.js';
+import { openDataRepository } from '../../versioning/data-repository-factory.js';
+import type { DataRepository, MergeStrategy, Page, PageOptions } from '../../versioning/data-repository.js';
+import { MERGE_STRATEGIES } from '../../versioning/data-repository.js';
+import { parseDataUri } from '../../versioning/data-uri.js';
+import { EmbeddedDataRepository } from '../../versioning/local/embedded-data-repository.js';
+import { instanceHome } from '../instance-home.js';
+import { printJson, printTable } from '../output.js';
 
 /** Registers the data sub-commands on `program`. */
-export function registerDataCommands(_program: Command): void {
-  // filled in by the data area
+export function registerDataCommands(program: Command): void {
+  const data = program
+    .command('data')
+    .description('versioned data: repositories, branches, commits, objects');
+  registerRepoCommands(data);
+  registerBranchCommands(data);
+  registerCommitCommands(data);
+  registerTagCommands(data);
+  registerObjectCommands(data);
+  registerImportCommand(data);
+}
+
+/** Opens the repository for a command, runs `action`, and closes it. */
+async function withData<T>(command: Command, action: (data: DataRepository) => Promise<T>): Promise<T> {
+  const data = await openDataRepository({ home: instanceHome(command) });
+  try {
+    return await action(data);
+  } finally {
+    await data.close();
+  }
+}
+
+/** Collects every page of a list call. */
+async function all<T>(list: (page: PageOptions) => Promise<Page<T>>): Promise<T[]> {
+  const results: T[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await list({ amount: 1000, ...(after === undefined ? {} : { after }) });
+    results.push(...page.results);
+    if (!page.hasMore) return results;
+    after = page.nextOffset;
+  }
+}
+
+/** Parses `--meta k=v` (repeatable) into a record. */
+function collectMeta(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0) {
+    throw new LakeloopError('INVALID_ARGUMENT', `Invalid --meta ${JSON.stringify(value)}: use key=value.`);
+  }
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
+}
+
+function parsePositiveInt(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isSafeInteger(parsed) || parsed < 1) {
+    throw new LakeloopError(
+      'INVALID_ARGUMENT',
+      `Invalid number ${JSON.stringify(value)}: use a whole number >= 1.`,
+    );
+  }
+  return parsed;
+}
+
+const short = (id: string): string => id.slice(0, 12);
+
+function registerRepoCommands(data: Command): void {
+  const repo = data.command('repo').description('create, list and delete repositories');
+  repo
+    .command('create <name>')
+    .description('create a repository (with an initial commit on its default branch)')
+    .option('--default-branch <branch>', 'default branch', 'main')
+    .option('--storage-namespace <uri>', 'lakeFS only: where the server stores the data')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        name: string,
+        options: { defaultBranch: string; storageNamespace?: string; json?: boolean },
+        command: Command,
+      ) => {
+        const info = await withData(command, (d) =>
+          d.createRepository({
+            name,
+            defaultBranch: options.defaultBranch,
+            ...(options.storageNamespace === undefined ? {} : { storageNamespace: options.storageNamespace }),
+          }),
+        );
+        if (options.json === true) printJson(info);
+        else process.stdout.write(`created repository ${info.name} (default branch ${info.defaultBranch})\n`);
+      },
+    );
+  repo
+    .command('list')
+    .description('list repositories')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }, command: Command) => {
+      const repos = await withData(command, (d) => all((page) => d.listRepositories(page)));
+      if (options.json === true) printJson(repos);
+      else
+        printTable(
+          ['name', 'default branch', 'created'],
+          repos.map((r) => [r.name, r.defaultBranch, r.creationDate]),
+        );
+    });
+  repo
+    .command('delete <name>')
+    .description('delete a repository with its branches, tags and commits')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await withData(command, (d) => d.deleteRepository(name));
+      process.stdout.write(`deleted repository ${name}\n`);
+    });
+}
+
+function registerBranchCommands(data: Command): void {
+  const branch = data.command('branch').description('create, list, reset and delete branches');
+  branch
+    .command('create <repo> <name>')
+    .description('create a branch from a ref')
+    .option('--source <ref>', 'branch, tag or commit to start from (default: the default branch)')
+    .action(async (repo: string, name: string, options: { source?: string }, command: Command) => {
+      const ref = await withData(command, async (d) =>
+        d.createBranch({
+          repository: repo,
+          name,
+          source: options.source ?? (await d.getRepository(repo)).defaultBranch,
+        }),
+      );
+      process.stdout.write(`created branch ${ref.name} at ${short(ref.commitId)}\n`);
+    });
+  branch
+    .command('list <repo>')
+    .description('list branches and their head commits')
+    .option('--json', 'print JSON')
+    .action(async (repo: string, options: { json?: boolean }, command: Command) => {
+      const refs = await withData(command, (d) =>
+        all((page) => d.listBranches({ repository: repo, ...page })),
+      );
+      if (options.json === true) printJson(refs);
+      else
+        printTable(
+          ['branch', 'head'],
+          refs.map((r) => [r.name, short(r.commitId)]),
+        );
+    });
+  branch
+    .command('delete <repo> <name>')
+    .description('delete a branch (not the default branch)')
+    .action(async (repo: string, name: string, _options: unknown, command: Command) => {
+      await withData(command, (d) => d.deleteBranch({ repository: repo, branch: name }));
+      process.stdout.write(`deleted branch ${name}\n`);
+    });
+  branch
+    .command('reset <repo> <name>')
+    .description("drop the branch's uncommitted changes; with --to, also move it to a ref")
+    .option('--to <ref>', 'move the branch head to this ref (hard reset)')
+    .action(async (repo: string, name: string, options: { to?: string }, command: Command) => {
+      const ref = await withData(command, (d) =>
+        d.resetBranch({
+          repository: repo,
+          branch: name,
+          ...(options.to === undefined ? {} : { ref: options.to }),
+        }),
+      );
+      process.stdout.write(`reset branch ${name}; head ${short(ref.commitId)}\n`);
+    });
+}
+
+function registerCommitCommands(data: Command): void {
+  data
+    .command('commit <repo> <branch>')
+    .description("commit the branch's staged changes")
+    .requiredOption('-m, --message <message>', 'commit message')
+    .option('--meta <key=value>', 'commit metadata (repeatable)', collectMeta)
+    .option('--allow-empty', 'commit even when nothing is staged')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        repo: string,
+        branch: string,
+        options: { message: string; meta?: Record<string, string>; allowEmpty?: boolean; json?: boolean },
+        command: Command,
+      ) => {
+        const commit = await withData(command, (d) =>
+          d.commit({
+            repository: repo,
+            branch,
+            message: options.message,
+            metadata: options.meta ?? {},
+            allowEmpty: options.allowEmpty === true,
+          }),
+        );
+        if (options.json === true) printJson(commit);
+        else process.stdout.write(`committed ${commit.id} on ${branch}\n`);
+      },
+    );
+  data
+    .command('log <repo> <ref>')
+    .description('commits reachable from a ref, newest first')
+    .option('--amount <n>', 'commits per page', parsePositiveInt, 50)
+    .option('--after <commit>', 'start after this commit (the previous page’s last id)')
+    .option('--prefix <path>', 'only commits that changed paths under this prefix')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        repo: string,
+        ref: string,
+        options: { amount: number; after?: string; prefix?: string; json?: boolean },
+        command: Command,
+      ) => {
+        const page = await withData(command, (d) =>
+          d.log({
+            repository: repo,
+            ref,
+            amount: options.amount,
+            ...(options.after === undefined ? {} : { after: options.after }),
+            ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+          }),
+        );
+        if (options.json === true) {
+          printJson(page);
+          return;
+        }
+        printTable(
+          ['commit', 'date', 'committer', 'message', 'metadata'],
+          page.results.map((c) => [
+            short(c.id),
+            c.creationDate,
+            c.committer,
+            c.message,
+            Object.entries(c.metadata)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(' '),
+          ]),
+        );
+        if (page.hasMore) process.stdout.write(`… more: --after ${page.nextOffset}\n`);
+      },
+    );
+  data
+    .command('diff <repo> <left> <right>')
+    .description('paths added, removed or changed from the left ref to the right ref')
+    .option('--prefix <path>', 'only paths under this prefix')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        repo: string,
+        left: string,
+        right: string,
+        options: { prefix?: string; json?: boolean },
+        command: Command,
+      ) => {
+        const entries = await withData(command, (d) =>
+          all((page) =>
+            d.diff({
+              repository: repo,
+              left,
+              right,
+              ...page,
+              ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+            }),
+          ),
+        );
+        if (options.json === true) printJson(entries);
+        else
+          printTable(
+            ['type', 'path', 'size'],
+            entries.map((e) => [e.type, e.path, e.sizeBytes]),
+          );
+      },
+    );
+  data
+    .command('merge <repo> <source> <destination>')
+    .description('merge a ref into a branch (fast-forward when possible)')
+    .addOption(new Option('--strategy <strategy>', 'how to resolve conflicts').choices([...MERGE_STRATEGIES]))
+    .option('-m, --message <message>', 'merge commit message')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        repo: string,
+        source: string,
+        destination: string,
+        options: { strategy?: MergeStrategy; message?: string; json?: boolean },
+        command: Command,
+      ) => {
+        const result = await withData(command, (d) =>
+          d.merge({
+            repository: repo,
+            source,
+            destination,
+            ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
+            ...(options.message === undefined ? {} : { message: options.message }),
+          }),
+        );
+        if (options.json === true) printJson(result);
+        else
+          process.stdout.write(
+            `merged ${source} into ${destination} (${result.kind}); head ${short(result.reference)}\n`,
+          );
+      },
+    );
+}
+
+function registerTagCommands(data: Command): void {
+  const tag = data.command('tag').description('create, list and delete tags');
+  tag
+    .command('create <repo> <name> <ref>')
+    .description('tag the commit a ref resolves to')
+    .action(async (repo: string, name: string, ref: string, _options: unknown, command: Command) => {
+      const created = await withData(command, (d) => d.createTag({ repository: repo, name, ref }));
+      process.stdout.write(`tagged ${short(created.commitId)} as ${created.name}\n`);
+    });
+  tag
+    .command('list <repo>')
+    .description('list tags')
+    .option('--json', 'print JSON')
+    .action(async (repo: string, options: { json?: boolean }, command: Command) => {
+      const tags = await withData(command, (d) => all((page) => d.listTags({ repository: repo, ...page })));
+      if (options.json === true) printJson(tags);
+      else
+        printTable(
+          ['tag', 'commit'],
+          tags.map((t) => [t.name, short(t.commitId)]),
+        );
+    });
+  tag
+    .command('delete <repo> <name>')
+    .description('delete a tag')
+    .action(async (repo: string, name: string, _options: unknown, command: Command) => {
+      await withData(command, (d) => d.deleteTag({ repository: repo, tag: name }));
+      process.stdout.write(`deleted tag ${name}\n`);
+    });
+}
+
+function registerObjectCommands(data: Command): void {
+  data
+    .command('put <local-file> <uri>')
+    .description('stage a local file at lakefs://<repo>/<branch>/<path> (commit it with `data commit`)')
+    .option('--content-type <type>', 'media type (default: from the file extension)')
+    .option('--meta <key=value>', 'user metadata (repeatable)', collectMeta)
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        file: string,
+        uri: string,
+        options: { contentType?: string; meta?: Record<string, string>; json?: boolean },
+        command: Command,
+      ) => {
+        const target = parseDataUri(uri);
+        if (target.path === '' || target.path.endsWith('/')) {
+          throw new LakeloopError(
+            'INVALID_ARGUMENT',
+            `${uri} names a prefix; give the object path, e.g. ${uri.replace(/\/?$/, '/file.csv')}.`,
+          );
+        }
+        if (!existsSync(file) || !statSync(file).isFile()) {
+          throw new LakeloopError('NOT_FOUND', `No file at ${file}.`);
+        }
+        const stat = await withData(command, (d) =>
+          d.putObject({
+            repository: target.repository,
+            branch: target.ref,
+            path: target.path,
+            content: createReadStream(file, { highWaterMark: 1 << 20 }),
+            contentType: options.contentType ?? contentTypeOf(file),
+            metadata: options.meta ?? {},
+          }),
+        );
+        if (options.json === true) printJson(stat);
+        else process.stdout.write(`staged ${uri} (${stat.sizeBytes} bytes, ${stat.checksum.slice(0, 12)})\n`);
+      },
+    );
+  data
+    .command('cat <uri>')
+    .description('write an object to stdout')
+    .action(async (uri: string, _options: unknown, command: Command) => {
+      const target = parseDataUri(uri);
+      await withData(command, async (d) => {
+        const stream = await d.getObject({
+          repository: target.repository,
+          ref: target.ref,
+          path: target.path,
+        });
+        await pipeline(stream, process.stdout, { end: false });
+      });
+    });
+  data
+    .command('ls <uri>')
+    .description('list objects under lakefs://<repo>/<ref>/<prefix>')
+    .option('-r, --recursive', 'list every object instead of grouping by /')
+    .option('--json', 'print JSON')
+    .action(async (uri: string, options: { recursive?: boolean; json?: boolean }, command: Command) => {
+      const target = parseDataUri(uri);
+      const entries = await withData(command, (d) =>
+        all((page) =>
+          d.listObjects({
+            repository: target.repository,
+            ref: target.ref,
+            prefix: target.path,
+            ...(options.recursive === true ? {} : { delimiter: '/' }),
+            ...page,
+          }),
+        ),
+      );
+      if (options.json === true) {
+        printJson(entries);
+        return;
+      }
+      printTable(
+        ['path', 'size', 'modified', 'checksum'],
+        entries.map((e) =>
+          e.pathType === 'common_prefix'
+            ? [e.path, '', '', '']
+            : [e.path, e.sizeBytes, e.mtime, e.checksum.slice(0, 12)],
+        ),
+      );
+    });
+  data
+    .command('gc')
+    .description('embedded backend: remove blobs no commit or staged change references')
+    .option(
+      '--grace-seconds <n>',
+      'keep blobs younger than this (a concurrent put may need them)',
+      Number,
+      60,
+    )
+    .option('--json', 'print JSON')
+    .action(async (options: { graceSeconds: number; json?: boolean }, command: Command) => {
+      if (!Number.isFinite(options.graceSeconds) || options.graceSeconds < 0) {
+        throw new LakeloopError('INVALID_ARGUMENT', 'Invalid --grace-seconds: use a number >= 0.');
+      }
+      const result = await withData(command, (d) => {
+        if (!(d instanceof EmbeddedDataRepository)) {
+          throw new LakeloopError(
+            'PRECONDITION_FAILED',
+            'data gc works on the embedded backend; for lakeFS, configure its garbage collection rules on the server.',
+          );
+        }
+        return d.gc({ gracePeriodMs: options.graceSeconds * 1000 });
+      });
+      if (options.json === true) printJson(result);
+      else {
+        process.stdout.write(
+          `removed ${result.removedBlobs} blob(s) (${result.removedBytes} bytes), ${result.removedTrees} tree(s), ${result.removedTempFiles} temp file(s); kept ${result.keptBlobs} blob(s)\n`,
+        );
+      }
+    });
+}
+
+function registerImportCommand(data: Command): void {
+  data
+    .command('import-chunks <file> <repo> <branch>')
+    .description(
+      'split a Parquet/CSV table by a date column into one Parquet file and one commit per period, oldest first',
+    )
+    .addOption(
+      new Option('--by <period>', 'period of each chunk').choices([...CHUNK_PERIODS]).default('month'),
+    )
+    .requiredOption('--column <name>', 'date or timestamp column to split by')
+    .option('--path <prefix>', 'path prefix of the chunk files (default: the file name without extension)')
+    .option('--from <date>', 'only rows on or after this date (YYYY-MM-DD)')
+    .option('--until <date>', 'only rows before this date (YYYY-MM-DD, exclusive)')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        file: string,
+        repo: string,
+        branch: string,
+        options: {
+          by: ChunkPeriod;
+          column: string;
+          path?: string;
+          from?: string;
+          until?: string;
+          json?: boolean;
+        },
+        command: Command,
+      ) => {
+        const showBar = options.json !== true && process.stderr.isTTY;
+        const bar = new SingleBar(
+          {
+            format: 'import |{bar}| {value}/{total} chunks {period}',
+            hideCursor: true,
+            stream: process.stderr,
+          },
+          Presets.shades_classic,
+        );
+        let started = false;
+        const result = await withData(command, async (d) => {
+          try {
+            return await importChunks({
+              data: d,
+              file,
+              repository: repo,
+              branch,
+              column: options.column,
+              by: options.by,
+              ...(options.path === undefined ? {} : { path: options.path }),
+              ...(options.from === undefined ? {} : { from: options.from }),
+              ...(options.until === undefined ? {} : { until: options.until }),
+              onProgress: (progress) => {
+                if (!showBar) return;
+                if (!started) {
+                  bar.start(progress.total, 0, { period: '' });
+                  started = true;
+                }
+                bar.update(progress.done, { period: progress.chunk?.period ?? '' });
+              },
+            });
+          } finally {
+            if (started) bar.stop();
+          }
+        });
+        if (options.json === true) printJson(result);
+        else printImportSummary(result, options);
+      },
+    );
+}
+
+function printImportSummary(result: ImportChunksResult, options: { from?: string; until?: string }): void {
+  printTable(
+    ['period', 'rows', 'path', 'commit'],
+    result.chunks.map((c) => [c.period, c.rows, c.path, short(c.commitId)]),
+  );
+  const imported = result.chunks.reduce((sum, c) => sum + c.rows, 0);
+  process.stdout.write(
+    `imported ${imported} of ${result.totalRows} rows (${result.format}) in ${result.chunks.length} commit(s)\n`,
+  );
+  if (result.rowsOutsideRange > 0) {
+    const range = [
+      options.from === undefined ? '' : `--from ${options.from}`,
+      options.until === undefined ? '' : `--until ${options.until}`,
+    ]
+      .filter((part) => part !== '')
+      .join(' ');
+    process.stdout.write(
+      `${result.rowsOutsideRange} row(s) fell outside the range (${range}) and were not imported\n`,
+    );
+  }
+  if (result.rowsWithoutDate > 0) {
+    process.stdout.write(`${result.rowsWithoutDate} row(s) have no date and were not imported\n`);
+  }
+  const sizes = result.chunks.map((c) => c.rows).sort((a, b) => a - b);
+  const median = sizes[Math.floor(sizes.length / 2)] ?? 0;
+  for (const chunk of result.chunks) {
+    if (sizes.length > 1 && chunk.rows < median / 100) {
+      process.stdout.write(
+        `note: chunk ${chunk.period} has only ${chunk.rows} row(s), far fewer than the others; pass --until to leave such rows out deliberately\n`,
+      );
+    }
+  }
+}
+
+function contentTypeOf(file: string): string {
+  switch (extname(file).toLowerCase()) {
+    case '.parquet':
+      return 'application/vnd.apache.parquet';
+    case '.csv':
+      return 'text/csv';
+    case '.json':
+      return 'application/json';
+    case '.txt':
+      return 'text/plain';
+    default:
+      return 'application/octet-stream';
+  }
 }

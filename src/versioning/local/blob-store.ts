@@ -12,6 +12,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  chmodSync,
   closeSync,
   createReadStream,
   existsSync,
@@ -206,6 +207,8 @@ export class BlobStore {
   #install(temp: string, checksum: string): void {
     const target = this.pathOf(checksum);
     mkdirSync(join(this.root, checksum.slice(0, 2)), { recursive: true });
+    // Read-only: a blob is shared (dedup, hard links in the read cache) and must never change.
+    chmodSync(temp, 0o444);
     renameSync(temp, target);
   }
 

@@ -1,0 +1,45 @@
+/**
+ * `lakeloop/data`: versioned data with lakeFS semantics. An embedded repository under the instance
+ * home (default) or a lakeFS server, behind one `DataRepository` interface; `lakefs://` URIs;
+ * a resolver to local files for DuckDB; and `importChunks` to load a table period by period.
+ *
+ * @example
+ * ```ts
+ * import { openDataRepository, importChunks, resolveToLocalPath } from 'lakeloop/data';
+ * await using data = await openDataRepository({ home: '.lakeloop' });
+ * await data.createRepository({ name: 'flights' });
+ * await importChunks({ data, file: 'flights-3m.parquet', repository: 'flights', branch: 'main', column: 'date', until: '2001-07-01' });
+ * const file = await resolveToLocalPath(data, 'lakefs://flights/main/flights-3m/2001-01.parquet', { cacheDir: '.lakeloop/data/cache' });
+ * ```
+ */
+export type * from './data-repository.js';
+export { MERGE_STRATEGIES } from './data-repository.js';
+export {
+  DEFAULT_PAGE_SIZE,
+  checkBranchName,
+  checkObjectPath,
+  checkRef,
+  checkRepositoryName,
+  checkTagName,
+} from './data-names.js';
+export { DATA_URI_SCHEME, formatDataUri, isDataUri, parseDataUri } from './data-uri.js';
+export type { DataUri } from './data-uri.js';
+export { EmbeddedDataRepository } from './local/embedded-data-repository.js';
+export type { EmbeddedDataRepositoryOptions, GcOptions, GcResult } from './local/embedded-data-repository.js';
+export { LakeFsDataRepository } from './lakefs/lakefs-data-repository.js';
+export type { LakeFsDataRepositoryOptions } from './lakefs/lakefs-data-repository.js';
+export { resolveLakeFsConfig } from './lakefs/lakefs-config.js';
+export type { LakeFsConfig, ResolveLakeFsConfigOptions } from './lakefs/lakefs-config.js';
+export { createDataRepository, openDataRepository } from './data-repository-factory.js';
+export type { OpenDataRepositoryOptions } from './data-repository-factory.js';
+export { resolveDataFile, resolveToLocalPath } from './local-path-resolver.js';
+export type { ResolveToLocalPathOptions, ResolvedDataFile } from './local-path-resolver.js';
+export { CHUNK_PERIODS, importChunks } from './chunk-import.js';
+export type {
+  ChunkPeriod,
+  ImportChunksOptions,
+  ImportChunksResult,
+  ImportProgress,
+  ImportedChunk,
+} from './chunk-import.js';
+export { lakeloopDataCacheDir } from './data-paths.js';
