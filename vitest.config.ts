@@ -2,6 +2,9 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: { conditions: ['lakeloop-source'] },
+  // Vite 6+: tests run in the SSR environment, whose resolver takes its own conditions; without this,
+  // `import 'lakeloop'` (pipelines, examples) cannot resolve to src/.
+  ssr: { resolve: { conditions: ['lakeloop-source'] } },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'pipelines/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
