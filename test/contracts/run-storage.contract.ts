@@ -148,9 +148,36 @@ export function describeRunStorageContract(name: string, factory: StorageFactory
       expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `p${24 - i}`));
     });
 
+    it('lists oldest first on request and pages forward with afterRunId (a FIFO queue)', async () => {
+      for (let i = 0; i < 10; i++) {
+        await runs.addRun(
+          makeRun({
+            runId: `q${i}`,
+            createdAt: Math.floor(i / 3),
+            status: i % 2 === 0 ? 'QUEUED' : 'SUCCESS',
+          }),
+        );
+      }
+      const all = await runs.listRuns({ order: 'OLDEST_FIRST' });
+      expect(all.map((r) => r.runId)).toEqual(Array.from({ length: 10 }, (_, i) => `q${i}`));
+      const queued = await runs.listRuns({ statuses: ['QUEUED'], order: 'OLDEST_FIRST', limit: 2 });
+      expect(queued.map((r) => r.runId)).toEqual(['q0', 'q2']);
+      const next = await runs.listRuns({
+        statuses: ['QUEUED'],
+        order: 'OLDEST_FIRST',
+        limit: 2,
+        afterRunId: 'q2',
+      });
+      expect(next.map((r) => r.runId)).toEqual(['q4', 'q6']);
+      const between = await runs.listRuns({ afterRunId: 'q2', beforeRunId: 'q6' });
+      expect(between.map((r) => r.runId)).toEqual(['q5', 'q4', 'q3']);
+    });
+
     it('rejects paging from an unknown run id', async () => {
-      const error: unknown = await runs.listRuns({ beforeRunId: 'ghost' }).catch((e: unknown) => e);
-      expect(isLakeloopError(error, 'NOT_FOUND')).toBe(true);
+      for (const filter of [{ beforeRunId: 'ghost' }, { afterRunId: 'ghost' }]) {
+        const error: unknown = await runs.listRuns(filter).catch((e: unknown) => e);
+        expect(isLakeloopError(error, 'NOT_FOUND')).toBe(true);
+      }
     });
 
     it('updates fields, merges tags and stamps updatedAt from the clock', async () => {

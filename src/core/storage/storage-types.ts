@@ -17,11 +17,18 @@ export interface RunFilter {
   jobName?: string;
   /** Every given tag must match exactly. */
   tags?: Readonly<Record<string, string>>;
-  /** Newest first; default 100. */
+  /** At most this many runs; default 100. */
   limit?: number;
-  /** Only runs created before this run (for paging). */
+  /** Only runs older than this run (by `createdAt`, ties by insertion order); for paging newest first. */
   beforeRunId?: string;
+  /** Only runs newer than this run; for paging oldest first (e.g. a FIFO run queue). */
+  afterRunId?: string;
+  /** Listing order; default `'NEWEST_FIRST'`. */
+  order?: RunOrder;
 }
+
+/** Order of {@link RunStorage.listRuns}: by `createdAt`, ties by insertion order. */
+export type RunOrder = 'NEWEST_FIRST' | 'OLDEST_FIRST';
 
 /** Partial update of a run record. */
 export interface RunUpdate {
@@ -38,7 +45,10 @@ export interface RunStorage {
   addRun(run: RunRecord): Promise<void>;
   /** The run, or undefined for an unknown id. */
   getRun(runId: string): Promise<RunRecord | undefined>;
-  /** Newest first (by `createdAt`, ties: last added first); default limit 100; NOT_FOUND for an unknown `beforeRunId`. */
+  /**
+   * Runs matching the filter, newest first unless `order` says otherwise (by `createdAt`, ties by insertion
+   * order); default limit 100; NOT_FOUND for an unknown `beforeRunId` or `afterRunId`.
+   */
   listRuns(filter?: RunFilter): Promise<RunRecord[]>;
   /**
    * Applies an update (tags are merged into the run's tags; `updatedAt` is set from the storage's clock);

@@ -60,27 +60,24 @@ export class MemoryRunStorage implements RunStorage {
     });
   }
 
-  /** Runs matching the filter, newest first (by `createdAt`, then insertion order). */
+  /** Runs matching the filter, newest first unless `order` says otherwise (by `createdAt`, then insertion order). */
   listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     return this.#call(() => {
       const limit = checkLimit(filter.limit, DEFAULT_RUN_LIMIT) ?? DEFAULT_RUN_LIMIT;
-      let cursor: Entry | undefined;
-      if (filter.beforeRunId !== undefined) {
-        cursor = this.#runs.get(filter.beforeRunId);
-        if (cursor === undefined) throw unknownRunError(filter.beforeRunId);
-      }
+      const before = this.#cursor(filter.beforeRunId);
+      const after = this.#cursor(filter.afterRunId);
       const tags = Object.entries(filter.tags ?? {});
+      const sign = filter.order === 'OLDEST_FIRST' ? 1 : -1;
       return [...this.#runs.values()]
         .filter(
-          ({ seq, run }) =>
-            (filter.statuses === undefined || filter.statuses.includes(run.status)) &&
-            (filter.jobName === undefined || run.jobName === filter.jobName) &&
-            tags.every(([key, value]) => run.tags[key] === value) &&
-            (cursor === undefined ||
-              run.createdAt < cursor.run.createdAt ||
-              (run.createdAt === cursor.run.createdAt && seq < cursor.seq)),
+          (entry) =>
+            (filter.statuses === undefined || filter.statuses.includes(entry.run.status)) &&
+            (filter.jobName === undefined || entry.run.jobName === filter.jobName) &&
+            tags.every(([key, value]) => entry.run.tags[key] === value) &&
+            (before === undefined || compareEntries(entry, before) < 0) &&
+            (after === undefined || compareEntries(entry, after) > 0),
         )
-        .sort((a, b) => b.run.createdAt - a.run.createdAt || b.seq - a.seq)
+        .sort((a, b) => sign * compareEntries(a, b))
         .slice(0, limit)
         .map(({ run }) => structuredClone(run));
     });
@@ -125,6 +122,13 @@ export class MemoryRunStorage implements RunStorage {
     return this.close();
   }
 
+  #cursor(runId: string | undefined): Entry | undefined {
+    if (runId === undefined) return undefined;
+    const entry = this.#runs.get(runId);
+    if (entry === undefined) throw unknownRunError(runId);
+    return entry;
+  }
+
   #call<T>(fn: () => T): Promise<T> {
     // Errors thrown inside the executor reject the promise.
     return new Promise((resolve) => {
@@ -132,4 +136,9 @@ export class MemoryRunStorage implements RunStorage {
       resolve(fn());
     });
   }
+}
+
+/** Order by `createdAt`, then insertion order. */
+function compareEntries(a: Entry, b: Entry): number {
+  return a.run.createdAt - b.run.createdAt || a.seq - b.seq;
 }

@@ -118,7 +118,7 @@ export class SqliteRunStorage implements RunStorage {
     });
   }
 
-  /** Runs matching the filter, newest first (by `createdAt`, then insertion order). */
+  /** Runs matching the filter, newest first unless `order` says otherwise (by `createdAt`, then insertion order). */
   listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
     return this.#call(() => {
       const limit = checkLimit(filter.limit, DEFAULT_RUN_LIMIT) ?? DEFAULT_RUN_LIMIT;
@@ -136,15 +136,20 @@ export class SqliteRunStorage implements RunStorage {
         where.push('run_id IN (SELECT run_id FROM run_tags WHERE key = ? AND value = ?)');
         params.push(key, value);
       }
-      if (filter.beforeRunId !== undefined) {
-        const cursor = this.#statements.get(SELECT_CURSOR).get(filter.beforeRunId) as
+      for (const [cursorId, operator] of [
+        [filter.beforeRunId, '<'],
+        [filter.afterRunId, '>'],
+      ] as const) {
+        if (cursorId === undefined) continue;
+        const cursor = this.#statements.get(SELECT_CURSOR).get(cursorId) as
           { created_at: number; id: number } | undefined;
-        if (cursor === undefined) throw unknownRunError(filter.beforeRunId);
-        where.push('(created_at, id) < (?, ?)');
+        if (cursor === undefined) throw unknownRunError(cursorId);
+        where.push(`(created_at, id) ${operator} (?, ?)`);
         params.push(cursor.created_at, cursor.id);
       }
+      const direction = filter.order === 'OLDEST_FIRST' ? 'ASC' : 'DESC';
       const sql = `SELECT * FROM runs${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`}
-        ORDER BY created_at DESC, id DESC LIMIT ?`;
+        ORDER BY created_at ${direction}, id ${direction} LIMIT ?`;
       params.push(limit);
       return (this.#statements.get(sql).all(...params) as RunRow[]).map(rowToRun);
     });
