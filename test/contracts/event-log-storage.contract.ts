@@ -134,6 +134,13 @@ export function describeEventLogStorageContract(
       expect(await idsOf({ afterId: ids[4] })).toEqual(at(5, 6, 7));
       expect(await idsOf({ runId: 'r2', limit: 2 })).toEqual(at(4, 5));
       expect(await idsOf({ limit: 0 })).toEqual([]);
+      expect(await idsOf({ beforeId: ids[2] })).toEqual(at(0, 1));
+      expect(await idsOf({ afterId: ids[1], beforeId: ids[5] })).toEqual(at(2, 3, 4));
+      expect(await idsOf({ order: 'NEWEST_FIRST' })).toEqual([...ids].reverse());
+      expect(await idsOf({ runId: 'r1', order: 'NEWEST_FIRST', limit: 2 })).toEqual(at(3, 2));
+      expect(await idsOf({ assetKey: 'a', order: 'NEWEST_FIRST', beforeId: ids[7], limit: 2 })).toEqual(
+        at(3, 2),
+      );
     });
 
     it('tails the log with afterId and limit without losing or repeating events', async () => {

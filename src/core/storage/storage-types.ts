@@ -69,9 +69,16 @@ export interface EventFilter {
   assetKey?: string;
   /** Only events with id greater than this (for tailing). */
   afterId?: number;
-  /** At most this many events (the first ones after `afterId`); default: all. */
+  /** Only events with id less than this (for paging backwards). */
+  beforeId?: number;
+  /** At most this many events (the first ones in `order`); default: all. */
   limit?: number;
+  /** Default `'OLDEST_FIRST'` (write order); `'NEWEST_FIRST'` with `limit` gives the last N events. */
+  order?: EventOrder;
 }
+
+/** Order of {@link EventLogStorage.getEvents}: by id (write order). */
+export type EventOrder = 'OLDEST_FIRST' | 'NEWEST_FIRST';
 
 /** The latest materialization of an asset (per partition). */
 export interface LatestMaterialization {
@@ -85,7 +92,7 @@ export interface EventLogStorage {
   /** Appends events in one transaction (all or nothing); returns their ids, increasing and never reused. */
   appendEvents(events: readonly EventRecord[]): Promise<number[]>;
   /**
-   * Events matching every given filter, in write order. `assetKey` matches the asset's materializations and
+   * Events matching every given filter, in write order (or reversed, see `order`). `assetKey` matches the asset's materializations and
    * check evaluations, and step events whose `stepKey` is the asset key.
    */
   getEvents(filter: EventFilter): Promise<StoredEvent[]>;

@@ -32,13 +32,15 @@ export class MemoryEventLogStorage implements EventLogStorage {
     });
   }
 
-  /** Events matching every given filter, in write order (same `assetKey` rule as SQLite). */
+  /** Events matching every given filter, in write order or reversed (same `assetKey` rule as SQLite). */
   getEvents(filter: EventFilter): Promise<StoredEvent[]> {
     return this.#call(() => {
       const limit = checkLimit(filter.limit);
       const matches: StoredEvent[] = [];
-      for (const event of this.#events) {
+      const ordered = filter.order === 'NEWEST_FIRST' ? [...this.#events].reverse() : this.#events;
+      for (const event of ordered) {
         if (limit !== undefined && matches.length >= limit) break;
+        if (filter.beforeId !== undefined && event.id >= filter.beforeId) continue;
         if (filter.runId !== undefined && event.runId !== filter.runId) continue;
         if (filter.types !== undefined && !filter.types.includes(event.type)) continue;
         if (filter.afterId !== undefined && event.id <= filter.afterId) continue;

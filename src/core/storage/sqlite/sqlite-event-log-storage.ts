@@ -80,7 +80,8 @@ export class SqliteEventLogStorage implements EventLogStorage {
   }
 
   /**
-   * Events matching every given filter, in write order (ascending ids). `assetKey` matches events
+   * Events matching every given filter, in write order (ascending ids; descending with
+   * `order: 'NEWEST_FIRST'`). `assetKey` matches events
    * about that asset: its materializations and check evaluations, and step events whose
    * `stepKey` is the asset key.
    */
@@ -105,7 +106,12 @@ export class SqliteEventLogStorage implements EventLogStorage {
         where.push('id > ?');
         params.push(filter.afterId);
       }
-      let sql = `SELECT id, body FROM event_logs${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`} ORDER BY id`;
+      if (filter.beforeId !== undefined) {
+        where.push('id < ?');
+        params.push(filter.beforeId);
+      }
+      let sql = `SELECT id, body FROM event_logs${where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`}
+        ORDER BY id${filter.order === 'NEWEST_FIRST' ? ' DESC' : ''}`;
       if (limit !== undefined) {
         sql += ' LIMIT ?';
         params.push(limit);
