@@ -84,4 +84,4 @@ export const DELAY_THRESHOLD_MINUTES = 15;
  * Changes whenever the meaning of the feature files changes, so caches built by an older version
  * are not reused (the pipeline can put it into its code version).
  */
-export const FEATURE_SET_VERSION = 'flight-features-v1';
+export const FEATURE_SET_VERSION = 'flight-features-v2';

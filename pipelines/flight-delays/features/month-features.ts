@@ -53,7 +53,7 @@ export interface MonthFeaturesSummary {
  * fold, label, departure, delay, distance, origin, destination, route, hour, hour_sin, hour_cos,
  * day_of_week, day_of_month, log_distance` (features as FLOAT). Rows are sorted by departure, origin,
  * destination, distance, delay, so the output does not depend on the input's row order; the fold is
- * `hash(departure, origin, destination, distance, delay) % folds`.
+ * `hash(departure, origin, destination, distance) % folds` (independent of the label).
  *
  * @throws LakeloopError `INVALID_ARGUMENT` for a bad month, fold count or input file (missing or
  *   mistyped columns, unparsable dates, missing values, non-positive distances) or when the month
@@ -108,10 +108,12 @@ export async function buildMonthFeatures(options: BuildMonthFeaturesOptions): Pr
     );
   }
 
-  const rowKey = 'departure, origin, destination, distance, delay';
+  // The fold hashes the row's schedule (not its label), so relabelling a row never moves it.
+  const rowKey = 'departure, origin, destination, distance';
+  const rowOrder = `${rowKey}, delay`;
   const featuresSql = `
     SELECT ${sqlString(month)} AS month,
-           CAST(row_number() OVER (ORDER BY ${rowKey}) - 1 AS UINTEGER) AS row_in_month,
+           CAST(row_number() OVER (ORDER BY ${rowOrder}) - 1 AS UINTEGER) AS row_in_month,
            hash(${rowKey}) AS row_hash,
            CAST(${folds} AS UTINYINT) AS folds,
            CAST(hash(${rowKey}) % ${folds} AS UTINYINT) AS fold,
