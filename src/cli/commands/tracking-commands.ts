@@ -1,7 +1,274 @@
-/** The `lakeloop` sub-commands of the tracking area. */
+/**
+ * The `lakeloop` sub-commands of the tracking area: experiments, training runs (MLflow runs; kept
+ * apart from pipeline `runs`) and registered models. They work on the embedded store of the
+ * instance home, or on the MLflow server of `MLFLOW_TRACKING_URI` / `--tracking-uri`.
+ *
+ * @example
+ * ```sh
+ * lakeloop experiments list
+ * lakeloop training-runs list --experiment flight-delays --json
+ * lakeloop models show flight-delays
+ * lakeloop models promote flight-delays 3 --alias champion
+ * ```
+ */
 import type { Command } from 'commander';
+import { instanceHome } from '../instance-home.js';
+import { printJson, printTable } from '../output.js';
+import { LineageTag, openRegistry, openTracking } from '../../tracking/index.js';
+import type { ModelRegistry, TrackingRun, TrackingStore } from '../../tracking/index.js';
+
+interface CommonOptions {
+  json?: boolean;
+  trackingUri?: string;
+}
+
+function openStores(command: Command): { tracking: TrackingStore; registry: ModelRegistry } {
+  const options = command.optsWithGlobals<CommonOptions>();
+  const target = {
+    home: instanceHome(command),
+    ...(options.trackingUri === undefined ? {} : { uri: options.trackingUri }),
+  };
+  return { tracking: openTracking(target), registry: openRegistry(target) };
+}
+
+async function withStores<T>(
+  command: Command,
+  body: (stores: { tracking: TrackingStore; registry: ModelRegistry }) => Promise<T>,
+): Promise<T> {
+  const stores = openStores(command);
+  try {
+    return await body(stores);
+  } finally {
+    await stores.tracking.close();
+    await stores.registry.close();
+  }
+}
+
+function time(epochMs: number | undefined): string {
+  return epochMs === undefined || epochMs === 0 ? '' : new Date(epochMs).toISOString().replace('.000Z', 'Z');
+}
+
+function duration(run: TrackingRun): string {
+  if (run.info.endTime === undefined) return '';
+  return `${((run.info.endTime - run.info.startTime) / 1000).toFixed(1)}s`;
+}
+
+function metricSummary(metrics: Record<string, number>, limit = 3): string {
+  return Object.entries(metrics)
+    .slice(0, limit)
+    .map(([key, value]) => `${key}=${Number.isInteger(value) ? value : value.toFixed(4)}`)
+    .join(' ');
+}
+
+function userTags(tags: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).filter(([key]) => !key.startsWith('mlflow.')));
+}
 
 /** Registers the tracking sub-commands on `program`. */
-export function registerTrackingCommands(_program: Command): void {
-  // filled in by the tracking area
+export function registerTrackingCommands(program: Command): void {
+  const uriOption = [
+    '--tracking-uri <uri>',
+    'tracking backend (default: $MLFLOW_TRACKING_URI, else the embedded store)',
+  ] as const;
+
+  const experiments = program.command('experiments').description('experiments of the tracking store');
+  experiments
+    .command('list')
+    .description('list experiments')
+    .option('--json', 'print JSON')
+    .option(...uriOption)
+    .action(async (_options: CommonOptions, command: Command) => {
+      await withStores(command, async ({ tracking }) => {
+        const list = await tracking.listExperiments();
+        if (command.optsWithGlobals<CommonOptions>().json === true) {
+          printJson(list);
+          return;
+        }
+        printTable(
+          ['id', 'name', 'created'],
+          list.map((e) => [e.experimentId, e.name, time(e.creationTime)]),
+        );
+      });
+    });
+
+  const runs = program
+    .command('training-runs')
+    .description(
+      'training runs (MLflow runs: params, metrics, artifacts); pipeline runs are `lakeloop runs`',
+    );
+  runs
+    .command('list')
+    .description('list training runs, newest first')
+    .option('--experiment <name>', 'only this experiment (default: all)')
+    .option('--limit <n>', 'at most n runs', '50')
+    .option('--json', 'print JSON')
+    .option(...uriOption)
+    .action(async (options: CommonOptions & { experiment?: string; limit: string }, command: Command) => {
+      await withStores(command, async ({ tracking }) => {
+        const experimentsList =
+          options.experiment === undefined
+            ? await tracking.listExperiments()
+            : [await tracking.getExperimentByName(options.experiment)];
+        const names = new Map(experimentsList.map((e) => [e.experimentId, e.name]));
+        const found =
+          experimentsList.length === 0
+            ? []
+            : await tracking.searchRuns({
+                experimentIds: experimentsList.map((e) => e.experimentId),
+                maxResults: Math.max(1, Number.parseInt(options.limit, 10) || 50),
+              });
+        if (command.optsWithGlobals<CommonOptions>().json === true) {
+          printJson(found);
+          return;
+        }
+        printTable(
+          ['run id', 'experiment', 'name', 'status', 'started', 'duration', 'metrics'],
+          found.map((r) => [
+            r.info.runId,
+            names.get(r.info.experimentId) ?? r.info.experimentId,
+            r.info.runName,
+            r.info.status,
+            time(r.info.startTime),
+            duration(r),
+            metricSummary(r.metrics),
+          ]),
+        );
+      });
+    });
+  runs
+    .command('show <runId>')
+    .description('show a training run: params, metrics, tags, inputs, artifacts')
+    .option('--json', 'print JSON')
+    .option(...uriOption)
+    .action(async (runId: string, _options: CommonOptions, command: Command) => {
+      await withStores(command, async ({ tracking }) => {
+        const run = await tracking.getRun(runId);
+        const artifacts = await tracking.listArtifacts(runId);
+        if (command.optsWithGlobals<CommonOptions>().json === true) {
+          printJson({ ...run, artifacts });
+          return;
+        }
+        const out = process.stdout;
+        out.write(`run ${run.info.runId} "${run.info.runName}" (experiment ${run.info.experimentId})\n`);
+        out.write(`status ${run.info.status}, started ${time(run.info.startTime)}`);
+        out.write(
+          run.info.endTime === undefined ? '\n' : `, ended ${time(run.info.endTime)} (${duration(run)})\n`,
+        );
+        out.write(`artifacts ${run.info.artifactUri}\n\n`);
+        printTable(['param', 'value'], Object.entries(run.params));
+        out.write('\n');
+        printTable(['metric', 'latest'], Object.entries(run.metrics));
+        out.write('\n');
+        printTable(['tag', 'value'], Object.entries(userTags(run.tags)));
+        if (run.inputs.length > 0) {
+          out.write('\n');
+          printTable(
+            ['input', 'digest', 'source'],
+            run.inputs.map((i) => [i.name, i.digest, i.source]),
+          );
+        }
+        out.write('\n');
+        printTable(
+          ['artifact', 'size'],
+          artifacts.map((a) => [a.isDir ? `${a.path}/` : a.path, a.fileSize]),
+        );
+      });
+    });
+
+  const models = program.command('models').description('registered models, versions and aliases');
+  models
+    .command('list')
+    .description('list registered models')
+    .option('--json', 'print JSON')
+    .option(...uriOption)
+    .action(async (_options: CommonOptions, command: Command) => {
+      await withStores(command, async ({ registry }) => {
+        const list = await registry.searchRegisteredModels();
+        if (command.optsWithGlobals<CommonOptions>().json === true) {
+          printJson(list);
+          return;
+        }
+        printTable(
+          ['name', 'latest version', 'aliases', 'updated'],
+          list.map((m) => [
+            m.name,
+            m.latestVersion,
+            Object.entries(m.aliases)
+              .map(([alias, version]) => `${alias}=v${version}`)
+              .join(' '),
+            time(m.lastUpdatedTimestamp),
+          ]),
+        );
+      });
+    });
+  models
+    .command('show <name>')
+    .description('show a registered model: versions, aliases, metrics and the data commit of each version')
+    .option('--json', 'print JSON')
+    .option(...uriOption)
+    .action(async (name: string, _options: CommonOptions, command: Command) => {
+      await withStores(command, async ({ tracking, registry }) => {
+        const model = await registry.getRegisteredModel(name);
+        const versions = await registry.searchModelVersions({ name });
+        const detailed = await Promise.all(
+          versions.map(async (version) => {
+            const run =
+              version.runId === undefined
+                ? undefined
+                : await tracking.getRun(version.runId).catch(() => undefined);
+            return {
+              ...version,
+              dataCommit: version.tags[LineageTag.DATA_COMMIT] ?? run?.tags[LineageTag.DATA_COMMIT],
+              pipelineRunId:
+                version.tags[LineageTag.PIPELINE_RUN_ID] ?? run?.tags[LineageTag.PIPELINE_RUN_ID],
+              metrics: run?.metrics ?? {},
+            };
+          }),
+        );
+        if (command.optsWithGlobals<CommonOptions>().json === true) {
+          printJson({ ...model, versions: detailed });
+          return;
+        }
+        process.stdout.write(
+          `model ${model.name}${model.description === '' ? '' : ` — ${model.description}`}\n`,
+        );
+        const aliases = Object.entries(model.aliases).map(([alias, version]) => `${alias}=v${version}`);
+        process.stdout.write(`aliases ${aliases.length === 0 ? '(none)' : aliases.join(' ')}\n\n`);
+        printTable(
+          ['version', 'aliases', 'created', 'run id', 'data commit', 'metrics'],
+          detailed.map((v) => [
+            v.version,
+            v.aliases.join(' '),
+            time(v.creationTimestamp),
+            v.runId,
+            v.dataCommit,
+            metricSummary(v.metrics, 4),
+          ]),
+        );
+      });
+    });
+  models
+    .command('promote <name> <version>')
+    .description('point an alias (default champion) at a model version')
+    .option('--alias <alias>', 'the alias to move', 'champion')
+    .option('--json', 'print JSON')
+    .option(...uriOption)
+    .action(
+      async (name: string, version: string, options: CommonOptions & { alias: string }, command: Command) => {
+        await withStores(command, async ({ registry }) => {
+          const previous = await registry
+            .getModelVersionByAlias({ name, alias: options.alias })
+            .then((v) => v.version)
+            .catch(() => undefined);
+          await registry.setAlias({ name, alias: options.alias, version });
+          if (command.optsWithGlobals<CommonOptions>().json === true) {
+            printJson({ name, alias: options.alias, version, previous });
+            return;
+          }
+          process.stdout.write(
+            `${name}@${options.alias} -> version ${version}${previous === undefined || previous === version ? '' : ` (was ${previous})`}\n`,
+          );
+        });
+      },
+    );
 }
