@@ -1,0 +1,26 @@
+/**
+ * Execution: runs (create, execute, materialize, cancel, re-execute), executors, IO managers,
+ * retries and asset status.
+ *
+ * @example
+ * ```ts
+ * import { materialize, Instance } from 'lakeloop';
+ * const run = await materialize(defs, { select: '*', instance: await Instance.ephemeral() });
+ * ```
+ */
+export * from './asset-status.js';
+export * from './definitions-loader.js';
+export * from './event-writer.js';
+export type * from './executor.js';
+export * from './in-process-executor.js';
+export type * from './io/io-manager.js';
+export * from './io/filesystem-io-manager.js';
+export * from './io/value-codec.js';
+export * from './multi-process/multi-process-executor.js';
+export * from './retry-policy.js';
+export * from './run-coordinator.js';
+export * from './run-launcher.js';
+export * from './run-summary.js';
+export { serializeError, deserializeError } from './serialize-error.js';
+export { executeStep } from './step-execution.js';
+export type { ExecuteStepOptions, ValueCache } from './step-execution.js';

@@ -1,0 +1,41 @@
+/**
+ * The IO manager seam: how an asset's value is stored after its compute function returns and
+ * loaded again for its downstream assets (in this process, in a worker process, or in a later run).
+ * Writes must be atomic: a reader sees the previous value or the new one, never a partial file.
+ *
+ * @example
+ * ```ts
+ * const stored = await io.write({ assetKey: 'features', partition: '2001-01' }, columns);
+ * const again = await io.read({ assetKey: 'features', partition: '2001-01', storagePath: stored.storagePath });
+ * ```
+ */
+
+/** Which stored value: an asset and, when partitioned, a partition. */
+export interface OutputRef {
+  assetKey: string;
+  partition?: string;
+}
+
+/** Where a value was stored (as recorded in the materialization event). */
+export interface StoredOutputRef extends OutputRef {
+  /** Where the value is (for the filesystem IO manager: an absolute file path). */
+  storagePath: string;
+}
+
+/** What a write produced. */
+export interface StoredOutput extends StoredOutputRef {
+  /** Hash of the stored bytes: the data version of the materialization. */
+  dataVersion: string;
+  /** The encoding used (`json`, `bytes`, `table`, or a custom IO manager's own). */
+  format: string;
+  /** Size of the stored value in bytes. */
+  sizeBytes: number;
+}
+
+/** Stores and loads asset values. */
+export interface IoManager {
+  /** Stores `value` atomically and returns where and with which data version. */
+  write(ref: OutputRef, value: unknown): Promise<StoredOutput>;
+  /** Loads a stored value. */
+  read(ref: StoredOutputRef): Promise<unknown>;
+}

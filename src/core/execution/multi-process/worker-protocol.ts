@@ -1,0 +1,20 @@
+/**
+ * Messages between the multi-process executor and its worker processes (over the Node IPC
+ * channel). Everything is JSON: tasks and outcomes, never values (values go through the IO manager).
+ */
+import type { SerializedError } from '../../events/event-types.js';
+import type { LogLevel } from '../../definitions/asset-context.js';
+import type { StepOutcome, StepTask } from '../executor.js';
+
+/** Parent -> worker. */
+export type ToWorker =
+  | { type: 'init'; module: string; instanceHome: string }
+  | { type: 'step'; task: StepTask }
+  | { type: 'abort' };
+
+/** Worker -> parent. */
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'init-error'; error: SerializedError }
+  | { type: 'log'; level: LogLevel; message: string }
+  | { type: 'outcome'; outcome: StepOutcome };

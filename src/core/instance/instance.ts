@@ -1,0 +1,152 @@
+/**
+ * `Instance`: the one facade over an instance home — run, event log and schedule storage (one
+ * SQLite file, `<home>/lakeloop.db`), the IO manager (`<home>/storage/`), the default executor,
+ * and the injected clock, ids, sleep and randomness. `Instance.ephemeral()` gives tests a
+ * throw-away instance (temporary folder + in-memory storages, removed on close).
+ *
+ * @example
+ * ```ts
+ * await using instance = await Instance.open();          // $LAKELOOP_HOME or .lakeloop
+ * const run = await materialize(defs, { select: '*', instance });
+ * ```
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { randomId, systemClock } from '../../clock.js';
+import type { Clock, IdGenerator } from '../../clock.js';
+import { LakeloopError } from '../../errors.js';
+import { createMemoryStorages } from '../storage/memory/memory-storages.js';
+import { openSqliteStorages } from '../storage/sqlite/sqlite-storages.js';
+import type { Storages } from '../storage/storages.js';
+import type { EventLogStorage, RunStorage, ScheduleStorage } from '../storage/storage-types.js';
+import type { Executor } from '../execution/executor.js';
+import { inProcessExecutor } from '../execution/in-process-executor.js';
+import { FilesystemIoManager } from '../execution/io/filesystem-io-manager.js';
+import type { IoManager } from '../execution/io/io-manager.js';
+
+/** Waits `ms` (rejecting when `signal` aborts). Injected so retry tests need no real waiting. */
+export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+/** The real sleep. */
+export const systemSleep: Sleep = async (ms, signal) => {
+  await delay(ms, undefined, signal === undefined ? undefined : { signal });
+};
+
+/** Options of {@link Instance.open}. */
+export interface InstanceOptions {
+  /** Home folder. Default `$LAKELOOP_HOME`, else `.lakeloop` (resolved against the working directory). */
+  home?: string;
+  /** Default the system clock. */
+  clock?: Clock;
+  /** Default random UUIDs. */
+  ids?: IdGenerator;
+  /** Default: SQLite at `<home>/lakeloop.db`. */
+  storages?: Storages;
+  /** Default: the filesystem IO manager under `<home>/storage`. */
+  ioManager?: IoManager;
+  /** Default executor of runs. Default in-process. */
+  executor?: Executor;
+  /** Default real waiting. */
+  sleep?: Sleep;
+  /** Uniform [0,1) source for retry jitter. Default Math.random. */
+  random?: () => number;
+}
+
+/** Options of {@link Instance.ephemeral}. */
+export interface EphemeralInstanceOptions extends Omit<InstanceOptions, 'home' | 'storages'> {
+  /** `memory` (default) or `sqlite` (a database file in the temporary home). */
+  storage?: 'memory' | 'sqlite';
+}
+
+/** An open instance home. */
+export class Instance implements AsyncDisposable {
+  /** Absolute home folder. */
+  readonly home: string;
+  readonly storages: Storages;
+  readonly ioManager: IoManager;
+  readonly executor: Executor;
+  readonly clock: Clock;
+  readonly ids: IdGenerator;
+  readonly sleep: Sleep;
+  readonly random: () => number;
+  /** Abort controllers of runs executing in this process (used by cancelRun). Internal. */
+  readonly activeRuns = new Map<string, AbortController>();
+  readonly #removeHome: boolean;
+  #closed = false;
+
+  private constructor(home: string, options: InstanceOptions & { storages: Storages }, removeHome: boolean) {
+    this.home = home;
+    this.storages = options.storages;
+    this.ioManager = options.ioManager ?? new FilesystemIoManager({ root: join(home, 'storage') });
+    this.executor = options.executor ?? inProcessExecutor();
+    this.clock = options.clock ?? systemClock;
+    this.ids = options.ids ?? randomId;
+    this.sleep = options.sleep ?? systemSleep;
+    this.random = options.random ?? Math.random;
+    this.#removeHome = removeHome;
+  }
+
+  /** The default home: `$LAKELOOP_HOME`, else `.lakeloop`, as an absolute path. */
+  static defaultHome(): string {
+    const fromEnv = process.env.LAKELOOP_HOME;
+    return resolve(fromEnv === undefined || fromEnv === '' ? '.lakeloop' : fromEnv);
+  }
+
+  /** Opens (creating when needed) the instance at `home` (or per options). */
+  static open(homeOrOptions: string | InstanceOptions = {}): Promise<Instance> {
+    const options = typeof homeOrOptions === 'string' ? { home: homeOrOptions } : homeOrOptions;
+    const home = options.home === undefined ? Instance.defaultHome() : resolve(options.home);
+    try {
+      mkdirSync(home, { recursive: true });
+    } catch (cause) {
+      throw new LakeloopError(
+        'UNAVAILABLE',
+        `Cannot create the instance home ${home}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    const storages =
+      options.storages ?? openSqliteStorages({ path: join(home, 'lakeloop.db'), clock: options.clock });
+    return Promise.resolve(new Instance(home, { ...options, storages }, false));
+  }
+
+  /** A throw-away instance in a temporary folder, removed (with its storages) on close. */
+  static ephemeral(options: EphemeralInstanceOptions = {}): Promise<Instance> {
+    const home = mkdtempSync(join(tmpdir(), 'lakeloop-instance-'));
+    const storages =
+      options.storage === 'sqlite'
+        ? openSqliteStorages({ path: join(home, 'lakeloop.db'), clock: options.clock })
+        : createMemoryStorages({ clock: options.clock });
+    return Promise.resolve(new Instance(home, { ...options, storages }, true));
+  }
+
+  /** Run storage. */
+  get runs(): RunStorage {
+    return this.storages.runs;
+  }
+
+  /** Event log storage. */
+  get events(): EventLogStorage {
+    return this.storages.events;
+  }
+
+  /** Sensor/schedule state storage. */
+  get schedules(): ScheduleStorage {
+    return this.storages.schedules;
+  }
+
+  /** Closes the storages (and removes an ephemeral home). Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const controller of this.activeRuns.values()) controller.abort();
+    await this.storages.close();
+    if (this.#removeHome) rmSync(this.home, { recursive: true, force: true });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
