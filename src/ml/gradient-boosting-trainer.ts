@@ -1,0 +1,777 @@
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- hot loops over typed arrays sized up front */
+/**
+ * Histogram gradient boosting (binary log-loss or squared error), leaf-wise like LightGBM and
+ * scikit-learn's HistGradientBoosting: features binned once (≤ 255 bins + a missing bin) into a
+ * row-major Uint8Array, gradients in Float32Array, rows of each leaf kept as a range of one shared
+ * Uint32Array partitioned in place, histograms of the smaller child built and the sibling's obtained
+ * by subtraction, pooled histogram buffers. Histogram building, gradients and binning run on
+ * `threads` threads over SharedArrayBuffer (see `kernel-thread-pool.ts`).
+ *
+ * Training is synchronous once the workers are up (the returned promise resolves when the model is
+ * ready; the event loop is blocked while trees grow). Results are deterministic for a given seed and
+ * thread count (the thread count changes the order of floating-point sums).
+ *
+ * @example
+ * ```ts
+ * import { trainGradientBoosting } from 'lakeloop/ml';
+ * const model = await trainGradientBoosting(train, { maxIterations: 100, maxLeaves: 31, learningRate: 0.1 });
+ * const p = model.predict(test.features, test.rows);
+ * ```
+ */
+import { availableParallelism } from 'node:os';
+import { computeBinThresholds, type BinThresholds } from './feature-binning.js';
+import { binRows, buildHistogram, computeGradients, HISTOGRAM_STRIDE } from './gbdt-kernels.js';
+import {
+  GradientBoostingModel,
+  type GradientBoostingObjective,
+  type TreeArrays,
+} from './gradient-boosting-model.js';
+import { KernelThreadPool, type KernelBuffers } from './kernel-thread-pool.js';
+import { sampleRows, seededRandom } from './seeded-random.js';
+import { featureNamesOf, TrainingDataError, validateTrainingData, type TabularData } from './tabular-data.js';
+
+/** Progress of one boosting iteration. */
+export interface BoostingProgress {
+  iteration: number;
+  maxIterations: number;
+  /** Validation loss, when early stopping is on. */
+  validationLoss?: number;
+}
+
+/** Parameters of {@link trainGradientBoosting}. */
+export interface GradientBoostingParams {
+  /** `'binary'` (log-loss, labels 0/1) or `'squaredError'`. Default `'binary'`. */
+  objective?: GradientBoostingObjective;
+  /** Boosting iterations (trees). Default 100. */
+  maxIterations?: number;
+  /** Shrinkage applied to every leaf value. Default 0.1. */
+  learningRate?: number;
+  /** Maximum leaves per tree (leaf-wise growth). Default 31. */
+  maxLeaves?: number;
+  /** Maximum depth (root = 0). Default: no limit. */
+  maxDepth?: number;
+  /** Minimum training rows in a leaf. Default 20. */
+  minSamplesLeaf?: number;
+  /** L2 penalty on leaf values. Default 0. */
+  l2Regularization?: number;
+  /** Minimum hessian sum in a leaf. Default 1e-3. */
+  minHessianLeaf?: number;
+  /** Non-missing bins per feature, 2..255. Default 255. */
+  maxBins?: number;
+  /** A validation set: turns early stopping on (loss, checked after every tree). */
+  validation?: TabularData;
+  /** Without `validation`: hold out this fraction of the training rows (seeded) and stop early. */
+  validationFraction?: number;
+  /** Stop when the validation loss has not improved by `tolerance` in this many iterations. Default 10. */
+  earlyStoppingRounds?: number;
+  /** Minimum improvement counted by early stopping. Default 1e-7. */
+  tolerance?: number;
+  /** Seed of the binning sample and of the validation split. Default 0. */
+  seed?: number;
+  /** Threads, including the calling one. Default `os.availableParallelism()`. */
+  threads?: number;
+  /** Called after each tree. */
+  onIteration?: (progress: BoostingProgress) => void;
+}
+
+/** Rows below which a histogram is built on the calling thread alone. */
+const PARALLEL_MIN_ROWS = 20_000;
+/** Rows per chunk when binning through the shared staging buffer. */
+const BIN_CHUNK_ROWS = 65_536;
+
+interface Split {
+  gain: number;
+  feature: number;
+  bin: number;
+  missingLeft: boolean;
+  gradLeft: number;
+  hessLeft: number;
+  countLeft: number;
+}
+
+interface Leaf {
+  node: number;
+  start: number;
+  count: number;
+  sumGrad: number;
+  sumHess: number;
+  depth: number;
+  hist: Float64Array | null;
+  split: Split | null;
+}
+
+interface Resolved {
+  objective: GradientBoostingObjective;
+  maxIterations: number;
+  learningRate: number;
+  maxLeaves: number;
+  maxDepth: number;
+  minSamplesLeaf: number;
+  l2: number;
+  minHessian: number;
+  maxBins: number;
+  earlyStoppingRounds: number;
+  tolerance: number;
+  seed: number;
+  threads: number;
+}
+
+function resolve(params: GradientBoostingParams): Resolved {
+  const r: Resolved = {
+    objective: params.objective ?? 'binary',
+    maxIterations: params.maxIterations ?? 100,
+    learningRate: params.learningRate ?? 0.1,
+    maxLeaves: params.maxLeaves ?? 31,
+    maxDepth: params.maxDepth ?? Number.POSITIVE_INFINITY,
+    minSamplesLeaf: params.minSamplesLeaf ?? 20,
+    l2: params.l2Regularization ?? 0,
+    minHessian: params.minHessianLeaf ?? 1e-3,
+    maxBins: params.maxBins ?? 255,
+    earlyStoppingRounds: params.earlyStoppingRounds ?? 10,
+    tolerance: params.tolerance ?? 1e-7,
+    seed: params.seed ?? 0,
+    threads: params.threads ?? availableParallelism(),
+  };
+  const bad = (name: string, value: number, rule: string): never => {
+    throw new TrainingDataError(
+      'BAD_PARAMETER',
+      `Gradient boosting parameter ${name} = ${value} is invalid: ${rule}.`,
+      {
+        parameter: name,
+      },
+    );
+  };
+  if (!Number.isInteger(r.maxIterations) || r.maxIterations < 1)
+    bad('maxIterations', r.maxIterations, 'use an integer >= 1');
+  if (!(r.learningRate > 0)) bad('learningRate', r.learningRate, 'use a number > 0');
+  if (!Number.isInteger(r.maxLeaves) || r.maxLeaves < 2) bad('maxLeaves', r.maxLeaves, 'use an integer >= 2');
+  if (!(r.maxDepth >= 1)) bad('maxDepth', r.maxDepth, 'use a number >= 1');
+  if (!Number.isInteger(r.minSamplesLeaf) || r.minSamplesLeaf < 1)
+    bad('minSamplesLeaf', r.minSamplesLeaf, 'use an integer >= 1');
+  if (!(r.l2 >= 0)) bad('l2Regularization', r.l2, 'use a number >= 0');
+  if (!Number.isInteger(r.maxBins) || r.maxBins < 2 || r.maxBins > 255)
+    bad('maxBins', r.maxBins, 'use an integer in 2..255');
+  if (!Number.isInteger(r.threads) || r.threads < 1) bad('threads', r.threads, 'use an integer >= 1');
+  const fraction = params.validationFraction;
+  if (fraction !== undefined && !(fraction > 0 && fraction < 1))
+    bad('validationFraction', fraction, 'use a number in (0, 1)');
+  return r;
+}
+
+/** Splits off a seeded random fraction of the rows as a validation set. */
+function holdOut(
+  data: TabularData,
+  fraction: number,
+  seed: number,
+): { train: TabularData; validation: TabularData } {
+  const valRows = Math.max(1, Math.round(data.rows * fraction));
+  const chosen = sampleRows(data.rows, valRows, seededRandom(seed ^ 0x5bd1e995));
+  const isVal = new Uint8Array(data.rows);
+  for (const i of chosen) isVal[i] = 1;
+  const take = (flag: number): TabularData => {
+    const count = flag === 1 ? valRows : data.rows - valRows;
+    const features = new Float32Array(count * data.columns);
+    const labels = new Float32Array(count);
+    let j = 0;
+    for (let i = 0; i < data.rows; i++) {
+      if (isVal[i] !== flag) continue;
+      features.set(data.features.subarray(i * data.columns, (i + 1) * data.columns), j * data.columns);
+      labels[j++] = data.labels[i]!;
+    }
+    return { features, labels, rows: count, columns: data.columns, featureNames: featureNamesOf(data) };
+  };
+  return { train: take(0), validation: take(1) };
+}
+
+function buffer(bytes: number, shared: boolean): ArrayBufferLike {
+  return shared ? new SharedArrayBuffer(Math.max(8, bytes)) : new ArrayBuffer(bytes);
+}
+
+/**
+ * Trains a histogram gradient boosting model. Resolves to the model; rejects with a
+ * `TrainingDataError` on unusable data or parameters.
+ */
+export async function trainGradientBoosting(
+  data: TabularData,
+  params: GradientBoostingParams = {},
+): Promise<GradientBoostingModel> {
+  const p = resolve(params);
+  const task = p.objective === 'binary' ? 'binary' : 'regression';
+  validateTrainingData(data, { task });
+  let train = data;
+  let validation = params.validation;
+  if (validation === undefined && params.validationFraction !== undefined) {
+    ({ train, validation } = holdOut(data, params.validationFraction, p.seed));
+    validateTrainingData(train, { task, what: 'training part of the data' });
+  }
+  if (validation !== undefined) {
+    validateTrainingData(validation, { task, what: 'validation data' });
+    if (validation.columns !== train.columns) {
+      throw new TrainingDataError(
+        'FEATURE_COUNT',
+        `The validation data has ${validation.columns} columns but the training data ${train.columns}.`,
+      );
+    }
+  }
+  const names = featureNamesOf(data);
+  const n = train.rows;
+  const columns = train.columns;
+  const threads = Math.min(p.threads, Math.max(1, Math.floor(n / 10_000)));
+  const shared = threads > 1;
+  const binning = computeBinThresholds(train, { maxBins: p.maxBins, seed: p.seed });
+
+  const histSize = columns * HISTOGRAM_STRIDE;
+  const stride = (columns + 3) & ~3;
+  const binnedBuf = buffer(n * stride, shared);
+  const gradBuf = buffer(n * 4, shared);
+  const hessBuf = buffer(n * 4, shared);
+  const rowsBuf = buffer(n * 4, shared);
+  const rawBuf = buffer(n * 8, shared);
+  const labelsBuf = buffer(n * 4, shared);
+  const workerHistBuf = buffer(Math.max(1, threads - 1) * histSize * 8, shared);
+  const stagingBuf = shared ? buffer(BIN_CHUNK_ROWS * columns * 4, true) : null;
+  const thresholdsBuf = buffer(binning.thresholds.byteLength, shared);
+  const countsBuf = buffer(binning.counts.byteLength, shared);
+  const thresholds = new Float32Array(thresholdsBuf);
+  thresholds.set(binning.thresholds);
+  const thresholdCounts = new Int32Array(countsBuf);
+  thresholdCounts.set(binning.counts);
+  const buffers: KernelBuffers | null = shared
+    ? {
+        binned: binnedBuf as SharedArrayBuffer,
+        stride,
+        columns,
+        gradients: gradBuf as SharedArrayBuffer,
+        hessians: hessBuf as SharedArrayBuffer,
+        rows: rowsBuf as SharedArrayBuffer,
+        raw: rawBuf as SharedArrayBuffer,
+        labels: labelsBuf as SharedArrayBuffer,
+        histograms: workerHistBuf as SharedArrayBuffer,
+        features: stagingBuf as SharedArrayBuffer | null,
+        thresholds: thresholdsBuf as SharedArrayBuffer,
+        thresholdCounts: countsBuf as SharedArrayBuffer,
+      }
+    : null;
+  const pool = await KernelThreadPool.start({ threads, buffers });
+  try {
+    const binned = new Uint8Array(binnedBuf);
+    // Bin the training rows.
+    if (stagingBuf === null) {
+      binRows(train.features, columns, thresholds, thresholdCounts, binned, stride, 0, n, 0);
+    } else {
+      const staging = new Float32Array(stagingBuf);
+      for (let start = 0; start < n; start += BIN_CHUNK_ROWS) {
+        const count = Math.min(BIN_CHUNK_ROWS, n - start);
+        staging.set(train.features.subarray(start * columns, (start + count) * columns));
+        pool.run({ task: 'binning', start: 0, count, outOffset: start }, (from, to) => {
+          binRows(staging, columns, thresholds, thresholdCounts, binned, stride, from, to, start);
+        });
+      }
+    }
+    const labels = new Float32Array(labelsBuf);
+    labels.set(train.labels);
+    const grower = new TreeGrower({
+      p,
+      pool,
+      binned,
+      binning,
+      columns,
+      stride,
+      n,
+      gradients: new Float32Array(gradBuf),
+      hessians: new Float32Array(hessBuf),
+      rows: new Uint32Array(rowsBuf),
+      workerHists: new Float64Array(workerHistBuf),
+    });
+    return boost({
+      p,
+      train,
+      labels,
+      raw: new Float64Array(rawBuf),
+      validation,
+      binning,
+      grower,
+      pool,
+      names,
+      params,
+    });
+  } finally {
+    await pool.close();
+  }
+}
+
+function meanOf(labels: Float32Array | Uint8Array): number {
+  let sum = 0;
+  for (let i = 0; i < labels.length; i++) sum += labels[i]!;
+  return sum / labels.length;
+}
+
+function validationLoss(
+  objective: GradientBoostingObjective,
+  raw: Float64Array,
+  labels: Float32Array | Uint8Array,
+): number {
+  let sum = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const z = raw[i]!;
+    const y = labels[i]!;
+    if (objective === 'binary') {
+      // log(1 + exp(z)) - y z, computed stably
+      sum += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - y * z;
+    } else {
+      sum += (z - y) * (z - y);
+    }
+  }
+  return sum / raw.length;
+}
+
+function boost(ctx: {
+  p: Resolved;
+  train: TabularData;
+  labels: Float32Array;
+  raw: Float64Array;
+  validation: TabularData | undefined;
+  binning: BinThresholds;
+  grower: TreeGrower;
+  pool: KernelThreadPool;
+  names: string[];
+  params: GradientBoostingParams;
+}): GradientBoostingModel {
+  const { p, labels, raw, grower, pool } = ctx;
+  const n = labels.length;
+  const mean = meanOf(labels);
+  const baseScore = Math.fround(p.objective === 'binary' ? Math.log(mean / (1 - mean)) : mean);
+  raw.fill(baseScore);
+  const objectiveCode = p.objective === 'binary' ? 0 : 1;
+  const val = ctx.validation;
+  let valBinned: Uint8Array | null = null;
+  let valRaw: Float64Array | null = null;
+  if (val !== undefined) {
+    valBinned = new Uint8Array(val.rows * val.columns);
+    binRows(
+      val.features,
+      val.columns,
+      ctx.binning.thresholds,
+      ctx.binning.counts,
+      valBinned,
+      val.columns,
+      0,
+      val.rows,
+      0,
+    );
+    valRaw = new Float64Array(val.rows).fill(baseScore);
+  }
+  const trees: TreeArrays[] = [];
+  const gain = new Array<number>(ctx.train.columns).fill(0);
+  const splitCount = new Array<number>(ctx.train.columns).fill(0);
+  let bestLoss = Number.POSITIVE_INFINITY;
+  let sinceBest = 0;
+  for (let iteration = 0; iteration < p.maxIterations; iteration++) {
+    pool.run({ task: 'gradients', start: 0, count: n, objective: objectiveCode }, (from, to) => {
+      computeGradients(objectiveCode, raw, labels, grower.gradients, grower.hessians, from, to);
+    });
+    const tree = grower.grow(gain, splitCount);
+    grower.applyLeaves(raw);
+    trees.push(tree.arrays);
+    let loss: number | undefined;
+    if (val !== undefined && valBinned !== null && valRaw !== null) {
+      addTreeBinned(tree, valBinned, val.columns, valRaw);
+      loss = validationLoss(p.objective, valRaw, val.labels);
+      if (loss < bestLoss - p.tolerance) {
+        bestLoss = loss;
+        sinceBest = 0;
+      } else {
+        sinceBest++;
+      }
+    }
+    ctx.params.onIteration?.({
+      iteration: iteration + 1,
+      maxIterations: p.maxIterations,
+      ...(loss === undefined ? {} : { validationLoss: loss }),
+    });
+    if (loss !== undefined && sinceBest >= p.earlyStoppingRounds) break;
+  }
+  return new GradientBoostingModel({
+    objective: p.objective,
+    baseScore,
+    featureNames: ctx.names,
+    trees,
+    importance: { gain, splitCount },
+  });
+}
+
+interface GrownTree {
+  arrays: TreeArrays;
+  bins: Uint8Array;
+}
+
+function addTreeBinned(tree: GrownTree, binned: Uint8Array, columns: number, raw: Float64Array): void {
+  const { feature, missingLeft, left, right, value } = tree.arrays;
+  const bins = tree.bins;
+  for (let i = 0; i < raw.length; i++) {
+    const base = i * columns;
+    let node = 0;
+    let f = feature[0]!;
+    while (f >= 0) {
+      const b = binned[base + f]!;
+      const goLeft = b === 255 ? missingLeft[node] === 1 : b <= bins[node]!;
+      node = goLeft ? left[node]! : right[node]!;
+      f = feature[node]!;
+    }
+    raw[i] = raw[i]! + value[node]!;
+  }
+}
+
+/** Grows one tree per call over the shared binned matrix and gradients. */
+class TreeGrower {
+  readonly gradients: Float32Array;
+  readonly hessians: Float32Array;
+  readonly #p: Resolved;
+  readonly #pool: KernelThreadPool;
+  readonly #binned: Uint8Array;
+  readonly #binning: BinThresholds;
+  readonly #columns: number;
+  readonly #stride: number;
+  readonly #words: Uint32Array;
+  readonly #n: number;
+  readonly #rows: Uint32Array;
+  readonly #scratch: Uint32Array;
+  readonly #workerHists: Float64Array;
+  readonly #freeHists: Float64Array[] = [];
+  #leaves: Leaf[] = [];
+  // node arrays of the tree being grown
+  #feature: number[] = [];
+  #bin: number[] = [];
+  #missingLeft: number[] = [];
+  #left: number[] = [];
+  #right: number[] = [];
+  #value: number[] = [];
+  #count: number[] = [];
+
+  constructor(init: {
+    p: Resolved;
+    pool: KernelThreadPool;
+    binned: Uint8Array;
+    binning: BinThresholds;
+    columns: number;
+    stride: number;
+    n: number;
+    gradients: Float32Array;
+    hessians: Float32Array;
+    rows: Uint32Array;
+    workerHists: Float64Array;
+  }) {
+    this.#p = init.p;
+    this.#pool = init.pool;
+    this.#binned = init.binned;
+    this.#binning = init.binning;
+    this.#columns = init.columns;
+    this.#stride = init.stride;
+    this.#words = new Uint32Array(init.binned.buffer, init.binned.byteOffset, init.binned.byteLength >> 2);
+    this.#n = init.n;
+    this.gradients = init.gradients;
+    this.hessians = init.hessians;
+    this.#rows = init.rows;
+    this.#scratch = new Uint32Array(init.n);
+    this.#workerHists = init.workerHists;
+  }
+
+  #acquire(): Float64Array {
+    return this.#freeHists.pop() ?? new Float64Array(this.#columns * HISTOGRAM_STRIDE);
+  }
+
+  #release(leaf: Leaf): void {
+    if (leaf.hist !== null) this.#freeHists.push(leaf.hist);
+    leaf.hist = null;
+  }
+
+  #newNode(count: number): number {
+    this.#feature.push(-1);
+    this.#bin.push(0);
+    this.#missingLeft.push(0);
+    this.#left.push(-1);
+    this.#right.push(-1);
+    this.#value.push(0);
+    this.#count.push(count);
+    return this.#feature.length - 1;
+  }
+
+  /** Fills `hist` with the histogram of rows[start..start+count) (all rows when `all`). */
+  #histogram(hist: Float64Array, start: number, count: number, all: boolean): void {
+    const { gradients, hessians } = this;
+    const binned = this.#binned;
+    const columns = this.#columns;
+    const rows = all ? null : this.#rows;
+    const words = this.#words;
+    const stride = this.#stride;
+    if (this.#pool.threads === 1 || count < PARALLEL_MIN_ROWS) {
+      buildHistogram(binned, words, stride, columns, gradients, hessians, rows, start, start + count, hist);
+      return;
+    }
+    this.#pool.run({ task: all ? 'histogramAll' : 'histogramRows', start, count }, (from, to) => {
+      buildHistogram(binned, words, stride, columns, gradients, hessians, rows, from, to, hist);
+    });
+    const size = hist.length;
+    const others = this.#workerHists;
+    for (let w = 0; w < this.#pool.threads - 1; w++) {
+      const off = w * size;
+      for (let k = 0; k < size; k++) hist[k] = hist[k]! + others[off + k]!;
+    }
+  }
+
+  #canSplit(leaf: Leaf): boolean {
+    const p = this.#p;
+    return leaf.count >= 2 * p.minSamplesLeaf && leaf.depth < p.maxDepth && leaf.sumHess >= 2 * p.minHessian;
+  }
+
+  #findSplit(leaf: Leaf): Split | null {
+    const hist = leaf.hist!;
+    const p = this.#p;
+    const l2 = p.l2;
+    const minLeaf = p.minSamplesLeaf;
+    const minHess = p.minHessian;
+    const G = leaf.sumGrad;
+    const H = leaf.sumHess;
+    const C = leaf.count;
+    const parent = (G * G) / (H + l2);
+    let best: Split | null = null;
+    let bestGain = 1e-12;
+    const counts = this.#binning.counts;
+    for (let f = 0; f < this.#columns; f++) {
+      const off = f * HISTOGRAM_STRIDE;
+      const nb = counts[f]! + 1;
+      const gM = hist[off + 765]!;
+      const hM = hist[off + 766]!;
+      const cM = hist[off + 767]!;
+      let gL = 0;
+      let hL = 0;
+      let cL = 0;
+      for (let b = 0; b < nb; b++) {
+        const k = off + b * 3;
+        gL += hist[k]!;
+        hL += hist[k + 1]!;
+        cL += hist[k + 2]!;
+        if (cL < minLeaf) continue;
+        // missing values to the right
+        const cR = C - cL;
+        if (cR < minLeaf) break;
+        if (b < nb - 1 || cM > 0) {
+          const hR = H - hL;
+          if (hL >= minHess && hR >= minHess) {
+            const gR = G - gL;
+            const gain = (gL * gL) / (hL + l2) + (gR * gR) / (hR + l2) - parent;
+            if (gain > bestGain) {
+              bestGain = gain;
+              best = {
+                gain,
+                feature: f,
+                bin: b,
+                missingLeft: cM === 0 && cL >= cR,
+                gradLeft: gL,
+                hessLeft: hL,
+                countLeft: cL,
+              };
+            }
+          }
+        }
+        // missing values to the left
+        if (cM > 0 && b < nb - 1) {
+          const cL2 = cL + cM;
+          const cR2 = C - cL2;
+          const hL2 = hL + hM;
+          const hR2 = H - hL2;
+          if (cR2 >= minLeaf && hL2 >= minHess && hR2 >= minHess) {
+            const gL2 = gL + gM;
+            const gR2 = G - gL2;
+            const gain = (gL2 * gL2) / (hL2 + l2) + (gR2 * gR2) / (hR2 + l2) - parent;
+            if (gain > bestGain) {
+              bestGain = gain;
+              best = {
+                gain,
+                feature: f,
+                bin: b,
+                missingLeft: true,
+                gradLeft: gL2,
+                hessLeft: hL2,
+                countLeft: cL2,
+              };
+            }
+          }
+        }
+      }
+    }
+    return best;
+  }
+
+  /** Stable in-place partition of the leaf's rows; returns the number going left. */
+  #partition(leaf: Leaf, split: Split): number {
+    const rows = this.#rows;
+    const scratch = this.#scratch;
+    const binned = this.#binned;
+    const stride = this.#stride;
+    const f = split.feature;
+    const t = split.bin;
+    const missingLeft = split.missingLeft;
+    const end = leaf.start + leaf.count;
+    let l = leaf.start;
+    let r = 0;
+    for (let k = leaf.start; k < end; k++) {
+      const i = rows[k]!;
+      const b = binned[i * stride + f]!;
+      if (b === 255 ? missingLeft : b <= t) rows[l++] = i;
+      else scratch[r++] = i;
+    }
+    rows.set(scratch.subarray(0, r), l);
+    return l - leaf.start;
+  }
+
+  #leafValue(leaf: Leaf): number {
+    return Math.fround((-this.#p.learningRate * leaf.sumGrad) / (leaf.sumHess + this.#p.l2));
+  }
+
+  /** Grows a tree on the current gradients; adds to the importance arrays. */
+  grow(gain: number[], splitCount: number[]): GrownTree {
+    const p = this.#p;
+    const n = this.#n;
+    const rows = this.#rows;
+    for (let i = 0; i < n; i++) rows[i] = i;
+    this.#feature = [];
+    this.#bin = [];
+    this.#missingLeft = [];
+    this.#left = [];
+    this.#right = [];
+    this.#value = [];
+    this.#count = [];
+    const root: Leaf = {
+      node: this.#newNode(n),
+      start: 0,
+      count: n,
+      sumGrad: 0,
+      sumHess: 0,
+      depth: 0,
+      hist: null,
+      split: null,
+    };
+    const finished: Leaf[] = [];
+    root.hist = this.#acquire();
+    this.#histogram(root.hist, 0, n, true);
+    let g = 0;
+    let h = 0;
+    for (let k = 0; k < HISTOGRAM_STRIDE; k += 3) {
+      g += root.hist[k]!;
+      h += root.hist[k + 1]!;
+    }
+    root.sumGrad = g;
+    root.sumHess = h;
+    if (this.#canSplit(root)) root.split = this.#findSplit(root);
+    else this.#release(root);
+    let open: Leaf[] = [root];
+    let leafCount = 1;
+    for (;;) {
+      let best: Leaf | null = null;
+      for (const leaf of open) {
+        if (leaf.split !== null && (best === null || leaf.split.gain > best.split!.gain)) best = leaf;
+      }
+      if (best === null) break;
+      const split = best.split!;
+      open = open.filter((l) => l !== best);
+      const nl = this.#partition(best, split);
+      const node = best.node;
+      this.#feature[node] = split.feature;
+      this.#bin[node] = split.bin;
+      this.#missingLeft[node] = split.missingLeft ? 1 : 0;
+      gain[split.feature] = gain[split.feature]! + split.gain;
+      splitCount[split.feature] = splitCount[split.feature]! + 1;
+      const left: Leaf = {
+        node: this.#newNode(nl),
+        start: best.start,
+        count: nl,
+        sumGrad: split.gradLeft,
+        sumHess: split.hessLeft,
+        depth: best.depth + 1,
+        hist: null,
+        split: null,
+      };
+      const right: Leaf = {
+        node: this.#newNode(best.count - nl),
+        start: best.start + nl,
+        count: best.count - nl,
+        sumGrad: best.sumGrad - split.gradLeft,
+        sumHess: best.sumHess - split.hessLeft,
+        depth: best.depth + 1,
+        hist: null,
+        split: null,
+      };
+      this.#left[node] = left.node;
+      this.#right[node] = right.node;
+      leafCount++;
+      const parentHist = best.hist!;
+      best.hist = null;
+      const children = [left, right];
+      if (leafCount >= p.maxLeaves || (!this.#canSplit(left) && !this.#canSplit(right))) {
+        this.#freeHists.push(parentHist);
+        finished.push(left, right);
+      } else {
+        const small = left.count <= right.count ? left : right;
+        const large = small === left ? right : left;
+        small.hist = this.#acquire();
+        this.#histogram(small.hist, small.start, small.count, false);
+        const sh = small.hist;
+        for (let k = 0; k < parentHist.length; k++) parentHist[k] = parentHist[k]! - sh[k]!;
+        large.hist = parentHist;
+        for (const child of children) {
+          if (this.#canSplit(child)) child.split = this.#findSplit(child);
+          if (child.split === null) {
+            this.#release(child);
+            finished.push(child);
+          } else {
+            open.push(child);
+          }
+        }
+      }
+      if (leafCount >= p.maxLeaves) break;
+    }
+    for (const leaf of open) {
+      this.#release(leaf);
+      finished.push(leaf);
+    }
+    // Leaves are the finished entries whose node has no children.
+    this.#leaves = finished.filter((leaf) => this.#left[leaf.node] === -1);
+    for (const leaf of this.#leaves) this.#value[leaf.node] = this.#leafValue(leaf);
+    const { thresholds, counts } = this.#binning;
+    const feature = Int32Array.from(this.#feature);
+    const bins = Uint8Array.from(this.#bin);
+    const threshold = new Float32Array(feature.length);
+    for (let k = 0; k < feature.length; k++) {
+      const f = feature[k]!;
+      // The split "every value left, only missing right" has no finite edge.
+      if (f >= 0)
+        threshold[k] = bins[k]! < counts[f]! ? thresholds[f * 255 + bins[k]!]! : Number.POSITIVE_INFINITY;
+    }
+    return {
+      arrays: {
+        feature,
+        threshold,
+        missingLeft: Uint8Array.from(this.#missingLeft),
+        left: Int32Array.from(this.#left),
+        right: Int32Array.from(this.#right),
+        value: Float32Array.from(this.#value),
+        count: Uint32Array.from(this.#count),
+      },
+      bins,
+    };
+  }
+
+  /** Adds the leaf values of the last grown tree to the raw scores of its training rows. */
+  applyLeaves(raw: Float64Array): void {
+    const rows = this.#rows;
+    for (const leaf of this.#leaves) {
+      const v = this.#value[leaf.node]!;
+      const end = leaf.start + leaf.count;
+      for (let k = leaf.start; k < end; k++) {
+        const i = rows[k]!;
+        raw[i] = raw[i]! + v;
+      }
+    }
+  }
+}

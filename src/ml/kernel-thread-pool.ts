@@ -1,0 +1,171 @@
+/**
+ * A pool of `worker_threads` workers that share the training buffers (SharedArrayBuffer) with
+ * the main thread and are driven synchronously with `Atomics.wait`/`Atomics.notify`: one control
+ * word per task instead of a `postMessage` per tree node. The main thread always takes part 0 of
+ * a task itself; workers take parts 1..threads-1.
+ *
+ * @example
+ * ```ts
+ * await using pool = await KernelThreadPool.start({ threads: 2, buffers });
+ * pool.run({ task: 'histogramAll', start: 0, count: rows }, (from, to) => buildHistogram(...));
+ * ```
+ */
+import { Worker } from 'node:worker_threads';
+import { LakeloopError } from '../errors.js';
+import { kernelWorkerSource } from './gbdt-kernels.js';
+
+/** The shared buffers every worker maps (see `kernelWorkerMain`). */
+export interface KernelBuffers {
+  binned: SharedArrayBuffer;
+  /** Bytes per binned row (columns rounded up to a multiple of 4). */
+  stride: number;
+  columns: number;
+  gradients: SharedArrayBuffer;
+  hessians: SharedArrayBuffer;
+  rows: SharedArrayBuffer;
+  raw: SharedArrayBuffer;
+  labels: SharedArrayBuffer;
+  /** `(threads - 1) * columns * 768` doubles: one private histogram per worker. */
+  histograms: SharedArrayBuffer;
+  /** Staging rows of raw float features for the binning task (null when not used). */
+  features: SharedArrayBuffer | null;
+  thresholds: SharedArrayBuffer;
+  thresholdCounts: SharedArrayBuffer;
+}
+
+/** The tasks a worker knows. */
+export const KernelTask = {
+  histogramAll: 1,
+  histogramRows: 2,
+  gradients: 3,
+  binning: 4,
+} as const;
+
+/** A task name, e.g. `'histogramRows'`. */
+export type KernelTask = keyof typeof KernelTask;
+
+/** One task run across the pool. */
+export interface KernelRun {
+  task: KernelTask;
+  /** First position of the range the parts share. */
+  start: number;
+  /** Length of the range. */
+  count: number;
+  /** Objective code for `gradients` (0 log-loss, 1 squared error). Default 0. */
+  objective?: number;
+  /** Output row offset for `binning`. Default 0. */
+  outOffset?: number;
+}
+
+/** Options of {@link KernelThreadPool.start}. */
+export interface KernelThreadPoolOptions {
+  /** Total threads including the main thread (>= 1). With 1 no worker is started. */
+  threads: number;
+  /** Shared buffers; required when threads > 1. */
+  buffers: KernelBuffers | null;
+}
+
+/** Splits `count` positions from `start` into `parts` near-equal ranges; returns part `part`. */
+export function partRange(start: number, count: number, part: number, parts: number): [number, number] {
+  return [start + Math.floor((count * part) / parts), start + Math.floor((count * (part + 1)) / parts)];
+}
+
+/** Synchronous fork-join over worker threads sharing memory. */
+export class KernelThreadPool {
+  readonly threads: number;
+  readonly #workers: Worker[];
+  readonly #control: Int32Array;
+  #generation = 0;
+  #closed = false;
+
+  private constructor(threads: number, workers: Worker[], control: Int32Array) {
+    this.threads = threads;
+    this.#workers = workers;
+    this.#control = control;
+  }
+
+  /** Starts `threads - 1` workers and resolves once all of them run. */
+  static async start(options: KernelThreadPoolOptions): Promise<KernelThreadPool> {
+    const threads = Math.max(1, Math.floor(options.threads));
+    const control = new Int32Array(new SharedArrayBuffer(64 * 4));
+    if (threads === 1 || options.buffers === null) return new KernelThreadPool(1, [], control);
+    const source = kernelWorkerSource();
+    const workers: Worker[] = [];
+    try {
+      for (let index = 1; index < threads; index++) {
+        const worker = new Worker(source, {
+          eval: true,
+          workerData: { ...options.buffers, index, threads, control: control.buffer },
+        });
+        workers.push(worker);
+      }
+      await Promise.all(
+        workers.map(
+          (worker) =>
+            new Promise<void>((resolve, reject) => {
+              worker.once('online', resolve);
+              worker.once('error', reject);
+            }),
+        ),
+      );
+    } catch (error) {
+      await Promise.all(workers.map((w) => w.terminate()));
+      throw new LakeloopError('INTERNAL', 'Could not start training worker threads; retry with threads: 1.', {
+        cause: error,
+      });
+    }
+    return new KernelThreadPool(threads, workers, control);
+  }
+
+  /**
+   * Runs a task: workers take parts 1.., `mainPart(from, to)` runs part 0 on this thread; returns
+   * when every part is done.
+   */
+  run(spec: KernelRun, mainPart: (from: number, to: number) => void): void {
+    if (this.#closed) throw new LakeloopError('PRECONDITION_FAILED', 'The kernel thread pool is closed.');
+    if (this.threads === 1) {
+      mainPart(spec.start, spec.start + spec.count);
+      return;
+    }
+    const control = this.#control;
+    const generation = ++this.#generation;
+    control[1] = KernelTask[spec.task];
+    control[2] = spec.start;
+    control[3] = spec.count;
+    control[4] = spec.objective ?? 0;
+    control[5] = spec.outOffset ?? 0;
+    Atomics.store(control, 0, generation);
+    Atomics.notify(control, 0);
+    const [from, to] = partRange(spec.start, spec.count, 0, this.threads);
+    mainPart(from, to);
+    this.#join(generation);
+  }
+
+  #join(generation: number): void {
+    const control = this.#control;
+    for (let part = 1; part < this.threads; part++) {
+      for (;;) {
+        const done = Atomics.load(control, 16 + part);
+        if (done === generation) break;
+        Atomics.wait(control, 16 + part, done, 1000);
+      }
+    }
+  }
+
+  /** Stops the workers. Idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#workers.length === 0) return;
+    const control = this.#control;
+    control[1] = 0;
+    Atomics.store(control, 0, ++this.#generation);
+    Atomics.notify(control, 0);
+    await Promise.all(this.#workers.map((w) => w.terminate()));
+  }
+
+  /** Same as {@link close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
