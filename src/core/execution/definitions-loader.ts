@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { describeError, LakeloopError } from '../../errors.js';
+import { LakeloopError } from '../../errors.js';
 import { isDefinitions } from '../definitions/definitions.js';
 import type { Definitions } from '../definitions/definitions.js';
 
@@ -37,14 +37,10 @@ export async function loadDefinitions(options: LoadDefinitionsOptions): Promise<
   try {
     module = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
   } catch (cause) {
-    throw new LakeloopError(
-      'DEFINITION_ERROR',
-      `Cannot load definitions module ${file}: ${describeError(cause)}`,
-      {
-        cause,
-        details: { file },
-      },
-    );
+    throw new LakeloopError('DEFINITION_ERROR', `Cannot load definitions module ${file}`, {
+      cause,
+      details: { file },
+    });
   }
   const candidate = module['defs'] ?? module['default'];
   if (!isDefinitions(candidate)) {

@@ -55,7 +55,11 @@ function inputOf(m: MaterializationData | undefined): StepInput | undefined {
   return input;
 }
 
-/** Latest stored values of the run's upstream assets; a re-execution prefers its parents' outputs. */
+/**
+ * Latest stored values of the run's upstream assets. A re-execution reads them too: they are the
+ * parent run's outputs unless an asset was materialized again since (then the newer value, whose
+ * data version is the one recorded, is used).
+ */
 async function storedInputs(instance: Instance, run: RunRecord, defs: Definitions): Promise<InputIndex> {
   const index: InputIndex = new Map();
   const inPlan = new Set(run.assetKeys);
@@ -71,17 +75,6 @@ async function storedInputs(instance: Instance, run: RunRecord, defs: Definition
   for (const latest of await instance.events.latestMaterializations(wanted)) {
     const input = inputOf(latest.event.materialization);
     if (input !== undefined) addInput(index, input);
-  }
-  const chain: string[] = [];
-  for (let parent = run.parentRunId; parent !== undefined && chain.length < 100;) {
-    chain.unshift(parent);
-    parent = (await instance.runs.getRun(parent))?.parentRunId;
-  }
-  for (const runId of chain) {
-    for (const event of await instance.events.getEvents({ runId, types: ['ASSET_MATERIALIZATION'] })) {
-      const input = inputOf(event.materialization);
-      if (input !== undefined && wanted.includes(input.assetKey)) addInput(index, input);
-    }
   }
   return index;
 }

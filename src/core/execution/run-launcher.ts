@@ -39,6 +39,8 @@ export interface CreateRunOptions {
   parentRunId?: string;
   /** Exact asset keys to run (overrides the selection's; used by re-execution). */
   assetKeys?: readonly string[];
+  /** The run id to use (e.g. one claimed with a sensor's run key beforehand). Default: a new id from the instance. */
+  runId?: string;
 }
 
 /** Validates and stores a new run; returns its record. */
@@ -83,7 +85,7 @@ export async function createRun(defs: Definitions, options: CreateRunOptions): P
     }
   }
   const run: RunRecord = {
-    runId: instance.ids(),
+    runId: options.runId ?? instance.ids(),
     jobName: job?.name ?? ASSET_SELECTION_JOB,
     selection,
     assetKeys,

@@ -32,6 +32,7 @@ export function deserializeError(error: SerializedError, fallback: ErrorCode = '
     cause: error.cause === undefined ? undefined : deserializeError(error.cause, fallback),
   });
   if (error.stack !== undefined) rebuilt.stack = error.stack;
+  Object.defineProperty(rebuilt, 'name', { value: error.name, enumerable: false, configurable: true });
   return rebuilt;
 }
 

@@ -129,7 +129,7 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
               serializeError(
                 new LakeloopError(
                   'DEFINITION_ERROR',
-                  `A worker process could not start: ${worker.initError.message}`,
+                  `A worker process could not start: ${worker.initError.message}${worker.initError.cause === undefined ? '' : ` (${worker.initError.cause.message})`}`,
                 ),
               ),
               false,
