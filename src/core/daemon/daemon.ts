@@ -1,0 +1,463 @@
+/**
+ * The daemon: the sensor loop, the schedule loop and the run queue of one instance, plus a
+ * heartbeat, push notifications (a watched data branch got a commit: evaluate its sensors now) and
+ * crash recovery (runs a killed daemon left in progress are marked FAILURE with the reason, or
+ * re-executed, by policy). `tick(now)` runs one pass of everything — tests drive it with a manual
+ * clock; `start()` runs passes on a timer until `stop()`.
+ *
+ * @example
+ * ```ts
+ * await using daemon = new Daemon({ defs, instance, maxConcurrentRuns: 2 });
+ * await daemon.start();            // recovers, subscribes, heartbeats, ticks every 200 ms
+ * // ... later
+ * await daemon.stop();             // cancels the runs in progress, nothing left STARTED
+ * ```
+ */
+import { describeError, LakeloopError } from '../../errors.js';
+import type { RunRecord } from '../events/event-types.js';
+import type { Definitions } from '../definitions/definitions.js';
+import type { CommitNotifier } from '../definitions/sensor-definition.js';
+import { cancelRun, createRun } from '../execution/run-launcher.js';
+import { serializeError } from '../execution/serialize-error.js';
+import type { Instance } from '../instance/instance.js';
+import type { TickRecord } from '../storage/storage-types.js';
+import { DAEMON_ID_TAG, IN_PROGRESS_STATUSES, RunQueue } from './run-queue.js';
+import type { TagConcurrencyLimit } from './run-queue.js';
+import { ScheduleLoop } from './schedule-loop.js';
+import { SensorLoop } from './sensor-loop.js';
+
+/** Default time between two heartbeats; `lakeloop daemon status` says unhealthy after two of them. */
+export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
+/** Default time between two passes of the running daemon. */
+export const DEFAULT_TICK_INTERVAL_MS = 200;
+
+/** What to do at start with runs a dead daemon left in progress. */
+export type OrphanedRunPolicy = 'fail' | 'reexecute';
+
+/** Where the daemon reports what it does (pino's `logger[level](fields, message)` fits). */
+export type DaemonLogger = Record<
+  'info' | 'warn' | 'error',
+  (fields: Record<string, unknown>, message: string) => void
+>;
+
+/** Options of {@link Daemon}. */
+export interface DaemonOptions {
+  defs: Definitions;
+  instance: Instance;
+  /** Default: a new id from the instance. */
+  daemonId?: string;
+  /** Default 5000 ms. */
+  heartbeatIntervalMs?: number;
+  /** Time between passes once started. Default 200 ms. */
+  tickIntervalMs?: number;
+  /** Default 4. */
+  maxConcurrentRuns?: number;
+  /** Default none. */
+  tagConcurrencyLimits?: readonly TagConcurrencyLimit[];
+  /** Default 60 s. */
+  evaluationTimeoutMs?: number;
+  /** Default `'fail'`: mark them FAILURE; `'reexecute'` also queues a re-execution from the failed step. */
+  orphanedRunPolicy?: OrphanedRunPolicy;
+  /** How long `stop()` waits for canceled runs to end before marking them FAILURE. Default 10 s. */
+  shutdownGraceMs?: number;
+  /** Start even when another daemon's heartbeat is fresh. Default false (CONFLICT). */
+  force?: boolean;
+  /** Default: silent. */
+  logger?: DaemonLogger;
+}
+
+/** What {@link Daemon.tick} did. */
+export interface DaemonTickResult {
+  sensorTicks: TickRecord[];
+  scheduleTicks: TickRecord[];
+  /** Runs the queue started. */
+  startedRunIds: string[];
+}
+
+/** A commit notification (from the embedded repository or a lakeFS webhook). */
+export interface CommitNotification {
+  repository: string;
+  branch: string;
+  commitId?: string;
+}
+
+const silent: DaemonLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Runs sensors, schedules and the run queue of one instance. */
+export class Daemon implements AsyncDisposable {
+  readonly id: string;
+  readonly sensors: SensorLoop;
+  readonly schedules: ScheduleLoop;
+  readonly queue: RunQueue;
+  readonly heartbeatIntervalMs: number;
+  readonly #defs: Definitions;
+  readonly #instance: Instance;
+  readonly #tickIntervalMs: number;
+  readonly #policy: OrphanedRunPolicy;
+  readonly #graceMs: number;
+  readonly #force: boolean;
+  readonly #log: DaemonLogger;
+  readonly #unsubscribes: (() => void)[] = [];
+  #lastHeartbeat: number | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #loop: Promise<void> | undefined;
+  #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+
+  constructor(options: DaemonOptions) {
+    this.#defs = options.defs;
+    this.#instance = options.instance;
+    this.id = options.daemonId ?? options.instance.ids();
+    this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+    this.#tickIntervalMs = options.tickIntervalMs ?? DEFAULT_TICK_INTERVAL_MS;
+    this.#policy = options.orphanedRunPolicy ?? 'fail';
+    this.#graceMs = options.shutdownGraceMs ?? 10_000;
+    this.#force = options.force ?? false;
+    this.#log = options.logger ?? silent;
+    const wake = (): void => {
+      if (this.#state !== 'stopping' && this.#state !== 'stopped')
+        void this.queue.tick().catch(() => undefined);
+    };
+    const logTick = (tick: TickRecord): void => {
+      const fields = { instigator: tick.instigatorName, status: tick.status, runIds: tick.runIds };
+      if (tick.status === 'FAILURE')
+        this.#log.warn({ ...fields, error: tick.error }, `${tick.instigatorName}: tick failed`);
+      else if (tick.status === 'SUCCESS')
+        this.#log.info(fields, `${tick.instigatorName}: queued ${tick.runIds.length} run(s)`);
+    };
+    this.sensors = new SensorLoop({
+      defs: options.defs,
+      instance: options.instance,
+      onRunsQueued: wake,
+      onTick: logTick,
+      ...(options.evaluationTimeoutMs === undefined
+        ? {}
+        : { evaluationTimeoutMs: options.evaluationTimeoutMs }),
+    });
+    this.schedules = new ScheduleLoop({
+      defs: options.defs,
+      instance: options.instance,
+      onRunsQueued: wake,
+      onTick: logTick,
+    });
+    this.queue = new RunQueue({
+      defs: options.defs,
+      instance: options.instance,
+      daemonId: this.id,
+      ...(options.maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns: options.maxConcurrentRuns }),
+      ...(options.tagConcurrencyLimits === undefined
+        ? {}
+        : { tagConcurrencyLimits: options.tagConcurrencyLimits }),
+      onRunFinished: (run, error) => {
+        if (error !== undefined) this.#log.error({ error: describeError(error) }, 'run could not execute');
+        else if (run !== undefined)
+          this.#log.info({ runId: run.runId, status: run.status }, `run ${run.runId} ${run.status}`);
+      },
+    });
+  }
+
+  /** One pass: heartbeat (when due), due sensors, due schedules, the run queue. */
+  async tick(now: number = this.#instance.clock.now()): Promise<DaemonTickResult> {
+    await this.heartbeat(now);
+    const [sensorTicks, scheduleTicks] = await Promise.all([
+      this.sensors.tick(now),
+      this.schedules.tick(now),
+    ]);
+    const startedRunIds = await this.queue.tick(now);
+    return { sensorTicks, scheduleTicks, startedRunIds };
+  }
+
+  /** Records a heartbeat when the last one is older than the interval (or `force`). */
+  async heartbeat(now: number = this.#instance.clock.now(), force = false): Promise<void> {
+    if (!force && this.#lastHeartbeat !== undefined && now - this.#lastHeartbeat < this.heartbeatIntervalMs)
+      return;
+    this.#lastHeartbeat = now;
+    await this.#instance.schedules.recordHeartbeat(this.id, now);
+  }
+
+  /**
+   * Evaluates, without waiting, every sensor watching the notified branch; returns their names.
+   * Called by the embedded repository's onCommit and by the lakeFS webhook endpoint.
+   */
+  notifyCommit(event: CommitNotification): string[] {
+    const names = this.sensors.sensors
+      .filter((s) => s.watches.some((w) => w.repository === event.repository && w.branch === event.branch))
+      .map((s) => s.name);
+    for (const name of names) this.sensors.request(name);
+    if (names.length > 0) {
+      this.#log.info(
+        { ...event, sensors: names },
+        `commit on ${event.repository}/${event.branch}: evaluating ${names.join(', ')}`,
+      );
+    }
+    return names;
+  }
+
+  /**
+   * Marks runs that a dead daemon left STARTING / STARTED / CANCELING as FAILURE (with the reason)
+   * and, with policy `'reexecute'`, queues their re-execution. Returns the runs marked.
+   */
+  async recoverOrphanedRuns(now: number = this.#instance.clock.now()): Promise<RunRecord[]> {
+    const { runs, events } = this.#instance;
+    const orphaned = (await runs.listRuns({ statuses: IN_PROGRESS_STATUSES, limit: 10_000 })).filter(
+      (run) => {
+        const owner = run.tags[DAEMON_ID_TAG];
+        return owner !== undefined && owner !== this.id;
+      },
+    );
+    const marked: RunRecord[] = [];
+    for (const run of orphaned) {
+      const owner = run.tags[DAEMON_ID_TAG] ?? '';
+      const error = new LakeloopError(
+        'UNAVAILABLE',
+        `Run ${run.runId} was ${run.status} in daemon ${owner}, which stopped without finishing it (process killed or crashed); ` +
+          `re-execute it from the failed step (reexecuteFromFailure), or let the daemon do it with orphanedRunPolicy 'reexecute'.`,
+        { details: { runId: run.runId, daemonId: owner } },
+      );
+      const ok = await runs.updateRun(
+        run.runId,
+        { status: 'FAILURE', endedAt: now, error: serializeError(error) },
+        run.status,
+      );
+      if (!ok) continue;
+      await events.appendEvents([
+        {
+          runId: run.runId,
+          type: 'RUN_FAILURE',
+          timestamp: now,
+          level: 'ERROR',
+          message: error.message,
+          error: serializeError(error),
+        },
+      ]);
+      marked.push({ ...run, status: 'FAILURE' });
+      this.#log.warn(
+        { runId: run.runId, daemonId: owner },
+        `run ${run.runId} left ${run.status} by daemon ${owner}: marked FAILURE`,
+      );
+      if (this.#policy === 'reexecute') await this.#requeue(run);
+    }
+    return marked;
+  }
+
+  async #requeue(parent: RunRecord): Promise<void> {
+    const succeeded = new Set(
+      (await this.#instance.events.getEvents({ runId: parent.runId, types: ['STEP_SUCCESS'] })).map(
+        (e) => e.stepKey ?? '',
+      ),
+    );
+    const assetKeys = parent.assetKeys.filter((k) => !succeeded.has(k));
+    if (assetKeys.length === 0) return;
+    const tags: Record<string, string> = {
+      ...Object.fromEntries(Object.entries(parent.tags).filter(([key]) => key !== DAEMON_ID_TAG)),
+      'lakeloop/parent_run_id': parent.runId,
+      'lakeloop/root_run_id': parent.tags['lakeloop/root_run_id'] ?? parent.runId,
+    };
+    const partitioned = assetKeys.some((k) => this.#defs.asset(k).partitions !== undefined);
+    const run = await createRun(this.#defs, {
+      instance: this.#instance,
+      assetKeys,
+      parentRunId: parent.runId,
+      tags,
+      status: 'QUEUED',
+      ...(parent.partition !== undefined && partitioned ? { partition: parent.partition } : {}),
+    });
+    this.#log.info(
+      { runId: run.runId, parentRunId: parent.runId },
+      `queued re-execution ${run.runId} of ${parent.runId}`,
+    );
+  }
+
+  /**
+   * Starts the daemon: refuses (CONFLICT) when another daemon's heartbeat is fresh, recovers
+   * orphaned runs, subscribes to commit notifications, then ticks every `tickIntervalMs`.
+   */
+  async start(): Promise<this> {
+    if (this.#state !== 'new')
+      throw new LakeloopError('PRECONDITION_FAILED', 'This daemon was already started; create a new one.');
+    const now = this.#instance.clock.now();
+    const latest = await this.#instance.schedules.latestHeartbeat();
+    if (
+      !this.#force &&
+      latest !== undefined &&
+      latest.daemonId !== this.id &&
+      now - latest.timestamp < 2 * this.heartbeatIntervalMs
+    ) {
+      const waitS = Math.ceil((2 * this.heartbeatIntervalMs - (now - latest.timestamp)) / 1000);
+      throw new LakeloopError(
+        'CONFLICT',
+        `Another daemon (${latest.daemonId}) is running on this instance (heartbeat ${now - latest.timestamp} ms ago); stop it first. ` +
+          `If it was killed, retry in ${waitS} s or pass --force.`,
+        { details: { daemonId: latest.daemonId } },
+      );
+    }
+    this.#state = 'running';
+    await this.heartbeat(now, true);
+    await this.recoverOrphanedRuns(now);
+    this.#subscribe();
+    this.#log.info(
+      {
+        daemonId: this.id,
+        sensors: this.sensors.sensors.map((s) => s.name),
+        schedules: this.schedules.schedules.map((s) => s.name),
+      },
+      'daemon started',
+    );
+    const loop = (): void => {
+      if (this.#state !== 'running') return;
+      this.#loop = this.#pass().finally(() => {
+        if (this.#state === 'running') this.#timer = setTimeout(loop, this.#tickIntervalMs);
+      });
+    };
+    loop();
+    return this;
+  }
+
+  async #pass(): Promise<void> {
+    const now = this.#instance.clock.now();
+    try {
+      await this.heartbeat(now);
+      // Sensor evaluations go on in the background (a slow sensor does not hold the other loops).
+      this.sensors.tick(now).catch((error: unknown) => {
+        this.#log.error({ error: describeError(error) }, 'sensor loop failed');
+      });
+      await this.schedules.tick(now);
+      await this.queue.tick(now);
+    } catch (error) {
+      this.#log.error({ error: describeError(error) }, 'daemon pass failed');
+    }
+  }
+
+  #subscribe(): void {
+    const seen = new Set<CommitNotifier>();
+    for (const sensor of this.sensors.sensors) {
+      for (const watch of sensor.watches) {
+        const notifier =
+          watch.notifier ??
+          (watch.resourceKey === undefined
+            ? undefined
+            : (this.#defs.resources[watch.resourceKey] as CommitNotifier | undefined));
+        if (notifier === undefined || seen.has(notifier) || typeof notifier.onCommit !== 'function') continue;
+        seen.add(notifier);
+        this.#unsubscribes.push(
+          notifier.onCommit((event) => {
+            this.notifyCommit(event);
+          }),
+        );
+      }
+    }
+  }
+
+  /**
+   * Stops: no new evaluations or launches, cancels the runs this daemon is executing (waiting up
+   * to `shutdownGraceMs`, then marking what is left FAILURE), and clears its heartbeat. Idempotent.
+   */
+  async stop(): Promise<void> {
+    if (this.#state === 'stopped' || this.#state === 'stopping') return;
+    const wasRunning = this.#state === 'running';
+    this.#state = 'stopping';
+    clearTimeout(this.#timer);
+    for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
+    this.queue.stop();
+    await this.#loop;
+    await this.sensors.stop();
+    const active = this.queue.activeRunIds;
+    for (const runId of active) {
+      await cancelRun(this.#instance, runId).catch(() => undefined);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const graceOver = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => {
+        resolve('timeout');
+      }, this.#graceMs);
+    });
+    const outcome = await Promise.race([this.queue.idle().then(() => 'done' as const), graceOver]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      const now = this.#instance.clock.now();
+      for (const runId of this.queue.activeRunIds) {
+        const run = await this.#instance.runs.getRun(runId);
+        if (run === undefined || !IN_PROGRESS_STATUSES.includes(run.status)) continue;
+        const error = new LakeloopError(
+          'CANCELED',
+          `Run ${runId} did not stop within ${this.#graceMs} ms of the daemon shutting down; marked FAILURE. Re-execute it from the failed step.`,
+        );
+        await this.#instance.runs.updateRun(
+          runId,
+          { status: 'FAILURE', endedAt: now, error: serializeError(error) },
+          run.status,
+        );
+        await this.#instance.events.appendEvents([
+          {
+            runId,
+            type: 'RUN_FAILURE',
+            timestamp: now,
+            level: 'ERROR',
+            message: error.message,
+            error: serializeError(error),
+          },
+        ]);
+      }
+    }
+    if (wasRunning) await this.#instance.schedules.recordHeartbeat(this.id, 0).catch(() => undefined);
+    this.#state = 'stopped';
+    this.#log.info({ daemonId: this.id, canceled: active.length }, 'daemon stopped');
+  }
+
+  /** Same as {@link stop}. */
+  close(): Promise<void> {
+    return this.stop();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+}
+
+/** Health of the daemon of an instance, from its stored heartbeat. */
+export interface DaemonHealth {
+  healthy: boolean;
+  daemonId?: string;
+  /** Epoch ms of the latest heartbeat. */
+  lastHeartbeatAt?: number;
+  /** Age of the latest heartbeat in ms. */
+  ageMs?: number;
+  /** Why it is unhealthy. */
+  reason?: string;
+}
+
+/** Options of {@link daemonHealth}. */
+export interface DaemonHealthOptions {
+  instance: Instance;
+  /** The daemon's heartbeat interval. Default 5000 ms. */
+  heartbeatIntervalMs?: number;
+  /** Default: the instance clock. */
+  now?: number;
+}
+
+/** Healthy when the newest heartbeat is at most two heartbeat intervals old. */
+export async function daemonHealth(options: DaemonHealthOptions): Promise<DaemonHealth> {
+  const interval = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
+  const now = options.now ?? options.instance.clock.now();
+  const latest = await options.instance.schedules.latestHeartbeat();
+  if (latest === undefined || latest.timestamp === 0) {
+    return {
+      healthy: false,
+      reason:
+        latest === undefined
+          ? 'No daemon has ever run on this instance.'
+          : `Daemon ${latest.daemonId} stopped.`,
+      ...(latest === undefined ? {} : { daemonId: latest.daemonId }),
+    };
+  }
+  const ageMs = now - latest.timestamp;
+  const healthy = ageMs <= 2 * interval;
+  const health: DaemonHealth = {
+    healthy,
+    daemonId: latest.daemonId,
+    lastHeartbeatAt: latest.timestamp,
+    ageMs,
+  };
+  if (!healthy)
+    health.reason = `No heartbeat for ${(ageMs / 1000).toFixed(1)} s (more than two ${interval} ms intervals).`;
+  return health;
+}

@@ -1,0 +1,205 @@
+/**
+ * `dataCommitSensor`: a sensor that requests one run per new commit on a branch of a data
+ * repository, oldest first, with run key = commit id (so each commit triggers exactly once) and
+ * the tags `lakeloop/data_commit`, `lakeloop/data_repository` and `lakeloop/data_branch` (assets
+ * read the data at exactly that commit). The cursor is the last processed commit id. It polls the
+ * branch head every second (cheap: one head lookup when nothing changed) and, through `watches`,
+ * the daemon also evaluates it immediately when the repository reports a commit or merge (the
+ * embedded repository's `onCommit`, or a lakeFS webhook on `POST /api/hooks/lakefs`).
+ *
+ * @example
+ * ```ts
+ * const data = await openDataRepository({ home: '.lakeloop' });
+ * const onNewData = dataCommitSensor({ name: 'new_flights', repository: 'flights', branch: 'main', job: 'retrain', dataRepository: data });
+ * export const defs = new Definitions({ assets, jobs: [retrain], sensors: [onNewData] });
+ * ```
+ */
+import { LakeloopError } from '../../errors.js';
+import { defineSensor } from '../definitions/sensor-definition.js';
+import type {
+  CommitNotifier,
+  RunRequest,
+  SensorDefinition,
+  SensorEvaluationContext,
+  SensorResult,
+} from '../definitions/sensor-definition.js';
+
+/** Tag holding the data commit id a run was launched for. */
+export const DATA_COMMIT_TAG = 'lakeloop/data_commit';
+/** Tag holding the data repository name. */
+export const DATA_REPOSITORY_TAG = 'lakeloop/data_repository';
+/** Tag holding the data branch name. */
+export const DATA_BRANCH_TAG = 'lakeloop/data_branch';
+
+/** A commit as the sensor needs it (a `Commit` of lakeloop/data fits). */
+export interface SensedCommit {
+  id: string;
+  parents: string[];
+  message: string;
+  metadata: Record<string, string>;
+  creationDate: Date;
+}
+
+/**
+ * The part of a data repository the sensor uses (structural, so core does not depend on a backend;
+ * every `DataRepository` of lakeloop/data fits).
+ */
+export interface CommitLogReader extends CommitNotifier {
+  getBranch(options: { repository: string; branch: string }): Promise<{ commitId: string }>;
+  log(options: {
+    repository: string;
+    ref: string;
+    prefix?: string;
+    after?: string;
+    amount?: number;
+  }): Promise<{ results: SensedCommit[]; hasMore: boolean; nextOffset: string }>;
+}
+
+/** What {@link dataCommitSensor} takes. */
+export interface DataCommitSensorSpec {
+  name: string;
+  /** Repository name. */
+  repository: string;
+  /** Branch to watch. */
+  branch: string;
+  /** Job (or its name) launched per commit. */
+  job: string | { readonly name: string };
+  /** Only commits that changed a path under this prefix request runs (others just move the cursor). Default: all. */
+  pathPrefix?: string;
+  /** The data repository client. Default: the resource named by `resourceKey`. */
+  dataRepository?: CommitLogReader;
+  /** Resource of the Definitions holding the client, when `dataRepository` is not given. Default `'dataRepository'`. */
+  resourceKey?: string;
+  /** Polling interval. Default 1 second. */
+  minimumIntervalSeconds?: number;
+  /** Default `'RUNNING'`. */
+  defaultStatus?: 'RUNNING' | 'STOPPED';
+  /** Partition of the run launched for a commit. Default none. */
+  partitionFor?: (commit: SensedCommit) => string | undefined;
+  /** Extra tags of every run. Default none. */
+  tags?: Record<string, string>;
+  /** At most this many commits are handled per evaluation (the cursor moves to the last one). Default 100. */
+  maxCommitsPerTick?: number;
+  description?: string;
+}
+
+const PAGE = 1000;
+
+/** Defines a sensor that launches `job` once per new commit on `repository`/`branch`. */
+export function dataCommitSensor(spec: DataCommitSensorSpec): SensorDefinition {
+  const resourceKey = spec.resourceKey ?? 'dataRepository';
+  const maxCommits = spec.maxCommitsPerTick ?? 100;
+  const where = `${spec.repository}/${spec.branch}`;
+
+  const clientOf = (ctx: SensorEvaluationContext): CommitLogReader => {
+    if (spec.dataRepository !== undefined) return spec.dataRepository;
+    const candidate = ctx.resources[resourceKey] as Partial<CommitLogReader> | undefined;
+    if (typeof candidate?.getBranch !== 'function' || typeof candidate.log !== 'function') {
+      throw new LakeloopError(
+        'DEFINITION_ERROR',
+        `Sensor "${spec.name}" needs a data repository: pass \`dataRepository\` or add a resource "${resourceKey}" (e.g. openDataRepository()) to the Definitions.`,
+      );
+    }
+    return candidate as CommitLogReader;
+  };
+
+  /** Commits after `cursor` up to `head`, newest first (all of the history when the cursor is not an ancestor). */
+  const commitsSince = async (
+    client: CommitLogReader,
+    head: string,
+    cursor: string | undefined,
+    prefix?: string,
+  ) => {
+    const fresh: SensedCommit[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await client.log({
+        repository: spec.repository,
+        ref: head,
+        amount: PAGE,
+        ...(after === undefined ? {} : { after }),
+        ...(prefix === undefined ? {} : { prefix }),
+      });
+      for (const commit of page.results) {
+        if (commit.id === cursor) return fresh;
+        fresh.push(commit);
+      }
+      if (!page.hasMore || page.nextOffset === '') return fresh;
+      after = page.nextOffset;
+    }
+  };
+
+  const evaluate = async (ctx: SensorEvaluationContext): Promise<SensorResult> => {
+    const client = clientOf(ctx);
+    const head = (await client.getBranch({ repository: spec.repository, branch: spec.branch })).commitId;
+    if (head === ctx.cursor) return { skipReason: `No new commit on ${where} (head ${head.slice(0, 12)}).` };
+    ctx.signal.throwIfAborted();
+    // The repository's initial (parentless, empty) commit holds no data: never a run.
+    const pending = (await commitsSince(client, head, ctx.cursor))
+      .filter((c) => c.parents.length > 0)
+      .reverse();
+    const batch = pending.slice(0, maxCommits);
+    const last = batch.at(-1);
+    if (last === undefined) return { skipReason: `No new data commit on ${where}.`, cursor: head };
+    let wanted = batch;
+    if (spec.pathPrefix !== undefined) {
+      const ids = new Set(batch.map((c) => c.id));
+      const touching = new Set<string>();
+      let after: string | undefined;
+      scan: for (;;) {
+        const page = await client.log({
+          repository: spec.repository,
+          ref: head,
+          prefix: spec.pathPrefix,
+          amount: PAGE,
+          ...(after === undefined ? {} : { after }),
+        });
+        for (const commit of page.results) {
+          if (commit.id === ctx.cursor) break scan;
+          if (ids.has(commit.id)) touching.add(commit.id);
+        }
+        if (!page.hasMore || page.nextOffset === '') break;
+        after = page.nextOffset;
+      }
+      wanted = batch.filter((c) => touching.has(c.id));
+    }
+    const cursor = pending.length > batch.length ? last.id : head;
+    if (wanted.length === 0) {
+      return {
+        skipReason: `${batch.length} new commit(s) on ${where}, none under "${spec.pathPrefix ?? ''}".`,
+        cursor,
+      };
+    }
+    const runRequests = wanted.map((commit): RunRequest => {
+      const request: RunRequest = {
+        runKey: commit.id,
+        tags: {
+          ...(spec.tags ?? {}),
+          [DATA_COMMIT_TAG]: commit.id,
+          [DATA_REPOSITORY_TAG]: spec.repository,
+          [DATA_BRANCH_TAG]: spec.branch,
+        },
+      };
+      const partition = spec.partitionFor?.(commit);
+      if (partition !== undefined) request.partition = partition;
+      return request;
+    });
+    return { runRequests, cursor };
+  };
+
+  return defineSensor({
+    name: spec.name,
+    job: spec.job,
+    minimumIntervalSeconds: spec.minimumIntervalSeconds ?? 1,
+    defaultStatus: spec.defaultStatus ?? 'RUNNING',
+    description: spec.description ?? `One run of the job per new commit on ${where}.`,
+    watches: [
+      {
+        repository: spec.repository,
+        branch: spec.branch,
+        ...(spec.dataRepository === undefined ? { resourceKey } : { notifier: spec.dataRepository }),
+      },
+    ],
+    evaluate,
+  });
+}
