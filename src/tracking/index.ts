@@ -47,3 +47,5 @@ export type {
 } from './model/mlflow-model-folder.js';
 export { logModel } from './model/model-logging.js';
 export type { LogModelOptions } from './model/model-logging.js';
+export { MetricBuffer } from './metric-buffer.js';
+export type { MetricBufferOptions } from './metric-buffer.js';

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { LakeloopError } from '../../errors.js';
 import { systemClock } from '../../clock.js';
 import type { Clock } from '../../clock.js';
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../../util/sqlite-database.js';
 import type {
   AliasRef,
@@ -57,6 +58,7 @@ export class LocalModelRegistry implements ModelRegistry {
   readonly #db: SqliteDatabase;
   readonly #clock: Clock;
   #closed = false;
+  readonly #statements = new Map<string, Statement>();
 
   constructor(options: LocalModelRegistryOptions) {
     this.uri = `embedded:${options.root}`;
@@ -71,23 +73,23 @@ export class LocalModelRegistry implements ModelRegistry {
     const db = this.#open();
     const now = this.#clock.now();
     db.transaction(() => {
-      if (db.prepare('SELECT 1 FROM registered_models WHERE name = ?').get(options.name) !== undefined) {
+      if (this.#sql('SELECT 1 FROM registered_models WHERE name = ?').get(options.name) !== undefined) {
         throw new LakeloopError(
           'ALREADY_EXISTS',
           `A registered model called "${options.name}" already exists; use getOrCreateRegisteredModel or another name.`,
         );
       }
-      db.prepare(
+      this.#sql(
         'INSERT INTO registered_models (name, description, creation_time, last_updated_time) VALUES (?, ?, ?, ?)',
       ).run(options.name, options.description ?? '', now, now);
-      const insertTag = db.prepare('INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?)');
+      const insertTag = this.#sql('INSERT INTO registered_model_tags (name, key, value) VALUES (?, ?, ?)');
       for (const [key, value] of tags) insertTag.run(options.name, key, value);
     }).immediate();
     return this.getRegisteredModel(options.name);
   }
 
   async getOrCreateRegisteredModel(options: CreateRegisteredModelOptions): Promise<RegisteredModel> {
-    const existing = this.#open().prepare('SELECT 1 FROM registered_models WHERE name = ?').get(options.name);
+    const existing = this.#sql('SELECT 1 FROM registered_models WHERE name = ?').get(options.name);
     if (existing !== undefined) return this.getRegisteredModel(options.name);
     try {
       return await this.createRegisteredModel(options);
@@ -105,9 +107,9 @@ export class LocalModelRegistry implements ModelRegistry {
   async searchRegisteredModels(
     options: { nameContains?: string; maxResults?: number } = {},
   ): Promise<RegisteredModel[]> {
-    const rows = this.#open()
-      .prepare('SELECT * FROM registered_models WHERE instr(name, ?) > 0 ORDER BY name LIMIT ?')
-      .all(options.nameContains ?? '', options.maxResults ?? 1000) as ModelRow[];
+    const rows = this.#sql(
+      'SELECT * FROM registered_models WHERE instr(name, ?) > 0 ORDER BY name LIMIT ?',
+    ).all(options.nameContains ?? '', options.maxResults ?? 1000) as ModelRow[];
     return rows.map((row) => this.#registeredModel(row));
   }
 
@@ -119,7 +121,7 @@ export class LocalModelRegistry implements ModelRegistry {
     const version = db
       .transaction(() => {
         this.#modelRow(options.name);
-        if (db.prepare('SELECT 1 FROM runs WHERE run_id = ?').get(options.runId) === undefined) {
+        if (this.#sql('SELECT 1 FROM runs WHERE run_id = ?').get(options.runId) === undefined) {
           throw new LakeloopError(
             'NOT_FOUND',
             `Unknown training run "${options.runId}"; a model version must come from a run of this tracking store.`,
@@ -127,12 +129,12 @@ export class LocalModelRegistry implements ModelRegistry {
         }
         const next =
           (
-            db.prepare('SELECT MAX(version) AS v FROM model_versions WHERE name = ?').get(options.name) as {
+            this.#sql('SELECT MAX(version) AS v FROM model_versions WHERE name = ?').get(options.name) as {
               v: number | null;
             }
           ).v ?? 0;
         const number = next + 1;
-        db.prepare(
+        this.#sql(
           `INSERT INTO model_versions (name, version, source, run_id, description, status, creation_time)
          VALUES (?, ?, ?, ?, ?, 'READY', ?)`,
         ).run(
@@ -143,15 +145,12 @@ export class LocalModelRegistry implements ModelRegistry {
           options.description ?? '',
           now,
         );
-        const insertTag = db.prepare(
+        const insertTag = this.#sql(
           'INSERT INTO model_version_tags (name, version, key, value) VALUES (?, ?, ?, ?)',
         );
         for (const [key, value] of Object.entries(options.tags ?? {}))
           insertTag.run(options.name, number, key, value);
-        db.prepare('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(
-          now,
-          options.name,
-        );
+        this.#sql('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(now, options.name);
         return number;
       })
       .immediate();
@@ -161,9 +160,10 @@ export class LocalModelRegistry implements ModelRegistry {
   async getModelVersion(name: string, version: string): Promise<ModelVersion> {
     this.#modelRow(name);
     const row = /^\d+$/.test(version)
-      ? (this.#open()
-          .prepare('SELECT * FROM model_versions WHERE name = ? AND version = ?')
-          .get(name, Number(version)) as VersionRow | undefined)
+      ? (this.#sql('SELECT * FROM model_versions WHERE name = ? AND version = ?').get(
+          name,
+          Number(version),
+        ) as VersionRow | undefined)
       : undefined;
     if (row === undefined) {
       throw new LakeloopError(
@@ -175,9 +175,10 @@ export class LocalModelRegistry implements ModelRegistry {
   }
 
   async searchModelVersions(options: SearchModelVersionsOptions): Promise<ModelVersion[]> {
-    const rows = this.#open()
-      .prepare('SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT ?')
-      .all(options.name, options.maxResults ?? 1000) as VersionRow[];
+    const rows = this.#sql('SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT ?').all(
+      options.name,
+      options.maxResults ?? 1000,
+    ) as VersionRow[];
     return rows.map((row) => this.#modelVersion(row));
   }
 
@@ -186,11 +187,11 @@ export class LocalModelRegistry implements ModelRegistry {
     await this.getModelVersion(options.name, options.version);
     const db = this.#open();
     db.transaction(() => {
-      db.prepare(
+      this.#sql(
         `INSERT INTO model_aliases (name, alias, version) VALUES (?, ?, ?)
          ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
       ).run(options.name, options.alias, Number(options.version));
-      db.prepare('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(
+      this.#sql('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(
         this.#clock.now(),
         options.name,
       );
@@ -199,17 +200,19 @@ export class LocalModelRegistry implements ModelRegistry {
 
   async deleteAlias(options: AliasRef): Promise<void> {
     this.#modelRow(options.name);
-    const result = this.#open()
-      .prepare('DELETE FROM model_aliases WHERE name = ? AND alias = ?')
-      .run(options.name, options.alias);
+    const result = this.#sql('DELETE FROM model_aliases WHERE name = ? AND alias = ?').run(
+      options.name,
+      options.alias,
+    );
     if (result.changes === 0) throw unknownAlias(options);
   }
 
   async getModelVersionByAlias(options: AliasRef): Promise<ModelVersion> {
     this.#modelRow(options.name);
-    const row = this.#open()
-      .prepare('SELECT version FROM model_aliases WHERE name = ? AND alias = ?')
-      .get(options.name, options.alias) as { version: number } | undefined;
+    const row = this.#sql('SELECT version FROM model_aliases WHERE name = ? AND alias = ?').get(
+      options.name,
+      options.alias,
+    ) as { version: number } | undefined;
     if (row === undefined) throw unknownAlias(options);
     return this.getModelVersion(options.name, String(row.version));
   }
@@ -224,6 +227,17 @@ export class LocalModelRegistry implements ModelRegistry {
     await this.close();
   }
 
+  /** The prepared statement for `sql`, prepared once per connection. */
+  #sql(sql: string): Statement {
+    this.#open();
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   #open(): SqliteDatabase {
     if (this.#closed) {
       throw new LakeloopError('PRECONDITION_FAILED', 'This model registry is closed; open a new one.');
@@ -232,8 +246,7 @@ export class LocalModelRegistry implements ModelRegistry {
   }
 
   #modelRow(name: string): ModelRow {
-    const row = this.#open().prepare('SELECT * FROM registered_models WHERE name = ?').get(name) as
-      ModelRow | undefined;
+    const row = this.#sql('SELECT * FROM registered_models WHERE name = ?').get(name) as ModelRow | undefined;
     if (row === undefined) {
       throw new LakeloopError(
         'NOT_FOUND',
@@ -245,19 +258,19 @@ export class LocalModelRegistry implements ModelRegistry {
 
   #registeredModel(row: ModelRow): RegisteredModel {
     const tags: Record<string, string> = {};
-    for (const tag of this.#db
-      .prepare('SELECT key, value FROM registered_model_tags WHERE name = ? ORDER BY key')
-      .all(row.name) as { key: string; value: string }[]) {
+    for (const tag of this.#sql(
+      'SELECT key, value FROM registered_model_tags WHERE name = ? ORDER BY key',
+    ).all(row.name) as { key: string; value: string }[]) {
       tags[tag.key] = tag.value;
     }
     const aliases: Record<string, string> = {};
-    for (const alias of this.#db
-      .prepare('SELECT alias, version FROM model_aliases WHERE name = ? ORDER BY alias')
-      .all(row.name) as { alias: string; version: number }[]) {
+    for (const alias of this.#sql(
+      'SELECT alias, version FROM model_aliases WHERE name = ? ORDER BY alias',
+    ).all(row.name) as { alias: string; version: number }[]) {
       aliases[alias.alias] = String(alias.version);
     }
     const latest = (
-      this.#db.prepare('SELECT MAX(version) AS v FROM model_versions WHERE name = ?').get(row.name) as {
+      this.#sql('SELECT MAX(version) AS v FROM model_versions WHERE name = ?').get(row.name) as {
         v: number | null;
       }
     ).v;
@@ -274,15 +287,16 @@ export class LocalModelRegistry implements ModelRegistry {
 
   #modelVersion(row: VersionRow): ModelVersion {
     const tags: Record<string, string> = {};
-    for (const tag of this.#db
-      .prepare('SELECT key, value FROM model_version_tags WHERE name = ? AND version = ? ORDER BY key')
-      .all(row.name, row.version) as { key: string; value: string }[]) {
+    for (const tag of this.#sql(
+      'SELECT key, value FROM model_version_tags WHERE name = ? AND version = ? ORDER BY key',
+    ).all(row.name, row.version) as { key: string; value: string }[]) {
       tags[tag.key] = tag.value;
     }
     const aliases = (
-      this.#db
-        .prepare('SELECT alias FROM model_aliases WHERE name = ? AND version = ? ORDER BY alias')
-        .all(row.name, row.version) as { alias: string }[]
+      this.#sql('SELECT alias FROM model_aliases WHERE name = ? AND version = ? ORDER BY alias').all(
+        row.name,
+        row.version,
+      ) as { alias: string }[]
     ).map((alias) => alias.alias);
     return {
       name: row.name,

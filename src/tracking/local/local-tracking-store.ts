@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { LakeloopError } from '../../errors.js';
 import { randomId, systemClock } from '../../clock.js';
 import type { Clock, IdGenerator } from '../../clock.js';
+import type { Statement, Transaction } from 'better-sqlite3';
 import type { SqliteDatabase } from '../../util/sqlite-database.js';
 import type { CreateRunOptions, DownloadArtifactsOptions, TrackingStore } from '../tracking-store.js';
 import {
@@ -83,6 +84,8 @@ export class LocalTrackingStore implements TrackingStore {
   readonly #clock: Clock;
   readonly #ids: IdGenerator;
   #closed = false;
+  readonly #statements = new Map<string, Statement>();
+  readonly #logBatchTransaction: Transaction<(runId: string, batch: NormalizedBatch) => void>;
 
   constructor(options: LocalTrackingStoreOptions) {
     this.#root = options.root;
@@ -90,6 +93,10 @@ export class LocalTrackingStore implements TrackingStore {
     this.#db = openTrackingDatabase(join(options.root, 'mlflow.db'));
     this.#clock = options.clock ?? systemClock;
     this.#ids = options.ids ?? (() => randomId().replaceAll('-', ''));
+    this.#logBatchTransaction = this.#db.transaction((runId: string, batch: NormalizedBatch) => {
+      this.#runRow(runId);
+      this.#writeBatch(runId, batch);
+    });
   }
 
   get #artifactsRoot(): string {
@@ -100,7 +107,7 @@ export class LocalTrackingStore implements TrackingStore {
     validateName('experiment', name);
     const db = this.#open();
     db.transaction(() => {
-      db.prepare(
+      this.#sql(
         'INSERT INTO experiments (name, creation_time) VALUES (?, ?) ON CONFLICT (name) DO NOTHING',
       ).run(name, this.#clock.now());
     }).immediate();
@@ -109,9 +116,8 @@ export class LocalTrackingStore implements TrackingStore {
 
   async getExperiment(experimentId: string): Promise<Experiment> {
     const row = /^\d+$/.test(experimentId)
-      ? (this.#open()
-          .prepare('SELECT * FROM experiments WHERE experiment_id = ?')
-          .get(Number(experimentId)) as ExperimentRow | undefined)
+      ? (this.#sql('SELECT * FROM experiments WHERE experiment_id = ?').get(Number(experimentId)) as
+          ExperimentRow | undefined)
       : undefined;
     if (row === undefined) {
       throw new LakeloopError(
@@ -123,8 +129,7 @@ export class LocalTrackingStore implements TrackingStore {
   }
 
   async getExperimentByName(name: string): Promise<Experiment> {
-    const row = this.#open().prepare('SELECT * FROM experiments WHERE name = ?').get(name) as
-      ExperimentRow | undefined;
+    const row = this.#sql('SELECT * FROM experiments WHERE name = ?').get(name) as ExperimentRow | undefined;
     if (row === undefined) {
       throw new LakeloopError(
         'NOT_FOUND',
@@ -135,9 +140,9 @@ export class LocalTrackingStore implements TrackingStore {
   }
 
   async listExperiments(): Promise<Experiment[]> {
-    const rows = this.#open()
-      .prepare("SELECT * FROM experiments WHERE lifecycle_stage = 'active' ORDER BY name")
-      .all() as ExperimentRow[];
+    const rows = this.#sql(
+      "SELECT * FROM experiments WHERE lifecycle_stage = 'active' ORDER BY name",
+    ).all() as ExperimentRow[];
     return rows.map((row) => this.#experiment(row));
   }
 
@@ -149,7 +154,7 @@ export class LocalTrackingStore implements TrackingStore {
     const startTime = options.startTime ?? this.#clock.now();
     const db = this.#open();
     db.transaction(() => {
-      db.prepare(
+      this.#sql(
         'INSERT INTO runs (run_id, experiment_id, run_name, status, start_time) VALUES (?, ?, ?, ?, ?)',
       ).run(runId, Number(experiment.experimentId), runName, 'RUNNING', startTime);
       this.#writeTags(runId, [...batch.tags, { key: 'mlflow.runName', value: runName }]);
@@ -158,22 +163,21 @@ export class LocalTrackingStore implements TrackingStore {
   }
 
   async getRun(runId: string): Promise<TrackingRun> {
-    const db = this.#open();
     const row = this.#runRow(runId);
     const metrics: Record<string, number> = {};
-    for (const metric of db
-      .prepare('SELECT * FROM latest_metrics WHERE run_id = ? ORDER BY key')
-      .all(runId) as MetricRow[]) {
+    for (const metric of this.#sql('SELECT * FROM latest_metrics WHERE run_id = ? ORDER BY key').all(
+      runId,
+    ) as MetricRow[]) {
       metrics[metric.key] = metricValue(metric);
     }
     const params = keyValueRecord(
-      db.prepare('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(runId),
+      this.#sql('SELECT key, value FROM params WHERE run_id = ? ORDER BY key').all(runId),
     );
     const tags = keyValueRecord(
-      db.prepare('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key').all(runId),
+      this.#sql('SELECT key, value FROM tags WHERE run_id = ? ORDER BY key').all(runId),
     );
     const inputs = (
-      db.prepare('SELECT * FROM inputs WHERE run_id = ? ORDER BY rowid').all(runId) as {
+      this.#sql('SELECT * FROM inputs WHERE run_id = ? ORDER BY rowid').all(runId) as {
         name: string;
         digest: string;
         source_type: string;
@@ -202,9 +206,11 @@ export class LocalTrackingStore implements TrackingStore {
       );
     }
     this.#runRow(runId);
-    this.#open()
-      .prepare('UPDATE runs SET status = ?, end_time = ? WHERE run_id = ?')
-      .run(status, endTime ?? this.#clock.now(), runId);
+    this.#sql('UPDATE runs SET status = ?, end_time = ? WHERE run_id = ?').run(
+      status,
+      endTime ?? this.#clock.now(),
+      runId,
+    );
   }
 
   async searchRuns(query: SearchRunsQuery): Promise<TrackingRun[]> {
@@ -242,9 +248,9 @@ export class LocalTrackingStore implements TrackingStore {
       args.push(query.orderBy.key, query.orderBy.key);
     }
     args.push(query.maxResults ?? 1000);
-    const rows = this.#open()
-      .prepare(`SELECT r.run_id FROM runs r WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`)
-      .all(...args) as { run_id: string }[];
+    const rows = this.#sql(
+      `SELECT r.run_id FROM runs r WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
+    ).all(...args) as { run_id: string }[];
     return Promise.all(rows.map((row) => this.getRun(row.run_id)));
   }
 
@@ -262,18 +268,15 @@ export class LocalTrackingStore implements TrackingStore {
 
   async logBatch(runId: string, batch: LogBatch): Promise<void> {
     const normalized = normalizeBatch({ batch, now: this.#clock.now() });
-    const db = this.#open();
-    db.transaction(() => {
-      this.#activeRunRow(runId);
-      this.#writeBatch(runId, normalized);
-    }).immediate();
+    this.#open();
+    this.#logBatchTransaction.immediate(runId, normalized);
   }
 
   async getMetricHistory(runId: string, key: string): Promise<Metric[]> {
     this.#runRow(runId);
-    const rows = this.#open()
-      .prepare('SELECT * FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp, rowid')
-      .all(runId, key) as MetricRow[];
+    const rows = this.#sql(
+      'SELECT * FROM metrics WHERE run_id = ? AND key = ? ORDER BY step, timestamp, rowid',
+    ).all(runId, key) as MetricRow[];
     return rows.map((row) => ({
       key: row.key,
       value: metricValue(row),
@@ -290,8 +293,8 @@ export class LocalTrackingStore implements TrackingStore {
     }
     const db = this.#open();
     db.transaction(() => {
-      this.#activeRunRow(runId);
-      const insert = db.prepare(
+      this.#runRow(runId);
+      const insert = this.#sql(
         `INSERT INTO inputs (run_id, name, digest, source_type, source, schema, profile, tags)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (run_id, name, digest) DO UPDATE SET tags = excluded.tags`,
@@ -346,6 +349,17 @@ export class LocalTrackingStore implements TrackingStore {
     await this.close();
   }
 
+  /** The prepared statement for `sql`, prepared once per connection. */
+  #sql(sql: string): Statement {
+    this.#open();
+    let statement = this.#statements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   #open(): SqliteDatabase {
     if (this.#closed) {
       throw new LakeloopError('PRECONDITION_FAILED', 'This tracking store is closed; open a new one.');
@@ -355,9 +369,7 @@ export class LocalTrackingStore implements TrackingStore {
 
   #experiment(row: ExperimentRow): Experiment {
     const tags = keyValueRecord(
-      this.#db
-        .prepare('SELECT key, value FROM experiment_tags WHERE experiment_id = ?')
-        .all(row.experiment_id),
+      this.#sql('SELECT key, value FROM experiment_tags WHERE experiment_id = ?').all(row.experiment_id),
     );
     return {
       experimentId: String(row.experiment_id),
@@ -370,7 +382,7 @@ export class LocalTrackingStore implements TrackingStore {
   }
 
   #runRow(runId: string): RunRow {
-    const row = this.#open().prepare('SELECT * FROM runs WHERE run_id = ?').get(runId) as RunRow | undefined;
+    const row = this.#sql('SELECT * FROM runs WHERE run_id = ?').get(runId) as RunRow | undefined;
     if (row === undefined) {
       throw new LakeloopError(
         'NOT_FOUND',
@@ -378,11 +390,6 @@ export class LocalTrackingStore implements TrackingStore {
       );
     }
     return row;
-  }
-
-  /** The run, which must exist (MLflow also lets finished runs be logged to, so does this). */
-  #activeRunRow(runId: string): RunRow {
-    return this.#runRow(runId);
   }
 
   #runDir(row: RunRow): string {
@@ -402,10 +409,9 @@ export class LocalTrackingStore implements TrackingStore {
   }
 
   #writeBatch(runId: string, batch: NormalizedBatch): void {
-    const db = this.#db;
     if (batch.params.length > 0) {
-      const existing = db.prepare('SELECT value FROM params WHERE run_id = ? AND key = ?');
-      const insert = db.prepare(
+      const existing = this.#sql('SELECT value FROM params WHERE run_id = ? AND key = ?');
+      const insert = this.#sql(
         'INSERT INTO params (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
       );
       for (const param of batch.params) {
@@ -418,10 +424,10 @@ export class LocalTrackingStore implements TrackingStore {
     }
     this.#writeTags(runId, batch.tags);
     if (batch.metrics.length > 0) {
-      const insert = db.prepare(
+      const insert = this.#sql(
         'INSERT INTO metrics (run_id, key, value, is_nan, step, timestamp) VALUES (?, ?, ?, ?, ?, ?)',
       );
-      const latest = db.prepare(
+      const latest = this.#sql(
         `INSERT INTO latest_metrics (run_id, key, value, is_nan, step, timestamp) VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value, is_nan = excluded.is_nan,
            step = excluded.step, timestamp = excluded.timestamp
@@ -465,13 +471,12 @@ export class LocalTrackingStore implements TrackingStore {
 
   #writeTags(runId: string, tags: readonly KeyValue[]): void {
     if (tags.length === 0) return;
-    const upsert = this.#db.prepare(
+    const upsert = this.#sql(
       'INSERT INTO tags (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value',
     );
     for (const tag of tags) upsert.run(runId, tag.key, tag.value);
     const name = tags.findLast((tag) => tag.key === 'mlflow.runName');
-    if (name !== undefined)
-      this.#db.prepare('UPDATE runs SET run_name = ? WHERE run_id = ?').run(name.value, runId);
+    if (name !== undefined) this.#sql('UPDATE runs SET run_name = ? WHERE run_id = ?').run(name.value, runId);
   }
 }
 
