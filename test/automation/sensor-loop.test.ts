@@ -233,7 +233,7 @@ describe.each(['memory', 'sqlite'] as const)('SensorLoop (%s storage)', (storage
     expect(maxActive).toBe(1);
   });
 
-  it('rejects unknown sensors and sensors of unknown jobs', async () => {
+  it('rejects unknown sensors and sensors of unknown jobs', () => {
     const { defs } = automationDefs({ sensors: [listSensor('items', [])] });
     const loop = new SensorLoop({ defs, instance });
     expect(() => loop.evaluate('nope')).toThrow(/Unknown sensor "nope"; sensors: items/);

@@ -1,0 +1,183 @@
+/**
+ * The daemon: one tick drives sensors, schedules and the queue; heartbeat and health; recovery of
+ * runs a dead daemon left in progress (fail / re-execute policies); refusing to start next to a
+ * live daemon; a clean stop that leaves no run STARTED.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { manualClock } from '../../src/clock.js';
+import type { ManualClock } from '../../src/clock.js';
+import { defineSchedule } from '../../src/core/definitions/schedule-definition.js';
+import { defineSensor } from '../../src/core/definitions/sensor-definition.js';
+import { Daemon, daemonHealth } from '../../src/core/daemon/daemon.js';
+import { createRun } from '../../src/core/execution/run-launcher.js';
+import { Instance } from '../../src/core/instance/instance.js';
+import { automationDefs, gate } from './fixtures/automation-defs.js';
+
+const T0 = Date.parse('2026-03-01T00:00:00Z');
+
+describe('Daemon', () => {
+  let clock: ManualClock;
+  let instance: Instance;
+
+  beforeEach(async () => {
+    clock = manualClock(T0);
+    instance = await Instance.ephemeral({ clock, storage: 'sqlite' });
+  });
+
+  afterEach(async () => {
+    await instance.close();
+  });
+
+  it('runs sensors, schedules and the queue in one tick', async () => {
+    const sensor = defineSensor({
+      name: 'once',
+      job: 'process',
+      evaluate: () => ({ runRequests: [{ runKey: 'k' }] }),
+    });
+    const schedule = defineSchedule({ name: 'minutely', cron: '* * * * *', job: 'process' });
+    const { defs, recorder } = automationDefs({ sensors: [sensor], schedules: [schedule] });
+    await using daemon = new Daemon({ defs, instance, daemonId: 'd1' });
+    const first = await daemon.tick(clock.now());
+    expect(first.sensorTicks.map((t) => t.status)).toEqual(['SUCCESS']);
+    const [run] = await instance.runs.listRuns();
+    expect(run?.status).not.toBe('QUEUED'); // the queue started it in the same tick
+    clock.advance(60_000);
+    const second = await daemon.tick(clock.now());
+    expect(second.scheduleTicks.map((t) => t.status)).toEqual(['SUCCESS']);
+    await daemon.queue.idle();
+    expect(recorder.runs.map((t) => t['lakeloop/sensor'] ?? t['lakeloop/schedule'])).toEqual([
+      'once',
+      'minutely',
+    ]);
+  });
+
+  it('stores heartbeats; health turns unhealthy after two intervals without one', async () => {
+    const { defs } = automationDefs();
+    const daemon = new Daemon({ defs, instance, daemonId: 'd1', heartbeatIntervalMs: 1_000 });
+    expect((await daemonHealth({ instance, heartbeatIntervalMs: 1_000 })).healthy).toBe(false);
+    await daemon.tick(clock.now());
+    clock.advance(500);
+    await daemon.tick(clock.now()); // not due: no new heartbeat
+    expect((await instance.schedules.latestHeartbeat())?.timestamp).toBe(T0);
+    clock.advance(1_500);
+    expect(await daemonHealth({ instance, heartbeatIntervalMs: 1_000 })).toMatchObject({
+      healthy: true,
+      daemonId: 'd1',
+      ageMs: 2_000,
+    });
+    clock.advance(1);
+    const health = await daemonHealth({ instance, heartbeatIntervalMs: 1_000 });
+    expect(health.healthy).toBe(false);
+    expect(health.reason).toMatch(/No heartbeat for 2.0 s/);
+    await daemon.tick(clock.now());
+    expect((await daemonHealth({ instance, heartbeatIntervalMs: 1_000 })).healthy).toBe(true);
+  });
+
+  it('refuses to start next to a live daemon, and starts once its heartbeat is stale', async () => {
+    const { defs } = automationDefs();
+    await instance.schedules.recordHeartbeat('other', clock.now());
+    const daemon = new Daemon({ defs, instance, tickIntervalMs: 3_600_000 });
+    await expect(daemon.start()).rejects.toThrow(/Another daemon \(other\) is running/);
+    clock.advance(10_001);
+    const later = new Daemon({ defs, instance, tickIntervalMs: 3_600_000 });
+    await later.start();
+    await later.stop();
+    expect((await daemonHealth({ instance })).healthy).toBe(false);
+  });
+
+  it('marks runs a dead daemon left in progress FAILURE with the reason', async () => {
+    const { defs } = automationDefs();
+    const orphan = await createRun(defs, {
+      instance,
+      jobName: 'process',
+      tags: { 'lakeloop/daemon_id': 'dead' },
+    });
+    await instance.runs.updateRun(orphan.runId, { status: 'STARTED', startedAt: T0 });
+    const foreign = await createRun(defs, { instance, jobName: 'process' });
+    await instance.runs.updateRun(foreign.runId, { status: 'STARTED', startedAt: T0 });
+    const daemon = new Daemon({ defs, instance, daemonId: 'alive' });
+    const marked = await daemon.recoverOrphanedRuns();
+    expect(marked.map((r) => r.runId)).toEqual([orphan.runId]);
+    const run = await instance.runs.getRun(orphan.runId);
+    expect(run?.status).toBe('FAILURE');
+    expect(run?.error?.message).toMatch(/was STARTED in daemon dead, which stopped without finishing it/);
+    const events = await instance.events.getEvents({ runId: orphan.runId, types: ['RUN_FAILURE'] });
+    expect(events).toHaveLength(1);
+    // A run started outside any daemon (a CLI materialize) is not the daemon's to judge.
+    expect((await instance.runs.getRun(foreign.runId))?.status).toBe('STARTED');
+    expect(await daemon.recoverOrphanedRuns()).toEqual([]);
+  });
+
+  it('re-executes orphaned runs by policy', async () => {
+    const { defs, recorder } = automationDefs();
+    const orphan = await createRun(defs, {
+      instance,
+      jobName: 'process',
+      tags: { 'lakeloop/daemon_id': 'dead', 'lakeloop/data_commit': 'abc' },
+    });
+    await instance.runs.updateRun(orphan.runId, { status: 'STARTED', startedAt: T0 });
+    const daemon = new Daemon({ defs, instance, orphanedRunPolicy: 'reexecute' });
+    await daemon.recoverOrphanedRuns();
+    await daemon.queue.tick();
+    await daemon.queue.idle();
+    const rerun = (await instance.runs.listRuns()).find((r) => r.parentRunId === orphan.runId);
+    expect(rerun?.status).toBe('SUCCESS');
+    expect(rerun?.tags['lakeloop/data_commit']).toBe('abc');
+    expect(recorder.runs).toHaveLength(1);
+  });
+
+  it('stops cleanly: the runs it executes are canceled, none is left STARTED', async () => {
+    const hold = gate();
+    const started = gate();
+    const sensor = defineSensor({
+      name: 'once',
+      job: 'process',
+      evaluate: () => ({ runRequests: [{ runKey: 'k' }] }),
+    });
+    const { defs } = automationDefs({
+      sensors: [sensor],
+      recorder: {
+        runs: [],
+        gate: hold,
+        onStart: () => {
+          started.open();
+        },
+      },
+    });
+    const daemon = new Daemon({ defs, instance, tickIntervalMs: 3_600_000 });
+    await daemon.start();
+    await started.promise;
+    const [running] = await instance.runs.listRuns();
+    expect(running?.status).toBe('STARTED');
+    await daemon.stop();
+    expect((await instance.runs.getRun(running?.runId ?? ''))?.status).toBe('CANCELED');
+  });
+
+  it('marks runs that ignore cancellation FAILURE after the grace period', async () => {
+    const started = gate();
+    const never = gate();
+    const sensor = defineSensor({
+      name: 'once',
+      job: 'process',
+      evaluate: () => ({ runRequests: [{ runKey: 'k' }] }),
+    });
+    const { defs } = automationDefs({
+      sensors: [sensor],
+      recorder: {
+        runs: [],
+        stubbornGate: never,
+        onStart: () => {
+          started.open();
+        },
+      },
+    });
+    const daemon = new Daemon({ defs, instance, tickIntervalMs: 3_600_000, shutdownGraceMs: 50 });
+    await daemon.start();
+    await started.promise;
+    await daemon.stop();
+    const [run] = await instance.runs.listRuns();
+    expect(run?.status).toBe('FAILURE');
+    expect(run?.error?.message).toMatch(/did not stop within 50 ms/);
+    never.open();
+  });
+});
