@@ -25,4 +25,5 @@ export * from './month-features.js';
 export * from './month-aggregates.js';
 export * from './training-set-assembly.js';
 export * from './tabular-reader.js';
-export { parseMonth, monthRange } from './month-input.js';
+export { parseMonth, monthRange, writeAtomically } from './month-input.js';
+export { jsonText, sqlString, sqlStringList } from './sql-text.js';
