@@ -19,11 +19,16 @@ export interface EventWriterOptions {
   onEvent?: (event: EventRecord) => void;
 }
 
-/** An ordered event appender. */
+/**
+ * An ordered event appender. Events emitted in the same tick are appended together, in one
+ * storage call (one transaction for SQLite); the next batch starts when the previous one is stored.
+ */
 export class EventWriter {
   readonly #events: EventLogStorage;
   readonly #onEvent: ((event: EventRecord) => void) | undefined;
+  #buffer: EventRecord[] = [];
   #tail: Promise<void> = Promise.resolve();
+  #scheduled = false;
   #error: Error | undefined;
 
   constructor(options: EventWriterOptions) {
@@ -38,19 +43,29 @@ export class EventWriter {
     } catch {
       // a listener's failure must not break the run
     }
-    this.#tail = this.#tail.then(async () => {
-      if (this.#error !== undefined) return;
-      try {
-        await this.#events.appendEvents([event]);
-      } catch (error) {
-        this.#error = error instanceof Error ? error : new Error(String(error));
-      }
-    });
+    this.#buffer.push(event);
+    if (!this.#scheduled) {
+      this.#scheduled = true;
+      this.#tail = this.#tail.then(() => this.#drain());
+    }
     return this.#tail;
+  }
+
+  async #drain(): Promise<void> {
+    this.#scheduled = false;
+    const batch = this.#buffer;
+    this.#buffer = [];
+    if (batch.length === 0 || this.#error !== undefined) return;
+    try {
+      await this.#events.appendEvents(batch);
+    } catch (error) {
+      this.#error = error instanceof Error ? error : new Error(String(error));
+    }
   }
 
   /** Waits for every queued event; throws the first storage error, if any. */
   async flush(): Promise<void> {
+    while (this.#scheduled || this.#buffer.length > 0) await this.#tail;
     await this.#tail;
     if (this.#error !== undefined) throw this.#error;
   }
