@@ -143,10 +143,38 @@ export function binRows(
 }
 
 /**
+ * Stable partition of `rows[from..to)` on `binned[row * stride + feature] <= bin` (bin 255 =
+ * missing goes left when `missingLeft`): left rows are compacted in place from `from`, right rows
+ * written to `scratch[from..]`. Returns the number of left rows.
+ */
+export function partitionRows(
+  binned: Uint8Array,
+  stride: number,
+  feature: number,
+  bin: number,
+  missingLeft: boolean,
+  rows: Uint32Array,
+  scratch: Uint32Array,
+  from: number,
+  to: number,
+): number {
+  let l = from;
+  let r = from;
+  for (let k = from; k < to; k++) {
+    const i = rows[k]!;
+    const b = binned[i * stride + feature]!;
+    if (b === 255 ? missingLeft : b <= bin) rows[l++] = i;
+    else scratch[r++] = i;
+  }
+  return l - from;
+}
+
+/**
  * The loop every worker runs: waits on the control word, runs its share of the task, reports.
  * Control `Int32Array`: [0] generation, [1] task (0 exit, 1 histogram of all rows, 2 histogram of
- * `rows[start..start+count)`, 3 gradients, 4 binning), [2] start, [3] count, [4] objective, [5] output row offset,
- * [16 + part] generation the part has finished.
+ * `rows[start..start+count)`, 3 gradients, 4 binning, 5 partition), [2] start, [3] count, [4] objective,
+ * [5] output row offset, [6] split feature, [7] split bin, [8] missing left, [16 + part] generation
+ * the part has finished, [32 + part] left rows of the part's partition.
  */
 export function kernelWorkerMain(data: {
   index: number;
@@ -158,6 +186,7 @@ export function kernelWorkerMain(data: {
   gradients: SharedArrayBuffer;
   hessians: SharedArrayBuffer;
   rows: SharedArrayBuffer;
+  scratch: SharedArrayBuffer;
   raw: SharedArrayBuffer;
   labels: SharedArrayBuffer;
   histograms: SharedArrayBuffer;
@@ -172,6 +201,7 @@ export function kernelWorkerMain(data: {
   const gradients = new Float32Array(data.gradients);
   const hessians = new Float32Array(data.hessians);
   const rows = new Uint32Array(data.rows);
+  const scratch = new Uint32Array(data.scratch);
   const raw = new Float64Array(data.raw);
   const labels = new Float32Array(data.labels);
   const histSize = data.columns * 768;
@@ -196,6 +226,18 @@ export function kernelWorkerMain(data: {
       buildHistogram(binned, words, stride, data.columns, gradients, hessians, rows, from, to, hist);
     } else if (task === 3) {
       computeGradients(control[4]!, raw, labels, gradients, hessians, from, to);
+    } else if (task === 5) {
+      control[32 + part] = partitionRows(
+        binned,
+        stride,
+        control[6]!,
+        control[7]!,
+        control[8] === 1,
+        rows,
+        scratch,
+        from,
+        to,
+      );
     } else if (task === 4 && data.features !== null) {
       binRows(
         new Float32Array(data.features),
@@ -222,6 +264,7 @@ export function kernelWorkerSource(): string {
     buildHistogram.toString(),
     computeGradients.toString(),
     binRows.toString(),
+    partitionRows.toString(),
     kernelWorkerMain.toString(),
     "kernelWorkerMain(require('node:worker_threads').workerData);",
   ].join('\n');

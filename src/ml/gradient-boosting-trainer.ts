@@ -20,13 +20,19 @@
  */
 import { availableParallelism } from 'node:os';
 import { computeBinThresholds, type BinThresholds } from './feature-binning.js';
-import { binRows, buildHistogram, computeGradients, HISTOGRAM_STRIDE } from './gbdt-kernels.js';
+import {
+  binRows,
+  buildHistogram,
+  computeGradients,
+  HISTOGRAM_STRIDE,
+  partitionRows,
+} from './gbdt-kernels.js';
 import {
   GradientBoostingModel,
   type GradientBoostingObjective,
   type TreeArrays,
 } from './gradient-boosting-model.js';
-import { KernelThreadPool, type KernelBuffers } from './kernel-thread-pool.js';
+import { KernelThreadPool, partRange, type KernelBuffers } from './kernel-thread-pool.js';
 import { sampleRows, seededRandom } from './seeded-random.js';
 import { featureNamesOf, TrainingDataError, validateTrainingData, type TabularData } from './tabular-data.js';
 
@@ -75,7 +81,7 @@ export interface GradientBoostingParams {
 }
 
 /** Rows below which a histogram is built on the calling thread alone. */
-const PARALLEL_MIN_ROWS = 20_000;
+const PARALLEL_MIN_ROWS = 8192;
 /** Rows per chunk when binning through the shared staging buffer. */
 const BIN_CHUNK_ROWS = 65_536;
 
@@ -226,6 +232,7 @@ export async function trainGradientBoosting(
   const gradBuf = buffer(n * 4, shared);
   const hessBuf = buffer(n * 4, shared);
   const rowsBuf = buffer(n * 4, shared);
+  const scratchBuf = buffer(n * 4, shared);
   const rawBuf = buffer(n * 8, shared);
   const labelsBuf = buffer(n * 4, shared);
   const workerHistBuf = buffer(Math.max(1, threads - 1) * histSize * 8, shared);
@@ -244,6 +251,7 @@ export async function trainGradientBoosting(
         gradients: gradBuf as SharedArrayBuffer,
         hessians: hessBuf as SharedArrayBuffer,
         rows: rowsBuf as SharedArrayBuffer,
+        scratch: scratchBuf as SharedArrayBuffer,
         raw: rawBuf as SharedArrayBuffer,
         labels: labelsBuf as SharedArrayBuffer,
         histograms: workerHistBuf as SharedArrayBuffer,
@@ -281,6 +289,7 @@ export async function trainGradientBoosting(
       gradients: new Float32Array(gradBuf),
       hessians: new Float32Array(hessBuf),
       rows: new Uint32Array(rowsBuf),
+      scratch: new Uint32Array(scratchBuf),
       workerHists: new Float64Array(workerHistBuf),
     });
     return boost({
@@ -459,6 +468,7 @@ class TreeGrower {
     gradients: Float32Array;
     hessians: Float32Array;
     rows: Uint32Array;
+    scratch: Uint32Array;
     workerHists: Float64Array;
   }) {
     this.#p = init.p;
@@ -472,7 +482,7 @@ class TreeGrower {
     this.gradients = init.gradients;
     this.hessians = init.hessians;
     this.#rows = init.rows;
-    this.#scratch = new Uint32Array(init.n);
+    this.#scratch = init.scratch;
     this.#workerHists = init.workerHists;
   }
 
@@ -603,26 +613,51 @@ class TreeGrower {
     return best;
   }
 
-  /** Stable in-place partition of the leaf's rows; returns the number going left. */
+  /** Stable in-place partition of the leaf's rows (parallel for large leaves); returns the number going left. */
   #partition(leaf: Leaf, split: Split): number {
     const rows = this.#rows;
     const scratch = this.#scratch;
     const binned = this.#binned;
     const stride = this.#stride;
-    const f = split.feature;
-    const t = split.bin;
-    const missingLeft = split.missingLeft;
-    const end = leaf.start + leaf.count;
-    let l = leaf.start;
-    let r = 0;
-    for (let k = leaf.start; k < end; k++) {
-      const i = rows[k]!;
-      const b = binned[i * stride + f]!;
-      if (b === 255 ? missingLeft : b <= t) rows[l++] = i;
-      else scratch[r++] = i;
+    const { feature, bin, missingLeft } = split;
+    const pool = this.#pool;
+    const start = leaf.start;
+    const count = leaf.count;
+    if (pool.threads === 1 || count < PARALLEL_MIN_ROWS) {
+      const nl = partitionRows(
+        binned,
+        stride,
+        feature,
+        bin,
+        missingLeft,
+        rows,
+        scratch,
+        start,
+        start + count,
+      );
+      rows.set(scratch.subarray(start, start + count - nl), start + nl);
+      return nl;
     }
-    rows.set(scratch.subarray(0, r), l);
-    return l - leaf.start;
+    const lefts: number[] = [];
+    pool.run({ task: 'partition', start, count, split: { feature, bin, missingLeft } }, (from, to) => {
+      lefts[0] = partitionRows(binned, stride, feature, bin, missingLeft, rows, scratch, from, to);
+    });
+    // Parts p hold [L_p in rows | R_p in scratch] at [from_p, to_p): gather all L, then all R.
+    let out = start;
+    for (let part = 0; part < pool.threads; part++) {
+      const [from] = partRange(start, count, part, pool.threads);
+      const nl = part === 0 ? (lefts[0] ?? 0) : pool.result(part);
+      if (out !== from) rows.copyWithin(out, from, from + nl);
+      out += nl;
+    }
+    const totalLeft = out - start;
+    for (let part = 0; part < pool.threads; part++) {
+      const [from, to] = partRange(start, count, part, pool.threads);
+      const nl = part === 0 ? (lefts[0] ?? 0) : pool.result(part);
+      rows.set(scratch.subarray(from, to - nl), out);
+      out += to - from - nl;
+    }
+    return totalLeft;
   }
 
   #leafValue(leaf: Leaf): number {

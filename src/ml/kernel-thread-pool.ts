@@ -23,6 +23,8 @@ export interface KernelBuffers {
   gradients: SharedArrayBuffer;
   hessians: SharedArrayBuffer;
   rows: SharedArrayBuffer;
+  /** Second row-index buffer, for partitions. */
+  scratch: SharedArrayBuffer;
   raw: SharedArrayBuffer;
   labels: SharedArrayBuffer;
   /** `(threads - 1) * columns * 768` doubles: one private histogram per worker. */
@@ -39,6 +41,7 @@ export const KernelTask = {
   histogramRows: 2,
   gradients: 3,
   binning: 4,
+  partition: 5,
 } as const;
 
 /** A task name, e.g. `'histogramRows'`. */
@@ -55,6 +58,8 @@ export interface KernelRun {
   objective?: number;
   /** Output row offset for `binning`. Default 0. */
   outOffset?: number;
+  /** Split of `partition`: feature, bin, missing-left flag. */
+  split?: { feature: number; bin: number; missingLeft: boolean };
 }
 
 /** Options of {@link KernelThreadPool.start}. */
@@ -134,6 +139,9 @@ export class KernelThreadPool {
     control[3] = spec.count;
     control[4] = spec.objective ?? 0;
     control[5] = spec.outOffset ?? 0;
+    control[6] = spec.split?.feature ?? 0;
+    control[7] = spec.split?.bin ?? 0;
+    control[8] = spec.split?.missingLeft === true ? 1 : 0;
     Atomics.store(control, 0, generation);
     Atomics.notify(control, 0);
     const [from, to] = partRange(spec.start, spec.count, 0, this.threads);
@@ -150,6 +158,11 @@ export class KernelThreadPool {
         Atomics.wait(control, 16 + part, done, 1000);
       }
     }
+  }
+
+  /** What part `part` (>= 1) reported in its result slot after the last task (partition: left rows). */
+  result(part: number): number {
+    return Atomics.load(this.#control, 32 + part);
   }
 
   /** Stops the workers. Idempotent. */

@@ -30,7 +30,7 @@ export interface LogisticRegressionParams {
   l2Regularization?: number;
   /** L-BFGS iterations at most. Default 200. */
   maxIterations?: number;
-  /** Stop when the largest gradient component of the mean loss is below this. Default 1e-6. */
+  /** Stop when the largest gradient component of the mean loss is below this. Default 1e-4 (scikit-learn's `tol`). */
   tolerance?: number;
 }
 
@@ -270,7 +270,7 @@ function fitLogisticRegression(data: TabularData, params: LogisticRegressionPara
     x0: new Float64Array(k + 1),
     evaluate,
     maxIterations: params.maxIterations ?? 200,
-    gradientTolerance: params.tolerance ?? 1e-6,
+    gradientTolerance: params.tolerance ?? 1e-4,
   });
   return new LogisticRegressionModel({
     featureNames: featureNamesOf(data),

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { computeBinThresholds } from '../../src/ml/feature-binning.js';
 import { buildHistogram, HISTOGRAM_STRIDE } from '../../src/ml/gbdt-kernels.js';
+import type { GradientBoostingModel } from '../../src/ml/index.js';
 import {
-  GradientBoostingModel,
   logLoss,
   makeSyntheticData,
   rocAuc,

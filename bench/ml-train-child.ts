@@ -1,0 +1,76 @@
+/**
+ * One measured fit for `bench/ml-train.bench.ts`, in its own process so that its peak RSS is its
+ * own: loads the raw float32 files written by `writeFlightFeatureFiles`, trains, prints one JSON line
+ * (the same fields as `bench/baselines/sklearn_train.py`).
+ *
+ * @example
+ * ```sh
+ * node --conditions=lakeloop-source --import tsx bench/ml-train-child.ts --dir /tmp/f --size small --model gbdt --threads 2
+ * ```
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  logLoss,
+  rocAuc,
+  trainGradientBoosting,
+  trainLogisticRegression,
+  type TabularData,
+} from '../src/ml/index.js';
+
+const { values } = parseArgs({
+  options: {
+    dir: { type: 'string' },
+    size: { type: 'string' },
+    model: { type: 'string' },
+    threads: { type: 'string', default: '2' },
+    iterations: { type: 'string', default: '100' },
+  },
+});
+const dir = values.dir ?? '.';
+const size = values.size ?? 'small';
+const prefix = `${dir}/${size}`;
+const meta = JSON.parse(readFileSync(`${prefix}-meta.json`, 'utf8')) as {
+  columns: number;
+  featureNames: string[];
+};
+
+function load(part: 'train' | 'test'): TabularData {
+  const x = readFileSync(`${prefix}-${part}-X.f32`);
+  const y = readFileSync(`${prefix}-${part}-y.u8`);
+  const features = new Float32Array(x.buffer, x.byteOffset, x.byteLength / 4);
+  const labels = new Uint8Array(y.buffer, y.byteOffset, y.byteLength);
+  return { features, labels, rows: labels.length, columns: meta.columns, featureNames: meta.featureNames };
+}
+
+const train = load('train');
+const test = load('test');
+const rssBeforeFitMb = process.memoryUsage().rss / 2 ** 20;
+const start = performance.now();
+const cpuStart = process.cpuUsage();
+const model =
+  values.model === 'lr'
+    ? await trainLogisticRegression(train)
+    : await trainGradientBoosting(train, {
+        maxIterations: Number(values.iterations),
+        maxLeaves: 31,
+        learningRate: 0.1,
+        maxBins: 255,
+        threads: Number(values.threads),
+      });
+const fitSeconds = (performance.now() - start) / 1000;
+const cpu = process.cpuUsage(cpuStart);
+const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+const scores = model.predict(test.features, test.rows);
+console.log(
+  JSON.stringify({
+    model: values.model,
+    fitSeconds,
+    cpuSeconds,
+    auc: rocAuc({ labels: test.labels, scores }),
+    logLoss: logLoss({ labels: test.labels, scores }),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    rssBeforeFitMb,
+    iterations: model.iterations,
+  }),
+);

@@ -1,0 +1,142 @@
+/**
+ * Training benchmark (issue 5): lakeloop's gradient boosting and logistic regression against
+ * scikit-learn (HistGradientBoostingClassifier: 100 iterations, 31 leaves, lr 0.1, 255 bins, no early
+ * stopping; StandardScaler + LogisticRegression lbfgs) on the flight-delay features, 2 threads each,
+ * measured in one run. Every fit runs in its own child process (so peak RSS is its own) on the same
+ * raw float32 files.
+ *
+ * Sizes: `LAKELOOP_BENCH_ML_SIZES=small,full` (default both; `small` = 200k/100k, `full` = 2.5M/0.5M).
+ * Python: `LAKELOOP_BENCH_PYTHON` (default `/usr/bin/python3`, Debian's python3-sklearn).
+ *
+ * @example
+ * ```sh
+ * npm run bench -- ml-train
+ * LAKELOOP_BENCH_ML_SIZES=small npm run bench -- ml-train
+ * ```
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { reportBench, type BenchFigure } from './bench-report.js';
+import { writeFlightFeatureFiles, type FlightFeatureSize } from './flight-features.js';
+
+interface FitResult {
+  model: string;
+  fitSeconds: number;
+  /** CPU time of the fit, all threads (less sensitive to a busy machine than wall time). */
+  cpuSeconds: number;
+  auc: number;
+  logLoss: number;
+  peakRssMb: number;
+  rssBeforeFitMb: number;
+  iterations: number;
+  sklearn?: string;
+}
+
+const benchDir = dirname(fileURLToPath(import.meta.url));
+const python = process.env.LAKELOOP_BENCH_PYTHON ?? '/usr/bin/python3';
+const sizes = (process.env.LAKELOOP_BENCH_ML_SIZES ?? 'small,full').split(',') as FlightFeatureSize[];
+const THREADS = 2;
+
+function lastJsonLine(output: string): FitResult {
+  const line = output.trim().split('\n').at(-1) ?? '{}';
+  return JSON.parse(line) as FitResult;
+}
+
+function runSklearn(dir: string, size: string, model: 'gbdt' | 'lr'): FitResult {
+  const out = execFileSync(
+    python,
+    [join(benchDir, 'baselines', 'sklearn_train.py'), '--dir', dir, '--size', size, '--model', model],
+    { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(THREADS) }, maxBuffer: 1 << 24 },
+  );
+  return lastJsonLine(out);
+}
+
+function runLakeloop(dir: string, size: string, model: 'gbdt' | 'lr'): FitResult {
+  const out = execFileSync(
+    process.execPath,
+    [
+      '--conditions=lakeloop-source',
+      '--import',
+      'tsx',
+      join(benchDir, 'ml-train-child.ts'),
+      '--dir',
+      dir,
+      '--size',
+      size,
+      '--model',
+      model,
+      '--threads',
+      String(THREADS),
+    ],
+    { encoding: 'utf8', maxBuffer: 1 << 24 },
+  );
+  return lastJsonLine(out);
+}
+
+const figures: BenchFigure[] = [];
+const context: Record<string, unknown> = { threads: THREADS, python };
+const dir = mkdtempSync(join(tmpdir(), 'lakeloop-ml-bench-'));
+try {
+  for (const size of sizes) {
+    console.log(`preparing ${size} feature files ...`);
+    await writeFlightFeatureFiles({ size, dir });
+    for (const model of ['gbdt', 'lr'] as const) {
+      console.log(`${size} ${model}: scikit-learn ...`);
+      const base = runSklearn(dir, size, model);
+      console.log(`${size} ${model}: lakeloop ...`);
+      const ours = runLakeloop(dir, size, model);
+      context[`${size}_${model}`] = { lakeloop: ours, sklearn: base };
+      const key = `${model}_${size}`;
+      const ratioGoal = model === 'gbdt' ? '<= 1.0' : '<= 2.0';
+      figures.push(
+        {
+          name: `${key}_fit_seconds`,
+          value: ours.fitSeconds,
+          unit: 's',
+          baseline: { name: `sklearn ${base.sklearn ?? ''}`.trim(), value: base.fitSeconds, unit: 's' },
+        },
+        { name: `${key}_time_ratio`, value: ours.fitSeconds / base.fitSeconds, unit: 'x', goal: ratioGoal },
+        {
+          name: `${key}_cpu_seconds`,
+          value: ours.cpuSeconds,
+          unit: 's',
+          baseline: { name: 'sklearn', value: base.cpuSeconds, unit: 's' },
+        },
+        {
+          name: `${key}_auc`,
+          value: ours.auc,
+          unit: '',
+          baseline: { name: 'sklearn', value: base.auc, unit: '' },
+        },
+        { name: `${key}_auc_diff`, value: Math.abs(ours.auc - base.auc), unit: '', goal: '<= 0.002' },
+        {
+          name: `${key}_log_loss`,
+          value: ours.logLoss,
+          unit: '',
+          baseline: { name: 'sklearn', value: base.logLoss, unit: '' },
+        },
+        {
+          name: `${key}_peak_rss`,
+          value: ours.peakRssMb,
+          unit: 'MB',
+          baseline: { name: 'sklearn', value: base.peakRssMb, unit: 'MB' },
+          ...(model === 'gbdt' && size === 'full' ? { goal: '<= 1.5x sklearn' } : {}),
+        },
+      );
+      if (model === 'gbdt' && size === 'full') {
+        figures.push({
+          name: `${key}_peak_rss_ratio`,
+          value: ours.peakRssMb / base.peakRssMb,
+          unit: 'x',
+          goal: '<= 1.5',
+        });
+      }
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+reportBench('ml-train', figures, context);
