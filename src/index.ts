@@ -19,3 +19,4 @@ export * from './core/storage/index.js';
 export * from './core/definitions/index.js';
 export * from './core/execution/index.js';
 export * from './core/instance/index.js';
+export * from './core/daemon/index.js';
