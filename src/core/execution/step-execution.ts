@@ -162,13 +162,18 @@ export async function executeStep(options: ExecuteStepOptions): Promise<StepOutc
     const blocking = checks.filter((c) => !c.passed && c.blocking && c.severity === 'ERROR');
     if (blocking.length > 0) {
       const names = blocking.map((c) => c.checkName).join(', ');
+      // The checks' own descriptions say what is wrong (e.g. which file): put them in the error.
+      const reasons = blocking
+        .map((c) => c.metadata?.['description'])
+        .filter((d): d is string => typeof d === 'string' && d !== '');
       return {
         status: 'FAILURE',
         error: serializeError(
           new LakeloopError(
             'CHECK_FAILED',
-            `Blocking check${blocking.length > 1 ? 's' : ''} ${names} on asset "${asset.key}" failed; the value was not stored ` +
-              'and downstream steps were skipped.',
+            `Blocking check${blocking.length > 1 ? 's' : ''} ${names} on asset "${asset.key}" failed` +
+              (reasons.length > 0 ? ` (${reasons.join(' ')})` : '') +
+              '; the value was not stored and downstream steps were skipped.',
             { details: { checks: names } },
           ),
         ),
