@@ -1,0 +1,317 @@
+/**
+ * The REST API (hono): runs, events, assets, sensors and schedules, and the lakeFS webhook. Every
+ * body and query is validated with zod; errors are JSON `{ error: { code, message } }` with the
+ * status of the code. With a `token`, every route but `GET /api/health` needs
+ * `Authorization: Bearer <token>`.
+ *
+ * Routes: `GET /api/health`; `POST /api/runs`, `GET /api/runs`, `GET /api/runs/:id`,
+ * `GET /api/runs/:id/events`, `POST /api/runs/:id/cancel`; `GET /api/assets`;
+ * `GET /api/sensors`, `GET /api/sensors/:name`, `GET /api/sensors/:name/ticks`,
+ * `POST /api/sensors/:name/start|stop|tick|reset-cursor`; `GET /api/schedules`,
+ * `GET /api/schedules/:name/ticks`, `POST /api/schedules/:name/start|stop`; `POST /api/hooks/lakefs`.
+ *
+ * @example
+ * ```ts
+ * const app = createApiApp({ defs, instance, daemon });
+ * const response = await app.request('/api/runs', { method: 'POST', body: JSON.stringify({ job: 'retrain' }) });
+ * ```
+ */
+import { Hono } from 'hono';
+import type { Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { LakeloopError } from '../errors.js';
+import type { Definitions } from '../core/definitions/definitions.js';
+import { RunStatus } from '../core/events/event-types.js';
+import type { EventType } from '../core/events/event-types.js';
+import { assetStatuses } from '../core/execution/asset-status.js';
+import { cancelRun, createRun } from '../core/execution/run-launcher.js';
+import { summarizeSteps } from '../core/execution/run-summary.js';
+import type { Instance } from '../core/instance/instance.js';
+import type { Daemon } from '../core/daemon/daemon.js';
+import { daemonHealth } from '../core/daemon/daemon.js';
+import {
+  getInstigator,
+  listInstigators,
+  resetSensorCursor,
+  setInstigatorStatus,
+} from '../core/daemon/instigator-control.js';
+import { PRIORITY_TAG } from '../core/daemon/run-queue.js';
+import { SensorLoop } from '../core/daemon/sensor-loop.js';
+import { errorResponse, parseInput } from './api-errors.js';
+import { bearerTokenGuard } from './bearer-token.js';
+import { commitFromWebhook, lakeFsWebhookSchema } from './lakefs-webhook.js';
+
+/** Something to tell about each request (status and timing; never headers). */
+export type RequestLogger = (entry: { method: string; path: string; status: number; ms: number }) => void;
+
+/** Options of {@link createApiApp}. */
+export interface ApiAppOptions {
+  defs: Definitions;
+  instance: Instance;
+  /** The daemon running on the instance: webhooks and sensor ticks go through it, new runs wake its queue. Default none. */
+  daemon?: Daemon;
+  /** Bearer token every request but the health check must carry. Default: none required. */
+  token?: string;
+  /** Heartbeat interval the health check judges the daemon by. Default 5000 ms. */
+  heartbeatIntervalMs?: number;
+  /** Default: no request log. */
+  logRequest?: RequestLogger;
+  /** Largest accepted request body. Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+const launchSchema = z
+  .object({
+    job: z.string().min(1).optional(),
+    select: z.string().min(1).optional(),
+    partition: z.string().min(1).optional(),
+    tags: z.record(z.string().min(1), z.string()).optional(),
+    priority: z.number().int().optional(),
+  })
+  .strict()
+  .refine((body) => (body.job === undefined) !== (body.select === undefined), {
+    message: 'give exactly one of "job" (a job name) or "select" (an asset selection)',
+  });
+
+const statusSchema = z.enum(Object.values(RunStatus) as [RunStatus, ...RunStatus[]]);
+const limitSchema = z.coerce.number().int().min(1).max(1000);
+
+const listRunsQuery = z.object({
+  status: z
+    .string()
+    .transform((s) => s.split(',').filter((x) => x !== ''))
+    .pipe(z.array(statusSchema))
+    .optional(),
+  job: z.string().min(1).optional(),
+  tag: z
+    .string()
+    .regex(/^[^=]+=.*$/, 'use key=value')
+    .optional(),
+  limit: limitSchema.optional(),
+  before: z.string().min(1).optional(),
+});
+
+const eventsQuery = z.object({
+  after: z.coerce.number().int().min(0).optional(),
+  limit: limitSchema.optional(),
+  type: z.string().min(1).optional(),
+});
+
+const ticksQuery = z.object({ limit: limitSchema.optional() });
+
+async function jsonBody(c: Context): Promise<unknown> {
+  const text = await c.req.text();
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    throw new LakeloopError(
+      'INVALID_ARGUMENT',
+      `The request body is not JSON: ${(cause as Error).message}.`,
+      { cause },
+    );
+  }
+}
+
+/** Builds the API app (not listening: see startDev, or call `app.request` in tests). */
+export function createApiApp(options: ApiAppOptions): Hono {
+  const { defs, instance, daemon } = options;
+  const app = new Hono();
+  app.onError((error, c) => errorResponse(c, error));
+  app.notFound((c) =>
+    errorResponse(
+      c,
+      new LakeloopError('NOT_FOUND', `No route ${c.req.method} ${c.req.path}; the API lives under /api/.`),
+    ),
+  );
+  if (options.logRequest !== undefined) {
+    const log = options.logRequest;
+    app.use(async (c, next) => {
+      const started = performance.now();
+      await next();
+      log({ method: c.req.method, path: c.req.path, status: c.res.status, ms: performance.now() - started });
+    });
+  }
+  app.use(
+    bodyLimit({
+      maxSize: options.maxBodyBytes ?? 1024 * 1024,
+      onError: (c) =>
+        errorResponse(c, new LakeloopError('INVALID_ARGUMENT', 'The request body is too large.')),
+    }),
+  );
+
+  app.get('/api/health', async (c) => {
+    const health = await daemonHealth({
+      instance,
+      ...(options.heartbeatIntervalMs === undefined
+        ? {}
+        : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+    });
+    return c.json({ status: 'ok', daemon: { healthy: health.healthy } });
+  });
+
+  if (options.token !== undefined) app.use('/api/*', bearerTokenGuard(options.token));
+
+  // ------------------------------------------------------------------ runs
+  app.post('/api/runs', async (c) => {
+    const body = parseInput(launchSchema, await jsonBody(c), 'run launch request');
+    const tags = { ...(body.tags ?? {}) };
+    if (body.priority !== undefined) tags[PRIORITY_TAG] = String(body.priority);
+    const run = await createRun(defs, {
+      instance,
+      status: 'QUEUED',
+      tags: { ...tags, 'lakeloop/launched_by': 'api' },
+      ...(body.job === undefined ? {} : { jobName: body.job }),
+      ...(body.select === undefined ? {} : { select: body.select }),
+      ...(body.partition === undefined ? {} : { partition: body.partition }),
+    });
+    if (daemon !== undefined) void daemon.queue.tick().catch(() => undefined);
+    return c.json({ run }, 201);
+  });
+
+  app.get('/api/runs', async (c) => {
+    const query = parseInput(listRunsQuery, c.req.query(), 'query');
+    const tags =
+      query.tag === undefined
+        ? undefined
+        : { [query.tag.slice(0, query.tag.indexOf('='))]: query.tag.slice(query.tag.indexOf('=') + 1) };
+    const runs = await instance.runs.listRuns({
+      ...(query.status === undefined ? {} : { statuses: query.status }),
+      ...(query.job === undefined ? {} : { jobName: query.job }),
+      ...(tags === undefined ? {} : { tags }),
+      ...(query.before === undefined ? {} : { beforeRunId: query.before }),
+      limit: query.limit ?? 50,
+    });
+    return c.json({ runs });
+  });
+
+  const runOr404 = async (runId: string) => {
+    const run = await instance.runs.getRun(runId);
+    if (run === undefined)
+      throw new LakeloopError('NOT_FOUND', `Unknown run ${runId}; list runs with GET /api/runs.`);
+    return run;
+  };
+
+  app.get('/api/runs/:id', async (c) => {
+    const run = await runOr404(c.req.param('id'));
+    const events = await instance.events.getEvents({ runId: run.runId });
+    return c.json({ run, steps: summarizeSteps(run, events) });
+  });
+
+  app.get('/api/runs/:id/events', async (c) => {
+    const run = await runOr404(c.req.param('id'));
+    const query = parseInput(eventsQuery, c.req.query(), 'query');
+    const events = await instance.events.getEvents({
+      runId: run.runId,
+      ...(query.after === undefined ? {} : { afterId: query.after }),
+      ...(query.type === undefined ? {} : { types: query.type.split(',') as EventType[] }),
+      limit: query.limit ?? 1000,
+    });
+    return c.json({ events });
+  });
+
+  app.post('/api/runs/:id/cancel', async (c) => {
+    const run = await cancelRun(instance, c.req.param('id'));
+    return c.json({ run });
+  });
+
+  // ------------------------------------------------------------------ assets
+  app.get('/api/assets', async (c) => {
+    const statuses = await assetStatuses(defs, instance);
+    const assets = defs.graph.keys.map((key) => {
+      const asset = defs.asset(key);
+      return {
+        key,
+        group: asset.group,
+        description: asset.description ?? null,
+        deps: asset.deps,
+        partitioned: asset.partitions !== undefined,
+        codeVersion: asset.codeVersion ?? null,
+        checks: defs.checksFor(key).map((check) => check.name),
+        statuses: statuses.filter((s) => s.assetKey === key),
+      };
+    });
+    return c.json({ assets });
+  });
+
+  // ------------------------------------------------------------------ sensors and schedules
+  const ofType = async (type: 'SENSOR' | 'SCHEDULE', name: string) => {
+    const found = await getInstigator({ defs, instance, name });
+    if (found.type !== type) {
+      throw new LakeloopError(
+        'NOT_FOUND',
+        `"${name}" is a ${found.type.toLowerCase()}, not a ${type.toLowerCase()}.`,
+      );
+    }
+    return found;
+  };
+
+  app.get('/api/sensors', async (c) => {
+    const sensors = (await listInstigators({ defs, instance })).filter((i) => i.type === 'SENSOR');
+    return c.json({ sensors });
+  });
+  app.get('/api/schedules', async (c) => {
+    const schedules = (await listInstigators({ defs, instance })).filter((i) => i.type === 'SCHEDULE');
+    return c.json({ schedules });
+  });
+  for (const [kind, type] of [
+    ['sensors', 'SENSOR'],
+    ['schedules', 'SCHEDULE'],
+  ] as const) {
+    app.get(`/api/${kind}/:name`, async (c) =>
+      c.json({ [kind.slice(0, -1)]: await ofType(type, c.req.param('name')) }),
+    );
+    app.get(`/api/${kind}/:name/ticks`, async (c) => {
+      const name = c.req.param('name');
+      await ofType(type, name);
+      const query = parseInput(ticksQuery, c.req.query(), 'query');
+      return c.json({ ticks: await instance.schedules.listTicks(name, { limit: query.limit ?? 50 }) });
+    });
+    for (const [action, status] of [
+      ['start', 'RUNNING'],
+      ['stop', 'STOPPED'],
+    ] as const) {
+      app.post(`/api/${kind}/:name/${action}`, async (c) => {
+        const name = c.req.param('name');
+        await ofType(type, name);
+        return c.json({ [kind.slice(0, -1)]: await setInstigatorStatus({ defs, instance, name, status }) });
+      });
+    }
+  }
+  app.post('/api/sensors/:name/reset-cursor', async (c) => {
+    const name = c.req.param('name');
+    await ofType('SENSOR', name);
+    return c.json({ sensor: await resetSensorCursor({ defs, instance, name }) });
+  });
+  app.post('/api/sensors/:name/tick', async (c) => {
+    const name = c.req.param('name');
+    await ofType('SENSOR', name);
+    const loop = daemon?.sensors ?? new SensorLoop({ defs, instance });
+    const tick = await loop.evaluate(name, { evenIfStopped: true });
+    if (daemon !== undefined) void daemon.queue.tick().catch(() => undefined);
+    return c.json({ tick });
+  });
+
+  // ------------------------------------------------------------------ lakeFS webhooks
+  app.post('/api/hooks/lakefs', async (c) => {
+    const hook = parseInput(lakeFsWebhookSchema, await jsonBody(c), 'lakeFS webhook body');
+    const commit = commitFromWebhook(hook);
+    if (commit === undefined) {
+      return c.json({
+        accepted: false,
+        reason: `Event type ${hook.event_type} does not move a branch; ignored.`,
+      });
+    }
+    if (daemon === undefined) {
+      throw new LakeloopError(
+        'UNAVAILABLE',
+        'No daemon runs in this server; start it with `lakeloop dev` to react to webhooks.',
+      );
+    }
+    const sensors = daemon.notifyCommit(commit);
+    return c.json({ accepted: true, sensors }, 202);
+  });
+
+  return app;
+}

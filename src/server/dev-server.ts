@@ -1,0 +1,144 @@
+/**
+ * `startDev`: the HTTP API and the daemon in one process on one instance (what `lakeloop dev` and
+ * the flagship pipeline's `--serve` run). Binds 127.0.0.1 unless told otherwise; binding any other
+ * address requires a token (16+ characters), which every API call must then carry. `close()` stops
+ * accepting requests, stops the daemon (canceling its runs: none is left STARTED) and closes the
+ * server; it does not close the instance, which the caller owns.
+ *
+ * @example
+ * ```ts
+ * await using instance = await Instance.open();
+ * const dev = await startDev({ defs, instance, port: 3000 });
+ * console.log(`API at ${dev.url}`);
+ * process.once('SIGINT', () => void dev.close());
+ * ```
+ */
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createAdaptorServer } from '@hono/node-server';
+import { LakeloopError } from '../errors.js';
+import type { Definitions } from '../core/definitions/definitions.js';
+import type { Instance } from '../core/instance/instance.js';
+import { Daemon } from '../core/daemon/daemon.js';
+import type { DaemonLogger, DaemonOptions } from '../core/daemon/daemon.js';
+import { createApiApp } from './api-app.js';
+import { MIN_TOKEN_LENGTH } from './bearer-token.js';
+
+/** Options of {@link startDev}. */
+export interface StartDevOptions {
+  defs: Definitions;
+  instance: Instance;
+  /** Default 3000; 0 picks a free port. */
+  port?: number;
+  /** Default `'127.0.0.1'`. Any non-loopback address requires `token`. */
+  host?: string;
+  /** API token (required off loopback). Default none. */
+  token?: string;
+  /** Daemon settings (concurrency, intervals, policy). Default: the daemon's defaults. */
+  daemon?: Omit<DaemonOptions, 'defs' | 'instance' | 'logger'>;
+  /** Where the daemon and the request log write (pino fits). Default: silent. */
+  logger?: DaemonLogger;
+}
+
+/** A running dev server. */
+export interface DevHandle extends AsyncDisposable {
+  /** Base URL, e.g. `http://127.0.0.1:3000`. */
+  readonly url: string;
+  readonly port: number;
+  readonly daemon: Daemon;
+  /** Stops the server and the daemon (idempotent). */
+  close(): Promise<void>;
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
+}
+
+/** Starts the API server and the daemon; resolves once the server listens. */
+export async function startDev(options: StartDevOptions): Promise<DevHandle> {
+  const host = options.host ?? '127.0.0.1';
+  const port = options.port ?? 3000;
+  const token = options.token === '' ? undefined : options.token;
+  if (!isLoopbackHost(host) && token === undefined) {
+    throw new LakeloopError(
+      'PRECONDITION_FAILED',
+      `Binding ${host} exposes the API to the network: give a token with --token or LAKELOOP_TOKEN (${MIN_TOKEN_LENGTH}+ characters), or bind 127.0.0.1.`,
+    );
+  }
+  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
+    throw new LakeloopError(
+      'INVALID_ARGUMENT',
+      `The API token is too short: use at least ${MIN_TOKEN_LENGTH} characters.`,
+    );
+  }
+  const logger = options.logger;
+  const daemon = new Daemon({
+    defs: options.defs,
+    instance: options.instance,
+    ...(options.daemon ?? {}),
+    ...(logger === undefined ? {} : { logger }),
+  });
+  const app = createApiApp({
+    defs: options.defs,
+    instance: options.instance,
+    daemon,
+    ...(token === undefined ? {} : { token }),
+    ...(options.daemon?.heartbeatIntervalMs === undefined
+      ? {}
+      : { heartbeatIntervalMs: options.daemon.heartbeatIntervalMs }),
+    ...(logger === undefined
+      ? {}
+      : {
+          logRequest: (entry) => {
+            logger.info(
+              { ...entry, ms: Math.round(entry.ms * 10) / 10 },
+              `${entry.method} ${entry.path} ${entry.status}`,
+            );
+          },
+        }),
+  });
+  await daemon.start();
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } catch (cause) {
+    await daemon.stop();
+    const code = (cause as NodeJS.ErrnoException).code;
+    throw new LakeloopError(
+      code === 'EADDRINUSE' ? 'CONFLICT' : 'UNAVAILABLE',
+      code === 'EADDRINUSE'
+        ? `Port ${port} on ${host} is already in use; pass another with --port (or 0 for any free port).`
+        : `Cannot listen on ${host}:${port}: ${(cause as Error).message}`,
+      { cause },
+    );
+  }
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  const url = `http://${shownHost}:${address.port}`;
+  logger?.info({ url, authenticated: token !== undefined }, `lakeloop API listening on ${url}`);
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => {
+        server.close(() => {
+          resolve();
+        });
+      });
+      server.closeIdleConnections();
+      await daemon.stop();
+      server.closeAllConnections();
+      await closed;
+      logger?.info({ url }, 'lakeloop API stopped');
+    })();
+    return closing;
+  };
+  return { url, port: address.port, daemon, close, [Symbol.asyncDispose]: close };
+}
