@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Instance, materialize, multiProcessExecutor } from '../../src/index.js';
+import { cancelRun, Instance, materialize, multiProcessExecutor } from '../../src/index.js';
 import { defs } from './fixtures/parallel-defs.js';
 import { tempDir } from './core-test-helpers.js';
 
@@ -24,7 +24,7 @@ describe('multi-process executor', { timeout: 180_000 }, () => {
 
   it('runs independent steps in parallel worker processes; values cross through the IO manager', async () => {
     const run = await materialize(defs, {
-      select: '*',
+      select: '+joined',
       instance,
       executor: multiProcessExecutor({ module: fixture, maxConcurrency: 2 }),
     });
@@ -55,5 +55,24 @@ describe('multi-process executor', { timeout: 180_000 }, () => {
     expect(run.error?.cause?.code).toBe('DEFINITION_ERROR');
     expect(run.error?.message).toContain('Cannot load definitions module');
     expect(run.error?.message).toContain('broken module');
+  });
+
+  it('cancellation aborts ctx.signal in the worker; the run ends CANCELED', async () => {
+    let cancel: Promise<unknown> | undefined;
+    const run = await materialize(defs, {
+      select: 'hangs+',
+      instance,
+      executor: multiProcessExecutor({ module: fixture, maxConcurrency: 1, abortGraceMs: 120_000 }),
+      onEvent: (event) => {
+        if (event.type === 'LOG' && event.message === 'hanging') cancel = cancelRun(instance, event.runId);
+      },
+    });
+    await cancel;
+    expect(run.status).toBe('CANCELED');
+    const events = await instance.events.getEvents({ runId: run.runId });
+    const failure = events.find((e) => e.type === 'STEP_FAILURE');
+    expect(failure?.error?.code).toBe('CANCELED');
+    expect(failure?.error?.cause?.message).toMatch(/^hangs saw the abort in \d+$/);
+    expect(events.filter((e) => e.type === 'STEP_SKIPPED').map((e) => e.stepKey)).toEqual(['after_hangs']);
   });
 });

@@ -136,20 +136,28 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
               started,
             );
           }
-          let onAbort = (): void => undefined;
+          if (channel.signal.aborted) {
+            idle.push(worker);
+            return failure(
+              serializeError(
+                new LakeloopError('CANCELED', `Step "${task.assetKey}" not started: the run was canceled.`),
+              ),
+              false,
+              started,
+            );
+          }
+          const onAbort = (): void => {
+            const abort: ToWorker = { type: 'abort' };
+            worker.child.send(abort);
+            setTimeout(() => {
+              if (worker.pending !== undefined) worker.child.kill('SIGKILL');
+            }, abortGraceMs).unref();
+          };
           const outcome = await new Promise<StepOutcome>((resolveOutcome) => {
             worker.pending = { resolve: resolveOutcome, channel, started };
-            onAbort = (): void => {
-              const abort: ToWorker = { type: 'abort' };
-              worker.child.send(abort);
-              setTimeout(() => {
-                if (worker.pending !== undefined) worker.child.kill('SIGKILL');
-              }, abortGraceMs).unref();
-            };
-            if (channel.signal.aborted) onAbort();
-            else channel.signal.addEventListener('abort', onAbort, { once: true });
             const step: ToWorker = { type: 'step', task };
-            worker.child.send(step);
+            worker.child.send(step); // the worker handles messages in order: an abort always finds this step
+            channel.signal.addEventListener('abort', onAbort, { once: true });
           });
           channel.signal.removeEventListener('abort', onAbort);
           if (all.has(worker)) idle.push(worker);
