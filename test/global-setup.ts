@@ -23,10 +23,10 @@ declare module 'vitest' {
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 let mlflow: MlflowServerProcess | undefined;
 
-/** Test files that need the MLflow server. */
+/** Test files that need the MLflow server: those under test/ or pipelines/ named after mlflow, python, model-registry or tracking. */
 function mlflowTestFiles(): string[] {
   const files: string[] = [];
-  for (const dir of ['test/tracking', 'test/contracts', 'test/python']) {
+  for (const dir of ['test', 'pipelines']) {
     try {
       for (const entry of readdirSync(join(root, dir), { recursive: true, withFileTypes: true })) {
         const path = relative(root, join(entry.parentPath, entry.name));
