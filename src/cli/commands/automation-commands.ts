@@ -1,7 +1,341 @@
-/** The `lakeloop` sub-commands of the automation area. */
+/**
+ * The automation sub-commands: `lakeloop dev` (API + daemon), `lakeloop daemon` (and
+ * `daemon status`), and `lakeloop sensors list|start|stop|tick|reset-cursor`. Definitions come from
+ * `--defs <file>` (or `$LAKELOOP_DEFS`).
+ *
+ * @example
+ * ```sh
+ * lakeloop dev --defs pipelines/flight-delays/definitions.ts --port 3000
+ * lakeloop daemon --defs pipelines/flight-delays/definitions.ts --max-concurrent-runs 2
+ * lakeloop daemon status
+ * lakeloop sensors list --defs pipelines/flight-delays/definitions.ts
+ * lakeloop sensors stop new_flight_data --defs pipelines/flight-delays/definitions.ts
+ * ```
+ */
+import { Option } from 'commander';
 import type { Command } from 'commander';
+import { pino } from 'pino';
+import { LakeloopError } from '../../errors.js';
+import type { Definitions } from '../../core/definitions/definitions.js';
+import { loadDefinitions } from '../../core/execution/definitions-loader.js';
+import { Instance } from '../../core/instance/instance.js';
+import { Daemon, daemonHealth, DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../core/daemon/daemon.js';
+import type { DaemonLogger, DaemonOptions, OrphanedRunPolicy } from '../../core/daemon/daemon.js';
+import {
+  listInstigators,
+  resetSensorCursor,
+  setInstigatorStatus,
+} from '../../core/daemon/instigator-control.js';
+import type { InstigatorSummary } from '../../core/daemon/instigator-control.js';
+import { SensorLoop } from '../../core/daemon/sensor-loop.js';
+import { startDev } from '../../server/dev-server.js';
+import { instanceHome } from '../instance-home.js';
+import { printJson, printTable } from '../output.js';
+
+interface DefsOptions {
+  defs?: string;
+  json?: boolean;
+}
+
+interface DaemonCliOptions extends DefsOptions {
+  maxConcurrentRuns?: number;
+  heartbeatIntervalMs?: number;
+  orphanedRuns?: OrphanedRunPolicy;
+  force?: boolean;
+  logLevel?: string;
+}
+
+interface DevCliOptions extends DaemonCliOptions {
+  port: number;
+  host: string;
+  token?: string;
+}
+
+function positiveInt(name: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 0) {
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        `${name} must be a whole number >= 0 (got ${JSON.stringify(value)}).`,
+      );
+    }
+    return n;
+  };
+}
+
+const defsOption = (): Option =>
+  new Option('--defs <file>', 'definitions module (.ts or .js) exporting `defs`').env('LAKELOOP_DEFS');
+
+async function loadDefs(options: DefsOptions): Promise<Definitions> {
+  if (options.defs === undefined || options.defs === '') {
+    throw new LakeloopError(
+      'INVALID_ARGUMENT',
+      'Which definitions? Pass --defs <file> (a module exporting `defs`) or set LAKELOOP_DEFS.',
+    );
+  }
+  return loadDefinitions({ path: options.defs });
+}
+
+/** Opens the instance and the definitions, runs `action`, closes the instance. */
+async function withInstance<T>(
+  command: Command,
+  action: (ctx: { defs: Definitions; instance: Instance; options: DefsOptions }) => Promise<T>,
+): Promise<T> {
+  const options = command.optsWithGlobals<DefsOptions>();
+  const defs = await loadDefs(options);
+  const instance = await Instance.open({ home: instanceHome(command) });
+  try {
+    return await action({ defs, instance, options });
+  } finally {
+    await instance.close();
+  }
+}
+
+function cliLogger(level: string | undefined): DaemonLogger {
+  return pino(
+    {
+      level: level ?? 'info',
+      base: undefined,
+      // Belt and braces: nothing logs these, but a token must never reach a log line.
+      redact: {
+        paths: ['token', 'authorization', '*.token', '*.authorization', 'headers'],
+        censor: '[redacted]',
+      },
+    },
+    pino.destination(2),
+  );
+}
+
+function daemonSettings(options: DaemonCliOptions): Omit<DaemonOptions, 'defs' | 'instance'> {
+  return {
+    ...(options.maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns: options.maxConcurrentRuns }),
+    ...(options.heartbeatIntervalMs === undefined
+      ? {}
+      : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+    ...(options.orphanedRuns === undefined ? {} : { orphanedRunPolicy: options.orphanedRuns }),
+    ...(options.force === undefined ? {} : { force: options.force }),
+  };
+}
+
+function addDaemonOptions(command: Command): Command {
+  return command
+    .addOption(defsOption())
+    .option(
+      '--max-concurrent-runs <n>',
+      'runs executed at once (default 4)',
+      positiveInt('--max-concurrent-runs'),
+    )
+    .option(
+      '--heartbeat-interval-ms <ms>',
+      `heartbeat interval (default ${DEFAULT_HEARTBEAT_INTERVAL_MS})`,
+      positiveInt('--heartbeat-interval-ms'),
+    )
+    .addOption(
+      new Option(
+        '--orphaned-runs <policy>',
+        'runs a killed daemon left in progress: fail (default) or reexecute',
+      ).choices(['fail', 'reexecute']),
+    )
+    .option('--force', "start even if another daemon's heartbeat is fresh")
+    .option('--log-level <level>', 'pino log level (default info)');
+}
+
+/** Resolves when the process gets SIGINT or SIGTERM (a second one exits at once). */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      const force = (): void => {
+        process.stderr.write('Forced exit.\n');
+        process.exit(130);
+      };
+      process.once('SIGINT', force);
+      process.once('SIGTERM', force);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+function formatTime(epochMs: number | undefined): string {
+  return epochMs === undefined ? '' : new Date(epochMs).toISOString().replace('.000Z', 'Z');
+}
+
+function printInstigators(rows: readonly InstigatorSummary[]): void {
+  printTable(
+    ['NAME', 'TYPE', 'STATUS', 'JOB', 'EVERY', 'CURSOR', 'LAST TICK', 'RESULT'],
+    rows.map((r) => [
+      r.name,
+      r.type.toLowerCase(),
+      `${r.status}${r.defaultStatus ? '' : ' (set)'}`,
+      r.jobName,
+      r.type === 'SENSOR'
+        ? `${r.minimumIntervalSeconds ?? ''}s`
+        : `${r.cron ?? ''}${r.timezone === undefined ? '' : ` ${r.timezone}`}`,
+      r.cursor === undefined ? '' : r.cursor.length > 16 ? `${r.cursor.slice(0, 16)}…` : r.cursor,
+      formatTime(r.lastTick?.timestamp),
+      r.lastTick === undefined
+        ? ''
+        : (r.lastTick.error ?? r.lastTick.skipReason ?? `${r.lastTick.runIds.length} run(s)`),
+    ]),
+  );
+}
 
 /** Registers the automation sub-commands on `program`. */
-export function registerAutomationCommands(_program: Command): void {
-  // filled in by the automation area
+export function registerAutomationCommands(program: Command): void {
+  const dev = program
+    .command('dev')
+    .description('run the HTTP API and the daemon in one process (Ctrl-C stops both cleanly)')
+    .option('--port <port>', 'port (0: any free port)', positiveInt('--port'), 3000)
+    .option('--host <host>', 'address to bind (non-loopback needs a token)', '127.0.0.1')
+    .addOption(new Option('--token <token>', 'API bearer token').env('LAKELOOP_TOKEN'));
+  addDaemonOptions(dev).action(async (_options: unknown, command: Command) => {
+    const options = command.optsWithGlobals<DevCliOptions>();
+    const defs = await loadDefs(options);
+    const instance = await Instance.open({ home: instanceHome(command) });
+    try {
+      const logger = cliLogger(options.logLevel);
+      const signal = untilSignal();
+      const handle = await startDev({
+        defs,
+        instance,
+        port: options.port,
+        host: options.host,
+        ...(options.token === undefined ? {} : { token: options.token }),
+        daemon: daemonSettings(options),
+        logger,
+      });
+      process.stdout.write(
+        `lakeloop dev: API at ${handle.url}/api (daemon ${handle.daemon.id}, instance ${instance.home})${options.token === undefined ? '' : ', bearer token required'}. Ctrl-C to stop.\n`,
+      );
+      const received = await signal;
+      process.stdout.write(`lakeloop dev: ${received}, stopping (canceling runs in progress)...\n`);
+      await handle.close();
+      process.stdout.write('lakeloop dev: stopped.\n');
+    } finally {
+      await instance.close();
+    }
+  });
+
+  const daemon = program.command('daemon').description('the daemon: sensors, schedules and the run queue');
+  addDaemonOptions(
+    daemon.command('run', { isDefault: true }).description('run the daemon until SIGINT/SIGTERM (default)'),
+  ).action(async (_options: unknown, command: Command) => {
+    const options = command.optsWithGlobals<DaemonCliOptions>();
+    await withInstance(command, async ({ defs, instance }) => {
+      const signal = untilSignal();
+      const running = new Daemon({
+        defs,
+        instance,
+        ...daemonSettings(options),
+        logger: cliLogger(options.logLevel),
+      });
+      await running.start();
+      process.stdout.write(
+        `lakeloop daemon ${running.id}: ${running.sensors.sensors.length} sensor(s), ${running.schedules.schedules.length} schedule(s) on ${instance.home}. Ctrl-C to stop.\n`,
+      );
+      const received = await signal;
+      process.stdout.write(`lakeloop daemon: ${received}, stopping...\n`);
+      await running.stop();
+    });
+  });
+  daemon
+    .command('status')
+    .description(
+      'healthy when the latest heartbeat is at most two heartbeat intervals old (exit code 5 otherwise)',
+    )
+    .option(
+      '--heartbeat-interval-ms <ms>',
+      `the daemon's heartbeat interval (default ${DEFAULT_HEARTBEAT_INTERVAL_MS})`,
+      positiveInt('--heartbeat-interval-ms'),
+    )
+    .option('--json', 'print JSON')
+    .action(async (_options: unknown, command: Command) => {
+      const options = command.optsWithGlobals<{ heartbeatIntervalMs?: number; json?: boolean }>();
+      const instance = await Instance.open({ home: instanceHome(command) });
+      try {
+        const health = await daemonHealth({
+          instance,
+          ...(options.heartbeatIntervalMs === undefined
+            ? {}
+            : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
+        });
+        if (options.json === true) printJson(health);
+        else if (health.healthy) {
+          process.stdout.write(
+            `healthy: daemon ${health.daemonId ?? ''} heartbeat ${((health.ageMs ?? 0) / 1000).toFixed(1)} s ago\n`,
+          );
+        } else process.stdout.write(`unhealthy: ${health.reason ?? ''}\n`);
+        if (!health.healthy) process.exitCode = 5;
+      } finally {
+        await instance.close();
+      }
+    });
+
+  const sensors = program.command('sensors').description('list and control sensors (and schedules)');
+  sensors
+    .command('list')
+    .description('sensors and schedules with status, cursor and last tick')
+    .addOption(defsOption())
+    .option('--json', 'print JSON')
+    .action(async (_options: unknown, command: Command) => {
+      await withInstance(command, async ({ defs, instance, options }) => {
+        const rows = await listInstigators({ defs, instance });
+        if (options.json === true) printJson(rows);
+        else printInstigators(rows);
+      });
+    });
+  for (const [action, status, description] of [
+    ['start', 'RUNNING', 'start a sensor or schedule'],
+    ['stop', 'STOPPED', 'stop a sensor or schedule (daemons skip it from their next pass)'],
+  ] as const) {
+    sensors
+      .command(`${action} <name>`)
+      .description(description)
+      .addOption(defsOption())
+      .option('--json', 'print JSON')
+      .action(async (name: string, _options: unknown, command: Command) => {
+        await withInstance(command, async ({ defs, instance, options }) => {
+          const summary = await setInstigatorStatus({ defs, instance, name, status });
+          if (options.json === true) printJson(summary);
+          else process.stdout.write(`${name}: ${summary.status}\n`);
+        });
+      });
+  }
+  sensors
+    .command('tick <name>')
+    .description('evaluate a sensor once now (its runs are queued for the daemon)')
+    .addOption(defsOption())
+    .option('--json', 'print JSON')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await withInstance(command, async ({ defs, instance, options }) => {
+        const tick = await new SensorLoop({ defs, instance }).evaluate(name, { evenIfStopped: true });
+        if (options.json === true) {
+          printJson(tick);
+          return;
+        }
+        if (tick === undefined) return;
+        const detail =
+          tick.status === 'FAILURE'
+            ? `: ${tick.error ?? ''}`
+            : tick.status === 'SKIPPED'
+              ? `: ${tick.skipReason ?? ''}`
+              : `: queued ${tick.runIds.join(', ')} (the daemon starts them)`;
+        process.stdout.write(`${name} ${tick.status}${detail}\n`);
+        if (tick.status === 'FAILURE') process.exitCode = 1;
+      });
+    });
+  sensors
+    .command('reset-cursor <name>')
+    .description('forget the cursor (run keys stay claimed: nothing launches twice)')
+    .addOption(defsOption())
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await withInstance(command, async ({ defs, instance }) => {
+        await resetSensorCursor({ defs, instance, name });
+        process.stdout.write(`${name}: cursor reset\n`);
+      });
+    });
 }
