@@ -1,6 +1,6 @@
 /* eslint-disable @typescript-eslint/no-non-null-assertion -- hot loops over typed arrays whose sizes are fixed up front; `!` keeps them free of extra branches */
 /**
- * The hot loops of gradient boosting, written as self-contained functions (no imports, no
+ * The hot loops of training (gradient boosting, and the logistic-regression objective), written as self-contained functions (no imports, no
  * module-level state) so that the very same code runs on the main thread and, through
  * `kernelWorkerSource()`, inside `worker_threads` workers that share memory with it.
  *
@@ -170,9 +170,44 @@ export function partitionRows(
 }
 
 /**
+ * One share of the logistic-regression objective over rows `from..to`: with `params` = effective
+ * weights on raw features then the effective intercept, writes at `out[offset..]` the loss sum
+ * Σ log(1 + e^z) − y z, the residual sum Σ (p − y) and, per feature, Σ (p − y) x_j.
+ */
+export function logisticPartial(
+  features: Float32Array,
+  columns: number,
+  labels: Float32Array,
+  params: Float64Array,
+  out: Float64Array,
+  offset: number,
+  from: number,
+  to: number,
+): void {
+  const b = params[columns]!;
+  const g0 = offset + 2;
+  for (let j = 0; j < columns; j++) out[g0 + j] = 0;
+  let loss = 0;
+  let sumR = 0;
+  for (let i = from; i < to; i++) {
+    const base = i * columns;
+    let z = b;
+    for (let j = 0; j < columns; j++) z += params[j]! * features[base + j]!;
+    const y = labels[i]!;
+    const e = Math.exp(z > 0 ? -z : z);
+    loss += (z > 0 ? z : 0) + Math.log(1 + e) - y * z;
+    const r = (z > 0 ? 1 / (1 + e) : e / (1 + e)) - y;
+    sumR += r;
+    for (let j = 0; j < columns; j++) out[g0 + j] = out[g0 + j]! + r * features[base + j]!;
+  }
+  out[offset] = loss;
+  out[offset + 1] = sumR;
+}
+
+/**
  * The loop every worker runs: waits on the control word, runs its share of the task, reports.
  * Control `Int32Array`: [0] generation, [1] task (0 exit, 1 histogram of all rows, 2 histogram of
- * `rows[start..start+count)`, 3 gradients, 4 binning, 5 partition), [2] start, [3] count, [4] objective,
+ * `rows[start..start+count)`, 3 gradients, 4 binning, 5 partition, 6 logistic objective), [2] start, [3] count, [4] objective,
  * [5] output row offset, [6] split feature, [7] split bin, [8] missing left, [16 + part] generation
  * the part has finished, [32 + part] left rows of the part's partition.
  */
@@ -193,6 +228,9 @@ export function kernelWorkerMain(data: {
   features: SharedArrayBuffer | null;
   thresholds: SharedArrayBuffer;
   thresholdCounts: SharedArrayBuffer;
+  /** Logistic regression: effective parameters (columns + 1) and partial sums (threads × (columns + 2)). */
+  lrParams: SharedArrayBuffer | null;
+  lrPartials: SharedArrayBuffer | null;
 }): void {
   const control = new Int32Array(data.control);
   const binned = new Uint8Array(data.binned);
@@ -205,7 +243,10 @@ export function kernelWorkerMain(data: {
   const raw = new Float64Array(data.raw);
   const labels = new Float32Array(data.labels);
   const histSize = data.columns * 768;
-  const hist = new Float64Array(data.histograms, (data.index - 1) * histSize * 8, histSize);
+  const hist =
+    data.histograms.byteLength >= data.index * histSize * 8
+      ? new Float64Array(data.histograms, (data.index - 1) * histSize * 8, histSize)
+      : new Float64Array(0);
   const part = data.index;
   const parts = data.threads;
   let seen = 0;
@@ -238,6 +279,17 @@ export function kernelWorkerMain(data: {
         from,
         to,
       );
+    } else if (task === 6 && data.features !== null && data.lrParams !== null && data.lrPartials !== null) {
+      logisticPartial(
+        new Float32Array(data.features),
+        data.columns,
+        labels,
+        new Float64Array(data.lrParams),
+        new Float64Array(data.lrPartials),
+        part * (data.columns + 2),
+        from,
+        to,
+      );
     } else if (task === 4 && data.features !== null) {
       binRows(
         new Float32Array(data.features),
@@ -265,6 +317,7 @@ export function kernelWorkerSource(): string {
     computeGradients.toString(),
     binRows.toString(),
     partitionRows.toString(),
+    logisticPartial.toString(),
     kernelWorkerMain.toString(),
     "kernelWorkerMain(require('node:worker_threads').workerData);",
   ].join('\n');

@@ -18,7 +18,8 @@
  * const p = model.predict(test.features, test.rows);
  * ```
  */
-import { availableParallelism } from 'node:os';
+import { availableParallelism, endianness } from 'node:os';
+import { LakeloopError } from '../errors.js';
 import { computeBinThresholds, type BinThresholds } from './feature-binning.js';
 import {
   binRows,
@@ -202,6 +203,12 @@ export async function trainGradientBoosting(
   params: GradientBoostingParams = {},
 ): Promise<GradientBoostingModel> {
   const p = resolve(params);
+  if (endianness() !== 'LE') {
+    throw new LakeloopError(
+      'UNAVAILABLE',
+      'Gradient boosting reads bins as little-endian words; this machine is big-endian.',
+    );
+  }
   const task = p.objective === 'binary' ? 'binary' : 'regression';
   validateTrainingData(data, { task });
   let train = data;
@@ -258,6 +265,8 @@ export async function trainGradientBoosting(
         features: stagingBuf as SharedArrayBuffer | null,
         thresholds: thresholdsBuf as SharedArrayBuffer,
         thresholdCounts: countsBuf as SharedArrayBuffer,
+        lrParams: null,
+        lrPartials: null,
       }
     : null;
   const pool = await KernelThreadPool.start({ threads, buffers });

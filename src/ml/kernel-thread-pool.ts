@@ -29,11 +29,17 @@ export interface KernelBuffers {
   labels: SharedArrayBuffer;
   /** `(threads - 1) * columns * 768` doubles: one private histogram per worker. */
   histograms: SharedArrayBuffer;
-  /** Staging rows of raw float features for the binning task (null when not used). */
+  /** Raw float features: staging rows for binning, or the whole matrix for logistic regression. */
   features: SharedArrayBuffer | null;
   thresholds: SharedArrayBuffer;
   thresholdCounts: SharedArrayBuffer;
+  /** Logistic regression's parameters and per-part partial sums (null for gradient boosting). */
+  lrParams: SharedArrayBuffer | null;
+  lrPartials: SharedArrayBuffer | null;
 }
+
+/** Seconds a task may take before the pool considers a worker dead. */
+const JOIN_TIMEOUT_SECONDS = 600;
 
 /** The tasks a worker knows. */
 export const KernelTask = {
@@ -42,6 +48,7 @@ export const KernelTask = {
   gradients: 3,
   binning: 4,
   partition: 5,
+  logistic: 6,
 } as const;
 
 /** A task name, e.g. `'histogramRows'`. */
@@ -152,9 +159,18 @@ export class KernelThreadPool {
   #join(generation: number): void {
     const control = this.#control;
     for (let part = 1; part < this.threads; part++) {
-      for (;;) {
+      // A task takes milliseconds; a worker silent for minutes has died (its exit event cannot
+      // be delivered while this thread waits), so give up instead of hanging forever.
+      for (let waited = 0; ; waited++) {
         const done = Atomics.load(control, 16 + part);
         if (done === generation) break;
+        if (waited > JOIN_TIMEOUT_SECONDS) {
+          this.#closed = true;
+          throw new LakeloopError(
+            'INTERNAL',
+            `Training worker thread ${part} stopped answering; retry, or train with threads: 1.`,
+          );
+        }
         Atomics.wait(control, 16 + part, done, 1000);
       }
     }

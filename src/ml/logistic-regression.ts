@@ -12,8 +12,11 @@
  * const onnxBytes = model.toOnnx();
  * ```
  */
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { LakeloopError } from '../errors.js';
+import { logisticPartial } from './gbdt-kernels.js';
+import { KernelThreadPool, type KernelBuffers } from './kernel-thread-pool.js';
 import { minimizeLbfgs } from './lbfgs-optimizer.js';
 import { logisticRegressionToOnnx } from './onnx-export.js';
 import {
@@ -30,6 +33,8 @@ export interface LogisticRegressionParams {
   l2Regularization?: number;
   /** L-BFGS iterations at most. Default 200. */
   maxIterations?: number;
+  /** Threads including the calling one (used from 50,000 rows). Default `os.availableParallelism()`. */
+  threads?: number;
   /** Stop when the largest gradient component of the mean loss is below this. Default 1e-4 (scikit-learn's `tol`). */
   tolerance?: number;
 }
@@ -169,31 +174,109 @@ export class LogisticRegressionModel {
   }
 }
 
+/** Rows from which the objective is evaluated on worker threads. */
+const PARALLEL_MIN_ROWS = 50_000;
+
 /**
- * Fits logistic regression. Async for symmetry with gradient boosting (runs on the calling
- * thread). Rejects with a `TrainingDataError` on unusable data (also NaN/infinite features).
+ * Fits logistic regression. Resolves to the model; rejects with a `TrainingDataError` on unusable
+ * data (also NaN/infinite features). The objective is evaluated on `threads` threads over shared
+ * memory for large data (the event loop is blocked while L-BFGS runs).
  */
-export function trainLogisticRegression(
+export async function trainLogisticRegression(
   data: TabularData,
   params: LogisticRegressionParams = {},
 ): Promise<LogisticRegressionModel> {
-  try {
-    return Promise.resolve(fitLogisticRegression(data, params));
-  } catch (error) {
-    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
-  }
-}
-
-function fitLogisticRegression(data: TabularData, params: LogisticRegressionParams): LogisticRegressionModel {
   const l2 = params.l2Regularization ?? 1;
   if (!(l2 >= 0)) {
     throw new TrainingDataError('BAD_PARAMETER', `l2Regularization must be >= 0, got ${l2}.`, {
       parameter: 'l2Regularization',
     });
   }
+  const requested = params.threads ?? availableParallelism();
+  if (!Number.isInteger(requested) || requested < 1) {
+    throw new TrainingDataError('BAD_PARAMETER', `threads must be an integer >= 1, got ${requested}.`, {
+      parameter: 'threads',
+    });
+  }
   validateTrainingData(data, { task: 'binary' });
   const { features, rows: n, columns: k, labels } = data;
-  // mean and standard deviation (two passes, float64)
+  const { mean, scale } = standardization(data);
+  const threads = n >= PARALLEL_MIN_ROWS ? requested : 1;
+  const shared = threads > 1;
+  const alloc = (bytes: number): ArrayBufferLike =>
+    shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
+  const paramsBuf = alloc((k + 1) * 8);
+  const partialsBuf = alloc(threads * (k + 2) * 8);
+  const labelsBuf = alloc(n * 4);
+  const labels32 = new Float32Array(labelsBuf);
+  labels32.set(labels);
+  let x = features;
+  let buffers: KernelBuffers | null = null;
+  if (shared) {
+    const featuresBuf = new SharedArrayBuffer(features.byteLength);
+    x = new Float32Array(featuresBuf);
+    x.set(features);
+    const none = new SharedArrayBuffer(8);
+    buffers = {
+      binned: none,
+      stride: 0,
+      columns: k,
+      gradients: none,
+      hessians: none,
+      rows: none,
+      scratch: none,
+      raw: none,
+      labels: labelsBuf as SharedArrayBuffer,
+      histograms: none,
+      features: featuresBuf,
+      thresholds: none,
+      thresholdCounts: none,
+      lrParams: paramsBuf as SharedArrayBuffer,
+      lrPartials: partialsBuf as SharedArrayBuffer,
+    };
+  }
+  const pool = await KernelThreadPool.start({ threads, buffers });
+  try {
+    const effective = new Float64Array(paramsBuf);
+    const partials = new Float64Array(partialsBuf);
+    const evaluate = (theta: Float64Array, grad: Float64Array): number => {
+      // z = b + Σ w_j (x_j - m_j) / s_j = (b - Σ w_j m_j / s_j) + Σ (w_j / s_j) x_j
+      let b = theta[k]!;
+      for (let j = 0; j < k; j++) {
+        effective[j] = theta[j]! / scale[j]!;
+        b -= effective[j]! * mean[j]!;
+      }
+      effective[k] = b;
+      pool.run({ task: 'logistic', start: 0, count: n }, (from, to) => {
+        logisticPartial(x, k, labels32, effective, partials, 0, from, to);
+      });
+      let loss = 0;
+      let sumR = 0;
+      for (let part = 0; part < threads; part++) {
+        loss += partials[part * (k + 2)]!;
+        sumR += partials[part * (k + 2) + 1]!;
+      }
+      let penalty = 0;
+      for (let j = 0; j < k; j++) {
+        let raw = 0;
+        for (let part = 0; part < threads; part++) raw += partials[part * (k + 2) + 2 + j]!;
+        const w = theta[j]!;
+        penalty += w * w;
+        // ∂/∂w_j of Σ loss = Σ r (x_j - m_j) / s_j
+        grad[j] = ((raw - mean[j]! * sumR) / scale[j]! + l2 * w) / n;
+      }
+      grad[k] = sumR / n;
+      return (loss + 0.5 * l2 * penalty) / n;
+    };
+    return fit(data, { evaluate, mean, scale, params });
+  } finally {
+    await pool.close();
+  }
+}
+
+/** Mean and population standard deviation of every column; rejects non-finite values. */
+function standardization(data: TabularData): { mean: Float64Array; scale: Float64Array } {
+  const { features, rows: n, columns: k } = data;
   const mean = new Float64Array(k);
   const scale = new Float64Array(k);
   for (let i = 0; i < n; i++) {
@@ -222,50 +305,20 @@ function fitLogisticRegression(data: TabularData, params: LogisticRegressionPara
     const sd = Math.sqrt(scale[j]! / n);
     scale[j] = sd > 0 ? sd : 1;
   }
-  const y = labels;
-  // parameters: k weights (standardized) then the intercept
-  const effective = new Float64Array(k);
-  const raw = new Float64Array(k);
-  const evaluate = (theta: Float64Array, grad: Float64Array): number => {
-    // z = b + Σ w_j (x_j - m_j) / s_j = (b - Σ w_j m_j / s_j) + Σ (w_j / s_j) x_j
-    let b = theta[k]!;
-    for (let j = 0; j < k; j++) {
-      effective[j] = theta[j]! / scale[j]!;
-      b -= effective[j]! * mean[j]!;
-    }
-    raw.fill(0);
-    let sumR = 0;
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
-      const base = i * k;
-      let z = b;
-      for (let j = 0; j < k; j++) z += effective[j]! * features[base + j]!;
-      const yi = y[i]!;
-      // log(1 + e^z) - y z and p = sigmoid(z), stably
-      let p: number;
-      if (z > 0) {
-        const e = Math.exp(-z);
-        loss += z + Math.log1p(e) - yi * z;
-        p = 1 / (1 + e);
-      } else {
-        const e = Math.exp(z);
-        loss += Math.log1p(e) - yi * z;
-        p = e / (1 + e);
-      }
-      const r = p - yi;
-      sumR += r;
-      for (let j = 0; j < k; j++) raw[j] = raw[j]! + r * features[base + j]!;
-    }
-    let penalty = 0;
-    for (let j = 0; j < k; j++) {
-      const w = theta[j]!;
-      penalty += w * w;
-      // ∂/∂w_j of Σ loss = Σ r (x_j - m_j) / s_j
-      grad[j] = ((raw[j]! - mean[j]! * sumR) / scale[j]! + l2 * w) / n;
-    }
-    grad[k] = sumR / n;
-    return (loss + 0.5 * l2 * penalty) / n;
-  };
+  return { mean, scale };
+}
+
+function fit(
+  data: TabularData,
+  ctx: {
+    evaluate: (theta: Float64Array, grad: Float64Array) => number;
+    mean: Float64Array;
+    scale: Float64Array;
+    params: LogisticRegressionParams;
+  },
+): LogisticRegressionModel {
+  const { evaluate, mean, scale, params } = ctx;
+  const k = data.columns;
   const result = minimizeLbfgs({
     x0: new Float64Array(k + 1),
     evaluate,

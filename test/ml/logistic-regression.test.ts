@@ -41,6 +41,16 @@ describe('logistic regression', () => {
     );
   });
 
+  it('gives the same fit on worker threads as on one thread', async () => {
+    const data = makeSyntheticData({ rows: 60_000, columns: 8, seed: 4 });
+    const one = await trainLogisticRegression(data, { threads: 1 });
+    const two = await trainLogisticRegression(data, { threads: 2 });
+    Array.from(one.weights).forEach((w, j) => {
+      expect(two.weights[j]).toBeCloseTo(w, 6);
+    });
+    expect(two.intercept).toBeCloseTo(one.intercept, 6);
+  });
+
   it('rejects NaN features, which it cannot route', async () => {
     const data = makeSyntheticData({ rows: 100, columns: 4, seed: 1, missingRate: 0.1 });
     await expect(trainLogisticRegression(data)).rejects.toMatchObject({ problem: 'NON_FINITE_FEATURE' });
