@@ -82,8 +82,9 @@ export async function resolveDataFile(
   mkdirSync(folder, { recursive: true });
   const temp = join(folder, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
   try {
-    if (repository instanceof EmbeddedDataRepository) {
-      const blob = await repository.blobPathOf(address);
+    const blob =
+      repository instanceof EmbeddedDataRepository ? await repository.blobPathOf(address) : undefined;
+    if (blob?.path !== undefined) {
       try {
         linkSync(blob.path, temp);
       } catch {

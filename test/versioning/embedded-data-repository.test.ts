@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,6 +47,17 @@ function blobFiles(home: string): string[] {
   return readdirSync(root)
     .filter((dir) => dir !== 'tmp')
     .flatMap((dir) => readdirSync(join(root, dir)).map((file) => dir + file));
+}
+
+/** Every stored blob: files, and small objects kept inline in the database. */
+function storedBlobs(home: string): string[] {
+  const db = new Database(join(home, 'data', 'repository.db'), { readonly: true });
+  try {
+    const inline = db.prepare<[], { checksum: string }>('SELECT checksum FROM inline_blobs').all();
+    return [...blobFiles(home), ...inline.map((row) => row.checksum)];
+  } finally {
+    db.close();
+  }
 }
 
 /** Starts the child script; resolves lines as they come, and the exit. */
@@ -93,7 +105,18 @@ describe('EmbeddedDataRepository', () => {
       content: Buffer.from('same bytes'),
     });
     await data.putObject({ repository: 'dedup', branch: 'main', path: 'c.txt', content: 'other bytes' });
-    expect(blobFiles(home)).toHaveLength(2);
+    expect(storedBlobs(home)).toHaveLength(2);
+    // Large objects (files) too, whether put from memory or streamed.
+    const big = Buffer.alloc(200 * 1024, 3);
+    await data.putObject({ repository: 'dedup', branch: 'main', path: 'big1.bin', content: big });
+    await data.putObject({
+      repository: 'dedup',
+      branch: 'main',
+      path: 'big2.bin',
+      content: Readable.from([big.subarray(0, 1000), big.subarray(1000)]),
+    });
+    expect(blobFiles(home)).toHaveLength(1);
+    expect(storedBlobs(home)).toHaveLength(3);
     const a = await data.statObject({ repository: 'dedup', ref: 'main', path: 'a.txt' });
     expect(a.checksum).toBe(createHash('sha256').update('same bytes').digest('hex'));
     expect((await data.statObject({ repository: 'dedup', ref: 'main', path: 'b/copy.txt' })).checksum).toBe(
@@ -300,9 +323,15 @@ describe('EmbeddedDataRepository', () => {
     await data.commit({ repository: 'gc-repo', branch: 'main', message: 'kept' });
     await data.putObject({ repository: 'gc-repo', branch: 'main', path: 'staged.txt', content: 'staged' });
     await data.createBranch({ repository: 'gc-repo', name: 'tmp', source: 'main' });
-    await data.putObject({ repository: 'gc-repo', branch: 'tmp', path: 'dropped.txt', content: 'dropped' });
+    // A large object (a file): a put in progress elsewhere could be about to reference a young file.
+    await data.putObject({
+      repository: 'gc-repo',
+      branch: 'tmp',
+      path: 'dropped.bin',
+      content: Buffer.alloc(100_000, 1),
+    });
     await data.resetBranch({ repository: 'gc-repo', branch: 'tmp' });
-    expect(blobFiles(home)).toHaveLength(3);
+    expect(storedBlobs(home)).toHaveLength(3);
     const young = await data.gc({ gracePeriodMs: 3_600_000 });
     expect(young.removedBlobs).toBe(0);
     const result = await data.gc({ gracePeriodMs: 0 });
@@ -316,16 +345,17 @@ describe('EmbeddedDataRepository', () => {
     await data.deleteRepository('gc-repo');
     const afterDelete = await data.gc({ gracePeriodMs: 0 });
     expect(afterDelete.removedBlobs).toBe(2);
-    expect(blobFiles(home)).toEqual([]);
+    expect(storedBlobs(home)).toEqual([]);
   });
 
   it('keeps every commit readable across many commits (delta trees folded into full trees)', async () => {
-    const data = repository(newHome());
+    const home = newHome();
+    const data = repository(home);
     await data.createRepository({ name: 'many' });
     const expected = new Map<string, string>();
     const snapshots: { id: string; files: Map<string, string> }[] = [];
     for (let i = 0; i < 400; i++) {
-      const path = `d${i % 7}/f${i % 150}.txt`;
+      const path = `d${i % 7}/f${i % 390}.txt`;
       if (i % 11 === 5 && expected.size > 0) {
         const victim = [...expected.keys()][i % expected.size] as string;
         await data.deleteObject({ repository: 'many', branch: 'main', path: victim });
@@ -345,6 +375,16 @@ describe('EmbeddedDataRepository', () => {
         await readText(await data.getObject({ repository: 'many', ref: snapshot.id, path: somePath })),
       ).toBe(someValue);
     }
+    // The chain of deltas was folded into full trees along the way (so both kinds were read above).
+    const db = new Database(join(home, 'data', 'repository.db'), { readonly: true });
+    const kinds = db
+      .prepare<[], { full: number; delta: number }>(
+        'SELECT count(*) FILTER (WHERE delta IS NULL AND id <> (SELECT id FROM trees ORDER BY seq LIMIT 1)) AS full, count(*) FILTER (WHERE delta IS NOT NULL) AS delta FROM trees',
+      )
+      .get();
+    db.close();
+    expect(kinds?.full).toBeGreaterThan(0);
+    expect(kinds?.delta).toBeGreaterThan(100);
     const first = snapshots[0];
     const last = snapshots.at(-1);
     if (first === undefined || last === undefined) throw new Error('no snapshots');

@@ -18,7 +18,7 @@
 import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { userInfo } from 'node:os';
 import type { Clock } from '../../clock.js';
 import { systemClock } from '../../clock.js';
@@ -115,6 +115,8 @@ interface Resolved {
 }
 
 const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+/** Objects up to this size, put from memory, are stored inline in SQLite instead of in a file. */
+const INLINE_LIMIT = 64 * 1024;
 
 /** The embedded {@link DataRepository}. */
 export class EmbeddedDataRepository implements DataRepository {
@@ -203,6 +205,10 @@ export class EmbeddedDataRepository implements DataRepository {
       unstage: db.prepare('DELETE FROM staging WHERE repo = ? AND branch = ? AND path = ?'),
       clearStaged: db.prepare('DELETE FROM staging WHERE repo = ? AND branch = ? AND seq <= ?'),
       clearAllStaged: db.prepare('DELETE FROM staging WHERE repo = ? AND branch = ?'),
+      inlineBlob: db.prepare<[string], { bytes: Buffer }>(
+        'SELECT bytes FROM inline_blobs WHERE checksum = ?',
+      ),
+      insertInline: db.prepare('INSERT OR IGNORE INTO inline_blobs (checksum, bytes) VALUES (?, ?)'),
     };
   }
 
@@ -641,21 +647,51 @@ export class EmbeddedDataRepository implements DataRepository {
     const path = checkObjectPath(options.path);
     const metadata = JSON.stringify(sortedMetadata(checkMetadata(options.metadata)));
     const contentType = options.contentType ?? DEFAULT_CONTENT_TYPE;
-    this.#requireBranch(options.repository, options.branch);
-    const blob = await this.#blobs.write(options.content);
+    const { content } = options;
+    const bytes =
+      typeof content === 'string'
+        ? Buffer.from(content, 'utf8')
+        : content instanceof Uint8Array
+          ? content
+          : undefined;
+    let blob: { checksum: string; sizeBytes: number };
     const mtime = this.#clock.now();
-    // The blob is complete under its final name before the staging row points at it.
-    this.#requireBranch(options.repository, options.branch);
-    this.#sql.stage.run(
-      options.repository,
-      options.branch,
-      path,
-      blob.checksum,
-      blob.sizeBytes,
-      contentType,
-      metadata,
-      mtime,
-    );
+    if (bytes !== undefined && bytes.byteLength <= INLINE_LIMIT) {
+      // Small object from memory: blob and staging row in one transaction.
+      const checksum = createHash('sha256').update(bytes).digest('hex');
+      blob = { checksum, sizeBytes: bytes.byteLength };
+      this.#db
+        .transaction(() => {
+          this.#requireBranch(options.repository, options.branch);
+          this.#sql.insertInline.run(checksum, bytes);
+          this.#sql.stage.run(
+            options.repository,
+            options.branch,
+            path,
+            checksum,
+            bytes.byteLength,
+            contentType,
+            metadata,
+            mtime,
+          );
+        })
+        .immediate();
+    } else {
+      this.#requireBranch(options.repository, options.branch);
+      blob = await this.#blobs.write(bytes ?? content);
+      // The blob is complete under its final name before the staging row points at it.
+      this.#requireBranch(options.repository, options.branch);
+      this.#sql.stage.run(
+        options.repository,
+        options.branch,
+        path,
+        blob.checksum,
+        blob.sizeBytes,
+        contentType,
+        metadata,
+        mtime,
+      );
+    }
     return {
       path,
       checksum: blob.checksum,
@@ -670,7 +706,8 @@ export class EmbeddedDataRepository implements DataRepository {
   async getObject(options: ObjectAddress): Promise<Readable> {
     this.#open();
     const entry = this.#lookupObject(options);
-    return this.#blobs.open(entry.checksum);
+    const inline = this.#sql.inlineBlob.get(entry.checksum);
+    return inline === undefined ? this.#blobs.open(entry.checksum) : Readable.from([inline.bytes]);
   }
 
   /** {@inheritDoc DataRepository.statObject} */
@@ -736,11 +773,15 @@ export class EmbeddedDataRepository implements DataRepository {
     };
   }
 
-  /** The local file holding an object's bytes (read-only; never modify it). */
-  async blobPathOf(options: ObjectAddress): Promise<{ path: string; stat: ObjectStat }> {
+  /**
+   * The local file holding an object's bytes (read-only; never modify it), or undefined for a small
+   * object stored inline in the database.
+   */
+  async blobPathOf(options: ObjectAddress): Promise<{ path: string | undefined; stat: ObjectStat }> {
     this.#open();
     const entry = this.#lookupObject(options);
-    return { path: this.#blobs.pathOf(entry.checksum), stat: toStat(entry) };
+    const inline = this.#sql.inlineBlob.get(entry.checksum) !== undefined;
+    return { path: inline ? undefined : this.#blobs.pathOf(entry.checksum), stat: toStat(entry) };
   }
 
   /**
@@ -751,26 +792,48 @@ export class EmbeddedDataRepository implements DataRepository {
     this.#open();
     const grace = options.gracePeriodMs ?? 60_000;
     const cutoff = this.#clock.now() - grace;
-    const { referenced, removedTrees } = this.#db
+    const { referenced, removedTrees, removedInline, keptInline } = this.#db
       .transaction(() => {
         const removed = this.#db
           .prepare(
-            `DELETE FROM trees WHERE id <> ? AND id NOT IN (SELECT tree_id FROM commits)
-               AND id NOT IN (SELECT t.base_id FROM trees t JOIN commits c ON c.tree_id = t.id WHERE t.base_id IS NOT NULL)`,
+            `WITH RECURSIVE live(seq) AS (
+               SELECT t.seq FROM trees t WHERE t.id = ? OR t.id IN (SELECT tree_id FROM commits)
+               UNION SELECT t.parent_seq FROM trees t JOIN live ON t.seq = live.seq WHERE t.parent_seq IS NOT NULL
+             )
+             DELETE FROM trees WHERE seq NOT IN (SELECT seq FROM live)`,
           )
           .run(EMPTY_TREE_ID).changes;
-        this.#db.prepare('DELETE FROM tree_entries WHERE tree_id NOT IN (SELECT id FROM trees)').run();
+        this.#db.prepare('DELETE FROM tree_entries WHERE tree_seq NOT IN (SELECT seq FROM trees)').run();
+        this.#trees.clearCache();
+        // Blobs referenced by full trees (rows), delta trees (their JSON changes) and staged changes.
+        this.#db.exec(`
+          DROP TABLE IF EXISTS temp.referenced_blobs;
+          CREATE TEMP TABLE referenced_blobs (checksum TEXT PRIMARY KEY) WITHOUT ROWID;
+          INSERT OR IGNORE INTO referenced_blobs SELECT checksum FROM tree_entries WHERE checksum IS NOT NULL;
+          INSERT OR IGNORE INTO referenced_blobs
+            SELECT json_extract(change.value, '$[1]') FROM trees, json_each(trees.delta) AS change
+            WHERE trees.delta IS NOT NULL AND json_extract(change.value, '$[1]') IS NOT NULL;
+          INSERT OR IGNORE INTO referenced_blobs SELECT checksum FROM staging WHERE checksum IS NOT NULL;
+        `);
         const rows = this.#db
-          .prepare<[], { checksum: string }>(
-            'SELECT DISTINCT checksum FROM tree_entries WHERE checksum IS NOT NULL UNION SELECT DISTINCT checksum FROM staging WHERE checksum IS NOT NULL',
-          )
+          .prepare<[], { checksum: string }>('SELECT checksum FROM referenced_blobs')
           .all();
-        return { referenced: new Set(rows.map((row) => row.checksum)), removedTrees: removed };
+        const removedInline = this.#db
+          .prepare('DELETE FROM inline_blobs WHERE checksum NOT IN (SELECT checksum FROM referenced_blobs)')
+          .run().changes;
+        const keptInline =
+          this.#db.prepare<[], { n: number }>('SELECT count(*) AS n FROM inline_blobs').get()?.n ?? 0;
+        return {
+          referenced: new Set(rows.map((row) => row.checksum)),
+          removedTrees: removed,
+          removedInline,
+          keptInline,
+        };
       })
       .immediate();
-    let removedBlobs = 0;
+    let removedBlobs = removedInline;
     let removedBytes = 0;
-    let keptBlobs = 0;
+    let keptBlobs = keptInline;
     for (const checksum of [...this.#blobs.list()]) {
       if (referenced.has(checksum)) {
         keptBlobs++;

@@ -2,8 +2,10 @@
  * The SQLite schema of the embedded data repository (`<home>/data/repository.db`).
  *
  * Trees are content-addressed and shared by every repository. A tree is either *full* (all its
- * entries stored under its id) or a *delta* over a full base tree (changed entries and tombstones,
- * `checksum IS NULL`), so that a small commit writes O(changes + sqrt(n)) rows, not O(n).
+ * entries are rows of `tree_entries` under its `seq`) or a *delta*: its own changes against its
+ * parent tree (`delta`, JSON, tombstones as null), on a chain that ends at a full base tree. A small
+ * commit writes one tree row; the chain is folded into a new full tree once the composed changes
+ * outgrow ~8·sqrt(n) entries (or the chain gets long), so reads stay cheap.
  */
 import type { Migration } from '../../util/sqlite-database.js';
 
@@ -48,21 +50,25 @@ export const EMBEDDED_DATA_MIGRATIONS: readonly Migration[] = [
         PRIMARY KEY (repo, commit_id, path)
       ) WITHOUT ROWID;
       CREATE TABLE trees (
-        id TEXT PRIMARY KEY,
-        base_id TEXT,
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        parent_seq INTEGER,
+        base_seq INTEGER,
+        depth INTEGER NOT NULL,
         entry_count INTEGER NOT NULL,
         acc TEXT NOT NULL,
-        delta_count INTEGER NOT NULL
-      ) WITHOUT ROWID;
+        delta TEXT,
+        composed_count INTEGER NOT NULL
+      );
       CREATE TABLE tree_entries (
-        tree_id TEXT NOT NULL,
+        tree_seq INTEGER NOT NULL,
         path TEXT NOT NULL,
         checksum TEXT,
         size INTEGER NOT NULL,
         content_type TEXT NOT NULL,
         metadata TEXT NOT NULL,
         mtime INTEGER NOT NULL,
-        PRIMARY KEY (tree_id, path)
+        PRIMARY KEY (tree_seq, path)
       ) WITHOUT ROWID;
       CREATE TABLE staging (
         seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -76,6 +82,16 @@ export const EMBEDDED_DATA_MIGRATIONS: readonly Migration[] = [
         mtime INTEGER NOT NULL,
         UNIQUE (repo, branch, path)
       );
+    `,
+  },
+  {
+    // Small objects live inline (content-addressed like the files): no file syscalls per small put.
+    version: 2,
+    sql: `
+      CREATE TABLE inline_blobs (
+        checksum TEXT PRIMARY KEY,
+        bytes BLOB NOT NULL
+      ) WITHOUT ROWID;
     `,
   },
 ];

@@ -3,9 +3,9 @@
  *
  * A tree id is a hash of the *multiset* of its entries: SHA-256 over the entry count and the sum
  * (mod 2^256) of each entry's SHA-256. The sum updates in O(1) per changed path, so a commit never
- * rehashes the whole tree, and equal contents always get equal ids. A tree is stored full, or as a
- * delta (changed entries + tombstones) over a full base; a delta is folded into a new full tree once
- * it grows past ~2·sqrt(n) entries.
+ * rehashes the whole tree, and equal contents always get equal ids. A tree is stored full (rows), or
+ * as its own changes against its parent tree on a chain ending at a full base; the chain's changes
+ * are composed in memory (cached), and folded into a new full tree once they outgrow ~8·sqrt(n).
  *
  * @example
  * ```ts
@@ -36,12 +36,21 @@ export type TreeChange = TreeEntry | null;
 /** A stored tree. */
 export interface TreeInfo {
   id: string;
-  /** The full tree this one is a delta of, or null when this tree is full. */
-  baseId: string | null;
+  /** Storage key of the tree. */
+  seq: number;
+  /** The tree this one's `delta` is relative to, or null when this tree is full. */
+  parentSeq: number | null;
+  /** The full tree at the end of the chain (this tree's own seq when it is full). */
+  baseSeq: number;
+  /** Chain length from the base (0 for a full tree). */
+  depth: number;
   entryCount: number;
   /** The entry-hash sum, hex. */
   acc: string;
-  deltaCount: number;
+  /** Own changes (JSON), null for a full tree. */
+  delta: string | null;
+  /** Size of the composed changes from the base to this tree. */
+  composedCount: number;
 }
 
 interface EntryRow {
@@ -95,63 +104,64 @@ export function entryOfRow(row: EntryRow): TreeEntry | undefined {
   };
 }
 
-/** Layers of a read: staged changes of a branch (optional), then a tree's delta, then its base. */
+/** Layers of a read: staged changes of a branch (optional), then the tree. */
 export interface ReadLayers {
   tree: TreeInfo;
   /** Overlay a branch's staged changes. */
   staging?: { repo: string; branch: string };
 }
 
+/** Composed changes from a tree's base: path -> entry, or null for a removed path. */
+type Composed = Map<string, TreeEntry | null>;
+type DeltaRow = [
+  path: string,
+  checksum: string | null,
+  size: number,
+  contentType: string,
+  metadata: string,
+  mtime: number,
+];
+
+const TREE_COLUMNS =
+  'id, seq, parent_seq AS parentSeq, coalesce(base_seq, seq) AS baseSeq, depth, entry_count AS entryCount, acc, delta, composed_count AS composedCount';
+/** Longest chain before a fold, so a cold read never replays too many deltas. */
+const MAX_DEPTH = 2000;
+/** Composed deltas kept in memory. */
+const CACHE_SIZE = 16;
+
 /** Reads and writes trees in `repository.db`. */
 export class TreeStore {
   readonly #statements;
+  readonly #composed = new Map<number, Composed>();
 
   constructor(db: SqliteDatabase) {
     this.#statements = {
-      get: db.prepare<[string], TreeInfo>(
-        'SELECT id, base_id AS baseId, entry_count AS entryCount, acc, delta_count AS deltaCount FROM trees WHERE id = ?',
+      get: db.prepare<[string], TreeInfo>(`SELECT ${TREE_COLUMNS} FROM trees WHERE id = ?`),
+      bySeq: db.prepare<[number], TreeInfo>(`SELECT ${TREE_COLUMNS} FROM trees WHERE seq = ?`),
+      insertTree: db.prepare<
+        [string, number | null, number | null, number, number, string, string | null, number]
+      >(
+        'INSERT INTO trees (id, parent_seq, base_seq, depth, entry_count, acc, delta, composed_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
-      insertTree: db.prepare(
-        'INSERT OR IGNORE INTO trees (id, base_id, entry_count, acc, delta_count) VALUES (?, ?, ?, ?, ?)',
+      entry: db.prepare<[number, string], EntryRow>(
+        'SELECT path, checksum, size, content_type, metadata, mtime FROM tree_entries WHERE tree_seq = ? AND path = ?',
       ),
-      entry: db.prepare<[string, string], EntryRow>(
-        'SELECT path, checksum, size, content_type, metadata, mtime FROM tree_entries WHERE tree_id = ? AND path = ?',
+      insertEntry: db.prepare(
+        'INSERT INTO tree_entries (tree_seq, path, checksum, size, content_type, metadata, mtime) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
-      upsert: db.prepare(
-        'INSERT OR REPLACE INTO tree_entries (tree_id, path, checksum, size, content_type, metadata, mtime) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      range: db.prepare<{ seq: number; after: string; low: string; high: string }, EntryRow>(
+        'SELECT path, checksum, size, content_type, metadata, mtime FROM tree_entries WHERE tree_seq = @seq AND path > @after AND path >= @low AND path < @high ORDER BY path',
       ),
-      remove: db.prepare('DELETE FROM tree_entries WHERE tree_id = ? AND path = ?'),
-      copy: db.prepare(
-        'INSERT INTO tree_entries (tree_id, path, checksum, size, content_type, metadata, mtime) SELECT ?, path, checksum, size, content_type, metadata, mtime FROM tree_entries WHERE tree_id = ?',
+      stagedRange: db.prepare<
+        { repo: string; branch: string; after: string; low: string; high: string },
+        EntryRow
+      >(
+        'SELECT path, checksum, size, content_type, metadata, mtime FROM staging WHERE repo = @repo AND branch = @branch AND path > @after AND path >= @low AND path < @high ORDER BY path',
       ),
-      countEntries: db.prepare<[string], { n: number }>(
-        'SELECT count(*) AS n FROM tree_entries WHERE tree_id = ?',
-      ),
-      deltaPaths: db.prepare<[string], { path: string }>('SELECT path FROM tree_entries WHERE tree_id = ?'),
-      layered: db.prepare<
-        {
-          repo: string;
-          branch: string;
-          delta: string;
-          base: string;
-          after: string;
-          low: string;
-          high: string;
-        },
-        EntryRow & { layer: number }
-      >(`
-        SELECT path, checksum, size, content_type, metadata, mtime, min(layer) AS layer FROM (
-          SELECT path, checksum, size, content_type, metadata, mtime, 0 AS layer FROM staging
-            WHERE repo = @repo AND branch = @branch AND path > @after AND path >= @low AND path < @high
-          UNION ALL
-          SELECT path, checksum, size, content_type, metadata, mtime, 1 AS layer FROM tree_entries
-            WHERE tree_id = @delta AND path > @after AND path >= @low AND path < @high
-          UNION ALL
-          SELECT path, checksum, size, content_type, metadata, mtime, 2 AS layer FROM tree_entries
-            WHERE tree_id = @base AND path > @after AND path >= @low AND path < @high
-        ) GROUP BY path ORDER BY path`),
     };
-    this.#statements.insertTree.run(EMPTY_TREE_ID, null, 0, '0', 0);
+    if (this.find(EMPTY_TREE_ID) === undefined) {
+      this.#statements.insertTree.run(EMPTY_TREE_ID, null, null, 0, 0, '0', null, 0);
+    }
   }
 
   /** A tree by id (undefined when absent). */
@@ -168,31 +178,47 @@ export class TreeStore {
 
   /** The committed entry at `path` in `tree` (undefined when absent). */
   lookup(tree: TreeInfo, path: string): TreeEntry | undefined {
-    const own = this.#statements.entry.get(tree.id, path);
-    if (own !== undefined) return entryOfRow(own);
-    if (tree.baseId === null) return undefined;
-    const base = this.#statements.entry.get(tree.baseId, path);
-    return base === undefined ? undefined : entryOfRow(base);
+    const composed = this.#composedOf(tree);
+    if (composed.has(path)) return composed.get(path) ?? undefined;
+    const row = this.#statements.entry.get(tree.baseSeq, path);
+    return row === undefined ? undefined : entryOfRow(row);
   }
 
   /**
-   * Iterates the entries visible through the layers, in path order, from after `after`, under
-   * `prefix`. Tombstones are skipped. Do not run other statements while iterating.
+   * Iterates the entries visible through the layers, in path order, after `after`, under `prefix`.
+   * Tombstones are skipped. Do not run other statements while iterating.
    */
   *iterate(layers: ReadLayers, options: { after?: string; prefix?: string } = {}): Generator<TreeEntry> {
     const prefix = options.prefix ?? '';
-    const rows = this.#statements.layered.iterate({
-      repo: layers.staging?.repo ?? '',
-      branch: layers.staging?.branch ?? '',
-      delta: layers.tree.id,
-      base: layers.tree.baseId ?? '',
-      after: options.after ?? '',
-      low: prefix,
-      high: prefixUpperBound(prefix),
-    });
-    for (const row of rows) {
+    const bounds = { after: options.after ?? '', low: prefix, high: prefixUpperBound(prefix) };
+    const inRange = (path: string): boolean =>
+      path > bounds.after && path >= bounds.low && path < bounds.high;
+    // Small layers first, fully read (only one statement may stream at a time): staged rows, composed changes.
+    const staged: [string, TreeEntry | null][] =
+      layers.staging === undefined
+        ? []
+        : this.#statements.stagedRange
+            .all({ ...layers.staging, ...bounds })
+            .map((row) => [row.path, entryOfRow(row) ?? null]);
+    const composed = [...this.#composedOf(layers.tree)].filter(([path]) => inRange(path)).sort(byPath);
+    const overlay = mergeSorted(staged, composed);
+    let next = 0;
+    for (const row of this.#statements.range.iterate({ seq: layers.tree.baseSeq, ...bounds })) {
+      while (next < overlay.length && (overlay[next]?.[0] ?? '') < row.path) {
+        const entry = overlay[next++]?.[1];
+        if (entry) yield entry;
+      }
+      if (next < overlay.length && overlay[next]?.[0] === row.path) {
+        const entry = overlay[next++]?.[1];
+        if (entry) yield entry;
+        continue;
+      }
       const entry = entryOfRow(row);
       if (entry !== undefined) yield entry;
+    }
+    while (next < overlay.length) {
+      const entry = overlay[next++]?.[1];
+      if (entry) yield entry;
     }
   }
 
@@ -203,17 +229,10 @@ export class TreeStore {
     return result;
   }
 
-  /** Paths whose entries may differ between two trees (their deltas when they share a base; else undefined). */
+  /** Paths whose entries may differ between two trees (their composed changes when they share a base; else undefined). */
   candidatePaths(a: TreeInfo, b: TreeInfo): Set<string> | undefined {
-    const baseA = a.baseId ?? a.id;
-    const baseB = b.baseId ?? b.id;
-    if (baseA !== baseB) return undefined;
-    const paths = new Set<string>();
-    for (const tree of [a, b]) {
-      if (tree.baseId === null) continue;
-      for (const row of this.#statements.deltaPaths.all(tree.id)) paths.add(row.path);
-    }
-    return paths;
+    if (a.baseSeq !== b.baseSeq) return undefined;
+    return new Set([...this.#composedOf(a).keys(), ...this.#composedOf(b).keys()]);
   }
 
   /**
@@ -223,7 +242,6 @@ export class TreeStore {
   apply(parent: TreeInfo, changes: ReadonlyMap<string, TreeChange>): TreeInfo {
     let acc = BigInt(`0x${parent.acc}`);
     let count = parent.entryCount;
-    const base = parent.baseId === null ? parent : this.get(parent.baseId);
     for (const [path, change] of changes) {
       const old = this.lookup(parent, path);
       if (old !== undefined) {
@@ -240,43 +258,133 @@ export class TreeStore {
     if (existing !== undefined) return existing;
 
     const accHex = acc.toString(16);
-    const deltaLimit = Math.max(128, Math.ceil(2 * Math.sqrt(base.entryCount)));
-    const estimatedDelta = (parent.baseId === null ? 0 : parent.deltaCount) + changes.size;
-    if (estimatedDelta > deltaLimit || base.entryCount === 0) {
-      // Fold into a full tree.
+    const composed: Composed = new Map(this.#composedOf(parent));
+    for (const [path, change] of changes) composed.set(path, change);
+    const baseCount = this.#bySeq(parent.baseSeq).entryCount;
+    const limit = Math.min(8192, Math.max(256, Math.ceil(8 * Math.sqrt(Math.max(baseCount, count)))));
+    if (composed.size > limit || parent.depth + 1 > MAX_DEPTH) {
+      // Fold the chain into a new full tree (rows inserted in path order: appends to the B-tree).
       const entries = this.materialize(parent);
       for (const [path, change] of changes) {
         if (change === null) entries.delete(path);
         else entries.set(path, change);
       }
-      for (const entry of entries.values()) this.#upsert(id, entry.path, entry);
-      this.#statements.insertTree.run(id, null, count, accHex, 0);
-      return { id, baseId: null, entryCount: count, acc: accHex, deltaCount: 0 };
-    }
-    if (parent.baseId !== null) this.#statements.copy.run(id, parent.id);
-    for (const [path, change] of changes) {
-      if (change !== null) {
-        this.#upsert(id, path, change);
-      } else if (this.#statements.entry.get(base.id, path) !== undefined) {
-        this.#upsert(id, path, undefined); // tombstone hides the base entry
-      } else {
-        this.#statements.remove.run(id, path);
+      const seq = Number(
+        this.#statements.insertTree.run(id, null, null, 0, count, accHex, null, 0).lastInsertRowid,
+      );
+      for (const path of [...entries.keys()].sort()) {
+        const entry = entries.get(path);
+        if (entry !== undefined) {
+          this.#statements.insertEntry.run(
+            seq,
+            path,
+            entry.checksum,
+            entry.size,
+            entry.contentType,
+            entry.metadata,
+            entry.mtime,
+          );
+        }
       }
+      this.#remember(seq, new Map());
+      return this.#bySeq(seq);
     }
-    const deltaCount = this.#statements.countEntries.get(id)?.n ?? 0;
-    this.#statements.insertTree.run(id, base.id, count, accHex, deltaCount);
-    return { id, baseId: base.id, entryCount: count, acc: accHex, deltaCount };
+    const delta: DeltaRow[] = [...changes].map(([path, change]) =>
+      change === null
+        ? [path, null, 0, '', '{}', 0]
+        : [path, change.checksum, change.size, change.contentType, change.metadata, change.mtime],
+    );
+    const inserted = this.#statements.insertTree.run(
+      id,
+      parent.seq,
+      parent.baseSeq,
+      parent.depth + 1,
+      count,
+      accHex,
+      JSON.stringify(delta),
+      composed.size,
+    );
+    const seq = Number(inserted.lastInsertRowid);
+    this.#remember(seq, composed);
+    return this.#bySeq(seq);
   }
 
-  #upsert(treeId: string, path: string, entry: TreeEntry | undefined): void {
-    this.#statements.upsert.run(
-      treeId,
-      path,
-      entry?.checksum ?? null,
-      entry?.size ?? 0,
-      entry?.contentType ?? '',
-      entry?.metadata ?? '{}',
-      entry?.mtime ?? 0,
-    );
+  /** Forgets cached compositions (after gc removed trees). */
+  clearCache(): void {
+    this.#composed.clear();
   }
+
+  #bySeq(seq: number): TreeInfo {
+    const tree = this.#statements.bySeq.get(seq);
+    if (tree === undefined) throw new Error(`tree #${seq} is missing from the repository database`);
+    return tree;
+  }
+
+  /** The changes from the tree's base to the tree, composed along the chain (cached). */
+  #composedOf(tree: TreeInfo): Composed {
+    if (tree.parentSeq === null) return EMPTY_COMPOSED;
+    const cached = this.#composed.get(tree.seq);
+    if (cached !== undefined) return cached;
+    // Replay the chain from the nearest cached ancestor (or the base).
+    const chain: TreeInfo[] = [];
+    let current: TreeInfo = tree;
+    let start: Composed = EMPTY_COMPOSED;
+    while (current.parentSeq !== null) {
+      const hit = this.#composed.get(current.seq);
+      if (hit !== undefined) {
+        start = hit;
+        break;
+      }
+      chain.push(current);
+      current = this.#bySeq(current.parentSeq);
+    }
+    const composed: Composed = new Map(start);
+    for (const link of chain.reverse()) {
+      for (const [path, checksum, size, contentType, metadata, mtime] of JSON.parse(
+        link.delta ?? '[]',
+      ) as DeltaRow[]) {
+        composed.set(path, checksum === null ? null : { path, checksum, size, contentType, metadata, mtime });
+      }
+    }
+    this.#remember(tree.seq, composed);
+    return composed;
+  }
+
+  #remember(seq: number, composed: Composed): void {
+    this.#composed.delete(seq);
+    this.#composed.set(seq, composed);
+    if (this.#composed.size > CACHE_SIZE) {
+      const oldest = this.#composed.keys().next().value;
+      if (oldest !== undefined) this.#composed.delete(oldest);
+    }
+  }
+}
+
+const EMPTY_COMPOSED: Composed = new Map();
+
+function byPath<T extends [string, unknown]>(a: T, b: T): number {
+  return a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0;
+}
+
+/** Merges two path-sorted lists; on equal paths the first list wins. */
+function mergeSorted(
+  first: [string, TreeEntry | null][],
+  second: [string, TreeEntry | null][],
+): [string, TreeEntry | null][] {
+  const result: [string, TreeEntry | null][] = [];
+  let i = 0;
+  let j = 0;
+  while (i < first.length || j < second.length) {
+    const a = first[i];
+    const b = second[j];
+    if (b === undefined || (a !== undefined && a[0] <= b[0])) {
+      if (a !== undefined) result.push(a);
+      if (a !== undefined && b !== undefined && a[0] === b[0]) j++;
+      i++;
+    } else {
+      result.push(b);
+      j++;
+    }
+  }
+  return result;
 }
