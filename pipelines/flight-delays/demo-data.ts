@@ -19,6 +19,7 @@ import { isLakeloopError, LakeloopError } from 'lakeloop';
 import { importChunks } from 'lakeloop/data';
 import type { DataRepository, ImportChunksResult } from 'lakeloop/data';
 import { monthRange } from './features/index.js';
+import type { PipelineConfigOverrides } from './pipeline-config.js';
 
 /** The datasets the demo can run on. */
 export const DEMO_DATASETS = ['flights-3m', 'flights-2k'] as const;
@@ -45,6 +46,16 @@ const MONTHS: Readonly<Record<DemoDataset, readonly string[]>> = {
   'flights-3m': ['2001-01', '2001-02', '2001-03', '2001-04', '2001-05', '2001-06'],
   'flights-2k': ['2001-01', '2001-02', '2001-03'],
 };
+
+/**
+ * The demo's configuration per dataset: flights-2k (about 700 rows a month) gets a small model
+ * (50 iterations, 8 leaves) and an AUC floor of 0.5; flights-3m the pipeline defaults.
+ */
+export function demoConfig(dataset: DemoDataset): PipelineConfigOverrides {
+  return dataset === 'flights-2k'
+    ? { aucFloor: 0.5, gbdt: { maxIterations: 50, maxLeaves: 8, minSamplesLeaf: 20 } }
+    : {};
+}
 
 /** Options of {@link prepareSource}. */
 export interface PrepareSourceOptions {

@@ -18,11 +18,10 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { describeError, exitCodeOf, LakeloopError } from 'lakeloop';
-import { DEMO_DATASETS } from './demo-data.js';
+import { DEMO_DATASETS, demoConfig } from './demo-data.js';
 import type { DemoDataset } from './demo-data.js';
 import { startDemo } from './demo-runner.js';
 import type { DemoProgress, MonthOutcome } from './demo-runner.js';
-import type { PipelineConfigOverrides } from './pipeline-config.js';
 import { formatVersionTable } from './version-table.js';
 
 /** The file that marks a folder as a demo home (so a re-run may recreate it). */
@@ -52,13 +51,6 @@ function freshHome(home: string, given: boolean): void {
   }
   mkdirSync(home, { recursive: true });
   writeFileSync(join(home, DEMO_MARKER), 'Instance home of `npm start`; recreated on every run.\n');
-}
-
-/** The small dataset gets a small model and a lower floor (about 700 rows per month). */
-function configFor(dataset: DemoDataset): PipelineConfigOverrides {
-  return dataset === 'flights-2k'
-    ? { aucFloor: 0.5, gbdt: { maxIterations: 50, maxLeaves: 8, minSamplesLeaf: 20 } }
-    : {};
 }
 
 function printProgress(progress: DemoProgress, json: boolean): void {
@@ -112,7 +104,7 @@ async function main(options: MainOptions): Promise<void> {
   const demo = await startDemo({
     home,
     dataset: options.data,
-    config: configFor(options.data),
+    config: demoConfig(options.data),
     onProgress: (p) => {
       printProgress(p, options.json);
     },
