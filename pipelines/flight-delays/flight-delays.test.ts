@@ -1,0 +1,258 @@
+/**
+ * Unit tests of the pipeline's pure parts and of chunk validation on real Parquet files:
+ * configuration (defaults, environment, overrides, errors), the promotion gates, the temporal
+ * split plan, chunk validation (schema, types, ranges, month), and the Definitions' shape.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isLakeloopError } from 'lakeloop';
+import { validateChunk } from './chunk-validation.js';
+import { buildDefinitions, NEW_DATA_SENSOR, RETRAIN_JOB } from './definitions.js';
+import { openFeatureDatabase } from './features/index.js';
+import type { FeatureDatabase } from './features/index.js';
+import { DEFAULT_PIPELINE_CONFIG, resolvePipelineConfig } from './pipeline-config.js';
+import { planSplit } from './preprocess-asset.js';
+import { evaluateGates } from './quality-gates.js';
+import { formatVersionTable } from './version-table.js';
+
+describe('pipeline configuration', () => {
+  it('defaults to the brief’s model and flights@main', () => {
+    const config = resolvePipelineConfig({ env: {} });
+    expect(config).toEqual(DEFAULT_PIPELINE_CONFIG);
+    expect(config.gbdt).toEqual({ maxIterations: 100, maxLeaves: 31, learningRate: 0.1, minSamplesLeaf: 20 });
+    expect([config.repository, config.branch]).toEqual(['flights', 'main']);
+  });
+
+  it('reads LAKELOOP_FLIGHTS_* variables; overrides win over them', () => {
+    const env = {
+      LAKELOOP_FLIGHTS_AUC_FLOOR: '0.7',
+      LAKELOOP_FLIGHTS_GBDT_ITERATIONS: '40',
+      LAKELOOP_FLIGHTS_BRANCH: 'dev',
+    };
+    const config = resolvePipelineConfig({ env, overrides: { aucFloor: 0.65, gbdt: { maxLeaves: 15 } } });
+    expect(config.aucFloor).toBe(0.65);
+    expect(config.branch).toBe('dev');
+    expect(config.gbdt).toMatchObject({ maxIterations: 40, maxLeaves: 15, learningRate: 0.1 });
+  });
+
+  it('refuses invalid values naming the setting', () => {
+    const bad = (fn: () => unknown): string => {
+      try {
+        fn();
+      } catch (error) {
+        expect(isLakeloopError(error, 'INVALID_ARGUMENT')).toBe(true);
+        return (error as Error).message;
+      }
+      throw new Error('expected an error');
+    };
+    expect(bad(() => resolvePipelineConfig({ env: {}, overrides: { aucFloor: 1.5 } }))).toContain('aucFloor');
+    expect(bad(() => resolvePipelineConfig({ env: {}, overrides: { gbdt: { maxLeaves: 1 } } }))).toContain(
+      'gbdt.maxLeaves',
+    );
+    expect(bad(() => resolvePipelineConfig({ env: { LAKELOOP_FLIGHTS_AUC_FLOOR: 'high' } }))).toContain(
+      'LAKELOOP_FLIGHTS_AUC_FLOOR',
+    );
+  });
+});
+
+describe('quality gates', () => {
+  it('passes without a champion when the AUC reaches the floor', () => {
+    const gates = evaluateGates({ auc: 0.7, championAuc: undefined, aucFloor: 0.6, aucTolerance: 0.005 });
+    expect(gates.passed).toBe(true);
+    expect(gates.notWorseThanChampion.description).toContain('No champion');
+  });
+
+  it('fails below the floor, even when better than the champion', () => {
+    const gates = evaluateGates({ auc: 0.59, championAuc: 0.5, aucFloor: 0.6, aucTolerance: 0.005 });
+    expect([gates.passed, gates.aucFloor.passed, gates.notWorseThanChampion.passed]).toEqual([
+      false,
+      false,
+      true,
+    ]);
+    expect(gates.aucFloor.description).toBe('AUC 0.5900 < floor 0.6000.');
+  });
+
+  it('allows the tolerance below the champion, not more', () => {
+    const within = evaluateGates({
+      auc: 0.786,
+      championAuc: 0.79,
+      championVersion: '3',
+      aucFloor: 0.6,
+      aucTolerance: 0.005,
+    });
+    const beyond = evaluateGates({
+      auc: 0.784,
+      championAuc: 0.79,
+      championVersion: '3',
+      aucFloor: 0.6,
+      aucTolerance: 0.005,
+    });
+    expect(within.passed).toBe(true);
+    expect(beyond.passed).toBe(false);
+    expect(beyond.notWorseThanChampion.description).toContain('champion v3 0.7900');
+  });
+
+  it('fails a NaN AUC', () => {
+    expect(
+      evaluateGates({ auc: Number.NaN, championAuc: undefined, aucFloor: 0, aucTolerance: 1 }).passed,
+    ).toBe(false);
+  });
+});
+
+describe('temporal split', () => {
+  it('evaluates on the newest month; a single month holds out its last days', () => {
+    expect(planSplit(['2001-01', '2001-02', '2001-03'], 7)).toEqual({
+      trainMonths: ['2001-01', '2001-02'],
+      testLabel: '2001-03',
+    });
+    expect(planSplit(['2001-01'], 7)).toEqual({
+      trainMonths: ['2001-01'],
+      testLabel: '2001-01 (last 7 days)',
+    });
+  });
+});
+
+describe('chunk validation', () => {
+  let dir: string;
+  let features: FeatureDatabase;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'lakeloop-'));
+    features = await openFeatureDatabase({ threads: 1 });
+  });
+  afterEach(() => {
+    features.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function parquet(name: string, select: string): Promise<string> {
+    const file = join(dir, name);
+    await features.connection.run(`COPY (${select}) TO '${file}' (FORMAT parquet)`);
+    return file;
+  }
+
+  const good = `SELECT TIMESTAMP '2001-02-03 10:00:00' AS date, 20::BIGINT AS delay, 300::BIGINT AS distance,
+                       'SFO' AS origin, 'LAX' AS destination
+                UNION ALL SELECT TIMESTAMP '2001-02-28 23:59:00', -5, 1200, 'JFK', 'ORD'`;
+
+  it('accepts a valid chunk and counts its rows and positives', async () => {
+    const file = await parquet('good.parquet', good);
+    const result = await validateChunk({
+      db: features.connection,
+      file,
+      objectPath: 'flights/2001-02.parquet',
+      month: '2001-02',
+    });
+    expect(result).toEqual({ rows: 2, positives: 1, problems: [] });
+  });
+
+  it('names the file and the column of a wrong type or a missing column', async () => {
+    const typed = await parquet(
+      'typed.parquet',
+      `SELECT date, CAST(delay AS VARCHAR) AS delay, distance, origin, destination FROM (${good})`,
+    );
+    const missing = await parquet('missing.parquet', `SELECT date, delay, distance, origin FROM (${good})`);
+    const db = features.connection;
+    const objectPath = 'flights/2001-02.parquet';
+    expect((await validateChunk({ db, file: typed, objectPath, month: '2001-02' })).problems).toEqual([
+      'flights/2001-02.parquet: column "delay" has type VARCHAR, expected an integer (minutes)',
+    ]);
+    expect((await validateChunk({ db, file: missing, objectPath, month: '2001-02' })).problems[0]).toContain(
+      'flights/2001-02.parquet has no column "destination"',
+    );
+  });
+
+  it('reports rows outside the month, out-of-range values, bad codes and missing values', async () => {
+    const file = await parquet(
+      'ranges.parquet',
+      `${good}
+       UNION ALL SELECT TIMESTAMP '2001-03-01 00:00:00', 0, 100, 'SFO', 'LAX'
+       UNION ALL SELECT TIMESTAMP '2001-02-10 08:00:00', 5000, 100, 'SFO', 'LAX'
+       UNION ALL SELECT TIMESTAMP '2001-02-10 08:00:00', 0, 0, 'SFO', 'LAX'
+       UNION ALL SELECT TIMESTAMP '2001-02-10 08:00:00', 0, 100, 'sfo?', 'LAX'
+       UNION ALL SELECT TIMESTAMP '2001-02-10 08:00:00', NULL, 100, 'SFO', 'LAX'`,
+    );
+    const { problems } = await validateChunk({
+      db: features.connection,
+      file,
+      objectPath: 'x/2001-02.parquet',
+      month: '2001-02',
+    });
+    expect(problems).toEqual([
+      'x/2001-02.parquet: 1 rows with a missing value',
+      'x/2001-02.parquet: 1 rows with a date outside 2001-02',
+      'x/2001-02.parquet: 1 rows with a delay outside -1440..2880 minutes',
+      'x/2001-02.parquet: 1 rows with a distance outside 1..6000 miles',
+      'x/2001-02.parquet: 1 rows with an airport code that is not 3 letters/digits',
+    ]);
+  });
+
+  it('reports a file that is not Parquet', async () => {
+    const file = join(dir, 'text.parquet');
+    await features.connection.run(`COPY (SELECT 1 AS a) TO '${file}' (FORMAT csv)`);
+    const { problems } = await validateChunk({
+      db: features.connection,
+      file,
+      objectPath: 'x/2001-02.parquet',
+      month: '2001-02',
+    });
+    expect(problems[0]).toMatch(/^x\/2001-02\.parquet is not a readable Parquet file/);
+  });
+});
+
+describe('definitions', () => {
+  it('has the four assets, the retrain job, the blocking checks and the sensor', () => {
+    const { defs } = buildDefinitions({ home: join(tmpdir(), 'lakeloop-never-opened'), env: {} });
+    expect(defs.select(defs.job(RETRAIN_JOB).select)).toEqual([
+      'load_data',
+      'preprocess',
+      'train_model',
+      'evaluate_model',
+    ]);
+    expect(defs.checksFor('load_data').map((c) => [c.name, c.blocking])).toEqual([['chunks_valid', true]]);
+    expect(defs.checksFor('evaluate_model').map((c) => [c.name, c.blocking])).toEqual([
+      ['auc_floor', true],
+      ['not_worse_than_champion', true],
+    ]);
+    expect(defs.sensors.map((s) => s.name)).toEqual([NEW_DATA_SENSOR]);
+  });
+});
+
+describe('version table', () => {
+  it('formats one row per version with the champion marked', () => {
+    const text = formatVersionTable([
+      {
+        version: '1',
+        dataCommit: 'abcdef0123456789',
+        evaluationMonth: '2001-02',
+        trainRows: 508239,
+        auc: 0.78912,
+        logLoss: 0.44,
+        gate: 'passed',
+        champion: false,
+        pipelineRunId: 'r1',
+        durationSeconds: 12.34,
+      },
+      {
+        version: '2',
+        dataCommit: '0123456789abcdef',
+        evaluationMonth: '2001-03',
+        trainRows: 966409,
+        auc: 0.7901,
+        logLoss: 0.43,
+        gate: 'passed',
+        champion: true,
+        pipelineRunId: 'r2',
+        durationSeconds: undefined,
+      },
+    ]);
+    const lines = text.split('\n');
+    expect(lines).toHaveLength(4);
+    expect(lines[2]).toContain('abcdef012345');
+    expect(lines[2]).toContain('508,239');
+    expect(lines[2]).toContain('0.7891');
+    expect(lines[2]).toContain('12.3 s');
+    expect(lines[3]).toContain('* champion');
+  });
+});
