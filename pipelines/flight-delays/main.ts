@@ -154,6 +154,10 @@ async function serve(home: string, port: number, log: (line: string) => void): P
     ],
     { stdio: 'inherit', env: { ...process.env, LAKELOOP_HOME: home } },
   );
+  // Ctrl-C reaches both processes: the child stops cleanly (no run left STARTED), this one waits.
+  const ignore = (): void => undefined;
+  process.on('SIGINT', ignore);
+  process.on('SIGTERM', ignore);
   await new Promise<void>((done) =>
     child.on('exit', () => {
       done();
