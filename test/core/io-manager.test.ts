@@ -21,7 +21,9 @@ describe('FilesystemIoManager', () => {
       { rows: [1, 2], name: 'x' },
     );
     expect(stored.format).toBe('json');
-    expect(stored.storagePath).toBe(join(dir.path, 'storage', 'flights', 'raw', '2001-01', 'value.json'));
+    expect(stored.storagePath).toBe(
+      join(dir.path, 'storage', 'flights', 'raw', '2001-01', `value-${stored.dataVersion}.json`),
+    );
     expect(JSON.parse(readFileSync(stored.storagePath, 'utf8'))).toEqual({ rows: [1, 2], name: 'x' });
     expect(await io.read(stored)).toEqual({ rows: [1, 2], name: 'x' });
     expect(stored.dataVersion).toBe(hashBytes(readFileSync(stored.storagePath)));
@@ -52,13 +54,24 @@ describe('FilesystemIoManager', () => {
     expect([...((await io.read(single)) as Float64Array)]).toEqual([Math.PI]);
   });
 
-  it('gives equal bytes equal data versions and replaces a value stored in another format', async () => {
+  it('names files by content, skips identical writes and keeps only the current and previous value', async () => {
+    const folder = join(dir.path, 'storage', 'a');
     const first = await io.write({ assetKey: 'a' }, [1, 2, 3]);
     const again = await io.write({ assetKey: 'a' }, [1, 2, 3]);
     expect(again.dataVersion).toBe(first.dataVersion);
-    const changed = await io.write({ assetKey: 'a' }, Float64Array.from([1, 2, 3]));
-    expect(changed.dataVersion).not.toBe(first.dataVersion);
-    expect(readdirSync(join(dir.path, 'storage', 'a'))).toEqual(['value.lltab']);
+    expect(again.storagePath).toBe(first.storagePath);
+    expect(readdirSync(folder)).toHaveLength(1);
+    const second = await io.write({ assetKey: 'a' }, Float64Array.from([1, 2, 3]));
+    expect(second.dataVersion).not.toBe(first.dataVersion);
+    expect(readdirSync(folder).sort()).toEqual(
+      [`value-${first.dataVersion}.json`, `value-${second.dataVersion}.lltab`].sort(),
+    );
+    expect(await io.read(first)).toEqual([1, 2, 3]); // the previous value is still readable
+    const third = await io.write({ assetKey: 'a' }, 'three');
+    expect(readdirSync(folder).sort()).toEqual(
+      [`value-${second.dataVersion}.lltab`, `value-${third.dataVersion}.json`].sort(),
+    );
+    expect(readdirSync(folder).some((f) => f.endsWith('.tmp'))).toBe(false);
   });
 
   it('refuses values JSON cannot hold, leaving nothing behind', async () => {

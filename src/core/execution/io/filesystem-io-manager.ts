@@ -1,9 +1,14 @@
 /**
- * The default IO manager: one file per asset (and partition) under `<home>/storage/`:
- * `<home>/storage/<asset>/value.<ext>` or `<home>/storage/<asset>/<partition>/value.<ext>`,
- * encoded by value-codec.ts (JSON, raw bytes, or the `lltab` binary table format). Writes go to a
- * temporary file in the same folder and are renamed into place, so readers (and other processes)
- * never see a partial file. The data version is the SHA-256 of the stored bytes.
+ * The default IO manager: files under `<home>/storage/<asset>/` (or
+ * `<home>/storage/<asset>/<partition>/`) named by content, `value-<dataVersion>.<ext>`, encoded
+ * by value-codec.ts (JSON, raw bytes, or the `lltab` binary table format). The data version is the
+ * SHA-256 of the stored bytes. Writes go to a temporary file in the same folder, renamed into
+ * place, so readers (and other processes) never see a partial file; an identical value is not
+ * written again. The current value and the one before it are kept (a reader that looked up the
+ * previous materialization a moment ago can still read it); older ones are deleted.
+ *
+ * Content-addressed names also avoid renaming over an existing file, which ext4 turns into a
+ * flush of the new file (about 2 ms per write on the build machine).
  *
  * @example
  * ```ts
@@ -13,12 +18,34 @@
  * ```
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { LakeloopError } from '../../../errors.js';
 import type { IoManager, OutputRef, StoredOutput, StoredOutputRef } from './io-manager.js';
 import { decodeValue, encodeValue, FORMAT_EXTENSIONS, formatOfPath } from './value-codec.js';
 import type { ValueFormat } from './value-codec.js';
+
+const VALUE_FILE = /^value(-[0-9a-f]{32})?\.(json|bin|lltab)$/;
+
+/** Marks an existing file as the current value (false when it does not exist). */
+function touch(path: string): boolean {
+  try {
+    const now = new Date();
+    utimesSync(path, now, now);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Options of {@link FilesystemIoManager}. */
 export interface FilesystemIoManagerOptions {
@@ -69,33 +96,48 @@ export class FilesystemIoManager implements IoManager {
       );
     }
     const folder = this.folderOf(ref);
-    mkdirSync(folder, { recursive: true });
-    const path = join(folder, `value${FORMAT_EXTENSIONS[encoded.format]}`);
-    const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      writeFileSync(tmp, encoded.bytes);
-      renameSync(tmp, path);
-    } catch (cause) {
-      rmSync(tmp, { force: true });
-      throw new LakeloopError(
-        'UNAVAILABLE',
-        `Cannot store the value of asset "${ref.assetKey}" at ${path}: ${(cause as Error).message}`,
-        {
-          cause,
-        },
-      );
+    const dataVersion = hashBytes(encoded.bytes);
+    const name = `value-${dataVersion}${FORMAT_EXTENSIONS[encoded.format]}`;
+    const path = join(folder, name);
+    if (!touch(path)) {
+      mkdirSync(folder, { recursive: true });
+      const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        writeFileSync(tmp, encoded.bytes);
+        renameSync(tmp, path);
+      } catch (cause) {
+        rmSync(tmp, { force: true });
+        throw new LakeloopError(
+          'UNAVAILABLE',
+          `Cannot store the value of asset "${ref.assetKey}" at ${path}: ${(cause as Error).message}`,
+          { cause },
+        );
+      }
     }
-    // A value stored earlier in another format is now outdated.
-    for (const ext of Object.values(FORMAT_EXTENSIONS)) {
-      if (ext !== FORMAT_EXTENSIONS[encoded.format]) rmSync(join(folder, `value${ext}`), { force: true });
-    }
+    this.#prune(folder, name);
     return {
       ...ref,
       storagePath: path,
-      dataVersion: hashBytes(encoded.bytes),
+      dataVersion,
       format: encoded.format,
       sizeBytes: encoded.bytes.byteLength,
     };
+  }
+
+  /** Deletes stored values of the folder except `keep` and the newest other one. */
+  #prune(folder: string, keep: string): void {
+    const others = readdirSync(folder)
+      .filter((f) => f !== keep && VALUE_FILE.test(f))
+      .map((f) => {
+        try {
+          return { f, mtime: statSync(join(folder, f)).mtimeMs };
+        } catch {
+          return undefined; // removed by another process meanwhile
+        }
+      })
+      .filter((x) => x !== undefined)
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const old of others.slice(1)) rmSync(join(folder, old.f), { force: true });
   }
 
   read(ref: StoredOutputRef): Promise<unknown> {
