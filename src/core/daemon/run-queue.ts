@@ -77,7 +77,7 @@ export class RunQueue {
   /** Runs launched by this queue and not finished, by id. */
   readonly #active = new Map<string, Promise<void>>();
   #busy: Promise<string[]> | undefined;
-  #again = false;
+  #queued: Promise<string[]> | undefined;
   #stopped = false;
 
   constructor(options: RunQueueOptions) {
@@ -109,36 +109,33 @@ export class RunQueue {
   }
 
   /**
-   * Starts what the limits allow; returns the ids of the runs started. A call during a pass makes
-   * that pass run once more instead of overlapping.
+   * Starts what the limits allow; returns the ids of the runs started. A call during a pass queues
+   * one more pass after it (callers in the meantime share it) instead of overlapping.
    */
   tick(_now?: number): Promise<string[]> {
-    if (this.#busy !== undefined) {
-      this.#again = true;
-      return this.#busy;
+    if (this.#queued !== undefined) return this.#queued;
+    const current = this.#busy;
+    if (current !== undefined) {
+      const next = current
+        .catch(() => [])
+        .then(() => {
+          this.#queued = undefined;
+          return this.tick();
+        });
+      this.#queued = next;
+      return next;
     }
-    this.#busy = (async () => {
-      const started: string[] = [];
-      do {
-        this.#again = false;
-        started.push(...(await this.#pass()));
-      } while (this.#repeat());
-      return started;
-    })().finally(() => {
-      this.#busy = undefined;
+    const pass: Promise<string[]> = this.#pass().finally(() => {
+      if (this.#busy === pass) this.#busy = undefined;
     });
-    return this.#busy;
-  }
-
-  /** True when a tick arrived during the pass (and the queue still launches). */
-  #repeat(): boolean {
-    return this.#again && !this.#stopped;
+    this.#busy = pass;
+    return pass;
   }
 
   /** Resolves when every run this queue launched has finished. */
   async idle(): Promise<void> {
-    while (this.#busy !== undefined || this.#active.size > 0) {
-      await Promise.allSettled([this.#busy, ...this.#active.values()]);
+    while (this.#busy !== undefined || this.#queued !== undefined || this.#active.size > 0) {
+      await Promise.allSettled([this.#busy, this.#queued, ...this.#active.values()]);
     }
   }
 

@@ -68,6 +68,8 @@ export class SensorLoop {
   /** The evaluation queued behind the one in progress, per sensor. */
   readonly #queued = new Map<string, Promise<TickRecord | undefined>>();
   readonly #stopping = new AbortController();
+  /** tick() calls in progress (they decide what is due before evaluations start). */
+  readonly #ticking = new Set<Promise<TickRecord[]>>();
 
   constructor(options: SensorLoopOptions) {
     this.#defs = options.defs;
@@ -98,7 +100,15 @@ export class SensorLoop {
   }
 
   /** Evaluates every RUNNING sensor that is due at `now`; returns the ticks made. */
-  async tick(now: number): Promise<TickRecord[]> {
+  tick(now: number): Promise<TickRecord[]> {
+    const ticking = this.#tick(now).finally(() => {
+      this.#ticking.delete(ticking);
+    });
+    this.#ticking.add(ticking);
+    return ticking;
+  }
+
+  async #tick(now: number): Promise<TickRecord[]> {
     const states = new Map((await this.#instance.schedules.listInstigatorStates()).map((s) => [s.name, s]));
     const due = [...this.#sensors.values()].filter((sensor) => {
       const state = states.get(sensor.name);
@@ -144,8 +154,8 @@ export class SensorLoop {
 
   /** Resolves when no evaluation is in progress or queued. */
   async idle(): Promise<void> {
-    while (this.#running.size > 0 || this.#queued.size > 0) {
-      await Promise.allSettled([...this.#running.values(), ...this.#queued.values()]);
+    while (this.#running.size > 0 || this.#queued.size > 0 || this.#ticking.size > 0) {
+      await Promise.allSettled([...this.#running.values(), ...this.#queued.values(), ...this.#ticking]);
     }
   }
 
