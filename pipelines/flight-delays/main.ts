@@ -154,10 +154,13 @@ async function serve(home: string, port: number, log: (line: string) => void): P
     ],
     { stdio: 'inherit', env: { ...process.env, LAKELOOP_HOME: home } },
   );
-  // Ctrl-C reaches both processes: the child stops cleanly (no run left STARTED), this one waits.
+  // Ctrl-C reaches both processes (same process group): the child stops cleanly (no run left
+  // STARTED) and this one waits for it.
   const ignore = (): void => undefined;
   process.on('SIGINT', ignore);
-  process.on('SIGTERM', ignore);
+  process.on('SIGTERM', () => {
+    child.kill('SIGTERM'); // a SIGTERM is sent to this process only: pass it on
+  });
   await new Promise<void>((done) =>
     child.on('exit', () => {
       done();
