@@ -29,9 +29,14 @@ function newer(a: CommitRow, b: CommitRow): boolean {
   return a.id > b.id;
 }
 
+/** Commits are immutable: rows are cached (bounded) so that paging deep into a log stays cheap. */
+const CACHE_LIMIT = 200_000;
+
 /** Reads commits and walks the graph. */
 export class CommitGraph {
   readonly #get;
+  readonly #cache = new Map<string, CommitRow>();
+  readonly #parents = new WeakMap<CommitRow, string[]>();
 
   constructor(db: SqliteDatabase) {
     this.#get = db.prepare<[string, string], CommitRow>(
@@ -41,7 +46,20 @@ export class CommitGraph {
 
   /** A commit by exact id (undefined when absent). */
   find(repo: string, id: string): CommitRow | undefined {
-    return this.#get.get(repo, id);
+    const key = `${repo}\0${id}`;
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) return cached;
+    const row = this.#get.get(repo, id);
+    if (row !== undefined) {
+      if (this.#cache.size >= CACHE_LIMIT) this.#cache.clear();
+      this.#cache.set(key, row);
+    }
+    return row;
+  }
+
+  /** Drops cached rows of a repository (after it is deleted: a new one may reuse its name). */
+  forget(repo: string): void {
+    for (const key of this.#cache.keys()) if (key.startsWith(`${repo}\0`)) this.#cache.delete(key);
   }
 
   /** A commit by id; throws when absent (a corrupt database). */
@@ -53,7 +71,12 @@ export class CommitGraph {
 
   /** Parent ids of a commit row. */
   parentsOf(row: CommitRow): string[] {
-    return JSON.parse(row.parents) as string[];
+    let parents = this.#parents.get(row);
+    if (parents === undefined) {
+      parents = JSON.parse(row.parents) as string[];
+      this.#parents.set(row, parents);
+    }
+    return parents;
   }
 
   /** Every commit reachable from `head`, newest first (lazy). */

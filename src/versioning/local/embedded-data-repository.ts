@@ -276,6 +276,7 @@ export class EmbeddedDataRepository implements DataRepository {
         this.#db.prepare('DELETE FROM repositories WHERE name = ?').run(name);
       })
       .immediate();
+    this.#graph.forget(name);
   }
 
   // ---------------------------------------------------------------- branches
@@ -1121,7 +1122,7 @@ function toStat(entry: TreeEntry): ObjectStat {
 function toCommit(row: CommitRow, graph: CommitGraph): Commit {
   return {
     id: row.id,
-    parents: graph.parentsOf(row),
+    parents: [...graph.parentsOf(row)],
     committer: row.committer,
     message: row.message,
     creationDate: new Date(row.created_at),
