@@ -25,6 +25,7 @@ const { values } = parseArgs({
     model: { type: 'string' },
     threads: { type: 'string', default: '2' },
     iterations: { type: 'string', default: '100' },
+    seed: { type: 'string', default: '0' },
   },
 });
 const dir = values.dir ?? '.';
@@ -57,6 +58,7 @@ const model =
         learningRate: 0.1,
         maxBins: 255,
         threads: Number(values.threads),
+        seed: Number(values.seed),
       });
 const fitSeconds = (performance.now() - start) / 1000;
 const cpu = process.cpuUsage(cpuStart);

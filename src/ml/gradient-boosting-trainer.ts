@@ -440,6 +440,20 @@ function addTreeBinned(tree: GrownTree, binned: Uint8Array, columns: number, raw
   }
 }
 
+/** hist += other[offset .. offset + hist.length). */
+function addHistogram(hist: Float64Array, other: Float64Array, offset: number): void {
+  for (let k = 0; k < hist.length; k++) hist[k] = hist[k]! + other[offset + k]!;
+}
+
+/** parent -= child (the parent's buffer becomes the sibling's histogram). */
+function subtractHistogram(parent: Float64Array, child: Float64Array): void {
+  for (let k = 0; k < parent.length; k++) parent[k] = parent[k]! - child[k]!;
+}
+
+function fillIdentity(rows: Uint32Array, n: number): void {
+  for (let i = 0; i < n; i++) rows[i] = i;
+}
+
 /** Grows one tree per call over the shared binned matrix and gradients. */
 class TreeGrower {
   readonly gradients: Float32Array;
@@ -530,12 +544,8 @@ class TreeGrower {
     this.#pool.run({ task: all ? 'histogramAll' : 'histogramRows', start, count }, (from, to) => {
       buildHistogram(binned, words, stride, columns, gradients, hessians, rows, from, to, hist);
     });
-    const size = hist.length;
     const others = this.#workerHists;
-    for (let w = 0; w < this.#pool.threads - 1; w++) {
-      const off = w * size;
-      for (let k = 0; k < size; k++) hist[k] = hist[k]! + others[off + k]!;
-    }
+    for (let w = 0; w < this.#pool.threads - 1; w++) addHistogram(hist, others, w * hist.length);
   }
 
   #canSplit(leaf: Leaf): boolean {
@@ -678,7 +688,7 @@ class TreeGrower {
     const p = this.#p;
     const n = this.#n;
     const rows = this.#rows;
-    for (let i = 0; i < n; i++) rows[i] = i;
+    fillIdentity(rows, n);
     this.#feature = [];
     this.#bin = [];
     this.#missingLeft = [];
@@ -761,7 +771,7 @@ class TreeGrower {
         small.hist = this.#acquire();
         this.#histogram(small.hist, small.start, small.count, false);
         const sh = small.hist;
-        for (let k = 0; k < parentHist.length; k++) parentHist[k] = parentHist[k]! - sh[k]!;
+        subtractHistogram(parentHist, sh);
         large.hist = parentHist;
         for (const child of children) {
           if (this.#canSplit(child)) child.split = this.#findSplit(child);
