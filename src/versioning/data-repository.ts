@@ -264,7 +264,7 @@ export interface DataRepository extends AsyncDisposable {
   statObject(options: ObjectAddress): Promise<ObjectStat>;
   /** Lists objects (and common prefixes with a delimiter) in path order. */
   listObjects(options: ListObjectsOptions): Promise<Page<ObjectListEntry>>;
-  /** Stages the deletion of an object; NOT_FOUND if it does not exist. */
+  /** Stages the deletion of an object (like lakeFS, deleting a missing object is not an error). */
   deleteObject(options: BranchAddress & { path: string }): Promise<void>;
 
   /**
