@@ -66,8 +66,11 @@ export interface ImportedChunk {
   rows: number;
   /** Object path in the repository. */
   path: string;
+  /** The commit that added the chunk, or the branch head when the chunk was already there. */
   commitId: string;
   sizeBytes: number;
+  /** `unchanged` when identical bytes were already committed at that path (re-runs are no-ops). */
+  status: 'committed' | 'unchanged';
 }
 
 /** What {@link importChunks} did. */
@@ -168,25 +171,39 @@ export async function importChunks(options: ImportChunksOptions): Promise<Import
         metadata: { period, rows: String(rowCount) },
       });
       rmSync(file, { force: true });
-      const commit = await options.data.commit({
+      // Re-importing the same data is a no-op: an identical chunk is already committed.
+      const changed = await options.data.diffUncommitted({
         repository: options.repository,
         branch: options.branch,
-        message: `Import ${period} of ${basename(options.file)} (${rowCount.toLocaleString('en-US')} rows)`,
-        metadata: {
-          period,
-          by,
-          rows: String(rowCount),
-          column: options.column,
-          source: basename(options.file),
-          path: objectPath,
-        },
+        prefix: objectPath,
+        amount: 1,
       });
-      const chunk = {
+      const commitId =
+        changed.results.length === 0
+          ? (await options.data.getBranch({ repository: options.repository, branch: options.branch }))
+              .commitId
+          : (
+              await options.data.commit({
+                repository: options.repository,
+                branch: options.branch,
+                message: `Import ${period} of ${basename(options.file)} (${rowCount.toLocaleString('en-US')} rows)`,
+                metadata: {
+                  period,
+                  by,
+                  rows: String(rowCount),
+                  column: options.column,
+                  source: basename(options.file),
+                  path: objectPath,
+                },
+              })
+            ).id;
+      const chunk: ImportedChunk = {
         period,
         rows: rowCount,
         path: objectPath,
-        commitId: commit.id,
+        commitId,
         sizeBytes: stat.sizeBytes,
+        status: changed.results.length === 0 ? 'unchanged' : 'committed',
       };
       chunks.push(chunk);
       options.onProgress?.({ done: chunks.length, total: periods.length, chunk });

@@ -103,6 +103,18 @@ describe('importChunks', () => {
       const uri = formatDataUri({ repository: 'flights', ref: chunk.commitId, path: chunk.path });
       expect(await countRows(await resolveToLocalPath(data, uri, { cacheDir }))).toBe(chunk.rows);
     }
+    // Re-running the import is a no-op: same bytes, no new commits.
+    const head = await data.getBranch({ repository: 'flights', branch: 'main' });
+    const again = await importChunks({
+      data,
+      file,
+      repository: 'flights',
+      branch: 'main',
+      column: 'date',
+      path: 'months',
+    });
+    expect(again.chunks.map((c) => c.status)).toEqual(['unchanged', 'unchanged', 'unchanged']);
+    expect((await data.getBranch({ repository: 'flights', branch: 'main' })).commitId).toBe(head.commitId);
     // main~2 is the January commit: February's file does not exist there.
     await expectCode(
       resolveToLocalPath(data, 'lakefs://flights/main~2/months/2001-02.parquet', { cacheDir }),
@@ -127,6 +139,7 @@ describe('importChunks', () => {
     );
     expect(result.chunks.reduce((sum, c) => sum + c.rows, 0)).toBe(2_999_994);
     expect(result.rowsOutsideRange).toBe(6);
+    expect(result.chunks.every((c) => c.status === 'committed')).toBe(true);
   });
 
   it('refuses a file that is not Parquet or CSV, a missing column, and bad dates, changing nothing', async () => {

@@ -538,8 +538,8 @@ function registerImportCommand(data: Command): void {
 
 function printImportSummary(result: ImportChunksResult, options: { from?: string; until?: string }): void {
   printTable(
-    ['period', 'rows', 'path', 'commit'],
-    result.chunks.map((c) => [c.period, c.rows, c.path, short(c.commitId)]),
+    ['period', 'rows', 'path', 'commit', 'status'],
+    result.chunks.map((c) => [c.period, c.rows, c.path, short(c.commitId), c.status]),
   );
   const imported = result.chunks.reduce((sum, c) => sum + c.rows, 0);
   process.stdout.write(

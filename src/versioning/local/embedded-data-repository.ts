@@ -196,9 +196,6 @@ export class EmbeddedDataRepository implements DataRepository {
       stagedCount: db.prepare<[string, string, number], { n: number }>(
         'SELECT count(*) AS n FROM staging WHERE repo = ? AND branch = ? AND seq <= ?',
       ),
-      anyStaged: db.prepare<[string, string], { one: number }>(
-        'SELECT 1 AS one FROM staging WHERE repo = ? AND branch = ? LIMIT 1',
-      ),
       stage: db.prepare(
         'INSERT OR REPLACE INTO staging (repo, branch, path, checksum, size, content_type, metadata, mtime) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -510,7 +507,7 @@ export class EmbeddedDataRepository implements DataRepository {
     const plan = this.#db
       .transaction(() => {
         const destHead = this.#requireBranch(repository, destination);
-        if (this.#sql.anyStaged.get(repository, destination) !== undefined) {
+        if (this.#hasEffectiveChanges(repository, destination, destHead)) {
           throw new LakeloopError(
             'PRECONDITION_FAILED',
             `Branch "${destination}" has uncommitted changes; commit or reset them before merging into it.`,
@@ -950,6 +947,16 @@ export class EmbeddedDataRepository implements DataRepository {
       }
     }
     return { commitId };
+  }
+
+  /** True when a staged row of the branch differs from its head (no-op puts do not count). */
+  #hasEffectiveChanges(repository: string, branch: string, head: string): boolean {
+    const tree = this.#trees.get(this.#graph.get(repository, head).tree_id);
+    return this.#sql.staged
+      .all(repository, branch)
+      .some(
+        (row) => diffEntryOf(row.path, this.#trees.lookup(tree, row.path), entryOfRow(row)) !== undefined,
+      );
   }
 
   #treeOf(repository: string, ref: string): TreeInfo {
