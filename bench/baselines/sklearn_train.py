@@ -26,6 +26,7 @@ def main() -> None:
     parser.add_argument("--size", required=True)
     parser.add_argument("--model", choices=["gbdt", "lr"], required=True)
     parser.add_argument("--iterations", type=int, default=100)
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     prefix = f"{args.dir}/{args.size}"
     with open(f"{prefix}-meta.json") as f:
@@ -43,7 +44,7 @@ def main() -> None:
             learning_rate=0.1,
             max_bins=255,
             early_stopping=False,
-            random_state=0,
+            random_state=args.seed,
         )
     else:
         model = make_pipeline(StandardScaler(), LogisticRegression(C=1.0, solver="lbfgs", max_iter=1000))
