@@ -101,6 +101,8 @@ describe('daemon crash safety', () => {
       const failed = await instance.runs.getRun(killed?.runId ?? '');
       expect(failed?.status).toBe('FAILURE');
       expect(failed?.error?.message).toMatch(/stopped without finishing it \(process killed or crashed\)/);
+      expect(failed?.error?.message).toMatch(/lakeloop runs reexecute \S+ --from-failure/);
+      expect(failed?.tags['lakeloop/defs']).toBe(defsFile); // so `runs reexecute` needs no --defs
 
       const runs = await instance.runs.listRuns({ order: 'OLDEST_FIRST' });
       const byCommit = new Map<string, string[]>();

@@ -12,6 +12,7 @@
  * lakeloop sensors stop new_flight_data --defs pipelines/flight-delays/definitions.ts
  * ```
  */
+import { resolve } from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { pino } from 'pino';
@@ -109,6 +110,8 @@ function cliLogger(level: string | undefined): DaemonLogger {
 
 function daemonSettings(options: DaemonCliOptions): Omit<DaemonOptions, 'defs' | 'instance'> {
   return {
+    // Lets `lakeloop runs reexecute <id> --from-failure` find the definitions without --defs.
+    ...(options.defs === undefined ? {} : { runTags: { 'lakeloop/defs': resolve(options.defs) } }),
     ...(options.maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns: options.maxConcurrentRuns }),
     ...(options.heartbeatIntervalMs === undefined
       ? {}

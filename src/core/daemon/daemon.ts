@@ -54,6 +54,8 @@ export interface DaemonOptions {
   maxConcurrentRuns?: number;
   /** Default none. */
   tagConcurrencyLimits?: readonly TagConcurrencyLimit[];
+  /** Tags written on every run the daemon starts (the CLI records `lakeloop/defs`). Default none. */
+  runTags?: Readonly<Record<string, string>>;
   /** Default 60 s. */
   evaluationTimeoutMs?: number;
   /** Default `'fail'`: mark them FAILURE; `'reexecute'` also queues a re-execution from the failed step. */
@@ -143,6 +145,7 @@ export class Daemon implements AsyncDisposable {
       defs: options.defs,
       instance: options.instance,
       daemonId: this.id,
+      ...(options.runTags === undefined ? {} : { launchTags: options.runTags }),
       ...(options.maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns: options.maxConcurrentRuns }),
       ...(options.tagConcurrencyLimits === undefined
         ? {}
@@ -210,7 +213,7 @@ export class Daemon implements AsyncDisposable {
       const error = new LakeloopError(
         'UNAVAILABLE',
         `Run ${run.runId} was ${run.status} in daemon ${owner}, which stopped without finishing it (process killed or crashed); ` +
-          `re-execute it from the failed step (reexecuteFromFailure), or let the daemon do it with orphanedRunPolicy 'reexecute'.`,
+          `re-execute it from the failed step with \`lakeloop runs reexecute ${run.runId} --from-failure\` (or start the daemon with --orphaned-runs reexecute).`,
         { details: { runId: run.runId, daemonId: owner } },
       );
       const ok = await runs.updateRun(

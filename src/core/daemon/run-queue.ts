@@ -47,6 +47,8 @@ export interface RunQueueOptions {
   maxConcurrentRuns?: number;
   /** Default none. */
   tagConcurrencyLimits?: readonly TagConcurrencyLimit[];
+  /** Tags written on every run it launches, besides `lakeloop/daemon_id` (e.g. `lakeloop/defs`). Default none. */
+  launchTags?: Readonly<Record<string, string>>;
   /** Called when a launched run finishes (or fails to launch). Default none. */
   onRunFinished?: (run: RunRecord | undefined, error?: unknown) => void;
 }
@@ -74,6 +76,7 @@ export class RunQueue {
   readonly #max: number;
   readonly #limits: readonly TagConcurrencyLimit[];
   readonly #onRunFinished: RunQueueOptions['onRunFinished'];
+  readonly #launchTags: Readonly<Record<string, string>>;
   /** Runs launched by this queue and not finished, by id. */
   readonly #active = new Map<string, Promise<void>>();
   #busy: Promise<string[]> | undefined;
@@ -87,6 +90,7 @@ export class RunQueue {
     this.#max = options.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS;
     this.#limits = options.tagConcurrencyLimits ?? [];
     this.#onRunFinished = options.onRunFinished;
+    this.#launchTags = options.launchTags ?? {};
     if (!Number.isInteger(this.#max) || this.#max < 1) {
       throw new LakeloopError(
         'INVALID_ARGUMENT',
@@ -194,7 +198,11 @@ export class RunQueue {
       let failure: unknown;
       try {
         if (
-          await this.#instance.runs.updateRun(runId, { tags: { [DAEMON_ID_TAG]: this.#daemonId } }, 'QUEUED')
+          await this.#instance.runs.updateRun(
+            runId,
+            { tags: { ...this.#launchTags, [DAEMON_ID_TAG]: this.#daemonId } },
+            'QUEUED',
+          )
         ) {
           finished = await executeRun({ defs: this.#defs, runId, instance: this.#instance });
         }
