@@ -170,6 +170,73 @@ export function partitionRows(
 }
 
 /**
+ * {@link partitionRows} that also builds (into `hist`, zeroed first) the histogram of the rows
+ * going to one side (`histLeft`): the rows are read once for both jobs.
+ */
+export function partitionWithHistogram(
+  binned: Uint8Array,
+  words: Uint32Array,
+  stride: number,
+  columns: number,
+  gradients: Float32Array,
+  hessians: Float32Array,
+  feature: number,
+  bin: number,
+  missingLeft: boolean,
+  histLeft: boolean,
+  rows: Uint32Array,
+  scratch: Uint32Array,
+  from: number,
+  to: number,
+  hist: Float64Array,
+): number {
+  hist.fill(0);
+  const groups = columns >> 2;
+  const wordStride = stride >> 2;
+  let l = from;
+  let r = from;
+  for (let k = from; k < to; k++) {
+    const i = rows[k]!;
+    const base = i * stride;
+    const b = binned[base + feature]!;
+    const goLeft = b === 255 ? missingLeft : b <= bin;
+    if (goLeft) rows[l++] = i;
+    else scratch[r++] = i;
+    if (goLeft !== histLeft) continue;
+    const g = gradients[i]!;
+    const h = hessians[i]!;
+    let w = i * wordStride;
+    let off = 0;
+    for (let q = 0; q < groups; q++, w++, off += 3072) {
+      const word = words[w]!;
+      const k0 = off + (word & 255) * 3;
+      const k1 = off + 768 + ((word >>> 8) & 255) * 3;
+      const k2 = off + 1536 + ((word >>> 16) & 255) * 3;
+      const k3 = off + 2304 + (word >>> 24) * 3;
+      hist[k0] = hist[k0]! + g;
+      hist[k0 + 1] = hist[k0 + 1]! + h;
+      hist[k0 + 2] = hist[k0 + 2]! + 1;
+      hist[k1] = hist[k1]! + g;
+      hist[k1 + 1] = hist[k1 + 1]! + h;
+      hist[k1 + 2] = hist[k1 + 2]! + 1;
+      hist[k2] = hist[k2]! + g;
+      hist[k2 + 1] = hist[k2 + 1]! + h;
+      hist[k2 + 2] = hist[k2 + 2]! + 1;
+      hist[k3] = hist[k3]! + g;
+      hist[k3 + 1] = hist[k3 + 1]! + h;
+      hist[k3 + 2] = hist[k3 + 2]! + 1;
+    }
+    for (let f = groups << 2; f < columns; f++, off += 768) {
+      const kk = off + binned[base + f]! * 3;
+      hist[kk] = hist[kk]! + g;
+      hist[kk + 1] = hist[kk + 1]! + h;
+      hist[kk + 2] = hist[kk + 2]! + 1;
+    }
+  }
+  return l - from;
+}
+
+/**
  * One share of the logistic-regression objective over rows `from..to`: with `params` = effective
  * weights on raw features then the effective intercept, writes at `out[offset..]` the loss sum
  * Σ log(1 + e^z) − y z, the residual sum Σ (p − y) and, per feature, Σ (p − y) x_j.
@@ -207,8 +274,8 @@ export function logisticPartial(
 /**
  * The loop every worker runs: waits on the control word, runs its share of the task, reports.
  * Control `Int32Array`: [0] generation, [1] task (0 exit, 1 histogram of all rows, 2 histogram of
- * `rows[start..start+count)`, 3 gradients, 4 binning, 5 partition, 6 logistic objective), [2] start, [3] count, [4] objective,
- * [5] output row offset, [6] split feature, [7] split bin, [8] missing left, [16 + part] generation
+ * `rows[start..start+count)`, 3 gradients, 4 binning, 5 partition, 6 logistic objective, 7 partition + histogram), [2] start, [3] count, [4] objective,
+ * [5] output row offset, [6] split feature, [7] split bin, [8] missing left, [9] histogram of the left side, [16 + part] generation
  * the part has finished, [32 + part] left rows of the part's partition.
  */
 export function kernelWorkerMain(data: {
@@ -279,6 +346,24 @@ export function kernelWorkerMain(data: {
         from,
         to,
       );
+    } else if (task === 7) {
+      control[32 + part] = partitionWithHistogram(
+        binned,
+        words,
+        stride,
+        data.columns,
+        gradients,
+        hessians,
+        control[6]!,
+        control[7]!,
+        control[8] === 1,
+        control[9] === 1,
+        rows,
+        scratch,
+        from,
+        to,
+        hist,
+      );
     } else if (task === 6 && data.features !== null && data.lrParams !== null && data.lrPartials !== null) {
       logisticPartial(
         new Float32Array(data.features),
@@ -317,6 +402,7 @@ export function kernelWorkerSource(): string {
     computeGradients.toString(),
     binRows.toString(),
     partitionRows.toString(),
+    partitionWithHistogram.toString(),
     logisticPartial.toString(),
     kernelWorkerMain.toString(),
     "kernelWorkerMain(require('node:worker_threads').workerData);",

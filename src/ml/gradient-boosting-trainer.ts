@@ -27,6 +27,7 @@ import {
   computeGradients,
   HISTOGRAM_STRIDE,
   partitionRows,
+  partitionWithHistogram,
 } from './gbdt-kernels.js';
 import {
   GradientBoostingModel,
@@ -632,35 +633,62 @@ class TreeGrower {
     return best;
   }
 
-  /** Stable in-place partition of the leaf's rows (parallel for large leaves); returns the number going left. */
-  #partition(leaf: Leaf, split: Split): number {
+  /**
+   * Stable in-place partition of the leaf's rows (parallel for large leaves); returns the number
+   * going left. With `hist`, also builds the histogram of the side `histLeft` in the same pass.
+   */
+  #partition(leaf: Leaf, split: Split, hist: Float64Array | null, histLeft: boolean): number {
     const rows = this.#rows;
     const scratch = this.#scratch;
     const binned = this.#binned;
+    const words = this.#words;
     const stride = this.#stride;
+    const columns = this.#columns;
+    const { gradients, hessians } = this;
     const { feature, bin, missingLeft } = split;
     const pool = this.#pool;
     const start = leaf.start;
     const count = leaf.count;
+    const share = (from: number, to: number): number =>
+      hist === null
+        ? partitionRows(binned, stride, feature, bin, missingLeft, rows, scratch, from, to)
+        : partitionWithHistogram(
+            binned,
+            words,
+            stride,
+            columns,
+            gradients,
+            hessians,
+            feature,
+            bin,
+            missingLeft,
+            histLeft,
+            rows,
+            scratch,
+            from,
+            to,
+            hist,
+          );
     if (pool.threads === 1 || count < PARALLEL_MIN_ROWS) {
-      const nl = partitionRows(
-        binned,
-        stride,
-        feature,
-        bin,
-        missingLeft,
-        rows,
-        scratch,
-        start,
-        start + count,
-      );
+      const nl = share(start, start + count);
       rows.set(scratch.subarray(start, start + count - nl), start + nl);
       return nl;
     }
     const lefts: number[] = [];
-    pool.run({ task: 'partition', start, count, split: { feature, bin, missingLeft } }, (from, to) => {
-      lefts[0] = partitionRows(binned, stride, feature, bin, missingLeft, rows, scratch, from, to);
-    });
+    pool.run(
+      {
+        task: hist === null ? 'partition' : 'partitionHistogram',
+        start,
+        count,
+        split: { feature, bin, missingLeft, histLeft },
+      },
+      (from, to) => {
+        lefts[0] = share(from, to);
+      },
+    );
+    if (hist !== null) {
+      for (let w = 0; w < pool.threads - 1; w++) addHistogram(hist, this.#workerHists, w * hist.length);
+    }
     // Parts p hold [L_p in rows | R_p in scratch] at [from_p, to_p): gather all L, then all R.
     let out = start;
     for (let part = 0; part < pool.threads; part++) {
@@ -729,17 +757,18 @@ class TreeGrower {
       if (best === null) break;
       const split = best.split!;
       open = open.filter((l) => l !== best);
-      const nl = this.#partition(best, split);
       const node = best.node;
       this.#feature[node] = split.feature;
       this.#bin[node] = split.bin;
       this.#missingLeft[node] = split.missingLeft ? 1 : 0;
       gain[split.feature] = gain[split.feature]! + split.gain;
       splitCount[split.feature] = splitCount[split.feature]! + 1;
+      // The split's left count is known from the histogram, so the smaller child's histogram
+      // can be built while partitioning.
       const left: Leaf = {
-        node: this.#newNode(nl),
+        node: this.#newNode(split.countLeft),
         start: best.start,
-        count: nl,
+        count: split.countLeft,
         sumGrad: split.gradLeft,
         sumHess: split.hessLeft,
         depth: best.depth + 1,
@@ -747,9 +776,9 @@ class TreeGrower {
         split: null,
       };
       const right: Leaf = {
-        node: this.#newNode(best.count - nl),
-        start: best.start + nl,
-        count: best.count - nl,
+        node: this.#newNode(best.count - split.countLeft),
+        start: best.start + split.countLeft,
+        count: best.count - split.countLeft,
         sumGrad: best.sumGrad - split.gradLeft,
         sumHess: best.sumHess - split.hessLeft,
         depth: best.depth + 1,
@@ -761,19 +790,24 @@ class TreeGrower {
       leafCount++;
       const parentHist = best.hist!;
       best.hist = null;
-      const children = [left, right];
-      if (leafCount >= p.maxLeaves || (!this.#canSplit(left) && !this.#canSplit(right))) {
+      const needHistograms = leafCount < p.maxLeaves && (this.#canSplit(left) || this.#canSplit(right));
+      const small = left.count <= right.count ? left : right;
+      const large = small === left ? right : left;
+      if (needHistograms) small.hist = this.#acquire();
+      const nl = this.#partition(best, split, small.hist, small === left);
+      if (nl !== split.countLeft) {
+        throw new LakeloopError(
+          'INTERNAL',
+          `Partition sent ${nl} rows left, the histogram ${split.countLeft}.`,
+        );
+      }
+      if (!needHistograms) {
         this.#freeHists.push(parentHist);
         finished.push(left, right);
       } else {
-        const small = left.count <= right.count ? left : right;
-        const large = small === left ? right : left;
-        small.hist = this.#acquire();
-        this.#histogram(small.hist, small.start, small.count, false);
-        const sh = small.hist;
-        subtractHistogram(parentHist, sh);
+        subtractHistogram(parentHist, small.hist!);
         large.hist = parentHist;
-        for (const child of children) {
+        for (const child of [left, right]) {
           if (this.#canSplit(child)) child.split = this.#findSplit(child);
           if (child.split === null) {
             this.#release(child);

@@ -49,6 +49,7 @@ export const KernelTask = {
   binning: 4,
   partition: 5,
   logistic: 6,
+  partitionHistogram: 7,
 } as const;
 
 /** A task name, e.g. `'histogramRows'`. */
@@ -65,8 +66,8 @@ export interface KernelRun {
   objective?: number;
   /** Output row offset for `binning`. Default 0. */
   outOffset?: number;
-  /** Split of `partition`: feature, bin, missing-left flag. */
-  split?: { feature: number; bin: number; missingLeft: boolean };
+  /** Split of `partition`/`partitionHistogram`: feature, bin, missing-left flag, histogram side. */
+  split?: { feature: number; bin: number; missingLeft: boolean; histLeft?: boolean };
 }
 
 /** Options of {@link KernelThreadPool.start}. */
@@ -149,6 +150,7 @@ export class KernelThreadPool {
     control[6] = spec.split?.feature ?? 0;
     control[7] = spec.split?.bin ?? 0;
     control[8] = spec.split?.missingLeft === true ? 1 : 0;
+    control[9] = spec.split?.histLeft === true ? 1 : 0;
     Atomics.store(control, 0, generation);
     Atomics.notify(control, 0);
     const [from, to] = partRange(spec.start, spec.count, 0, this.threads);
