@@ -41,11 +41,15 @@ export function computeBinThresholds(data: TabularData, options: BinningOptions 
   const values = new Float32Array(sample.length);
   for (let f = 0; f < columns; f++) {
     let m = 0;
-    for (const i of sample) {
-      const x = features[i * columns + f] ?? Number.NaN;
+    for (let s = 0; s < sample.length; s++) {
+      const x = features[(sample[s] ?? 0) * columns + f] ?? Number.NaN;
       if (x === x) values[m++] = x;
     }
-    const sorted = values.subarray(0, m).sort();
+    // Few distinct values (hours, weekdays, counts) are found with a set, without sorting them all.
+    const distinct = new Set<number>();
+    for (let s = 0; s < m && distinct.size <= maxBins; s++) distinct.add(values[s] ?? 0);
+    const sorted =
+      distinct.size <= maxBins ? Float32Array.from(distinct).sort() : values.subarray(0, m).sort();
     const edges = edgesOf(sorted, maxBins);
     thresholds.set(edges, f * 255);
     counts[f] = edges.length;
