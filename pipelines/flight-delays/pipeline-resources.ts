@@ -7,7 +7,7 @@
  * const { data, tracking, registry, config } = pipelineServices(ctx);
  * ```
  */
-import { LakeloopError } from 'lakeloop';
+import { DATA_COMMIT_TAG, LakeloopError } from 'lakeloop';
 import type { PipelineConfig } from './pipeline-config.js';
 import { PipelineBackends } from './pipeline-backends.js';
 import type { PipelineServices } from './pipeline-backends.js';
@@ -19,7 +19,7 @@ export const PIPELINE_RESOURCES = {
 } as const;
 
 /** Tag holding the data commit a run was launched for (set by the data-commit sensor). */
-export const DATA_COMMIT_RUN_TAG = 'lakeloop/data_commit';
+export const DATA_COMMIT_RUN_TAG: string = DATA_COMMIT_TAG;
 
 /** The parts of a step context the accessor reads. */
 export interface ServicesContext {
