@@ -158,13 +158,18 @@ export function partitionRows(
   from: number,
   to: number,
 ): number {
+  // Branch-free: goRight = (b > bin) unless b is the missing bin and missing values go left.
+  const keepMissingLeft = missingLeft ? 1 : 0;
   let l = from;
   let r = from;
   for (let k = from; k < to; k++) {
     const i = rows[k]!;
     const b = binned[i * stride + feature]!;
-    if (b === 255 ? missingLeft : b <= bin) rows[l++] = i;
-    else scratch[r++] = i;
+    const goRight = ((bin - b) >>> 31) & (1 - (((b + 1) >> 8) & keepMissingLeft));
+    rows[l] = i;
+    scratch[r] = i;
+    l += 1 - goRight;
+    r += goRight;
   }
   return l - from;
 }
@@ -193,16 +198,20 @@ export function partitionWithHistogram(
   hist.fill(0);
   const groups = columns >> 2;
   const wordStride = stride >> 2;
+  const keepMissingLeft = missingLeft ? 1 : 0;
+  const histSide = histLeft ? 0 : 1;
   let l = from;
   let r = from;
   for (let k = from; k < to; k++) {
     const i = rows[k]!;
     const base = i * stride;
     const b = binned[base + feature]!;
-    const goLeft = b === 255 ? missingLeft : b <= bin;
-    if (goLeft) rows[l++] = i;
-    else scratch[r++] = i;
-    if (goLeft !== histLeft) continue;
+    const goRight = ((bin - b) >>> 31) & (1 - (((b + 1) >> 8) & keepMissingLeft));
+    rows[l] = i;
+    scratch[r] = i;
+    l += 1 - goRight;
+    r += goRight;
+    if (goRight !== histSide) continue;
     const g = gradients[i]!;
     const h = hessians[i]!;
     let w = i * wordStride;
