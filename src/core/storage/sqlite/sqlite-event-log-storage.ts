@@ -13,10 +13,10 @@
 import type { EventRecord, StoredEvent } from '../../events/event-types.js';
 import type { SqliteDatabase } from '../../../util/sqlite-database.js';
 import type { EventFilter, EventLogStorage, LatestMaterialization } from '../storage-types.js';
-import { assetOfEvent, checkLimit, throwIfClosed } from '../storage-guards.js';
+import { assetOfEvent, checkLimit } from '../storage-guards.js';
 import { openStorageDatabase } from './sqlite-open.js';
 import type { OpenSqliteStorageOptions } from './sqlite-open.js';
-import { translateSqliteError } from './sqlite-errors.js';
+import { SqliteConnectionGuard } from './sqlite-connection-guard.js';
 import { StatementCache } from './statement-cache.js';
 
 /** Options of {@link SqliteEventLogStorage}. */
@@ -51,16 +51,19 @@ const DELETE_EVENTS = 'DELETE FROM event_logs WHERE run_id = ?';
 /** {@link EventLogStorage} on a SQLite database. */
 export class SqliteEventLogStorage implements EventLogStorage {
   readonly #db: SqliteDatabase;
-  readonly #ownsDatabase: boolean;
+  readonly #guard: SqliteConnectionGuard;
   readonly #statements: StatementCache;
   readonly #append: (events: readonly EventRecord[]) => number[];
   readonly #deleteRun: (runId: string) => void;
-  #closed = false;
 
   /** Wraps an open database; see {@link openSqliteEventLogStorage} to open a file. */
   constructor(options: SqliteEventLogStorageOptions) {
     this.#db = options.db;
-    this.#ownsDatabase = options.ownsDatabase ?? false;
+    this.#guard = new SqliteConnectionGuard({
+      db: options.db,
+      ownsDatabase: options.ownsDatabase ?? false,
+      label: 'event log storage',
+    });
     this.#statements = new StatementCache(this.#db);
     // IMMEDIATE takes the write lock up front, so concurrent writers wait (busy timeout) instead
     // of failing when a read-then-write transaction cannot upgrade its lock.
@@ -76,7 +79,7 @@ export class SqliteEventLogStorage implements EventLogStorage {
 
   /** Appends events in one transaction; returns their ids (increasing, in the given order). */
   appendEvents(events: readonly EventRecord[]): Promise<number[]> {
-    return this.#call(() => (events.length === 0 ? [] : this.#append(events)));
+    return this.#guard.call(() => (events.length === 0 ? [] : this.#append(events)));
   }
 
   /**
@@ -86,7 +89,7 @@ export class SqliteEventLogStorage implements EventLogStorage {
    * `stepKey` is the asset key.
    */
   getEvents(filter: EventFilter): Promise<StoredEvent[]> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       const limit = checkLimit(filter.limit);
       const where: string[] = [];
       const params: unknown[] = [];
@@ -125,7 +128,7 @@ export class SqliteEventLogStorage implements EventLogStorage {
    * asset key then partition (unpartitioned first); for the given keys, or all when omitted.
    */
   latestMaterializations(assetKeys?: readonly string[]): Promise<LatestMaterialization[]> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       const order = ' ORDER BY l.asset_key, l.partition_key';
       const rows = (
         assetKeys === undefined
@@ -144,35 +147,19 @@ export class SqliteEventLogStorage implements EventLogStorage {
 
   /** Deletes the events of a run; the latest-materialization index falls back to older runs. */
   deleteEventsOfRun(runId: string): Promise<void> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       this.#deleteRun(runId);
     });
   }
 
   /** Stops using the storage (and closes the database when it owns it). */
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      if (this.#ownsDatabase) this.#db.close();
-    }
-    return Promise.resolve();
+    return this.#guard.close();
   }
 
   /** Same as {@link close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  #call<T>(fn: () => T): Promise<T> {
-    // Errors thrown inside the executor reject the promise.
-    return new Promise((resolve) => {
-      throwIfClosed(this.#closed, 'event log storage');
-      try {
-        resolve(fn());
-      } catch (error) {
-        throw translateSqliteError(error, 'use the event log storage');
-      }
-    });
   }
 
   #insert(events: readonly EventRecord[]): number[] {

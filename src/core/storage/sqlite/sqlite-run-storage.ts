@@ -14,16 +14,10 @@ import type { Clock } from '../../../clock.js';
 import type { RunRecord, RunStatus, SerializedError } from '../../events/event-types.js';
 import type { SqliteDatabase } from '../../../util/sqlite-database.js';
 import type { RunFilter, RunStorage, RunUpdate } from '../storage-types.js';
-import {
-  checkLimit,
-  DEFAULT_RUN_LIMIT,
-  duplicateRunError,
-  throwIfClosed,
-  unknownRunError,
-} from '../storage-guards.js';
+import { checkLimit, DEFAULT_RUN_LIMIT, duplicateRunError, unknownRunError } from '../storage-guards.js';
 import { openStorageDatabase } from './sqlite-open.js';
 import type { OpenSqliteStorageOptions } from './sqlite-open.js';
-import { translateSqliteError } from './sqlite-errors.js';
+import { SqliteConnectionGuard } from './sqlite-connection-guard.js';
 import { StatementCache } from './statement-cache.js';
 
 /** Options of {@link SqliteRunStorage}. */
@@ -76,17 +70,20 @@ const DELETE_RUN = 'DELETE FROM runs WHERE run_id = ?';
 export class SqliteRunStorage implements RunStorage {
   readonly #db: SqliteDatabase;
   readonly #clock: Clock;
-  readonly #ownsDatabase: boolean;
+  readonly #guard: SqliteConnectionGuard;
   readonly #statements: StatementCache;
   readonly #addRun: (run: RunRecord) => void;
   readonly #updateRun: (runId: string, update: RunUpdate, expectedStatus: RunStatus | undefined) => boolean;
-  #closed = false;
 
   /** Wraps an open database; see {@link openSqliteRunStorage} to open a file. */
   constructor(options: SqliteRunStorageOptions) {
     this.#db = options.db;
     this.#clock = options.clock ?? systemClock;
-    this.#ownsDatabase = options.ownsDatabase ?? false;
+    this.#guard = new SqliteConnectionGuard({
+      db: options.db,
+      ownsDatabase: options.ownsDatabase ?? false,
+      label: 'run storage',
+    });
     this.#statements = new StatementCache(this.#db);
     // IMMEDIATE takes the write lock up front: a deferred transaction that reads and then writes
     // can fail with SQLITE_BUSY at once when another process writes, without waiting.
@@ -105,14 +102,14 @@ export class SqliteRunStorage implements RunStorage {
 
   /** Adds a run; throws ALREADY_EXISTS when the id is taken. */
   addRun(run: RunRecord): Promise<void> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       this.#addRun(run);
     });
   }
 
   /** The run with this id, or undefined. */
   getRun(runId: string): Promise<RunRecord | undefined> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       const row = this.#statements.get(SELECT_RUN).get(runId) as RunRow | undefined;
       return row === undefined ? undefined : rowToRun(row);
     });
@@ -120,7 +117,7 @@ export class SqliteRunStorage implements RunStorage {
 
   /** Runs matching the filter, newest first unless `order` says otherwise (by `createdAt`, then insertion order). */
   listRuns(filter: RunFilter = {}): Promise<RunRecord[]> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       const limit = checkLimit(filter.limit, DEFAULT_RUN_LIMIT) ?? DEFAULT_RUN_LIMIT;
       const where: string[] = [];
       const params: unknown[] = [];
@@ -161,40 +158,24 @@ export class SqliteRunStorage implements RunStorage {
    * status differs. Throws NOT_FOUND for an unknown run.
    */
   updateRun(runId: string, update: RunUpdate, expectedStatus?: RunStatus): Promise<boolean> {
-    return this.#call(() => this.#updateRun(runId, update, expectedStatus));
+    return this.#guard.call(() => this.#updateRun(runId, update, expectedStatus));
   }
 
   /** Deletes a run and its tags (its events stay in the event log); unknown ids are ignored. */
   deleteRun(runId: string): Promise<void> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       this.#statements.get(DELETE_RUN).run(runId);
     });
   }
 
   /** Stops using the storage (and closes the database when it owns it). */
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      if (this.#ownsDatabase) this.#db.close();
-    }
-    return Promise.resolve();
+    return this.#guard.close();
   }
 
   /** Same as {@link close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  #call<T>(fn: () => T): Promise<T> {
-    // Errors thrown inside the executor reject the promise.
-    return new Promise((resolve) => {
-      throwIfClosed(this.#closed, 'run storage');
-      try {
-        resolve(fn());
-      } catch (error) {
-        throw translateSqliteError(error, 'use the run storage');
-      }
-    });
   }
 
   #insertRun(run: RunRecord): void {

@@ -18,10 +18,10 @@ import type {
   ScheduleStorage,
   TickRecord,
 } from '../storage-types.js';
-import { checkLimit, DEFAULT_TICK_LIMIT, throwIfClosed, unknownTickError } from '../storage-guards.js';
+import { checkLimit, DEFAULT_TICK_LIMIT, unknownTickError } from '../storage-guards.js';
 import { openStorageDatabase } from './sqlite-open.js';
 import type { OpenSqliteStorageOptions } from './sqlite-open.js';
-import { translateSqliteError } from './sqlite-errors.js';
+import { SqliteConnectionGuard } from './sqlite-connection-guard.js';
 import { StatementCache } from './statement-cache.js';
 
 /** Options of {@link SqliteScheduleStorage}. */
@@ -66,16 +66,19 @@ const LATEST_HEARTBEAT = `SELECT daemon_id, timestamp FROM daemon_heartbeats
 export class SqliteScheduleStorage implements ScheduleStorage {
   readonly #db: SqliteDatabase;
   readonly #clock: Clock;
-  readonly #ownsDatabase: boolean;
+  readonly #guard: SqliteConnectionGuard;
   readonly #statements: StatementCache;
   readonly #updateTick: (id: number, update: Partial<TickRecord>) => void;
-  #closed = false;
 
   /** Wraps an open database; see {@link openSqliteScheduleStorage} to open a file. */
   constructor(options: SqliteScheduleStorageOptions) {
     this.#db = options.db;
     this.#clock = options.clock ?? systemClock;
-    this.#ownsDatabase = options.ownsDatabase ?? false;
+    this.#guard = new SqliteConnectionGuard({
+      db: options.db,
+      ownsDatabase: options.ownsDatabase ?? false,
+      label: 'schedule storage',
+    });
     this.#statements = new StatementCache(this.#db);
     const updateTick = this.#db.transaction((id: number, update: Partial<TickRecord>) => {
       const row = this.#statements.get(SELECT_TICK).get(id) as { id: number; body: string } | undefined;
@@ -92,7 +95,7 @@ export class SqliteScheduleStorage implements ScheduleStorage {
 
   /** The stored state of a sensor or schedule, or undefined. */
   getInstigatorState(name: string): Promise<InstigatorState | undefined> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       const row = this.#statements.get(SELECT_INSTIGATOR).get(name) as InstigatorRow | undefined;
       return row === undefined ? undefined : rowToState(row);
     });
@@ -100,14 +103,14 @@ export class SqliteScheduleStorage implements ScheduleStorage {
 
   /** Every stored instigator state, by name. */
   listInstigatorStates(): Promise<InstigatorState[]> {
-    return this.#call(() =>
+    return this.#guard.call(() =>
       (this.#statements.get(LIST_INSTIGATORS).all() as InstigatorRow[]).map(rowToState),
     );
   }
 
   /** Creates or replaces the state of a sensor or schedule. */
   setInstigatorState(state: InstigatorState): Promise<void> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       this.#statements.get(UPSERT_INSTIGATOR).run({
         name: state.name,
         type: state.type,
@@ -121,7 +124,7 @@ export class SqliteScheduleStorage implements ScheduleStorage {
 
   /** Stores a tick (its `id` is ignored) and returns its new id. */
   addTick(tick: TickRecord): Promise<number> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       const { id: _ignored, ...body } = tick;
       return Number(
         this.#statements
@@ -133,14 +136,14 @@ export class SqliteScheduleStorage implements ScheduleStorage {
 
   /** Merges `update` into a tick; throws NOT_FOUND for an unknown id. */
   updateTick(id: number, update: Partial<TickRecord>): Promise<void> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       this.#updateTick(id, update);
     });
   }
 
   /** Ticks of one instigator, newest first (default limit 100). */
   listTicks(name: string, options: { limit?: number } = {}): Promise<TickRecord[]> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       const limit = checkLimit(options.limit, DEFAULT_TICK_LIMIT) ?? DEFAULT_TICK_LIMIT;
       const rows = this.#statements.get(LIST_TICKS).all(name, limit) as { id: number; body: string }[];
       return rows.map((row) => ({ ...(JSON.parse(row.body) as TickRecord), id: row.id }));
@@ -149,7 +152,7 @@ export class SqliteScheduleStorage implements ScheduleStorage {
 
   /** Claims a run key; true for the first claim only (exactly once, also across processes). */
   claimRunKey(instigatorName: string, runKey: string, runId: string): Promise<boolean> {
-    return this.#call(
+    return this.#guard.call(
       () =>
         this.#statements.get(CLAIM_RUN_KEY).run(instigatorName, runKey, runId, this.#clock.now()).changes ===
         1,
@@ -158,7 +161,7 @@ export class SqliteScheduleStorage implements ScheduleStorage {
 
   /** The run id a run key was claimed with, or undefined. */
   getRunIdForKey(instigatorName: string, runKey: string): Promise<string | undefined> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       const row = this.#statements.get(SELECT_RUN_KEY).get(instigatorName, runKey) as
         { run_id: string } | undefined;
       return row?.run_id;
@@ -167,14 +170,14 @@ export class SqliteScheduleStorage implements ScheduleStorage {
 
   /** Records that a daemon is alive at `timestamp`. */
   recordHeartbeat(daemonId: string, timestamp: number): Promise<void> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       this.#statements.get(UPSERT_HEARTBEAT).run(daemonId, timestamp);
     });
   }
 
   /** The most recent heartbeat of any daemon, or undefined. */
   latestHeartbeat(): Promise<{ daemonId: string; timestamp: number } | undefined> {
-    return this.#call(() => {
+    return this.#guard.call(() => {
       const row = this.#statements.get(LATEST_HEARTBEAT).get() as
         { daemon_id: string; timestamp: number } | undefined;
       return row === undefined ? undefined : { daemonId: row.daemon_id, timestamp: row.timestamp };
@@ -183,28 +186,12 @@ export class SqliteScheduleStorage implements ScheduleStorage {
 
   /** Stops using the storage (and closes the database when it owns it). */
   close(): Promise<void> {
-    if (!this.#closed) {
-      this.#closed = true;
-      if (this.#ownsDatabase) this.#db.close();
-    }
-    return Promise.resolve();
+    return this.#guard.close();
   }
 
   /** Same as {@link close}. */
   [Symbol.asyncDispose](): Promise<void> {
     return this.close();
-  }
-
-  #call<T>(fn: () => T): Promise<T> {
-    // Errors thrown inside the executor reject the promise.
-    return new Promise((resolve) => {
-      throwIfClosed(this.#closed, 'schedule storage');
-      try {
-        resolve(fn());
-      } catch (error) {
-        throw translateSqliteError(error, 'use the schedule storage');
-      }
-    });
   }
 }
 
