@@ -6,6 +6,7 @@
  * lakeloop materialize --defs pipeline.ts --select '*'
  * ```
  */
+import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { LakeloopError } from '../errors.js';
 import { reportCliError } from './output.js';
@@ -22,7 +23,12 @@ export function buildProgram(): Command {
     )
     .option('--home <dir>', 'instance home (default: $LAKELOOP_HOME or .lakeloop)')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    // Definitions modules (and the resources they open) read LAKELOOP_HOME: make --home reach them too.
+    .hook('preAction', (command) => {
+      const home = command.opts<{ home?: string }>().home;
+      if (home !== undefined) process.env.LAKELOOP_HOME = resolve(home);
+    });
   registerCoreCommands(program);
   registerDataCommands(program);
   registerTrackingCommands(program);
