@@ -137,6 +137,14 @@ export class FilesystemIoManager implements IoManager {
       })
       .filter((x) => x !== undefined)
       .sort((a, b) => b.mtime - a.mtime);
+    // Two writes within one tick of the file system's clock get equal mtimes: make the current
+    // value strictly the newest, so that "the previous value" stays well defined.
+    const newestOther = others[0]?.mtime;
+    const keepPath = join(folder, keep);
+    if (newestOther !== undefined && statSync(keepPath).mtimeMs <= newestOther) {
+      const later = (newestOther + 1) / 1000;
+      utimesSync(keepPath, later, later);
+    }
     for (const old of others.slice(1)) rmSync(join(folder, old.f), { force: true });
   }
 
