@@ -22,9 +22,10 @@ interface Writer {
   done: Promise<{ code: number | null; stdout: string[]; stderr: string }>;
 }
 
-function startWriter(args: string[]): Writer {
+function startWriter(args: string[], peer: string): Writer {
   const child = spawn(process.execPath, ['--import', 'tsx', writerScript, ...args], {
     stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, LAKELOOP_TEST_PEER: peer },
   });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
@@ -69,9 +70,10 @@ describe('SQLite storage with two writer processes', () => {
     const path = join(dir, 'lakeloop.db');
     const runsPerWriter = 25;
     const sharedKeys = 100;
-    const writers = ['w1', 'w2'].map((id) =>
-      startWriter([path, id, String(runsPerWriter), String(sharedKeys)]),
-    );
+    const writers = [
+      startWriter([path, 'w1', String(runsPerWriter), String(sharedKeys)], 'w2'),
+      startWriter([path, 'w2', String(runsPerWriter), String(sharedKeys)], 'w1'),
+    ];
     await Promise.all(writers.map((w) => w.ready));
     for (const w of writers) w.go();
     const results = await Promise.all(writers.map((w) => w.done));
