@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { LakeloopError } from '../../errors.js';
 import { systemClock } from '../../clock.js';
 import type { Clock } from '../../clock.js';
-import type { Statement } from 'better-sqlite3';
+import type { Statement } from '../../util/statement-cache.js';
 import type { SqliteDatabase } from '../../util/sqlite-database.js';
 import type {
   AliasRef,
@@ -26,6 +26,7 @@ import type {
 import { normalizeArtifactPath, validateKey, validateName } from '../tracking-validation.js';
 import type { ModelVersion, RegisteredModel } from '../tracking-types.js';
 import { openTrackingDatabase } from './local-tracking-schema.js';
+import { StatementCache } from '../../util/statement-cache.js';
 
 /** Options of {@link LocalModelRegistry}. */
 export interface LocalModelRegistryOptions {
@@ -58,11 +59,12 @@ export class LocalModelRegistry implements ModelRegistry {
   readonly #db: SqliteDatabase;
   readonly #clock: Clock;
   #closed = false;
-  readonly #statements = new Map<string, Statement>();
+  readonly #statements: StatementCache;
 
   constructor(options: LocalModelRegistryOptions) {
     this.uri = `embedded:${options.root}`;
     this.#db = openTrackingDatabase(join(options.root, 'mlflow.db'));
+    this.#statements = new StatementCache(this.#db);
     this.#clock = options.clock ?? systemClock;
   }
 
@@ -230,12 +232,7 @@ export class LocalModelRegistry implements ModelRegistry {
   /** The prepared statement for `sql`, prepared once per connection. */
   #sql(sql: string): Statement {
     this.#open();
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
+    return this.#statements.get(sql);
   }
 
   #open(): SqliteDatabase {

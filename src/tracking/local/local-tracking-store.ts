@@ -38,6 +38,7 @@ import type {
   TrackingRunInfo,
 } from '../tracking-types.js';
 import { openTrackingDatabase } from './local-tracking-schema.js';
+import { StatementCache } from '../../util/statement-cache.js';
 import { copyIntoArtifacts, copyOutOfArtifacts, listArtifactFolder } from './local-artifact-folder.js';
 
 /** Options of {@link LocalTrackingStore}. */
@@ -84,13 +85,14 @@ export class LocalTrackingStore implements TrackingStore {
   readonly #clock: Clock;
   readonly #ids: IdGenerator;
   #closed = false;
-  readonly #statements = new Map<string, Statement>();
+  readonly #statements: StatementCache;
   readonly #logBatchTransaction: Transaction<(runId: string, batch: NormalizedBatch) => void>;
 
   constructor(options: LocalTrackingStoreOptions) {
     this.#root = options.root;
     this.uri = `embedded:${options.root}`;
     this.#db = openTrackingDatabase(join(options.root, 'mlflow.db'));
+    this.#statements = new StatementCache(this.#db);
     this.#clock = options.clock ?? systemClock;
     this.#ids = options.ids ?? (() => randomId().replaceAll('-', ''));
     this.#logBatchTransaction = this.#db.transaction((runId: string, batch: NormalizedBatch) => {
@@ -352,12 +354,7 @@ export class LocalTrackingStore implements TrackingStore {
   /** The prepared statement for `sql`, prepared once per connection. */
   #sql(sql: string): Statement {
     this.#open();
-    let statement = this.#statements.get(sql);
-    if (statement === undefined) {
-      statement = this.#db.prepare(sql);
-      this.#statements.set(sql, statement);
-    }
-    return statement;
+    return this.#statements.get(sql);
   }
 
   #open(): SqliteDatabase {

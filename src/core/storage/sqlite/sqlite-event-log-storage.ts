@@ -17,7 +17,7 @@ import { assetOfEvent, checkLimit } from '../storage-guards.js';
 import { openStorageDatabase } from './sqlite-open.js';
 import type { OpenSqliteStorageOptions } from './sqlite-open.js';
 import { SqliteConnectionGuard } from './sqlite-connection-guard.js';
-import { StatementCache } from './statement-cache.js';
+import { StatementCache } from '../../../util/statement-cache.js';
 
 /** Options of {@link SqliteEventLogStorage}. */
 export interface SqliteEventLogStorageOptions {

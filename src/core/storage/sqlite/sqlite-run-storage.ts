@@ -18,7 +18,7 @@ import { checkLimit, DEFAULT_RUN_LIMIT, duplicateRunError, unknownRunError } fro
 import { openStorageDatabase } from './sqlite-open.js';
 import type { OpenSqliteStorageOptions } from './sqlite-open.js';
 import { SqliteConnectionGuard } from './sqlite-connection-guard.js';
-import { StatementCache } from './statement-cache.js';
+import { StatementCache } from '../../../util/statement-cache.js';
 
 /** Options of {@link SqliteRunStorage}. */
 export interface SqliteRunStorageOptions {

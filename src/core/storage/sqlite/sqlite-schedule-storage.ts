@@ -22,7 +22,7 @@ import { checkLimit, DEFAULT_TICK_LIMIT, unknownTickError } from '../storage-gua
 import { openStorageDatabase } from './sqlite-open.js';
 import type { OpenSqliteStorageOptions } from './sqlite-open.js';
 import { SqliteConnectionGuard } from './sqlite-connection-guard.js';
-import { StatementCache } from './statement-cache.js';
+import { StatementCache } from '../../../util/statement-cache.js';
 
 /** Options of {@link SqliteScheduleStorage}. */
 export interface SqliteScheduleStorageOptions {

@@ -9,7 +9,7 @@
  * ```
  */
 import type Database from 'better-sqlite3';
-import type { SqliteDatabase } from '../../../util/sqlite-database.js';
+import type { SqliteDatabase } from './sqlite-database.js';
 
 /** A prepared statement taking positional or named parameters. */
 export type Statement = Database.Statement;
