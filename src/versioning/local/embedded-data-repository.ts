@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import type Database from 'better-sqlite3';
 import { userInfo } from 'node:os';
 import type { Clock } from '../../clock.js';
 import { systemClock } from '../../clock.js';
@@ -161,8 +162,8 @@ export class EmbeddedDataRepository implements DataRepository {
       branch: db.prepare<[string, string], { head: string }>(
         'SELECT head FROM branches WHERE repo = ? AND name = ?',
       ),
-      branches: db.prepare<[string, string, string, string, number], { name: string; head: string }>(
-        'SELECT name, head FROM branches WHERE repo = ? AND name > ? AND name >= ? AND name < ? ORDER BY name LIMIT ?',
+      branches: db.prepare<[string, string, string, string, number], RefInfo>(
+        'SELECT name, head AS commitId FROM branches WHERE repo = ? AND name > ? AND name >= ? AND name < ? ORDER BY name LIMIT ?',
       ),
       insertBranch: db.prepare('INSERT INTO branches (repo, name, head) VALUES (?, ?, ?)'),
       swapHead: db.prepare('UPDATE branches SET head = ? WHERE repo = ? AND name = ? AND head = ?'),
@@ -170,8 +171,8 @@ export class EmbeddedDataRepository implements DataRepository {
       tag: db.prepare<[string, string], { commit_id: string }>(
         'SELECT commit_id FROM tags WHERE repo = ? AND name = ?',
       ),
-      tags: db.prepare<[string, string, string, string, number], { name: string; commit_id: string }>(
-        'SELECT name, commit_id FROM tags WHERE repo = ? AND name > ? AND name >= ? AND name < ? ORDER BY name LIMIT ?',
+      tags: db.prepare<[string, string, string, string, number], RefInfo>(
+        'SELECT name, commit_id AS commitId FROM tags WHERE repo = ? AND name > ? AND name >= ? AND name < ? ORDER BY name LIMIT ?',
       ),
       insertTag: db.prepare('INSERT INTO tags (repo, name, commit_id) VALUES (?, ?, ?)'),
       deleteTag: db.prepare('DELETE FROM tags WHERE repo = ? AND name = ?'),
@@ -300,22 +301,26 @@ export class EmbeddedDataRepository implements DataRepository {
 
   /** {@inheritDoc DataRepository.listBranches} */
   async listBranches(options: PageOptions & { repository: string; prefix?: string }): Promise<Page<RefInfo>> {
+    return this.#listRefs(this.#sql.branches, options);
+  }
+
+  /** One page of branches or tags (the statement selects `name` and `commitId`), ordered by name. */
+  #listRefs(
+    statement: Database.Statement<[string, string, string, string, number], RefInfo>,
+    options: PageOptions & { repository: string; prefix?: string },
+  ): Page<RefInfo> {
     this.#open();
     this.#requireRepo(options.repository);
     const amount = checkAmount(options);
     const prefix = options.prefix ?? '';
-    const rows = this.#sql.branches.all(
+    const rows = statement.all(
       options.repository,
       options.after ?? '',
       prefix,
       prefixUpperBound(prefix),
       amount + 1,
     );
-    return page(
-      rows.map((row) => ({ name: row.name, commitId: row.head })),
-      amount,
-      (ref) => ref.name,
-    );
+    return page(rows, amount, (ref) => ref.name);
   }
 
   /** {@inheritDoc DataRepository.getBranch} */
@@ -604,22 +609,7 @@ export class EmbeddedDataRepository implements DataRepository {
 
   /** {@inheritDoc DataRepository.listTags} */
   async listTags(options: PageOptions & { repository: string; prefix?: string }): Promise<Page<RefInfo>> {
-    this.#open();
-    this.#requireRepo(options.repository);
-    const amount = checkAmount(options);
-    const prefix = options.prefix ?? '';
-    const rows = this.#sql.tags.all(
-      options.repository,
-      options.after ?? '',
-      prefix,
-      prefixUpperBound(prefix),
-      amount + 1,
-    );
-    return page(
-      rows.map((row) => ({ name: row.name, commitId: row.commit_id })),
-      amount,
-      (ref) => ref.name,
-    );
+    return this.#listRefs(this.#sql.tags, options);
   }
 
   /** {@inheritDoc DataRepository.deleteTag} */
