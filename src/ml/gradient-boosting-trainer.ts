@@ -21,21 +21,21 @@
 import { availableParallelism, endianness } from 'node:os';
 import { LakeloopError } from '../errors.js';
 import { computeBinThresholds, type BinThresholds } from './feature-binning.js';
+import { binRows, HISTOGRAM_STRIDE } from './gbdt-kernels.js';
 import {
-  binRows,
-  buildHistogram,
-  computeGradients,
-  HISTOGRAM_STRIDE,
-  partitionRows,
-  partitionWithHistogram,
-} from './gbdt-kernels.js';
+  gbdtKernelModule,
+  instantiateGbdtKernels,
+  LEAF_ENTRY_BYTES,
+  type GbdtWasmKernels,
+} from './gbdt-wasm-kernels.js';
 import {
   GradientBoostingModel,
   type GradientBoostingObjective,
   type TreeArrays,
 } from './gradient-boosting-model.js';
-import { KernelThreadPool, partRange, type KernelBuffers } from './kernel-thread-pool.js';
+import { KernelThreadPool, partRange } from './kernel-thread-pool.js';
 import { sampleRows, seededRandom } from './seeded-random.js';
+import { allocateArena, arenaView, type TrainingArena } from './training-arena.js';
 import { featureNamesOf, TrainingDataError, validateTrainingData, type TabularData } from './tabular-data.js';
 
 /** Progress of one boosting iteration. */
@@ -87,6 +87,22 @@ const PARALLEL_MIN_ROWS = 8192;
 /** Rows per chunk when binning through the shared staging buffer. */
 const BIN_CHUNK_ROWS = 65_536;
 
+/** The arena regions of a gradient-boosting run. */
+type GbdtRegion =
+  | 'binned'
+  | 'gradients'
+  | 'hessians'
+  | 'rows'
+  | 'scratch'
+  | 'raw'
+  | 'labels'
+  | 'histograms'
+  | 'workerHistograms'
+  | 'leafTable'
+  | 'staging'
+  | 'thresholds'
+  | 'thresholdCounts';
+
 interface Split {
   gain: number;
   feature: number;
@@ -104,7 +120,7 @@ interface Leaf {
   sumGrad: number;
   sumHess: number;
   depth: number;
-  hist: Float64Array | null;
+  hist: Histogram | null;
   split: Split | null;
 }
 
@@ -191,10 +207,6 @@ function holdOut(
   return { train: take(0), validation: take(1) };
 }
 
-function buffer(bytes: number, shared: boolean): ArrayBufferLike {
-  return shared ? new SharedArrayBuffer(Math.max(8, bytes)) : new ArrayBuffer(bytes);
-}
-
 /**
  * Trains a histogram gradient boosting model. Resolves to the model; rejects with a
  * `TrainingDataError` on unusable data or parameters.
@@ -234,50 +246,59 @@ export async function trainGradientBoosting(
   const shared = threads > 1;
   const binning = computeBinThresholds(train, { maxBins: p.maxBins, seed: p.seed });
 
-  const histSize = columns * HISTOGRAM_STRIDE;
-  const stride = (columns + 3) & ~3;
-  const binnedBuf = buffer(n * stride, shared);
-  const gradBuf = buffer(n * 4, shared);
-  const hessBuf = buffer(n * 4, shared);
-  const rowsBuf = buffer(n * 4, shared);
-  const scratchBuf = buffer(n * 4, shared);
-  const rawBuf = buffer(n * 8, shared);
-  const labelsBuf = buffer(n * 4, shared);
-  const workerHistBuf = buffer(Math.max(1, threads - 1) * histSize * 8, shared);
-  const stagingBuf = shared ? buffer(BIN_CHUNK_ROWS * columns * 4, true) : null;
-  const thresholdsBuf = buffer(binning.thresholds.byteLength, shared);
-  const countsBuf = buffer(binning.counts.byteLength, shared);
-  const thresholds = new Float32Array(thresholdsBuf);
+  const histogramBytes = columns * HISTOGRAM_STRIDE * 8;
+  const stride = columns;
+  const arena = allocateArena<GbdtRegion>({
+    shared,
+    sizes: {
+      binned: n * stride,
+      gradients: n * 4,
+      hessians: n * 4,
+      rows: n * 4,
+      scratch: n * 4,
+      raw: n * 8,
+      labels: n * 4,
+      // Live histograms: one per open leaf plus the child being built.
+      histograms: (p.maxLeaves + 1) * histogramBytes,
+      workerHistograms: (threads - 1) * histogramBytes,
+      leafTable: p.maxLeaves * LEAF_ENTRY_BYTES,
+      staging: shared ? BIN_CHUNK_ROWS * columns * 4 : 0,
+      thresholds: binning.thresholds.byteLength,
+      thresholdCounts: binning.counts.byteLength,
+    },
+  });
+  const { regions } = arena;
+  const kernelBytes = gbdtKernelModule({
+    columns,
+    stride,
+    binned: regions.binned.offset,
+    gradients: regions.gradients.offset,
+    hessians: regions.hessians.offset,
+    rows: regions.rows.offset,
+    scratch: regions.scratch.offset,
+    raw: regions.raw.offset,
+    labels: regions.labels.offset,
+    pages: arena.pages,
+    shared,
+  });
+  const kernels = instantiateGbdtKernels(kernelBytes, arena.memory);
+  const thresholds = arenaView(arena, 'thresholds', Float32Array);
   thresholds.set(binning.thresholds);
-  const thresholdCounts = new Int32Array(countsBuf);
+  const thresholdCounts = arenaView(arena, 'thresholdCounts', Int32Array);
   thresholdCounts.set(binning.counts);
-  const buffers: KernelBuffers | null = shared
-    ? {
-        binned: binnedBuf as SharedArrayBuffer,
-        stride,
-        columns,
-        gradients: gradBuf as SharedArrayBuffer,
-        hessians: hessBuf as SharedArrayBuffer,
-        rows: rowsBuf as SharedArrayBuffer,
-        scratch: scratchBuf as SharedArrayBuffer,
-        raw: rawBuf as SharedArrayBuffer,
-        labels: labelsBuf as SharedArrayBuffer,
-        histograms: workerHistBuf as SharedArrayBuffer,
-        features: stagingBuf as SharedArrayBuffer | null,
-        thresholds: thresholdsBuf as SharedArrayBuffer,
-        thresholdCounts: countsBuf as SharedArrayBuffer,
-        lrParams: null,
-        lrPartials: null,
-      }
-    : null;
-  const pool = await KernelThreadPool.start({ threads, buffers });
+  const pool = await KernelThreadPool.start({
+    threads,
+    shared: shared
+      ? { memory: arena.memory, regions, columns, stride, histogramBytes, kernels: kernelBytes }
+      : null,
+  });
   try {
-    const binned = new Uint8Array(binnedBuf);
+    const binned = arenaView(arena, 'binned', Uint8Array);
     // Bin the training rows.
-    if (stagingBuf === null) {
+    if (!shared) {
       binRows(train.features, columns, thresholds, thresholdCounts, binned, stride, 0, n, 0);
     } else {
-      const staging = new Float32Array(stagingBuf);
+      const staging = arenaView(arena, 'staging', Float32Array);
       for (let start = 0; start < n; start += BIN_CHUNK_ROWS) {
         const count = Math.min(BIN_CHUNK_ROWS, n - start);
         staging.set(train.features.subarray(start * columns, (start + count) * columns));
@@ -286,31 +307,17 @@ export async function trainGradientBoosting(
         });
       }
     }
-    const labels = new Float32Array(labelsBuf);
+    const labels = arenaView(arena, 'labels', Float32Array);
     labels.set(train.labels);
-    const grower = new TreeGrower({
-      p,
-      pool,
-      binned,
-      binning,
-      columns,
-      stride,
-      n,
-      gradients: new Float32Array(gradBuf),
-      hessians: new Float32Array(hessBuf),
-      rows: new Uint32Array(rowsBuf),
-      scratch: new Uint32Array(scratchBuf),
-      workerHists: new Float64Array(workerHistBuf),
-    });
+    const grower = new TreeGrower({ p, pool, arena, kernels, binning, columns, n, histogramBytes });
     return boost({
       p,
       train,
       labels,
-      raw: new Float64Array(rawBuf),
+      raw: arenaView(arena, 'raw', Float64Array),
       validation,
       binning,
       grower,
-      pool,
       names,
       params,
     });
@@ -352,12 +359,10 @@ function boost(ctx: {
   validation: TabularData | undefined;
   binning: BinThresholds;
   grower: TreeGrower;
-  pool: KernelThreadPool;
   names: string[];
   params: GradientBoostingParams;
 }): GradientBoostingModel {
-  const { p, labels, raw, grower, pool } = ctx;
-  const n = labels.length;
+  const { p, labels, raw, grower } = ctx;
   const mean = meanOf(labels);
   const baseScore = Math.fround(p.objective === 'binary' ? Math.log(mean / (1 - mean)) : mean);
   raw.fill(baseScore);
@@ -386,11 +391,9 @@ function boost(ctx: {
   let bestLoss = Number.POSITIVE_INFINITY;
   let sinceBest = 0;
   for (let iteration = 0; iteration < p.maxIterations; iteration++) {
-    pool.run({ task: 'gradients', start: 0, count: n, objective: objectiveCode }, (from, to) => {
-      computeGradients(objectiveCode, raw, labels, grower.gradients, grower.hessians, from, to);
-    });
+    grower.computeGradients(objectiveCode);
     const tree = grower.grow(gain, splitCount);
-    grower.applyLeaves(raw);
+    grower.applyLeaves();
     trees.push(tree.arrays);
     let loss: number | undefined;
     if (val !== undefined && valBinned !== null && valRaw !== null) {
@@ -455,22 +458,30 @@ function fillIdentity(rows: Uint32Array, n: number): void {
   for (let i = 0; i < n; i++) rows[i] = i;
 }
 
+/** A histogram in the arena: its byte address (for the kernels) and its values. */
+interface Histogram {
+  address: number;
+  values: Float64Array;
+}
+
 /** Grows one tree per call over the shared binned matrix and gradients. */
 class TreeGrower {
   readonly gradients: Float32Array;
   readonly hessians: Float32Array;
   readonly #p: Resolved;
   readonly #pool: KernelThreadPool;
-  readonly #binned: Uint8Array;
+  readonly #kernels: GbdtWasmKernels;
   readonly #binning: BinThresholds;
   readonly #columns: number;
-  readonly #stride: number;
-  readonly #words: Uint32Array;
   readonly #n: number;
   readonly #rows: Uint32Array;
   readonly #scratch: Uint32Array;
+  readonly #rowsAddress: number;
+  readonly #scratchAddress: number;
   readonly #workerHists: Float64Array;
-  readonly #freeHists: Float64Array[] = [];
+  readonly #freeHists: Histogram[] = [];
+  /** The last tree's leaves as (start, end) int32 pairs and float64 values, 16 bytes per leaf. */
+  readonly #leafTable: { address: number; starts: Int32Array; values: Float64Array };
   #leaves: Leaf[] = [];
   // node arrays of the tree being grown
   #feature: number[] = [];
@@ -484,34 +495,44 @@ class TreeGrower {
   constructor(init: {
     p: Resolved;
     pool: KernelThreadPool;
-    binned: Uint8Array;
+    arena: TrainingArena<GbdtRegion>;
+    kernels: GbdtWasmKernels;
     binning: BinThresholds;
     columns: number;
-    stride: number;
     n: number;
-    gradients: Float32Array;
-    hessians: Float32Array;
-    rows: Uint32Array;
-    scratch: Uint32Array;
-    workerHists: Float64Array;
+    histogramBytes: number;
   }) {
+    const { arena } = init;
     this.#p = init.p;
     this.#pool = init.pool;
-    this.#binned = init.binned;
+    this.#kernels = init.kernels;
     this.#binning = init.binning;
     this.#columns = init.columns;
-    this.#stride = init.stride;
-    this.#words = new Uint32Array(init.binned.buffer, init.binned.byteOffset, init.binned.byteLength >> 2);
     this.#n = init.n;
-    this.gradients = init.gradients;
-    this.hessians = init.hessians;
-    this.#rows = init.rows;
-    this.#scratch = init.scratch;
-    this.#workerHists = init.workerHists;
+    this.gradients = arenaView(arena, 'gradients', Float32Array);
+    this.hessians = arenaView(arena, 'hessians', Float32Array);
+    this.#rows = arenaView(arena, 'rows', Uint32Array);
+    this.#scratch = arenaView(arena, 'scratch', Uint32Array);
+    this.#rowsAddress = arena.regions.rows.offset;
+    this.#scratchAddress = arena.regions.scratch.offset;
+    this.#workerHists = arenaView(arena, 'workerHistograms', Float64Array);
+    this.#leafTable = {
+      address: arena.regions.leafTable.offset,
+      starts: arenaView(arena, 'leafTable', Int32Array),
+      values: arenaView(arena, 'leafTable', Float64Array),
+    };
+    const slots = arena.regions.histograms;
+    const doubles = init.histogramBytes / 8;
+    for (let address = slots.offset; address < slots.offset + slots.bytes; address += init.histogramBytes) {
+      this.#freeHists.push({ address, values: new Float64Array(arena.memory.buffer, address, doubles) });
+    }
   }
 
-  #acquire(): Float64Array {
-    return this.#freeHists.pop() ?? new Float64Array(this.#columns * HISTOGRAM_STRIDE);
+  #acquire(): Histogram {
+    const hist = this.#freeHists.pop();
+    if (hist === undefined)
+      throw new LakeloopError('INTERNAL', 'Gradient boosting ran out of histogram slots.');
+    return hist;
   }
 
   #release(leaf: Leaf): void {
@@ -530,23 +551,25 @@ class TreeGrower {
     return this.#feature.length - 1;
   }
 
-  /** Fills `hist` with the histogram of rows[start..start+count) (all rows when `all`). */
-  #histogram(hist: Float64Array, start: number, count: number, all: boolean): void {
-    const { gradients, hessians } = this;
-    const binned = this.#binned;
-    const columns = this.#columns;
-    const rows = all ? null : this.#rows;
-    const words = this.#words;
-    const stride = this.#stride;
-    if (this.#pool.threads === 1 || count < PARALLEL_MIN_ROWS) {
-      buildHistogram(binned, words, stride, columns, gradients, hessians, rows, start, start + count, hist);
+  /** Adds the workers' histograms of the last task into `hist`. */
+  #mergeWorkerHistograms(hist: Histogram): void {
+    const values = hist.values;
+    for (let w = 0; w < this.#pool.threads - 1; w++)
+      addHistogram(values, this.#workerHists, w * values.length);
+  }
+
+  /** Fills the root's histogram: all rows. */
+  #rootHistogram(hist: Histogram): void {
+    const kernels = this.#kernels;
+    const n = this.#n;
+    if (this.#pool.threads === 1 || n < PARALLEL_MIN_ROWS) {
+      kernels.histogramAll(0, n, hist.address);
       return;
     }
-    this.#pool.run({ task: all ? 'histogramAll' : 'histogramRows', start, count }, (from, to) => {
-      buildHistogram(binned, words, stride, columns, gradients, hessians, rows, from, to, hist);
+    this.#pool.run({ task: 'histogramAll', start: 0, count: n }, (from, to) => {
+      kernels.histogramAll(from, to, hist.address);
     });
-    const others = this.#workerHists;
-    for (let w = 0; w < this.#pool.threads - 1; w++) addHistogram(hist, others, w * hist.length);
+    this.#mergeWorkerHistograms(hist);
   }
 
   #canSplit(leaf: Leaf): boolean {
@@ -555,7 +578,7 @@ class TreeGrower {
   }
 
   #findSplit(leaf: Leaf): Split | null {
-    const hist = leaf.hist!;
+    const hist = leaf.hist!.values;
     const p = this.#p;
     const l2 = p.l2;
     const minLeaf = p.minSamplesLeaf;
@@ -635,74 +658,62 @@ class TreeGrower {
 
   /**
    * Stable in-place partition of the leaf's rows (parallel for large leaves); returns the number
-   * going left. With `hist`, also builds the histogram of the side `histLeft` in the same pass.
+   * going left. With `hist`, also builds the histogram of the side `histLeft` right after
+   * partitioning each share, while its rows are in cache.
    */
-  #partition(leaf: Leaf, split: Split, hist: Float64Array | null, histLeft: boolean): number {
+  #partition(leaf: Leaf, split: Split, hist: Histogram | null, histLeft: boolean): number {
     const rows = this.#rows;
     const scratch = this.#scratch;
-    const binned = this.#binned;
-    const words = this.#words;
-    const stride = this.#stride;
-    const columns = this.#columns;
-    const { gradients, hessians } = this;
-    const { feature, bin, missingLeft } = split;
+    const kernels = this.#kernels;
+    const rowsAddress = this.#rowsAddress;
+    const scratchAddress = this.#scratchAddress;
+    const { feature, bin } = split;
+    const missingLeft = split.missingLeft ? 1 : 0;
     const pool = this.#pool;
     const start = leaf.start;
     const count = leaf.count;
-    const share = (from: number, to: number): number =>
-      hist === null
-        ? partitionRows(binned, stride, feature, bin, missingLeft, rows, scratch, from, to)
-        : partitionWithHistogram(
-            binned,
-            words,
-            stride,
-            columns,
-            gradients,
-            hessians,
-            feature,
-            bin,
-            missingLeft,
-            histLeft,
-            rows,
-            scratch,
-            from,
-            to,
-            hist,
-          );
     if (pool.threads === 1 || count < PARALLEL_MIN_ROWS) {
-      const nl = share(start, start + count);
+      const nl = kernels.partition(feature, bin, missingLeft, start, start + count);
       rows.set(scratch.subarray(start, start + count - nl), start + nl);
+      if (hist !== null) {
+        if (histLeft) kernels.histogramRows(rowsAddress, start, start + nl, hist.address);
+        else kernels.histogramRows(rowsAddress, start + nl, start + count, hist.address);
+      }
       return nl;
     }
-    const lefts: number[] = [];
+    // Parts p hold [L_p in rows | R_p in scratch] at [from_p, to_p); each builds its own histogram.
+    let mainLeft = 0;
     pool.run(
       {
         task: hist === null ? 'partition' : 'partitionHistogram',
         start,
         count,
-        split: { feature, bin, missingLeft, histLeft },
+        split: { feature, bin, missingLeft: split.missingLeft, histLeft },
       },
       (from, to) => {
-        lefts[0] = share(from, to);
+        mainLeft = kernels.partition(feature, bin, missingLeft, from, to);
+        if (hist === null) return;
+        if (histLeft) kernels.histogramRows(rowsAddress, from, from + mainLeft, hist.address);
+        else kernels.histogramRows(scratchAddress, from, to - mainLeft, hist.address);
       },
     );
-    if (hist !== null) {
-      for (let w = 0; w < pool.threads - 1; w++) addHistogram(hist, this.#workerHists, w * hist.length);
-    }
-    // Parts p hold [L_p in rows | R_p in scratch] at [from_p, to_p): gather all L, then all R.
+    if (hist !== null) this.#mergeWorkerHistograms(hist);
+    // Gather all L runs, then all R runs.
+    const lefts = Array.from({ length: pool.threads }, (_, part) =>
+      part === 0 ? mainLeft : pool.result(part),
+    );
     let out = start;
     for (let part = 0; part < pool.threads; part++) {
       const [from] = partRange(start, count, part, pool.threads);
-      const nl = part === 0 ? (lefts[0] ?? 0) : pool.result(part);
+      const nl = lefts[part]!;
       if (out !== from) rows.copyWithin(out, from, from + nl);
       out += nl;
     }
     const totalLeft = out - start;
     for (let part = 0; part < pool.threads; part++) {
       const [from, to] = partRange(start, count, part, pool.threads);
-      const nl = part === 0 ? (lefts[0] ?? 0) : pool.result(part);
-      rows.set(scratch.subarray(from, to - nl), out);
-      out += to - from - nl;
+      rows.set(scratch.subarray(from, to - lefts[part]!), out);
+      out += to - from - lefts[part]!;
     }
     return totalLeft;
   }
@@ -736,12 +747,12 @@ class TreeGrower {
     };
     const finished: Leaf[] = [];
     root.hist = this.#acquire();
-    this.#histogram(root.hist, 0, n, true);
+    this.#rootHistogram(root.hist);
     let g = 0;
     let h = 0;
     for (let k = 0; k < HISTOGRAM_STRIDE; k += 3) {
-      g += root.hist[k]!;
-      h += root.hist[k + 1]!;
+      g += root.hist.values[k]!;
+      h += root.hist.values[k + 1]!;
     }
     root.sumGrad = g;
     root.sumHess = h;
@@ -805,7 +816,7 @@ class TreeGrower {
         this.#freeHists.push(parentHist);
         finished.push(left, right);
       } else {
-        subtractHistogram(parentHist, small.hist!);
+        subtractHistogram(parentHist.values, small.hist!.values);
         large.hist = parentHist;
         for (const child of [left, right]) {
           if (this.#canSplit(child)) child.split = this.#findSplit(child);
@@ -850,16 +861,27 @@ class TreeGrower {
     };
   }
 
+  /** Gradients and hessians of every training row for the current raw scores. */
+  computeGradients(objective: number): void {
+    const kernels = this.#kernels;
+    this.#pool.run({ task: 'gradients', start: 0, count: this.#n, objective }, (from, to) => {
+      kernels.gradients(objective, from, to);
+    });
+  }
+
   /** Adds the leaf values of the last grown tree to the raw scores of its training rows. */
-  applyLeaves(raw: Float64Array): void {
-    const rows = this.#rows;
-    for (const leaf of this.#leaves) {
-      const v = this.#value[leaf.node]!;
-      const end = leaf.start + leaf.count;
-      for (let k = leaf.start; k < end; k++) {
-        const i = rows[k]!;
-        raw[i] = raw[i]! + v;
-      }
-    }
+  applyLeaves(): void {
+    const table = this.#leafTable;
+    const leaves = [...this.#leaves].sort((a, b) => a.start - b.start);
+    leaves.forEach((leaf, k) => {
+      table.starts[k * 4] = leaf.start;
+      table.starts[k * 4 + 1] = leaf.start + leaf.count;
+      table.values[k * 2 + 1] = this.#value[leaf.node]!;
+    });
+    const kernels = this.#kernels;
+    const spec = { address: table.address, leaves: leaves.length };
+    this.#pool.run({ task: 'addLeafValues', start: 0, count: this.#n, leafTable: spec }, (from, to) => {
+      kernels.addLeafValues(spec.address, spec.leaves, from, to);
+    });
   }
 }

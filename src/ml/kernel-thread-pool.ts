@@ -6,37 +6,13 @@
  *
  * @example
  * ```ts
- * await using pool = await KernelThreadPool.start({ threads: 2, buffers });
- * pool.run({ task: 'histogramAll', start: 0, count: rows }, (from, to) => buildHistogram(...));
+ * await using pool = await KernelThreadPool.start({ threads: 2, shared: { memory, regions, columns, stride, histogramBytes, kernels } });
+ * pool.run({ task: 'histogramAll', start: 0, count: rows }, (from, to) => kernels.histogramAll(from, to, hist));
  * ```
  */
 import { Worker } from 'node:worker_threads';
 import { LakeloopError } from '../errors.js';
-import { kernelWorkerSource } from './gbdt-kernels.js';
-
-/** The shared buffers every worker maps (see `kernelWorkerMain`). */
-export interface KernelBuffers {
-  binned: SharedArrayBuffer;
-  /** Bytes per binned row (columns rounded up to a multiple of 4). */
-  stride: number;
-  columns: number;
-  gradients: SharedArrayBuffer;
-  hessians: SharedArrayBuffer;
-  rows: SharedArrayBuffer;
-  /** Second row-index buffer, for partitions. */
-  scratch: SharedArrayBuffer;
-  raw: SharedArrayBuffer;
-  labels: SharedArrayBuffer;
-  /** `(threads - 1) * columns * 768` doubles: one private histogram per worker. */
-  histograms: SharedArrayBuffer;
-  /** Raw float features: staging rows for binning, or the whole matrix for logistic regression. */
-  features: SharedArrayBuffer | null;
-  thresholds: SharedArrayBuffer;
-  thresholdCounts: SharedArrayBuffer;
-  /** Logistic regression's parameters and per-part partial sums (null for gradient boosting). */
-  lrParams: SharedArrayBuffer | null;
-  lrPartials: SharedArrayBuffer | null;
-}
+import { kernelWorkerSource, type KernelWorkerData } from './gbdt-kernels.js';
 
 /** Seconds a task may take before the pool considers a worker dead. */
 const JOIN_TIMEOUT_SECONDS = 600;
@@ -50,6 +26,7 @@ export const KernelTask = {
   partition: 5,
   logistic: 6,
   partitionHistogram: 7,
+  addLeafValues: 8,
 } as const;
 
 /** A task name, e.g. `'histogramRows'`. */
@@ -68,14 +45,16 @@ export interface KernelRun {
   outOffset?: number;
   /** Split of `partition`/`partitionHistogram`: feature, bin, missing-left flag, histogram side. */
   split?: { feature: number; bin: number; missingLeft: boolean; histLeft?: boolean };
+  /** Leaf table of `addLeafValues`: byte address and entry count. */
+  leafTable?: { address: number; leaves: number };
 }
 
 /** Options of {@link KernelThreadPool.start}. */
 export interface KernelThreadPoolOptions {
   /** Total threads including the main thread (>= 1). With 1 no worker is started. */
   threads: number;
-  /** Shared buffers; required when threads > 1. */
-  buffers: KernelBuffers | null;
+  /** What every worker maps: the shared training arena and the kernels; required when threads > 1. */
+  shared: Omit<KernelWorkerData, 'index' | 'threads' | 'control'> | null;
 }
 
 /** Splits `count` positions from `start` into `parts` near-equal ranges; returns part `part`. */
@@ -101,14 +80,19 @@ export class KernelThreadPool {
   static async start(options: KernelThreadPoolOptions): Promise<KernelThreadPool> {
     const threads = Math.max(1, Math.floor(options.threads));
     const control = new Int32Array(new SharedArrayBuffer(64 * 4));
-    if (threads === 1 || options.buffers === null) return new KernelThreadPool(1, [], control);
+    if (threads === 1 || options.shared === null) return new KernelThreadPool(1, [], control);
     const source = kernelWorkerSource();
     const workers: Worker[] = [];
     try {
       for (let index = 1; index < threads; index++) {
         const worker = new Worker(source, {
           eval: true,
-          workerData: { ...options.buffers, index, threads, control: control.buffer },
+          workerData: {
+            ...options.shared,
+            index,
+            threads,
+            control: control.buffer,
+          } satisfies KernelWorkerData,
         });
         workers.push(worker);
       }
@@ -151,6 +135,8 @@ export class KernelThreadPool {
     control[7] = spec.split?.bin ?? 0;
     control[8] = spec.split?.missingLeft === true ? 1 : 0;
     control[9] = spec.split?.histLeft === true ? 1 : 0;
+    control[10] = spec.leafTable?.address ?? 0;
+    control[11] = spec.leafTable?.leaves ?? 0;
     Atomics.store(control, 0, generation);
     Atomics.notify(control, 0);
     const [from, to] = partRange(spec.start, spec.count, 0, this.threads);

@@ -16,7 +16,8 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { LakeloopError } from '../errors.js';
 import { logisticPartial } from './gbdt-kernels.js';
-import { KernelThreadPool, type KernelBuffers } from './kernel-thread-pool.js';
+import { KernelThreadPool } from './kernel-thread-pool.js';
+import { allocateArena, arenaView } from './training-arena.js';
 import { minimizeLbfgs } from './lbfgs-optimizer.js';
 import { logisticRegressionToOnnx } from './onnx-export.js';
 import {
@@ -203,42 +204,39 @@ export async function trainLogisticRegression(
   const { mean, scale } = standardization(data);
   const threads = n >= PARALLEL_MIN_ROWS ? requested : 1;
   const shared = threads > 1;
-  const alloc = (bytes: number): ArrayBufferLike =>
-    shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
-  const paramsBuf = alloc((k + 1) * 8);
-  const partialsBuf = alloc(threads * (k + 2) * 8);
-  const labelsBuf = alloc(n * 4);
-  const labels32 = new Float32Array(labelsBuf);
+  // Workers read the features from the shared arena; a single thread reads them where they are.
+  const arena = allocateArena({
+    shared,
+    sizes: {
+      features: shared ? features.byteLength : 0,
+      labels: n * 4,
+      lrParams: (k + 1) * 8,
+      lrPartials: threads * (k + 2) * 8,
+    },
+  });
+  const labels32 = arenaView(arena, 'labels', Float32Array);
   labels32.set(labels);
   let x = features;
-  let buffers: KernelBuffers | null = null;
   if (shared) {
-    const featuresBuf = new SharedArrayBuffer(features.byteLength);
-    x = new Float32Array(featuresBuf);
+    x = arenaView(arena, 'features', Float32Array);
     x.set(features);
-    const none = new SharedArrayBuffer(8);
-    buffers = {
-      binned: none,
-      stride: 0,
-      columns: k,
-      gradients: none,
-      hessians: none,
-      rows: none,
-      scratch: none,
-      raw: none,
-      labels: labelsBuf as SharedArrayBuffer,
-      histograms: none,
-      features: featuresBuf,
-      thresholds: none,
-      thresholdCounts: none,
-      lrParams: paramsBuf as SharedArrayBuffer,
-      lrPartials: partialsBuf as SharedArrayBuffer,
-    };
   }
-  const pool = await KernelThreadPool.start({ threads, buffers });
+  const pool = await KernelThreadPool.start({
+    threads,
+    shared: shared
+      ? {
+          memory: arena.memory,
+          regions: arena.regions,
+          columns: k,
+          stride: 0,
+          histogramBytes: 0,
+          kernels: null,
+        }
+      : null,
+  });
   try {
-    const effective = new Float64Array(paramsBuf);
-    const partials = new Float64Array(partialsBuf);
+    const effective = arenaView(arena, 'lrParams', Float64Array);
+    const partials = arenaView(arena, 'lrPartials', Float64Array);
     const evaluate = (theta: Float64Array, grad: Float64Array): number => {
       // z = b + Σ w_j (x_j - m_j) / s_j = (b - Σ w_j m_j / s_j) + Σ (w_j / s_j) x_j
       let b = theta[k]!;

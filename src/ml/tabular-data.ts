@@ -35,6 +35,8 @@ export const TrainingDataProblem = {
   NON_FINITE_FEATURE: 'NON_FINITE_FEATURE',
   FEATURE_COUNT: 'FEATURE_COUNT',
   BAD_PARAMETER: 'BAD_PARAMETER',
+  /** The training buffers would exceed WebAssembly's 4 GiB memory. */
+  TOO_LARGE: 'TOO_LARGE',
 } as const;
 
 /** A {@link TrainingDataProblem} value. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { computeBinThresholds } from '../../src/ml/feature-binning.js';
-import { buildHistogram, HISTOGRAM_STRIDE } from '../../src/ml/gbdt-kernels.js';
 import type { GradientBoostingModel } from '../../src/ml/index.js';
 import {
   logLoss,
@@ -180,33 +179,5 @@ describe('binning and histograms', () => {
     expect(many.counts[1]).toBeGreaterThan(200);
     const few = computeBinThresholds(wide, { maxBins: 16 });
     expect(Math.max(...few.counts)).toBeLessThanOrEqual(15);
-  });
-
-  it('builds the same histogram from a row list as by direct summation', () => {
-    const rows = 1000;
-    const columns = 5;
-    const stride = 8;
-    const binned = new Uint8Array(rows * stride);
-    const gradients = new Float32Array(rows);
-    const hessians = new Float32Array(rows);
-    for (let i = 0; i < rows; i++) {
-      for (let f = 0; f < columns; f++) binned[i * stride + f] = (i * (f + 3) * 31) % 256;
-      gradients[i] = (i % 17) - 8;
-      hessians[i] = (i % 5) + 1;
-    }
-    const subset = Uint32Array.from({ length: 300 }, (_, k) => k * 3 + 1);
-    const hist = new Float64Array(columns * HISTOGRAM_STRIDE);
-    const words = new Uint32Array(binned.buffer);
-    buildHistogram(binned, words, stride, columns, gradients, hessians, subset, 0, subset.length, hist);
-    const expected = new Float64Array(columns * HISTOGRAM_STRIDE);
-    for (const i of subset) {
-      for (let f = 0; f < columns; f++) {
-        const k = f * HISTOGRAM_STRIDE + (binned[i * stride + f] ?? 0) * 3;
-        expected[k] = (expected[k] ?? 0) + (gradients[i] ?? 0);
-        expected[k + 1] = (expected[k + 1] ?? 0) + (hessians[i] ?? 0);
-        expected[k + 2] = (expected[k + 2] ?? 0) + 1;
-      }
-    }
-    expect(Array.from(hist)).toEqual(Array.from(expected));
   });
 });

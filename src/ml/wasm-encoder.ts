@@ -1,0 +1,184 @@
+/**
+ * A minimal WebAssembly binary encoder: just enough to emit the training kernels of
+ * `gbdt-wasm-kernels.ts` at run time (one module importing one memory, a few exported functions).
+ * Generating the module in TypeScript keeps the product free of compiled artifacts and lets the
+ * kernels be specialised on the data's shape (column count, buffer addresses) when training starts.
+ *
+ * Instructions are plain byte arrays; a function body is their concatenation.
+ *
+ * @example
+ * ```ts
+ * import { encodeModule, op, ValType } from './wasm-encoder.js';
+ * const bytes = encodeModule({
+ *   memory: { pages: 1, shared: false },
+ *   functions: [{ name: 'add', params: [ValType.i32, ValType.i32], results: [ValType.i32], locals: [],
+ *     body: [...op.localGet(0), ...op.localGet(1), ...op.i32Add] }],
+ * });
+ * ```
+ */
+
+/** Value types. */
+export const ValType = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
+/** A value type code. */
+export type ValType = (typeof ValType)[keyof typeof ValType];
+
+/** One exported function. */
+export interface WasmFunction {
+  name: string;
+  params: ValType[];
+  results: ValType[];
+  /** Types of the locals after the parameters (local indices continue from the parameters). */
+  locals: ValType[];
+  body: number[];
+}
+
+/** A module: the imported memory `env.memory` and its functions. */
+export interface WasmModuleSpec {
+  /** Size in 64 KiB pages (minimum = maximum when shared). */
+  memory: { pages: number; shared: boolean };
+  functions: WasmFunction[];
+}
+
+/** Unsigned LEB128. */
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+/** Signed LEB128 of a 32-bit integer. */
+function sleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value | 0;
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    if ((v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function name(text: string): number[] {
+  const bytes = [...new TextEncoder().encode(text)];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+function vector(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function section(id: number, content: number[]): number[] {
+  return [id, ...uleb(content.length), ...content];
+}
+
+/** Memory argument: alignment (log2 bytes) and a constant offset added to the address. */
+function memarg(alignLog2: number, offset: number): number[] {
+  return [...uleb(alignLog2), ...uleb(offset)];
+}
+
+function simd(code: number): number[] {
+  return [0xfd, ...uleb(code)];
+}
+
+/** Instruction encoders (the subset the kernels use). `offset` is added to the address operand. */
+export const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  if: [0x04, 0x40],
+  else: [0x05],
+  end: [0x0b],
+  br: (depth: number) => [0x0c, ...uleb(depth)],
+  brIf: (depth: number) => [0x0d, ...uleb(depth)],
+  select: [0x1b],
+  localGet: (index: number) => [0x20, ...uleb(index)],
+  localSet: (index: number) => [0x21, ...uleb(index)],
+  localTee: (index: number) => [0x22, ...uleb(index)],
+  i32Load: (offset: number) => [0x28, ...memarg(2, offset)],
+  f32Load: (offset: number) => [0x2a, ...memarg(2, offset)],
+  f64Load: (offset: number) => [0x2b, ...memarg(3, offset)],
+  i32Load8U: (offset: number) => [0x2d, ...memarg(0, offset)],
+  i32Store: (offset: number) => [0x36, ...memarg(2, offset)],
+  f32Store: (offset: number) => [0x38, ...memarg(2, offset)],
+  f64Store: (offset: number) => [0x39, ...memarg(3, offset)],
+  i32Const: (value: number) => [0x41, ...sleb(value)],
+  f64Const: (value: number) => {
+    const bytes = new Uint8Array(new Float64Array([value]).buffer);
+    return [0x44, ...bytes];
+  },
+  i64Const: (value: number) => [0x42, ...sleb(value)],
+  i32Eqz: [0x45],
+  i32Eq: [0x46],
+  i32GeU: [0x4f],
+  i32Add: [0x6a],
+  i32Sub: [0x6b],
+  i32Mul: [0x6c],
+  i32And: [0x71],
+  i32Shl: [0x74],
+  i32ShrS: [0x75],
+  i32ShrU: [0x76],
+  i32GtS: [0x4a],
+  i32LtS: [0x48],
+  i64Add: [0x7c],
+  i64Shl: [0x86],
+  f64Neg: [0x9a],
+  f64Nearest: [0x9e],
+  f64Add: [0xa0],
+  f64Sub: [0xa1],
+  f64Mul: [0xa2],
+  f64Div: [0xa3],
+  f64Min: [0xa4],
+  f64Max: [0xa5],
+  i32TruncF64S: [0xaa],
+  i64TruncF64S: [0xb0],
+  f32DemoteF64: [0xb6],
+  f64PromoteF32: [0xbb],
+  f64ReinterpretI64: [0xbf],
+  /** memory.fill(address, value, length) of memory 0 (bulk memory). */
+  memoryFill: [0xfc, ...uleb(11), 0x00],
+  /** v128 load/store, declared 8-byte aligned (histogram bins are float64 triples). */
+  v128Load: (offset: number) => [...simd(0x00), ...memarg(3, offset)],
+  v128Store: (offset: number) => [...simd(0x0b), ...memarg(3, offset)],
+  f64x2Splat: simd(0x14),
+  f64x2ReplaceLane: (lane: number) => [...simd(0x22), lane],
+  f64x2Add: simd(0xf0),
+} as const;
+
+/** Encodes a module: one function type per function, memory imported as `env.memory`, all functions exported. */
+export function encodeModule(spec: WasmModuleSpec): Uint8Array {
+  const { pages, shared } = spec.memory;
+  const limits = shared ? [0x03, ...uleb(pages), ...uleb(pages)] : [0x00, ...uleb(pages)];
+  const types = spec.functions.map((f) => [
+    0x60,
+    ...vector(f.params.map((t) => [t])),
+    ...vector(f.results.map((t) => [t])),
+  ]);
+  const bodies = spec.functions.map((f) => {
+    // Locals are declared as runs of one type.
+    const runs: number[][] = [];
+    for (let k = 0; k < f.locals.length;) {
+      let j = k;
+      while (j < f.locals.length && f.locals[j] === f.locals[k]) j++;
+      runs.push([...uleb(j - k), f.locals[k] ?? ValType.i32]);
+      k = j;
+    }
+    const code = [...vector(runs), ...f.body, ...op.end];
+    return [...uleb(code.length), ...code];
+  });
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vector(types)),
+    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, ...limits]])),
+    ...section(3, vector(spec.functions.map((_, index) => uleb(index)))),
+    ...section(7, vector(spec.functions.map((f, index) => [...name(f.name), 0x00, ...uleb(index)]))),
+    ...section(10, vector(bodies)),
+  ]);
+}

@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { HISTOGRAM_STRIDE } from '../../src/ml/gbdt-kernels.js';
+import { gbdtKernelModule, instantiateGbdtKernels } from '../../src/ml/gbdt-wasm-kernels.js';
+import { allocateArena, arenaView } from '../../src/ml/training-arena.js';
+
+const rows = 1000;
+const columns = 5;
+
+/** An arena with bins (255 = missing every 11th value), gradients and hessians filled in. */
+function setUp(shared: boolean) {
+  const histogramBytes = columns * HISTOGRAM_STRIDE * 8;
+  const arena = allocateArena({
+    shared,
+    sizes: {
+      binned: rows * columns,
+      gradients: rows * 4,
+      hessians: rows * 4,
+      rows: rows * 4,
+      scratch: rows * 4,
+      raw: rows * 8,
+      labels: rows * 4,
+      leafTable: 3 * 16,
+      hist: histogramBytes,
+    },
+  });
+  const { regions } = arena;
+  const binned = arenaView(arena, 'binned', Uint8Array);
+  const gradients = arenaView(arena, 'gradients', Float32Array);
+  const hessians = arenaView(arena, 'hessians', Float32Array);
+  for (let i = 0; i < rows; i++) {
+    for (let f = 0; f < columns; f++) binned[i * columns + f] = i % 11 === f ? 255 : (i * (f + 3) * 31) % 255;
+    gradients[i] = (i % 17) - 8.25;
+    hessians[i] = (i % 5) + 0.5;
+  }
+  const kernels = instantiateGbdtKernels(
+    gbdtKernelModule({
+      columns,
+      stride: columns,
+      binned: regions.binned.offset,
+      gradients: regions.gradients.offset,
+      hessians: regions.hessians.offset,
+      rows: regions.rows.offset,
+      scratch: regions.scratch.offset,
+      raw: regions.raw.offset,
+      labels: regions.labels.offset,
+      pages: arena.pages,
+      shared,
+    }),
+    arena.memory,
+  );
+  const hist = arenaView(arena, 'hist', Float64Array);
+  return { arena, kernels, binned, gradients, hessians, hist, list: arenaView(arena, 'rows', Uint32Array) };
+}
+
+function directHistogram(
+  ids: Iterable<number>,
+  binned: Uint8Array,
+  gradients: Float32Array,
+  hessians: Float32Array,
+): number[] {
+  const expected = new Float64Array(columns * HISTOGRAM_STRIDE);
+  for (const i of ids) {
+    for (let f = 0; f < columns; f++) {
+      const k = f * HISTOGRAM_STRIDE + (binned[i * columns + f] ?? 0) * 3;
+      expected[k] = (expected[k] ?? 0) + (gradients[i] ?? 0);
+      expected[k + 1] = (expected[k + 1] ?? 0) + (hessians[i] ?? 0);
+      expected[k + 2] = (expected[k + 2] ?? 0) + 1;
+    }
+  }
+  return Array.from(expected);
+}
+
+describe('gradient-boosting WebAssembly kernels', () => {
+  for (const shared of [false, true]) {
+    it(`histogramAll sums a row range exactly (${shared ? 'shared' : 'private'} memory)`, () => {
+      const { arena, kernels, binned, gradients, hessians, hist } = setUp(shared);
+      hist.fill(7); // stale values must be cleared
+      kernels.histogramAll(100, 900, arena.regions.hist.offset);
+      const ids = Array.from({ length: 800 }, (_, k) => k + 100);
+      expect(Array.from(hist)).toEqual(directHistogram(ids, binned, gradients, hessians));
+    });
+  }
+
+  it('histogramRows sums the listed rows exactly', () => {
+    const { arena, kernels, binned, gradients, hessians, hist, list } = setUp(false);
+    const subset = Array.from({ length: 300 }, (_, k) => k * 3 + 1);
+    list.set(subset, 10);
+    hist.fill(-1);
+    kernels.histogramRows(arena.regions.rows.offset, 10, 310, arena.regions.hist.offset);
+    expect(Array.from(hist)).toEqual(directHistogram(subset, binned, gradients, hessians));
+  });
+
+  for (const missingLeft of [0, 1]) {
+    it(`partition is stable and routes missing values ${missingLeft === 1 ? 'left' : 'right'}`, () => {
+      const { arena, kernels, binned, list } = setUp(false);
+      const scratch = arenaView(arena, 'scratch', Uint32Array);
+      const ids = Array.from({ length: 500 }, (_, k) => 999 - 2 * k);
+      list.set(ids, 20);
+      const feature = 2;
+      const bin = 120;
+      const goesLeft = (i: number) => {
+        const b = binned[i * columns + feature] ?? 0;
+        return b === 255 ? missingLeft === 1 : b <= bin;
+      };
+      const left = kernels.partition(feature, bin, missingLeft, 20, 520);
+      const expectedLeft = ids.filter(goesLeft);
+      const expectedRight = ids.filter((i) => !goesLeft(i));
+      expect(expectedLeft.length).toBeGreaterThan(0);
+      expect(expectedRight.length).toBeGreaterThan(0);
+      expect(ids.some((i) => binned[i * columns + feature] === 255)).toBe(true);
+      expect(left).toBe(expectedLeft.length);
+      expect(Array.from(list.subarray(20, 20 + left))).toEqual(expectedLeft);
+      expect(Array.from(scratch.subarray(20, 20 + expectedRight.length))).toEqual(expectedRight);
+    });
+  }
+
+  it('computes log-loss gradients and hessians as 1 / (1 + e^-z) does, and squared-error ones', () => {
+    const { arena, kernels, gradients, hessians } = setUp(false);
+    const raw = arenaView(arena, 'raw', Float64Array);
+    const labels = arenaView(arena, 'labels', Float32Array);
+    for (let i = 0; i < rows; i++) {
+      // scores from -800 (clamped) through ordinary log-odds to +800
+      raw[i] = i < 2 ? (i === 0 ? -800 : 800) : ((i - 500) / 500) * 30;
+      labels[i] = i % 3 === 0 ? 1 : 0;
+    }
+    kernels.gradients(0, 0, rows);
+    let maxGradientError = 0;
+    let maxHessianError = 0;
+    for (let i = 0; i < rows; i++) {
+      const p = 1 / (1 + Math.exp(-(raw[i] ?? 0)));
+      maxGradientError = Math.max(maxGradientError, Math.abs((gradients[i] ?? 0) - (p - (labels[i] ?? 0))));
+      maxHessianError = Math.max(maxHessianError, Math.abs((hessians[i] ?? 0) - p * (1 - p)));
+    }
+    // float32 storage rounds to ~6e-8 of values <= 1
+    expect(maxGradientError).toBeLessThan(1e-7);
+    expect(maxHessianError).toBeLessThan(1e-7);
+    expect(gradients[0]).toBe(-(labels[0] ?? Number.NaN));
+    kernels.gradients(1, 10, 20);
+    expect(Array.from(gradients.subarray(10, 20))).toEqual(
+      Array.from({ length: 10 }, (_, k) => Math.fround((raw[10 + k] ?? 0) - (labels[10 + k] ?? 0))),
+    );
+    expect(Array.from(hessians.subarray(10, 20))).toEqual(new Array<number>(10).fill(1));
+  });
+
+  it('adds each leaf value to the raw scores of the rows at its positions, within the range given', () => {
+    const { arena, kernels, list } = setUp(false);
+    const raw = arenaView(arena, 'raw', Float64Array);
+    const ids = Array.from({ length: rows }, (_, k) => (k * 7) % rows); // a permutation
+    list.set(ids);
+    const starts = arenaView(arena, 'leafTable', Int32Array);
+    const values = arenaView(arena, 'leafTable', Float64Array);
+    const leaves = [
+      [0, 300, 0.5],
+      [300, 301, -2],
+      [301, rows, 0.25],
+    ] as const;
+    leaves.forEach(([start, end, value], k) => {
+      starts[k * 4] = start;
+      starts[k * 4 + 1] = end;
+      values[k * 2 + 1] = value;
+    });
+    // two shares, as two threads would run them
+    kernels.addLeafValues(arena.regions.leafTable.offset, 3, 0, 450);
+    kernels.addLeafValues(arena.regions.leafTable.offset, 3, 450, rows);
+    const expected = new Float64Array(rows);
+    for (const [start, end, value] of leaves) for (let k = start; k < end; k++) expected[ids[k] ?? -1] = value;
+    expect(Array.from(raw)).toEqual(Array.from(expected));
+  });
+
+  it('refuses an arena larger than WebAssembly memory allows, naming the problem', () => {
+    expect(() => allocateArena({ shared: false, sizes: { huge: 5 * 2 ** 30 } })).toThrow(
+      expect.objectContaining({ code: 'INVALID_ARGUMENT', problem: 'TOO_LARGE' }),
+    );
+  });
+});
