@@ -9,7 +9,7 @@
  * // binning.thresholds[f * 255 + b] is the upper edge of bin b of feature f
  * ```
  */
-import { sampleRows, seededRandom } from './seeded-random.js';
+import { sklearnBinningSample } from './numpy-random.js';
 import type { TabularData } from './tabular-data.js';
 
 /** Per-feature bin edges. */
@@ -27,7 +27,7 @@ export interface BinningOptions {
   maxBins?: number;
   /** Rows sampled to find the quantiles. Default 200,000 (as scikit-learn). */
   subsample?: number;
-  /** Seed of the row sample. Default 0. */
+  /** Seed of the row sample, drawn as scikit-learn does for `random_state = seed`. Default 0. */
   seed?: number;
 }
 
@@ -35,7 +35,7 @@ export interface BinningOptions {
 export function computeBinThresholds(data: TabularData, options: BinningOptions = {}): BinThresholds {
   const maxBins = Math.min(255, Math.max(2, Math.floor(options.maxBins ?? 255)));
   const { rows, columns, features } = data;
-  const sample = sampleRows(rows, options.subsample ?? 200_000, seededRandom(options.seed ?? 0));
+  const sample = sklearnBinningSample({ rows, count: options.subsample ?? 200_000, seed: options.seed ?? 0 });
   const thresholds = new Float32Array(columns * 255);
   const counts = new Int32Array(columns);
   const values = new Float32Array(sample.length);
