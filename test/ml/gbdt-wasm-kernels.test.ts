@@ -163,7 +163,8 @@ describe('gradient-boosting WebAssembly kernels', () => {
     kernels.addLeafValues(arena.regions.leafTable.offset, 3, 0, 450);
     kernels.addLeafValues(arena.regions.leafTable.offset, 3, 450, rows);
     const expected = new Float64Array(rows);
-    for (const [start, end, value] of leaves) for (let k = start; k < end; k++) expected[ids[k] ?? -1] = value;
+    for (const [start, end, value] of leaves)
+      for (let k = start; k < end; k++) expected[ids[k] ?? -1] = value;
     expect(Array.from(raw)).toEqual(Array.from(expected));
   });
 
