@@ -61,6 +61,7 @@ export function computeBinThresholds(data: TabularData, options: BinningOptions 
  * Sorts non-NaN float32 values ascending by an LSD radix sort of their bits (3 passes of 11 bits): about
  * ten times faster than `Float32Array.prototype.sort` on the 200,000 sampled values of a feature.
  */
+/* eslint-disable @typescript-eslint/no-non-null-assertion -- a hot loop over typed arrays sized up front */
 export function radixSortFloat32(values: Float32Array): Float32Array {
   const n = values.length;
   // Order-preserving keys (as int32 bit patterns): flip all bits of negatives, only the sign bit of the rest.
@@ -99,6 +100,7 @@ export function radixSortFloat32(values: Float32Array): Float32Array {
   }
   return sorted;
 }
+/* eslint-enable @typescript-eslint/no-non-null-assertion */
 
 function edgesOf(sorted: Float32Array, maxBins: number): Float32Array {
   const m = sorted.length;
