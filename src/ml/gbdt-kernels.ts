@@ -121,7 +121,7 @@ export interface KernelWorkerData {
  * `rows[start..start+count)`, 3 gradients, 4 binning, 5 partition, 6 logistic objective, 7 partition +
  * histogram of one side, 8 add leaf values), [2] start, [3] count, [4] objective, [5] output row offset,
  * [6] split feature, [7] split bin, [8] missing left, [9] histogram of the left side, [10] leaf table
- * address, [11] leaf count, [16 + part] generation the part has finished, [32 + part] left rows of the
+ * address, [11] leaf count, [12] partition reads row k at position k (the root), [16 + part] generation the part has finished, [32 + part] left rows of the
  * part's partition.
  */
 export function kernelWorkerMain(data: KernelWorkerData): void {
@@ -143,6 +143,7 @@ export function kernelWorkerMain(data: KernelWorkerData): void {
           histogramAll(from: number, to: number, hist: number): void;
           histogramRows(list: number, from: number, to: number, hist: number): void;
           partition(feature: number, bin: number, missingLeft: number, from: number, to: number): number;
+          partitionAll(feature: number, bin: number, missingLeft: number, from: number, to: number): number;
           gradients(objective: number, from: number, to: number): void;
           addLeafValues(table: number, leaves: number, from: number, to: number): void;
         });
@@ -151,6 +152,9 @@ export function kernelWorkerMain(data: KernelWorkerData): void {
   const hist = address('workerHistograms') + (part - 1) * data.histogramBytes;
   let seen = 0;
   for (;;) {
+    // Spin (up to a few hundred microseconds) before sleeping: during training the next task comes
+    // within microseconds, and waking a sleeping thread costs tens of them.
+    for (let spin = 0; spin < 100_000 && Atomics.load(control, 0) === seen; spin++);
     Atomics.wait(control, 0, seen);
     const generation = Atomics.load(control, 0);
     if (generation === seen) continue;
@@ -170,7 +174,8 @@ export function kernelWorkerMain(data: KernelWorkerData): void {
     } else if (kernels !== null && task === 8) {
       kernels.addLeafValues(control[10]!, control[11]!, from, to);
     } else if (kernels !== null && (task === 5 || task === 7)) {
-      const left = kernels.partition(control[6]!, control[7]!, control[8]!, from, to);
+      const partition = control[12] === 1 ? kernels.partitionAll : kernels.partition;
+      const left = partition(control[6]!, control[7]!, control[8]!, from, to);
       control[32 + part] = left;
       if (task === 7) {
         if (control[9] === 1) kernels.histogramRows(address('rows'), from, from + left, hist);

@@ -57,6 +57,8 @@ export interface GbdtWasmKernels {
    * `scratch[from..]`. Returns the number of left rows.
    */
   partition(feature: number, bin: number, missingLeft: number, from: number, to: number): number;
+  /** {@link partition} of positions `from..to` holding rows `from..to` (the root: `rows` need not be filled). */
+  partitionAll(feature: number, bin: number, missingLeft: number, from: number, to: number): number;
   /** Gradients and hessians of rows `from..to` from the raw scores; objective 0 = log-loss, 1 = squared error. */
   gradients(objective: number, from: number, to: number): void;
   /**
@@ -195,16 +197,17 @@ function histogramRows(layout: GbdtKernelLayout) {
   };
 }
 
-function partition(layout: GbdtKernelLayout) {
+/** `partition`, or with `allRows` `partitionAll`, which reads row k at position k (the root, before any partition). */
+function partition(layout: GbdtKernelLayout, allRows: boolean) {
   // params: feature 0, bin 1, missingLeft 2, from 3, to 4; locals: k 5, left 6, right 7, row 8, b 9, goRight 10
   const [feature, bin, missingLeft, from, to, k, left, right, row, b, goRight] = [
     0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
   ];
+  const rowAtK = allRows
+    ? op.localGet(k)
+    : [...op.localGet(k), ...op.i32Const(2), ...op.i32Shl, ...op.i32Load(layout.rows)];
   const body = [
-    ...op.localGet(k),
-    ...op.i32Const(2),
-    ...op.i32Shl,
-    ...op.i32Load(layout.rows),
+    ...rowAtK,
     ...op.localSet(row),
     // b = binned[row * stride + feature]
     ...op.localGet(row),
@@ -255,7 +258,7 @@ function partition(layout: GbdtKernelLayout) {
     ...op.localSet(right),
   ];
   return {
-    name: 'partition',
+    name: allRows ? 'partitionAll' : 'partition',
     params: [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32],
     results: [ValType.i32],
     locals: [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32],
@@ -449,7 +452,8 @@ export function gbdtKernelModule(layout: GbdtKernelLayout): Uint8Array {
     functions: [
       histogramAll(layout),
       histogramRows(layout),
-      partition(layout),
+      partition(layout, false),
+      partition(layout, true),
       gradients(layout),
       addLeafValues(layout),
     ],

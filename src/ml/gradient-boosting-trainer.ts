@@ -82,8 +82,9 @@ export interface GradientBoostingParams {
   onIteration?: (progress: BoostingProgress) => void;
 }
 
-/** Rows below which a histogram is built on the calling thread alone. */
-const PARALLEL_MIN_ROWS = 8192;
+/** Rows below which a node is partitioned and its histogram built on the calling thread alone (a task
+ * handed to spinning workers costs a few microseconds; 2,048 rows × 12 features take about 40). */
+const PARALLEL_MIN_ROWS = 2048;
 /** Rows per chunk when binning through the shared staging buffer. */
 const BIN_CHUNK_ROWS = 65_536;
 
@@ -672,8 +673,11 @@ class TreeGrower {
     const pool = this.#pool;
     const start = leaf.start;
     const count = leaf.count;
+    // The root reads row k at position k, so `rows` need not be reset for every tree.
+    const allRows = leaf.node === 0;
+    const partition = allRows ? kernels.partitionAll : kernels.partition;
     if (pool.threads === 1 || count < PARALLEL_MIN_ROWS) {
-      const nl = kernels.partition(feature, bin, missingLeft, start, start + count);
+      const nl = partition(feature, bin, missingLeft, start, start + count);
       rows.set(scratch.subarray(start, start + count - nl), start + nl);
       if (hist !== null) {
         if (histLeft) kernels.histogramRows(rowsAddress, start, start + nl, hist.address);
@@ -688,10 +692,10 @@ class TreeGrower {
         task: hist === null ? 'partition' : 'partitionHistogram',
         start,
         count,
-        split: { feature, bin, missingLeft: split.missingLeft, histLeft },
+        split: { feature, bin, missingLeft: split.missingLeft, histLeft, allRows },
       },
       (from, to) => {
-        mainLeft = kernels.partition(feature, bin, missingLeft, from, to);
+        mainLeft = partition(feature, bin, missingLeft, from, to);
         if (hist === null) return;
         if (histLeft) kernels.histogramRows(rowsAddress, from, from + mainLeft, hist.address);
         else kernels.histogramRows(scratchAddress, from, to - mainLeft, hist.address);
@@ -726,8 +730,6 @@ class TreeGrower {
   grow(gain: number[], splitCount: number[]): GrownTree {
     const p = this.#p;
     const n = this.#n;
-    const rows = this.#rows;
-    fillIdentity(rows, n);
     this.#feature = [];
     this.#bin = [];
     this.#missingLeft = [];
@@ -873,6 +875,8 @@ class TreeGrower {
   applyLeaves(): void {
     const table = this.#leafTable;
     const leaves = [...this.#leaves].sort((a, b) => a.start - b.start);
+    // A tree that never split has not partitioned (and so not written) the rows.
+    if (leaves.length === 1) fillIdentity(this.#rows, this.#n);
     leaves.forEach((leaf, k) => {
       table.starts[k * 4] = leaf.start;
       table.starts[k * 4 + 1] = leaf.start + leaf.count;

@@ -44,7 +44,7 @@ export interface KernelRun {
   /** Output row offset for `binning`. Default 0. */
   outOffset?: number;
   /** Split of `partition`/`partitionHistogram`: feature, bin, missing-left flag, histogram side. */
-  split?: { feature: number; bin: number; missingLeft: boolean; histLeft?: boolean };
+  split?: { feature: number; bin: number; missingLeft: boolean; histLeft?: boolean; allRows?: boolean };
   /** Leaf table of `addLeafValues`: byte address and entry count. */
   leafTable?: { address: number; leaves: number };
 }
@@ -137,6 +137,7 @@ export class KernelThreadPool {
     control[9] = spec.split?.histLeft === true ? 1 : 0;
     control[10] = spec.leafTable?.address ?? 0;
     control[11] = spec.leafTable?.leaves ?? 0;
+    control[12] = spec.split?.allRows === true ? 1 : 0;
     Atomics.store(control, 0, generation);
     Atomics.notify(control, 0);
     const [from, to] = partRange(spec.start, spec.count, 0, this.threads);
@@ -149,6 +150,8 @@ export class KernelThreadPool {
     for (let part = 1; part < this.threads; part++) {
       // A task takes milliseconds; a worker silent for minutes has died (its exit event cannot
       // be delivered while this thread waits), so give up instead of hanging forever.
+      // Spin first (bounded): shares usually finish within microseconds of each other.
+      for (let spin = 0; spin < 100_000 && Atomics.load(control, 16 + part) !== generation; spin++);
       for (let waited = 0; ; waited++) {
         const done = Atomics.load(control, 16 + part);
         if (done === generation) break;

@@ -168,6 +168,18 @@ describe('gradient-boosting WebAssembly kernels', () => {
     expect(Array.from(raw)).toEqual(Array.from(expected));
   });
 
+  it('partitionAll reads row k at position k, whatever the row list holds', () => {
+    const { arena, kernels, binned, list } = setUp(false);
+    const scratch = arenaView(arena, 'scratch', Uint32Array);
+    list.fill(123_456); // stale contents must not be read
+    const goesLeft = (i: number) => (binned[i * columns + 1] ?? 0) <= 60;
+    const left = kernels.partitionAll(1, 60, 0, 0, rows);
+    const ids = Array.from({ length: rows }, (_, i) => i);
+    expect(left).toBe(ids.filter(goesLeft).length);
+    expect(Array.from(list.subarray(0, left))).toEqual(ids.filter(goesLeft));
+    expect(Array.from(scratch.subarray(0, rows - left))).toEqual(ids.filter((i) => !goesLeft(i)));
+  });
+
   it('refuses an arena larger than WebAssembly memory allows, naming the problem', () => {
     expect(() => allocateArena({ shared: false, sizes: { huge: 5 * 2 ** 30 } })).toThrow(
       expect.objectContaining({ code: 'INVALID_ARGUMENT', problem: 'TOO_LARGE' }),
