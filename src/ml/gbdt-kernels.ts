@@ -140,12 +140,18 @@ export function kernelWorkerMain(data: KernelWorkerData): void {
       ? null
       : (new WebAssembly.Instance(new WebAssembly.Module(data.kernels), { env: { memory: data.memory } })
           .exports as unknown as {
-          histogramAll(from: number, to: number, hist: number): void;
-          histogramRows(list: number, from: number, to: number, hist: number): void;
-          partition(feature: number, bin: number, missingLeft: number, from: number, to: number): number;
-          partitionAll(feature: number, bin: number, missingLeft: number, from: number, to: number): number;
-          gradients(objective: number, from: number, to: number): void;
-          addLeafValues(table: number, leaves: number, from: number, to: number): void;
+          histogramAll: (from: number, to: number, hist: number) => void;
+          histogramRows: (list: number, from: number, to: number, hist: number) => void;
+          partition: (feature: number, bin: number, missingLeft: number, from: number, to: number) => number;
+          partitionAll: (
+            feature: number,
+            bin: number,
+            missingLeft: number,
+            from: number,
+            to: number,
+          ) => number;
+          gradients: (objective: number, from: number, to: number) => void;
+          addLeafValues: (table: number, leaves: number, from: number, to: number) => void;
         });
   const part = data.index;
   const parts = data.threads;

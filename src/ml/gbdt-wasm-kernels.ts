@@ -48,24 +48,24 @@ export interface GbdtKernelLayout {
 /** The exported kernels. Addresses are byte addresses in the shared memory. */
 export interface GbdtWasmKernels {
   /** Zeroes the histogram at `hist`, then adds rows `from..to` (row numbers). */
-  histogramAll(from: number, to: number, hist: number): void;
+  histogramAll: (from: number, to: number, hist: number) => void;
   /** Zeroes the histogram at `hist`, then adds the rows listed at `list[from..to)` (a Uint32 array's address). */
-  histogramRows(list: number, from: number, to: number, hist: number): void;
+  histogramRows: (list: number, from: number, to: number, hist: number) => void;
   /**
    * Stable partition of `rows[from..to)` on `bin(row, feature) <= bin` (the missing bin 255 goes
    * left when `missingLeft` is 1): left rows compacted in place from `from`, right rows written to
    * `scratch[from..]`. Returns the number of left rows.
    */
-  partition(feature: number, bin: number, missingLeft: number, from: number, to: number): number;
+  partition: (feature: number, bin: number, missingLeft: number, from: number, to: number) => number;
   /** {@link partition} of positions `from..to` holding rows `from..to` (the root: `rows` need not be filled). */
-  partitionAll(feature: number, bin: number, missingLeft: number, from: number, to: number): number;
+  partitionAll: (feature: number, bin: number, missingLeft: number, from: number, to: number) => number;
   /** Gradients and hessians of rows `from..to` from the raw scores; objective 0 = log-loss, 1 = squared error. */
-  gradients(objective: number, from: number, to: number): void;
+  gradients: (objective: number, from: number, to: number) => void;
   /**
    * Adds leaf values to the raw scores of the rows at positions `from..to` of `rows`. `table` holds
    * `leaves` entries of (start int32, end int32, value float64), sorted by start, covering the positions.
    */
-  addLeafValues(table: number, leaves: number, from: number, to: number): void;
+  addLeafValues: (table: number, leaves: number, from: number, to: number) => void;
 }
 
 /** Bytes of one entry of the leaf table of {@link GbdtWasmKernels.addLeafValues}. */
