@@ -274,40 +274,40 @@ function partition(layout: GbdtKernelLayout, allRows: boolean) {
   };
 }
 
-/** e^x for x in local `x` (clamped to ±700), left on the stack; uses locals `k` and `r` (f64). */
-function exp(x: number, k: number, r: number): number[] {
-  const code = [
-    // x = clamp(x, -700, 700); k = nearest(x / ln 2); r = x - k ln 2 (ln 2 split in two for precision)
-    ...op.localGet(x),
-    ...op.f64Const(700),
-    ...op.f64Min,
-    ...op.f64Const(-700),
-    ...op.f64Max,
-    ...op.localTee(x),
-    ...op.f64Const(1 / Math.LN2),
-    ...op.f64Mul,
-    ...op.f64Nearest,
-    ...op.localSet(k),
-    ...op.localGet(x),
-    ...op.localGet(k),
-    ...op.f64Const(6.9314718036912381649e-1),
-    ...op.f64Mul,
-    ...op.f64Sub,
-    ...op.localGet(k),
-    ...op.f64Const(1.90821492927058770002e-10),
-    ...op.f64Mul,
-    ...op.f64Sub,
-    ...op.localSet(r),
-    // e^r by its Taylor series to r^12 (|r| <= 0.35: relative error < 1e-15), Horner form
-    ...op.f64Const(1 / 479001600),
-  ];
-  for (let n = 11; n >= 0; n--) {
-    let factorial = 1;
-    for (let j = 2; j <= n; j++) factorial *= j;
-    code.push(...op.localGet(r), ...op.f64Mul, ...op.f64Const(1 / factorial), ...op.f64Add);
-  }
-  // × 2^k, built from the exponent bits
-  code.push(
+/**
+ * Float operations on one value (`f64`) or two at once (`f64x2`), so that the logistic gradient is
+ * written once and emitted both as the vector loop (two rows per step) and as its scalar tail.
+ */
+interface Lanes {
+  constant: (value: number) => readonly number[];
+  add: readonly number[];
+  sub: readonly number[];
+  mul: readonly number[];
+  div: readonly number[];
+  neg: readonly number[];
+  nearest: readonly number[];
+  /** clamp(top, -limit, limit) */
+  clamp: (limit: number) => readonly number[];
+  /** 2^k for integral k in local `k`. */
+  pow2: (k: number) => readonly number[];
+  /** Loads the raw scores of the row(s) at byte address `raw + 8 i` (address on the stack). */
+  loadRaw: (offset: number) => readonly number[];
+  /** Loads the label(s), float32, promoted (address on the stack). */
+  loadLabel: (offset: number) => readonly number[];
+  /** Stores value(s) as float32: stack = address, value. */
+  storeFloat32: (offset: number) => readonly number[];
+}
+
+const scalarLanes: Lanes = {
+  constant: (value) => op.f64Const(value),
+  add: op.f64Add,
+  sub: op.f64Sub,
+  mul: op.f64Mul,
+  div: op.f64Div,
+  neg: op.f64Neg,
+  nearest: op.f64Nearest,
+  clamp: (limit) => [...op.f64Const(limit), ...op.f64Min, ...op.f64Const(-limit), ...op.f64Max],
+  pow2: (k) => [
     ...op.localGet(k),
     ...op.i64TruncF64S,
     ...op.i64Const(1023),
@@ -315,71 +315,182 @@ function exp(x: number, k: number, r: number): number[] {
     ...op.i64Const(52),
     ...op.i64Shl,
     ...op.f64ReinterpretI64,
-    ...op.f64Mul,
-  );
+  ],
+  loadRaw: (offset) => op.f64Load(offset),
+  loadLabel: (offset) => [...op.f32Load(offset), ...op.f64PromoteF32],
+  storeFloat32: (offset) => [...op.f32DemoteF64, ...op.f32Store(offset)],
+};
+
+const vectorLanes: Lanes = {
+  constant: (value) => [...op.f64Const(value), ...op.f64x2Splat],
+  add: op.f64x2Add,
+  sub: op.f64x2Sub,
+  mul: op.f64x2Mul,
+  div: op.f64x2Div,
+  neg: op.f64x2Neg,
+  nearest: op.f64x2Nearest,
+  clamp: (limit) => [
+    ...op.f64Const(limit),
+    ...op.f64x2Splat,
+    ...op.f64x2Pmin,
+    ...op.f64Const(-limit),
+    ...op.f64x2Splat,
+    ...op.f64x2Pmax,
+  ],
+  pow2: (k) => [
+    ...op.localGet(k),
+    ...op.i32x4TruncSatF64x2SZero,
+    ...op.i64x2ExtendLowI32x4S,
+    ...op.i64Const(1023),
+    ...op.i64x2Splat,
+    ...op.i64x2Add,
+    ...op.i32Const(52),
+    ...op.i64x2Shl,
+  ],
+  loadRaw: (offset) => op.v128Load(offset),
+  loadLabel: (offset) => [...op.v128Load64Zero(offset), ...op.f64x2PromoteLowF32x4],
+  storeFloat32: (offset) => [...op.f32x4DemoteF64x2Zero, ...op.v128Store64Lane(offset, 0)],
+};
+
+/** Degree of the Taylor polynomial of e^r, |r| <= ln(2)/2: relative error below 3e-13. */
+const EXP_DEGREE = 10;
+
+/** e^x for x in local `x` (clamped to ±700), left on the stack; uses locals `k` and `r` of the lanes' type. */
+function exp(lanes: Lanes, x: number, k: number, r: number): number[] {
+  const code = [
+    // k = nearest(x / ln 2); r = x - k ln 2 (ln 2 split in two for precision)
+    ...op.localGet(x),
+    ...lanes.clamp(700),
+    ...op.localTee(x),
+    ...lanes.constant(1 / Math.LN2),
+    ...lanes.mul,
+    ...lanes.nearest,
+    ...op.localSet(k),
+    ...op.localGet(x),
+    ...op.localGet(k),
+    ...lanes.constant(6.9314718036912381649e-1),
+    ...lanes.mul,
+    ...lanes.sub,
+    ...op.localGet(k),
+    ...lanes.constant(1.90821492927058770002e-10),
+    ...lanes.mul,
+    ...lanes.sub,
+    ...op.localSet(r),
+  ];
+  // e^r = Σ r^n / n!, Horner form
+  const inverseFactorial = (n: number): number => {
+    let factorial = 1;
+    for (let j = 2; j <= n; j++) factorial *= j;
+    return 1 / factorial;
+  };
+  code.push(...lanes.constant(inverseFactorial(EXP_DEGREE)));
+  for (let n = EXP_DEGREE - 1; n >= 0; n--) {
+    code.push(...op.localGet(r), ...lanes.mul, ...lanes.constant(inverseFactorial(n)), ...lanes.add);
+  }
+  // × 2^k, built from the exponent bits
+  code.push(...lanes.pow2(k), ...lanes.mul);
   return code;
 }
 
+/** Locals of {@link logLossGradient}: row index (i32) and four of the lanes' type. */
+interface GradientLocals {
+  i: number;
+  x: number;
+  k: number;
+  r: number;
+  p: number;
+}
+
+/** Gradient p - y and hessian p (1 - p), p = 1 / (1 + e^-z), of the row(s) from `i`. */
+function logLossGradient(layout: GbdtKernelLayout, lanes: Lanes, l: GradientLocals): number[] {
+  const address = (shift: number) => [...op.localGet(l.i), ...op.i32Const(shift), ...op.i32Shl];
+  return [
+    ...address(3),
+    ...lanes.loadRaw(layout.raw),
+    ...lanes.neg,
+    ...op.localSet(l.x),
+    ...lanes.constant(1),
+    ...lanes.constant(1),
+    ...exp(lanes, l.x, l.k, l.r),
+    ...lanes.add,
+    ...lanes.div,
+    ...op.localSet(l.p),
+    ...address(2),
+    ...op.localGet(l.p),
+    ...address(2),
+    ...lanes.loadLabel(layout.labels),
+    ...lanes.sub,
+    ...lanes.storeFloat32(layout.gradients),
+    ...address(2),
+    ...op.localGet(l.p),
+    ...lanes.constant(1),
+    ...op.localGet(l.p),
+    ...lanes.sub,
+    ...lanes.mul,
+    ...lanes.storeFloat32(layout.hessians),
+  ];
+}
+
 function gradients(layout: GbdtKernelLayout) {
-  // params: objective 0, from 1, to 2; locals: i 3 (i32), z 4, k 5, r 6, p 7, y 8 (f64)
-  const [objective, from, to, i, z, k, r, p, y] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const load = [
+  // params: objective 0, from 1, to 2; locals: i 3 (i32); x 4, k 5, r 6, p 7 (f64); x 8, k 9, r 10, p 11 (v128)
+  const [objective, from, to, i] = [0, 1, 2, 3];
+  const scalar = { i, x: 4, k: 5, r: 6, p: 7 };
+  const vector = { i, x: 8, k: 9, r: 10, p: 11 };
+  // Two rows per step while two remain, then the scalar tail.
+  const vectorLoop = [
+    ...op.localGet(from),
+    ...op.localSet(i),
+    ...op.block,
+    ...op.loop,
+    ...op.localGet(i),
+    ...op.i32Const(2),
+    ...op.i32Add,
+    ...op.localGet(to),
+    ...op.i32GtU,
+    ...op.brIf(1),
+    ...logLossGradient(layout, vectorLanes, vector),
+    ...op.localGet(i),
+    ...op.i32Const(2),
+    ...op.i32Add,
+    ...op.localSet(i),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ];
+  const squaredError = [
+    ...op.localGet(i),
+    ...op.i32Const(2),
+    ...op.i32Shl,
     ...op.localGet(i),
     ...op.i32Const(3),
     ...op.i32Shl,
     ...op.f64Load(layout.raw),
-    ...op.localSet(z),
     ...op.localGet(i),
     ...op.i32Const(2),
     ...op.i32Shl,
     ...op.f32Load(layout.labels),
     ...op.f64PromoteF32,
-    ...op.localSet(y),
-  ];
-  const store = (region: number, value: number[]) => [
+    ...op.f64Sub,
+    ...op.f32DemoteF64,
+    ...op.f32Store(layout.gradients),
     ...op.localGet(i),
     ...op.i32Const(2),
     ...op.i32Shl,
-    ...value,
+    ...op.f64Const(1),
     ...op.f32DemoteF64,
-    ...op.f32Store(region),
-  ];
-  // p = 1 / (1 + e^-z); gradient p - y; hessian p (1 - p)
-  const logLoss = [
-    ...load,
-    ...op.localGet(z),
-    ...op.f64Neg,
-    ...op.localSet(z),
-    ...op.f64Const(1),
-    ...op.f64Const(1),
-    ...exp(z, k, r),
-    ...op.f64Add,
-    ...op.f64Div,
-    ...op.localSet(p),
-    ...store(layout.gradients, [...op.localGet(p), ...op.localGet(y), ...op.f64Sub]),
-    ...store(layout.hessians, [
-      ...op.localGet(p),
-      ...op.f64Const(1),
-      ...op.localGet(p),
-      ...op.f64Sub,
-      ...op.f64Mul,
-    ]),
-  ];
-  const squaredError = [
-    ...load,
-    ...store(layout.gradients, [...op.localGet(z), ...op.localGet(y), ...op.f64Sub]),
-    ...store(layout.hessians, op.f64Const(1)),
+    ...op.f32Store(layout.hessians),
   ];
   return {
     name: 'gradients',
     params: [ValType.i32, ValType.i32, ValType.i32],
     results: [],
-    locals: [ValType.i32, ValType.f64, ValType.f64, ValType.f64, ValType.f64, ValType.f64],
+    locals: [ValType.i32, ...Array<ValType>(4).fill(ValType.f64), ...Array<ValType>(4).fill(ValType.v128)],
     body: [
       ...op.localGet(objective),
       ...op.i32Eqz,
       ...op.if,
-      ...countedLoop(i, from, to, logLoss),
+      ...vectorLoop,
+      ...countedLoop(i, i, to, logLossGradient(layout, scalarLanes, scalar)),
       ...op.else,
       ...countedLoop(i, from, to, squaredError),
       ...op.end,

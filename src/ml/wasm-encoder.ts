@@ -118,6 +118,7 @@ export const op = {
   i32Eqz: [0x45],
   i32Eq: [0x46],
   i32GeU: [0x4f],
+  i32GtU: [0x4b],
   i32Add: [0x6a],
   i32Sub: [0x6b],
   i32Mul: [0x6c],
@@ -150,6 +151,26 @@ export const op = {
   f64x2Splat: simd(0x14),
   f64x2ReplaceLane: (lane: number) => [...simd(0x22), lane],
   f64x2Add: simd(0xf0),
+  f64x2Sub: simd(0xf1),
+  f64x2Mul: simd(0xf2),
+  f64x2Div: simd(0xf3),
+  /** `b < a ? b : a` (one instruction, unlike the NaN-propagating min). */
+  f64x2Pmin: simd(0xf6),
+  /** `a < b ? b : a`. */
+  f64x2Pmax: simd(0xf7),
+  f64x2Neg: simd(0xed),
+  f64x2Nearest: simd(0x94),
+  /** Loads 8 bytes into the low half of a v128 (high half zero). */
+  v128Load64Zero: (offset: number) => [...simd(0x5d), ...memarg(3, offset)],
+  /** Stores lane `lane` of an i64x2 view (8 bytes). */
+  v128Store64Lane: (offset: number, lane: number) => [...simd(0x5b), ...memarg(3, offset), lane],
+  f64x2PromoteLowF32x4: simd(0x5f),
+  f32x4DemoteF64x2Zero: simd(0x5e),
+  i32x4TruncSatF64x2SZero: simd(0xfc),
+  i64x2ExtendLowI32x4S: simd(0xc7),
+  i64x2Splat: simd(0x12),
+  i64x2Add: simd(0xce),
+  i64x2Shl: simd(0xcb),
 } as const;
 
 /** Encodes a module: one function type per function, memory imported as `env.memory`, all functions exported. */
