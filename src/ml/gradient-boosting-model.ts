@@ -138,26 +138,28 @@ export class GradientBoostingModel {
   predictRaw(features: Float32Array, rows: number): Float64Array {
     const columns = this.columns;
     checkPredictInput(features, rows, columns);
-    const out = new Float64Array(rows);
-    const fround = Math.fround;
-    const trees = this.trees;
-    for (let i = 0; i < rows; i++) {
-      const base = i * columns;
-      let sum = 0;
-      for (const tree of trees) {
-        const { feature, threshold, missingLeft, left, right, value } = tree;
+    // Tree by tree (the same float32 summation order per row as row by row), so that each tree's
+    // arrays stay in registers across all rows.
+    const sums = new Float32Array(rows);
+    for (const tree of this.trees) {
+      const { feature, threshold, missingLeft, left, right, value } = tree;
+      const rootFeature = feature[0] ?? -1;
+      for (let i = 0; i < rows; i++) {
+        const base = i * columns;
         let node = 0;
-        let f = feature[0] ?? -1;
+        let f = rootFeature;
         while (f >= 0) {
           const x = features[base + f] ?? Number.NaN;
           const goLeft = x <= (threshold[node] ?? 0) || (x !== x && missingLeft[node] === 1);
           node = (goLeft ? left[node] : right[node]) ?? 0;
           f = feature[node] ?? -1;
         }
-        sum = fround(sum + (value[node] ?? 0));
+        sums[i] = (sums[i] ?? 0) + (value[node] ?? 0);
       }
-      out[i] = fround(sum + this.baseScore);
     }
+    const out = new Float64Array(rows);
+    const fround = Math.fround;
+    for (let i = 0; i < rows; i++) out[i] = fround((sums[i] ?? 0) + this.baseScore);
     return out;
   }
 
