@@ -96,6 +96,41 @@ export function logisticPartial(
   out[offset + 1] = sumR;
 }
 
+/**
+ * After a parallel partition of `rows[start..start+count)` in which part q wrote its left rows to
+ * `left[from_q..]` and its right rows to `right[from_q..]` (its left count at `control[32 + q]`),
+ * copies part `part`'s two runs to their final places in `rows`: all left runs in part order, then
+ * all right runs, which keeps the partition stable. Parts write disjoint ranges, so they run at once.
+ */
+export function gatherPartitionedRows(
+  rows: Uint32Array,
+  left: Uint32Array,
+  right: Uint32Array,
+  control: Int32Array,
+  start: number,
+  count: number,
+  part: number,
+  parts: number,
+): void {
+  const bounds = (q: number): [number, number] => [
+    start + Math.floor((count * q) / parts),
+    start + Math.floor((count * (q + 1)) / parts),
+  ];
+  let totalLeft = 0;
+  for (let q = 0; q < parts; q++) totalLeft += control[32 + q]!;
+  let leftOut = start;
+  let rightOut = start + totalLeft;
+  for (let q = 0; q < part; q++) {
+    const [qFrom, qTo] = bounds(q);
+    leftOut += control[32 + q]!;
+    rightOut += qTo - qFrom - control[32 + q]!;
+  }
+  const [from, to] = bounds(part);
+  const leftCount = control[32 + part]!;
+  rows.set(left.subarray(from, from + leftCount), leftOut);
+  rows.set(right.subarray(from, to - leftCount), rightOut);
+}
+
 /** What a worker receives (structured-cloned; the arena's memory is shared, not copied). */
 export interface KernelWorkerData {
   /** 1..threads-1 (the main thread is part 0). */
@@ -119,10 +154,10 @@ export interface KernelWorkerData {
  * The loop every worker runs: waits on the control word, runs its share of the task, reports.
  * Control `Int32Array`: [0] generation, [1] task (0 exit, 1 histogram of all rows, 2 histogram of
  * `rows[start..start+count)`, 3 gradients, 4 binning, 5 partition, 6 logistic objective, 7 partition +
- * histogram of one side, 8 add leaf values), [2] start, [3] count, [4] objective, [5] output row offset,
+ * histogram of one side, 8 add leaf values, 9 gather partitioned rows), [2] start, [3] count, [4] objective, [5] output row offset,
  * [6] split feature, [7] split bin, [8] missing left, [9] histogram of the left side, [10] leaf table
  * address, [11] leaf count, [12] partition reads row k at position k (the root), [16 + part] generation the part has finished, [32 + part] left rows of the
- * part's partition.
+ * part's partition (the main thread writes its own at [32] before a gather).
  */
 export function kernelWorkerMain(data: KernelWorkerData): void {
   const control = new Int32Array(data.control);
@@ -142,13 +177,23 @@ export function kernelWorkerMain(data: KernelWorkerData): void {
           .exports as unknown as {
           histogramAll: (from: number, to: number, hist: number) => void;
           histogramRows: (list: number, from: number, to: number, hist: number) => void;
-          partition: (feature: number, bin: number, missingLeft: number, from: number, to: number) => number;
+          partition: (
+            feature: number,
+            bin: number,
+            missingLeft: number,
+            from: number,
+            to: number,
+            leftList: number,
+            rightList: number,
+          ) => number;
           partitionAll: (
             feature: number,
             bin: number,
             missingLeft: number,
             from: number,
             to: number,
+            leftList: number,
+            rightList: number,
           ) => number;
           gradients: (objective: number, from: number, to: number) => void;
           addLeafValues: (table: number, leaves: number, from: number, to: number) => void;
@@ -156,6 +201,8 @@ export function kernelWorkerMain(data: KernelWorkerData): void {
   const part = data.index;
   const parts = data.threads;
   const hist = address('workerHistograms') + (part - 1) * data.histogramBytes;
+  const scratch = address('scratch');
+  const scratch2 = address('scratch2');
   let seen = 0;
   for (;;) {
     // Spin (up to a few hundred microseconds) before sleeping: during training the next task comes
@@ -180,13 +227,25 @@ export function kernelWorkerMain(data: KernelWorkerData): void {
     } else if (kernels !== null && task === 8) {
       kernels.addLeafValues(control[10]!, control[11]!, from, to);
     } else if (kernels !== null && (task === 5 || task === 7)) {
+      // Left rows to `scratch`, right rows to `scratch2`; task 9 then gathers them into `rows`.
       const partition = control[12] === 1 ? kernels.partitionAll : kernels.partition;
-      const left = partition(control[6]!, control[7]!, control[8]!, from, to);
+      const left = partition(control[6]!, control[7]!, control[8]!, from, to, scratch, scratch2);
       control[32 + part] = left;
       if (task === 7) {
-        if (control[9] === 1) kernels.histogramRows(address('rows'), from, from + left, hist);
-        else kernels.histogramRows(address('scratch'), from, to - left, hist);
+        if (control[9] === 1) kernels.histogramRows(scratch, from, from + left, hist);
+        else kernels.histogramRows(scratch2, from, to - left, hist);
       }
+    } else if (task === 9) {
+      gatherPartitionedRows(
+        view('rows', Uint32Array),
+        view('scratch', Uint32Array),
+        view('scratch2', Uint32Array),
+        control,
+        start,
+        count,
+        part,
+        parts,
+      );
     } else if (task === 6) {
       logisticPartial(
         view('features', Float32Array),
@@ -223,6 +282,7 @@ export function kernelWorkerSource(): string {
     'const __name = (f) => f;',
     binRows.toString(),
     logisticPartial.toString(),
+    gatherPartitionedRows.toString(),
     kernelWorkerMain.toString(),
     "kernelWorkerMain(require('node:worker_threads').workerData);",
   ].join('\n');

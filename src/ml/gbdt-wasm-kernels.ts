@@ -14,7 +14,7 @@
  *
  * @example
  * ```ts
- * const bytes = gbdtKernelModule({ columns: 12, stride: 12, binned, gradients, hessians, rows, scratch, pages, shared: true });
+ * const bytes = gbdtKernelModule({ columns: 12, stride: 12, binned, gradients, hessians, rows, raw, labels, pages, shared: true });
  * const kernels = instantiateGbdtKernels(bytes, memory);
  * kernels.histogramAll(0, rows, histAddress);
  * ```
@@ -32,10 +32,8 @@ export interface GbdtKernelLayout {
   gradients: number;
   /** Byte address of the hessians (Float32). */
   hessians: number;
-  /** Byte address of the row-index array partitions work on (Uint32). */
+  /** Byte address of the row-index array partitions read (Uint32). */
   rows: number;
-  /** Byte address of the second row-index array (Uint32). */
-  scratch: number;
   /** Byte address of the raw scores (Float64). */
   raw: number;
   /** Byte address of the labels (Float32). */
@@ -53,12 +51,29 @@ export interface GbdtWasmKernels {
   histogramRows: (list: number, from: number, to: number, hist: number) => void;
   /**
    * Stable partition of `rows[from..to)` on `bin(row, feature) <= bin` (the missing bin 255 goes
-   * left when `missingLeft` is 1): left rows compacted in place from `from`, right rows written to
-   * `scratch[from..]`. Returns the number of left rows.
+   * left when `missingLeft` is 1): left rows written to `leftList[from..]`, right rows to
+   * `rightList[from..]` (Uint32 arrays' addresses; `leftList` may be `rows` itself: rows are
+   * read before they are overwritten). Returns the number of left rows.
    */
-  partition: (feature: number, bin: number, missingLeft: number, from: number, to: number) => number;
+  partition: (
+    feature: number,
+    bin: number,
+    missingLeft: number,
+    from: number,
+    to: number,
+    leftList: number,
+    rightList: number,
+  ) => number;
   /** {@link partition} of positions `from..to` holding rows `from..to` (the root: `rows` need not be filled). */
-  partitionAll: (feature: number, bin: number, missingLeft: number, from: number, to: number) => number;
+  partitionAll: (
+    feature: number,
+    bin: number,
+    missingLeft: number,
+    from: number,
+    to: number,
+    leftList: number,
+    rightList: number,
+  ) => number;
   /** Gradients and hessians of rows `from..to` from the raw scores; objective 0 = log-loss, 1 = squared error. */
   gradients: (objective: number, from: number, to: number) => void;
   /**
@@ -199,10 +214,10 @@ function histogramRows(layout: GbdtKernelLayout) {
 
 /** `partition`, or with `allRows` `partitionAll`, which reads row k at position k (the root, before any partition). */
 function partition(layout: GbdtKernelLayout, allRows: boolean) {
-  // params: feature 0, bin 1, missingLeft 2, from 3, to 4; locals: k 5, left 6, right 7, row 8, b 9, goRight 10
-  const [feature, bin, missingLeft, from, to, k, left, right, row, b, goRight] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
-  ];
+  // params: feature 0, bin 1, missingLeft 2, from 3, to 4, leftList 5, rightList 6;
+  // locals: k 7, left 8, right 9, row 10, b 11, goRight 12
+  const [feature, bin, missingLeft, from, to, leftList, rightList] = [0, 1, 2, 3, 4, 5, 6];
+  const [k, left, right, row, b, goRight] = [7, 8, 9, 10, 11, 12];
   const rowAtK = allRows
     ? op.localGet(k)
     : [...op.localGet(k), ...op.i32Const(2), ...op.i32Shl, ...op.i32Load(layout.rows)];
@@ -234,17 +249,21 @@ function partition(layout: GbdtKernelLayout, allRows: boolean) {
     ...op.i32Sub,
     ...op.i32And,
     ...op.localSet(goRight),
-    // rows[left] = row; scratch[right] = row
+    // leftList[left] = row; rightList[right] = row
+    ...op.localGet(leftList),
     ...op.localGet(left),
     ...op.i32Const(2),
     ...op.i32Shl,
+    ...op.i32Add,
     ...op.localGet(row),
-    ...op.i32Store(layout.rows),
+    ...op.i32Store(0),
+    ...op.localGet(rightList),
     ...op.localGet(right),
     ...op.i32Const(2),
     ...op.i32Shl,
+    ...op.i32Add,
     ...op.localGet(row),
-    ...op.i32Store(layout.scratch),
+    ...op.i32Store(0),
     // left += 1 - goRight; right += goRight
     ...op.localGet(left),
     ...op.i32Const(1),
@@ -259,7 +278,7 @@ function partition(layout: GbdtKernelLayout, allRows: boolean) {
   ];
   return {
     name: allRows ? 'partitionAll' : 'partition',
-    params: [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32],
+    params: Array<ValType>(7).fill(ValType.i32),
     results: [ValType.i32],
     locals: [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.i32],
     body: [

@@ -21,7 +21,7 @@
 import { availableParallelism, endianness } from 'node:os';
 import { LakeloopError } from '../errors.js';
 import { computeBinThresholds, type BinThresholds } from './feature-binning.js';
-import { binRows, HISTOGRAM_STRIDE } from './gbdt-kernels.js';
+import { binRows, gatherPartitionedRows, HISTOGRAM_STRIDE } from './gbdt-kernels.js';
 import {
   gbdtKernelModule,
   instantiateGbdtKernels,
@@ -33,7 +33,7 @@ import {
   type GradientBoostingObjective,
   type TreeArrays,
 } from './gradient-boosting-model.js';
-import { KernelThreadPool, partRange } from './kernel-thread-pool.js';
+import { KernelThreadPool } from './kernel-thread-pool.js';
 import { sampleRows, seededRandom } from './seeded-random.js';
 import { allocateArena, arenaView, type TrainingArena } from './training-arena.js';
 import { featureNamesOf, TrainingDataError, validateTrainingData, type TabularData } from './tabular-data.js';
@@ -95,6 +95,7 @@ type GbdtRegion =
   | 'hessians'
   | 'rows'
   | 'scratch'
+  | 'scratch2'
   | 'raw'
   | 'labels'
   | 'histograms'
@@ -257,6 +258,8 @@ export async function trainGradientBoosting(
       hessians: n * 4,
       rows: n * 4,
       scratch: n * 4,
+      // A parallel partition writes left and right rows apart before gathering them (one more only then).
+      scratch2: shared ? n * 4 : 0,
       raw: n * 8,
       labels: n * 4,
       // Live histograms: one per open leaf plus the child being built.
@@ -276,7 +279,6 @@ export async function trainGradientBoosting(
     gradients: regions.gradients.offset,
     hessians: regions.hessians.offset,
     rows: regions.rows.offset,
-    scratch: regions.scratch.offset,
     raw: regions.raw.offset,
     labels: regions.labels.offset,
     pages: arena.pages,
@@ -477,8 +479,9 @@ class TreeGrower {
   readonly #n: number;
   readonly #rows: Uint32Array;
   readonly #scratch: Uint32Array;
-  readonly #rowsAddress: number;
-  readonly #scratchAddress: number;
+  readonly #scratch2: Uint32Array;
+  /** Byte addresses of the three row-index arrays. */
+  readonly #addresses: { rows: number; scratch: number; scratch2: number };
   readonly #workerHists: Float64Array;
   readonly #freeHists: Histogram[] = [];
   /** The last tree's leaves as (start, end) int32 pairs and float64 values, 16 bytes per leaf. */
@@ -514,8 +517,13 @@ class TreeGrower {
     this.hessians = arenaView(arena, 'hessians', Float32Array);
     this.#rows = arenaView(arena, 'rows', Uint32Array);
     this.#scratch = arenaView(arena, 'scratch', Uint32Array);
-    this.#rowsAddress = arena.regions.rows.offset;
-    this.#scratchAddress = arena.regions.scratch.offset;
+    this.#scratch2 = arenaView(arena, 'scratch2', Uint32Array);
+    const { regions } = arena;
+    this.#addresses = {
+      rows: regions.rows.offset,
+      scratch: regions.scratch.offset,
+      scratch2: regions.scratch2.offset,
+    };
     this.#workerHists = arenaView(arena, 'workerHistograms', Float64Array);
     this.#leafTable = {
       address: arena.regions.leafTable.offset,
@@ -658,67 +666,57 @@ class TreeGrower {
   }
 
   /**
-   * Stable in-place partition of the leaf's rows (parallel for large leaves); returns the number
-   * going left. With `hist`, also builds the histogram of the side `histLeft` right after
-   * partitioning each share, while its rows are in cache.
+   * Stable partition of the leaf's rows (parallel for large leaves); returns the number going
+   * left. With `hist`, also builds the histogram of the side `histLeft` right after partitioning
+   * each share, while its rows are in cache.
    */
   #partition(leaf: Leaf, split: Split, hist: Histogram | null, histLeft: boolean): number {
-    const rows = this.#rows;
-    const scratch = this.#scratch;
     const kernels = this.#kernels;
-    const rowsAddress = this.#rowsAddress;
-    const scratchAddress = this.#scratchAddress;
+    const { rows: rowsAddress, scratch, scratch2 } = this.#addresses;
     const { feature, bin } = split;
     const missingLeft = split.missingLeft ? 1 : 0;
     const pool = this.#pool;
     const start = leaf.start;
     const count = leaf.count;
     // The root reads row k at position k, so `rows` need not be reset for every tree.
-    const allRows = leaf.node === 0;
-    const partition = allRows ? kernels.partitionAll : kernels.partition;
+    const partition = leaf.node === 0 ? kernels.partitionAll : kernels.partition;
     if (pool.threads === 1 || count < PARALLEL_MIN_ROWS) {
-      const nl = partition(feature, bin, missingLeft, start, start + count);
-      rows.set(scratch.subarray(start, start + count - nl), start + nl);
+      // Left rows in place, right rows to scratch, then back behind the left ones.
+      const nl = partition(feature, bin, missingLeft, start, start + count, rowsAddress, scratch);
+      this.#rows.set(this.#scratch.subarray(start, start + count - nl), start + nl);
       if (hist !== null) {
         if (histLeft) kernels.histogramRows(rowsAddress, start, start + nl, hist.address);
         else kernels.histogramRows(rowsAddress, start + nl, start + count, hist.address);
       }
       return nl;
     }
-    // Parts p hold [L_p in rows | R_p in scratch] at [from_p, to_p); each builds its own histogram.
-    let mainLeft = 0;
+    // Each part writes its left rows to scratch and its right rows to scratch2 at its own range
+    // (building its histogram from them), then every part copies its runs to their final places.
+    const control = pool.control;
     pool.run(
       {
         task: hist === null ? 'partition' : 'partitionHistogram',
         start,
         count,
-        split: { feature, bin, missingLeft: split.missingLeft, histLeft, allRows },
+        split: { feature, bin, missingLeft: split.missingLeft, histLeft, allRows: leaf.node === 0 },
       },
       (from, to) => {
-        mainLeft = partition(feature, bin, missingLeft, from, to);
+        const nl = partition(feature, bin, missingLeft, from, to, scratch, scratch2);
+        control[32] = nl;
         if (hist === null) return;
-        if (histLeft) kernels.histogramRows(rowsAddress, from, from + mainLeft, hist.address);
-        else kernels.histogramRows(scratchAddress, from, to - mainLeft, hist.address);
+        if (histLeft) kernels.histogramRows(scratch, from, from + nl, hist.address);
+        else kernels.histogramRows(scratch2, from, to - nl, hist.address);
       },
     );
     if (hist !== null) this.#mergeWorkerHistograms(hist);
-    // Gather all L runs, then all R runs.
-    const lefts = Array.from({ length: pool.threads }, (_, part) =>
-      part === 0 ? mainLeft : pool.result(part),
-    );
-    let out = start;
-    for (let part = 0; part < pool.threads; part++) {
-      const [from] = partRange(start, count, part, pool.threads);
-      const nl = lefts[part]!;
-      if (out !== from) rows.copyWithin(out, from, from + nl);
-      out += nl;
-    }
-    const totalLeft = out - start;
-    for (let part = 0; part < pool.threads; part++) {
-      const [from, to] = partRange(start, count, part, pool.threads);
-      rows.set(scratch.subarray(from, to - lefts[part]!), out);
-      out += to - from - lefts[part]!;
-    }
+    const rows = this.#rows;
+    const lefts = this.#scratch;
+    const rights = this.#scratch2;
+    pool.run({ task: 'gather', start, count }, () => {
+      gatherPartitionedRows(rows, lefts, rights, control, start, count, 0, pool.threads);
+    });
+    let totalLeft = 0;
+    for (let part = 0; part < pool.threads; part++) totalLeft += control[32 + part]!;
     return totalLeft;
   }
 

@@ -27,6 +27,7 @@ export const KernelTask = {
   logistic: 6,
   partitionHistogram: 7,
   addLeafValues: 8,
+  gather: 9,
 } as const;
 
 /** A task name, e.g. `'histogramRows'`. */
@@ -170,6 +171,11 @@ export class KernelThreadPool {
   /** What part `part` (>= 1) reported in its result slot after the last task (partition: left rows). */
   result(part: number): number {
     return Atomics.load(this.#control, 32 + part);
+  }
+
+  /** The control words (result slots at 32 + part), for kernels that read the parts' results. */
+  get control(): Int32Array {
+    return this.#control;
   }
 
   /** Stops the workers. Idempotent. */

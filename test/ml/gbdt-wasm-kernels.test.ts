@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HISTOGRAM_STRIDE } from '../../src/ml/gbdt-kernels.js';
+import { gatherPartitionedRows, HISTOGRAM_STRIDE } from '../../src/ml/gbdt-kernels.js';
 import { gbdtKernelModule, instantiateGbdtKernels } from '../../src/ml/gbdt-wasm-kernels.js';
 import { allocateArena, arenaView } from '../../src/ml/training-arena.js';
 
@@ -17,6 +17,7 @@ function setUp(shared: boolean) {
       hessians: rows * 4,
       rows: rows * 4,
       scratch: rows * 4,
+      scratch2: rows * 4,
       raw: rows * 8,
       labels: rows * 4,
       leafTable: 3 * 16,
@@ -40,7 +41,6 @@ function setUp(shared: boolean) {
       gradients: regions.gradients.offset,
       hessians: regions.hessians.offset,
       rows: regions.rows.offset,
-      scratch: regions.scratch.offset,
       raw: regions.raw.offset,
       labels: regions.labels.offset,
       pages: arena.pages,
@@ -102,7 +102,16 @@ describe('gradient-boosting WebAssembly kernels', () => {
         const b = binned[i * columns + feature] ?? 0;
         return b === 255 ? missingLeft === 1 : b <= bin;
       };
-      const left = kernels.partition(feature, bin, missingLeft, 20, 520);
+      const { rows: rowsAddress, scratch: scratchAddress } = arena.regions;
+      const left = kernels.partition(
+        feature,
+        bin,
+        missingLeft,
+        20,
+        520,
+        rowsAddress.offset,
+        scratchAddress.offset,
+      );
       const expectedLeft = ids.filter(goesLeft);
       const expectedRight = ids.filter((i) => !goesLeft(i));
       expect(expectedLeft.length).toBeGreaterThan(0);
@@ -175,11 +184,38 @@ describe('gradient-boosting WebAssembly kernels', () => {
     const scratch = arenaView(arena, 'scratch', Uint32Array);
     list.fill(123_456); // stale contents must not be read
     const goesLeft = (i: number) => (binned[i * columns + 1] ?? 0) <= 60;
-    const left = kernels.partitionAll(1, 60, 0, 0, rows);
+    const { rows: rowsRegion, scratch: scratchRegion } = arena.regions;
+    const left = kernels.partitionAll(1, 60, 0, 0, rows, rowsRegion.offset, scratchRegion.offset);
     const ids = Array.from({ length: rows }, (_, i) => i);
     expect(left).toBe(ids.filter(goesLeft).length);
     expect(Array.from(list.subarray(0, left))).toEqual(ids.filter(goesLeft));
     expect(Array.from(scratch.subarray(0, rows - left))).toEqual(ids.filter((i) => !goesLeft(i)));
+  });
+
+  it('partitions into two other lists, then gathers the parts stably, part by part', () => {
+    const { arena, kernels, binned, list } = setUp(false);
+    const scratch = arenaView(arena, 'scratch', Uint32Array);
+    const scratch2 = arenaView(arena, 'scratch2', Uint32Array);
+    const ids = Array.from({ length: 700 }, (_, k) => (k * 13) % rows);
+    list.set(ids, 100);
+    const goesLeft = (i: number) => (binned[i * columns + 3] ?? 0) <= 90;
+    // three parts of positions 100..800, as three threads would take them
+    const parts = 3;
+    const control = new Int32Array(64);
+    for (let part = 0; part < parts; part++) {
+      const from = 100 + Math.floor((700 * part) / parts);
+      const to = 100 + Math.floor((700 * (part + 1)) / parts);
+      const { scratch: a, scratch2: b } = arena.regions;
+      control[32 + part] = kernels.partition(3, 90, 0, from, to, a.offset, b.offset);
+    }
+    list.fill(0);
+    for (let part = parts - 1; part >= 0; part--) {
+      gatherPartitionedRows(list, scratch, scratch2, control, 100, 700, part, parts);
+    }
+    const expected = [...ids.filter(goesLeft), ...ids.filter((i) => !goesLeft(i))];
+    expect(Array.from(list.subarray(100, 800))).toEqual(expected);
+    expect(list[99]).toBe(0);
+    expect(list[800]).toBe(0);
   });
 
   it('refuses an arena larger than WebAssembly memory allows, naming the problem', () => {
