@@ -2,10 +2,11 @@
 /**
  * Histogram gradient boosting (binary log-loss or squared error), leaf-wise like LightGBM and
  * scikit-learn's HistGradientBoosting: features binned once (≤ 255 bins + a missing bin) into a
- * row-major Uint8Array, gradients in Float32Array, rows of each leaf kept as a range of one shared
- * Uint32Array partitioned in place, histograms of the smaller child built and the sibling's obtained
- * by subtraction, pooled histogram buffers. Histogram building, gradients and binning run on
- * `threads` threads over SharedArrayBuffer (see `kernel-thread-pool.ts`).
+ * row-major Uint8Array, gradients in Float32Array, rows of each leaf kept as a range of one
+ * Uint32Array partitioned stably, histograms of the smaller child built and the sibling's obtained
+ * by subtraction, pooled histogram buffers. The hot loops are WebAssembly generated for the data's
+ * shape (`gbdt-wasm-kernels.ts`); they, and binning, run on `threads` threads over one shared
+ * memory (`training-arena.ts`, `kernel-thread-pool.ts`).
  *
  * Training is synchronous once the workers are up (the returned promise resolves when the model is
  * ready; the event loop is blocked while trees grow). Results are deterministic for a given seed and
@@ -469,8 +470,6 @@ interface Histogram {
 
 /** Grows one tree per call over the shared binned matrix and gradients. */
 class TreeGrower {
-  readonly gradients: Float32Array;
-  readonly hessians: Float32Array;
   readonly #p: Resolved;
   readonly #pool: KernelThreadPool;
   readonly #kernels: GbdtWasmKernels;
@@ -513,8 +512,6 @@ class TreeGrower {
     this.#binning = init.binning;
     this.#columns = init.columns;
     this.#n = init.n;
-    this.gradients = arenaView(arena, 'gradients', Float32Array);
-    this.hessians = arenaView(arena, 'hessians', Float32Array);
     this.#rows = arenaView(arena, 'rows', Uint32Array);
     this.#scratch = arenaView(arena, 'scratch', Uint32Array);
     this.#scratch2 = arenaView(arena, 'scratch2', Uint32Array);

@@ -149,10 +149,10 @@ export class KernelThreadPool {
   #join(generation: number): void {
     const control = this.#control;
     for (let part = 1; part < this.threads; part++) {
-      // A task takes milliseconds; a worker silent for minutes has died (its exit event cannot
-      // be delivered while this thread waits), so give up instead of hanging forever.
       // Spin first (bounded): shares usually finish within microseconds of each other.
       for (let spin = 0; spin < 100_000 && Atomics.load(control, 16 + part) !== generation; spin++);
+      // A task takes milliseconds; a worker silent for minutes has died (its exit event cannot
+      // be delivered while this thread waits), so give up instead of hanging forever.
       for (let waited = 0; ; waited++) {
         const done = Atomics.load(control, 16 + part);
         if (done === generation) break;
@@ -168,12 +168,7 @@ export class KernelThreadPool {
     }
   }
 
-  /** What part `part` (>= 1) reported in its result slot after the last task (partition: left rows). */
-  result(part: number): number {
-    return Atomics.load(this.#control, 32 + part);
-  }
-
-  /** The control words (result slots at 32 + part), for kernels that read the parts' results. */
+  /** The control words: after a task, part p's result (partition: left rows) is at 32 + p. */
   get control(): Int32Array {
     return this.#control;
   }
