@@ -21,8 +21,8 @@
  */
 import { availableParallelism, endianness } from 'node:os';
 import { LakeloopError } from '../errors.js';
-import { computeBinThresholds, type BinThresholds } from './feature-binning.js';
-import { binRows, gatherPartitionedRows, HISTOGRAM_STRIDE } from './gbdt-kernels.js';
+import { BINNING_SAMPLE_ROWS, type BinThresholds } from './feature-binning.js';
+import { binRows, featureThresholds, gatherPartitionedRows, HISTOGRAM_STRIDE } from './gbdt-kernels.js';
 import {
   gbdtKernelModule,
   instantiateGbdtKernels,
@@ -35,6 +35,7 @@ import {
   type TreeArrays,
 } from './gradient-boosting-model.js';
 import { KernelThreadPool } from './kernel-thread-pool.js';
+import { sklearnBinningSample } from './numpy-random.js';
 import { sampleRows, seededRandom } from './seeded-random.js';
 import { allocateArena, arenaView, type TrainingArena } from './training-arena.js';
 import { featureNamesOf, TrainingDataError, validateTrainingData, type TabularData } from './tabular-data.js';
@@ -102,6 +103,7 @@ type GbdtRegion =
   | 'histograms'
   | 'workerHistograms'
   | 'leafTable'
+  | 'sample'
   | 'staging'
   | 'thresholds'
   | 'thresholdCounts';
@@ -247,7 +249,7 @@ export async function trainGradientBoosting(
   const columns = train.columns;
   const threads = Math.min(p.threads, Math.max(1, Math.floor(n / 10_000)));
   const shared = threads > 1;
-  const binning = computeBinThresholds(train, { maxBins: p.maxBins, seed: p.seed });
+  const sample = sklearnBinningSample({ rows: n, count: BINNING_SAMPLE_ROWS, seed: p.seed });
 
   const histogramBytes = columns * HISTOGRAM_STRIDE * 8;
   const stride = columns;
@@ -267,9 +269,11 @@ export async function trainGradientBoosting(
       histograms: (p.maxLeaves + 1) * histogramBytes,
       workerHistograms: (threads - 1) * histogramBytes,
       leafTable: p.maxLeaves * LEAF_ENTRY_BYTES,
+      // Workers read the sampled rows (for bin edges) and chunks of rows to bin from here.
+      sample: shared ? sample.length * columns * 4 : 0,
       staging: shared ? BIN_CHUNK_ROWS * columns * 4 : 0,
-      thresholds: binning.thresholds.byteLength,
-      thresholdCounts: binning.counts.byteLength,
+      thresholds: columns * 255 * 4,
+      thresholdCounts: columns * 4,
     },
   });
   const { regions } = arena;
@@ -287,16 +291,38 @@ export async function trainGradientBoosting(
   });
   const kernels = instantiateGbdtKernels(kernelBytes, arena.memory);
   const thresholds = arenaView(arena, 'thresholds', Float32Array);
-  thresholds.set(binning.thresholds);
   const thresholdCounts = arenaView(arena, 'thresholdCounts', Int32Array);
-  thresholdCounts.set(binning.counts);
-  const pool = await KernelThreadPool.start({
+  const poolStarting = KernelThreadPool.start({
     threads,
     shared: shared
       ? { memory: arena.memory, regions, columns, stride, histogramBytes, kernels: kernelBytes }
       : null,
   });
+  // While the workers boot, copy the sampled rows where they can read them.
+  const sampled = arenaView(arena, 'sample', Float32Array);
+  if (shared) {
+    sample.forEach((row, s) => {
+      sampled.set(train.features.subarray(row * columns, (row + 1) * columns), s * columns);
+    });
+  }
+  const pool = await poolStarting;
   try {
+    // Bin edges, features shared out between the threads.
+    const edges = {
+      columns,
+      sampleRows: sample.length,
+      maxBins: p.maxBins,
+      thresholds,
+      counts: thresholdCounts,
+    };
+    if (shared) {
+      pool.run({ task: 'thresholds', start: 0, count: columns, binning: edges }, () => {
+        featureThresholds({ ...edges, features: sampled, sample: null, first: 0, step: pool.threads });
+      });
+    } else {
+      featureThresholds({ ...edges, features: train.features, sample });
+    }
+    const binning: BinThresholds = { columns, thresholds, counts: thresholdCounts };
     const binned = arenaView(arena, 'binned', Uint8Array);
     // Bin the training rows.
     if (!shared) {

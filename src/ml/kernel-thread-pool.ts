@@ -28,6 +28,7 @@ export const KernelTask = {
   partitionHistogram: 7,
   addLeafValues: 8,
   gather: 9,
+  thresholds: 10,
 } as const;
 
 /** A task name, e.g. `'histogramRows'`. */
@@ -48,6 +49,8 @@ export interface KernelRun {
   split?: { feature: number; bin: number; missingLeft: boolean; histLeft?: boolean; allRows?: boolean };
   /** Leaf table of `addLeafValues`: byte address and entry count. */
   leafTable?: { address: number; leaves: number };
+  /** Bin edges task: sampled rows in the arena's `sample` region, maximum bins. */
+  binning?: { sampleRows: number; maxBins: number };
 }
 
 /** Options of {@link KernelThreadPool.start}. */
@@ -70,6 +73,8 @@ export class KernelThreadPool {
   readonly #control: Int32Array;
   #generation = 0;
   #closed = false;
+  /** A worker failed or stopped answering: no more tasks, but `close` still stops the others. */
+  #broken = false;
 
   private constructor(threads: number, workers: Worker[], control: Int32Array) {
     this.threads = threads;
@@ -80,7 +85,8 @@ export class KernelThreadPool {
   /** Starts `threads - 1` workers and resolves once all of them run. */
   static async start(options: KernelThreadPoolOptions): Promise<KernelThreadPool> {
     const threads = Math.max(1, Math.floor(options.threads));
-    const control = new Int32Array(new SharedArrayBuffer(64 * 4));
+    // 64 control words, then room for a failing worker's message (see `kernelWorkerMain`).
+    const control = new Int32Array(new SharedArrayBuffer(64 * 4 + 4096), 0, 64);
     if (threads === 1 || options.shared === null) return new KernelThreadPool(1, [], control);
     const source = kernelWorkerSource();
     const workers: Worker[] = [];
@@ -121,6 +127,12 @@ export class KernelThreadPool {
    */
   run(spec: KernelRun, mainPart: (from: number, to: number) => void): void {
     if (this.#closed) throw new LakeloopError('PRECONDITION_FAILED', 'The kernel thread pool is closed.');
+    if (this.#broken) {
+      throw new LakeloopError(
+        'INTERNAL',
+        'A training worker thread failed earlier; retry, or train with threads: 1.',
+      );
+    }
     if (this.threads === 1) {
       mainPart(spec.start, spec.start + spec.count);
       return;
@@ -139,6 +151,8 @@ export class KernelThreadPool {
     control[10] = spec.leafTable?.address ?? 0;
     control[11] = spec.leafTable?.leaves ?? 0;
     control[12] = spec.split?.allRows === true ? 1 : 0;
+    control[13] = spec.binning?.sampleRows ?? 0;
+    control[14] = spec.binning?.maxBins ?? 0;
     Atomics.store(control, 0, generation);
     Atomics.notify(control, 0);
     const [from, to] = partRange(spec.start, spec.count, 0, this.threads);
@@ -150,14 +164,19 @@ export class KernelThreadPool {
     const control = this.#control;
     for (let part = 1; part < this.threads; part++) {
       // Spin first (bounded): shares usually finish within microseconds of each other.
-      for (let spin = 0; spin < 100_000 && Atomics.load(control, 16 + part) !== generation; spin++);
+      for (
+        let spin = 0;
+        spin < 100_000 && Atomics.load(control, 16 + part) !== generation && Atomics.load(control, 15) === 0;
+        spin++
+      );
       // A task takes milliseconds; a worker silent for minutes has died (its exit event cannot
       // be delivered while this thread waits), so give up instead of hanging forever.
       for (let waited = 0; ; waited++) {
+        this.#throwIfWorkerFailed();
         const done = Atomics.load(control, 16 + part);
         if (done === generation) break;
         if (waited > JOIN_TIMEOUT_SECONDS) {
-          this.#closed = true;
+          this.#broken = true;
           throw new LakeloopError(
             'INTERNAL',
             `Training worker thread ${part} stopped answering; retry, or train with threads: 1.`,
@@ -166,6 +185,21 @@ export class KernelThreadPool {
         Atomics.wait(control, 16 + part, done, 1000);
       }
     }
+  }
+
+  /** Throws (and closes the pool) once a worker has reported a failure. */
+  #throwIfWorkerFailed(): void {
+    const control = this.#control;
+    const part = Atomics.load(control, 15);
+    if (part === 0) return;
+    this.#broken = true;
+    const bytes = new Uint8Array(control.buffer, 256, control[48]);
+    const message = new TextDecoder().decode(bytes.slice());
+    throw new LakeloopError(
+      'INTERNAL',
+      `Training worker thread ${part} failed (${message.split('\n')[0] ?? ''}); retry, or train with threads: 1.`,
+      { cause: new Error(message) },
+    );
   }
 
   /** The control words: after a task, part p's result (partition: left rows) is at 32 + p. */

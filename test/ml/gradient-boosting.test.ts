@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { computeBinThresholds, radixSortFloat32 } from '../../src/ml/feature-binning.js';
+import { computeBinThresholds } from '../../src/ml/feature-binning.js';
+import { radixSortFloat32 } from '../../src/ml/gbdt-kernels.js';
 import type { GradientBoostingModel } from '../../src/ml/index.js';
 import {
   logLoss,
