@@ -1,9 +1,10 @@
 /**
- * The two hottest loops of gradient boosting — histogram building and row partitioning — as a
- * WebAssembly module generated when training starts, specialised on the data's shape: the loop over
- * features is unrolled for the actual column count and every buffer address is a constant. Compared
- * with the same loops in JavaScript this removes bounds checks and adds (gradient, hessian) pairs with
- * one SIMD instruction: histogram building runs about 2.5x faster per thread (see docs/ml.md).
+ * The hot loops of gradient boosting — histogram building, row partitioning, log-loss gradients and
+ * adding leaf values to the scores — as a WebAssembly module generated when training starts,
+ * specialised on the data's shape: the loop over features is unrolled for the actual column count
+ * and every buffer address is a constant. Compared with the same loops in JavaScript this removes
+ * bounds checks and adds (gradient, hessian) pairs with one SIMD instruction: histogram building
+ * runs about 2.6x faster per thread (see docs/ml.md).
  *
  * All buffers live in one `WebAssembly.Memory` (see `training-arena.ts`), shared by the main thread
  * and the worker threads, each of which instantiates the same bytes.
