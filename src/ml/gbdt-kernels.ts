@@ -271,7 +271,7 @@ export interface KernelWorkerData {
  * part + parts, ...), [2] start, [3] count, [4] objective, [5] output row offset,
  * [6] split feature, [7] split bin, [8] missing left, [9] histogram of the left side, [10] leaf table
  * address, [11] leaf count, [12] partition reads row k at position k (the root), [13] sampled rows and
- * [14] maximum bins of the bin edges task, [15] the part that failed (0: none), [16 + part] generation the part has finished, [32 + part] left rows of the
+ * [14] maximum bins of the bin edges task (sampled rows in the staging region), [15] the part that failed (0: none), [16 + part] generation the part has finished, [32 + part] left rows of the
  * part's partition (the main thread writes its own at [32] before a gather).
  */
 export function kernelWorkerMain(data: KernelWorkerData): void {
@@ -369,7 +369,7 @@ function runKernelWorker(data: KernelWorkerData): void {
       }
     } else if (task === 10) {
       featureThresholds({
-        features: view('sample', Float32Array),
+        features: view('staging', Float32Array),
         columns: data.columns,
         sample: null,
         sampleRows: control[13]!,

@@ -87,8 +87,6 @@ export interface GradientBoostingParams {
 /** Rows below which a node is partitioned and its histogram built on the calling thread alone (a task
  * handed to spinning workers costs a few microseconds; 2,048 rows × 12 features take about 40). */
 const PARALLEL_MIN_ROWS = 2048;
-/** Rows per chunk when binning through the shared staging buffer. */
-const BIN_CHUNK_ROWS = 65_536;
 
 /** The arena regions of a gradient-boosting run. */
 type GbdtRegion =
@@ -103,7 +101,6 @@ type GbdtRegion =
   | 'histograms'
   | 'workerHistograms'
   | 'leafTable'
-  | 'sample'
   | 'staging'
   | 'thresholds'
   | 'thresholdCounts';
@@ -269,9 +266,8 @@ export async function trainGradientBoosting(
       histograms: (p.maxLeaves + 1) * histogramBytes,
       workerHistograms: (threads - 1) * histogramBytes,
       leafTable: p.maxLeaves * LEAF_ENTRY_BYTES,
-      // Workers read the sampled rows (for bin edges) and chunks of rows to bin from here.
-      sample: shared ? sample.length * columns * 4 : 0,
-      staging: shared ? BIN_CHUNK_ROWS * columns * 4 : 0,
+      // Workers read the sampled rows (for bin edges), then the rows to bin, chunk by chunk, from here.
+      staging: shared ? sample.length * columns * 4 : 0,
       thresholds: columns * 255 * 4,
       thresholdCounts: columns * 4,
     },
@@ -299,12 +295,9 @@ export async function trainGradientBoosting(
       : null,
   });
   // While the workers boot, copy the sampled rows where they can read them.
-  const sampled = arenaView(arena, 'sample', Float32Array);
-  if (shared) {
-    sample.forEach((row, s) => {
-      sampled.set(train.features.subarray(row * columns, (row + 1) * columns), s * columns);
-    });
-  }
+  const staging = arenaView(arena, 'staging', Float32Array);
+  const sampleIsAll = sample.length === n;
+  if (shared) copySampledRows(train.features, columns, sampleIsAll ? null : sample, staging);
   const pool = await poolStarting;
   try {
     // Bin edges, features shared out between the threads.
@@ -317,21 +310,22 @@ export async function trainGradientBoosting(
     };
     if (shared) {
       pool.run({ task: 'thresholds', start: 0, count: columns, binning: edges }, () => {
-        featureThresholds({ ...edges, features: sampled, sample: null, first: 0, step: pool.threads });
+        featureThresholds({ ...edges, features: staging, sample: null, first: 0, step: pool.threads });
       });
     } else {
       featureThresholds({ ...edges, features: train.features, sample });
     }
     const binning: BinThresholds = { columns, thresholds, counts: thresholdCounts };
     const binned = arenaView(arena, 'binned', Uint8Array);
-    // Bin the training rows.
+    // Bin the training rows: in place, or in chunks through the staging rows (which already hold
+    // them all when every row was sampled).
     if (!shared) {
       binRows(train.features, columns, thresholds, thresholdCounts, binned, stride, 0, n, 0);
     } else {
-      const staging = arenaView(arena, 'staging', Float32Array);
-      for (let start = 0; start < n; start += BIN_CHUNK_ROWS) {
-        const count = Math.min(BIN_CHUNK_ROWS, n - start);
-        staging.set(train.features.subarray(start * columns, (start + count) * columns));
+      const chunkRows = sample.length;
+      for (let start = 0; start < n; start += chunkRows) {
+        const count = Math.min(chunkRows, n - start);
+        if (!sampleIsAll) staging.set(train.features.subarray(start * columns, (start + count) * columns));
         pool.run({ task: 'binning', start: 0, count, outOffset: start }, (from, to) => {
           binRows(staging, columns, thresholds, thresholdCounts, binned, stride, from, to, start);
         });
@@ -353,6 +347,24 @@ export async function trainGradientBoosting(
     });
   } finally {
     await pool.close();
+  }
+}
+
+/** Copies the sampled rows (all rows when `sample` is null) of a row-major matrix to `out`. */
+function copySampledRows(
+  features: Float32Array,
+  columns: number,
+  sample: Uint32Array | null,
+  out: Float32Array,
+): void {
+  if (sample === null) {
+    out.set(features.subarray(0, out.length));
+    return;
+  }
+  for (let s = 0; s < sample.length; s++) {
+    const from = sample[s]! * columns;
+    const to = s * columns;
+    for (let c = 0; c < columns; c++) out[to + c] = features[from + c]!;
   }
 }
 

@@ -49,7 +49,7 @@ export interface KernelRun {
   split?: { feature: number; bin: number; missingLeft: boolean; histLeft?: boolean; allRows?: boolean };
   /** Leaf table of `addLeafValues`: byte address and entry count. */
   leafTable?: { address: number; leaves: number };
-  /** Bin edges task: sampled rows in the arena's `sample` region, maximum bins. */
+  /** Bin edges task: sampled rows (in the arena's `staging` region), maximum bins. */
   binning?: { sampleRows: number; maxBins: number };
 }
 
