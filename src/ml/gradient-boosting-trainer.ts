@@ -286,8 +286,6 @@ export async function trainGradientBoosting(
     shared,
   });
   const kernels = instantiateGbdtKernels(kernelBytes, arena.memory);
-  const thresholds = arenaView(arena, 'thresholds', Float32Array);
-  const thresholdCounts = arenaView(arena, 'thresholdCounts', Int32Array);
   const poolStarting = KernelThreadPool.start({
     threads,
     shared: shared
@@ -296,41 +294,10 @@ export async function trainGradientBoosting(
   });
   // While the workers boot, copy the sampled rows where they can read them.
   const staging = arenaView(arena, 'staging', Float32Array);
-  const sampleIsAll = sample.length === n;
-  if (shared) copySampledRows(train.features, columns, sampleIsAll ? null : sample, staging);
+  if (shared) copySampledRows(train.features, columns, sample.length === n ? null : sample, staging);
   const pool = await poolStarting;
   try {
-    // Bin edges, features shared out between the threads.
-    const edges = {
-      columns,
-      sampleRows: sample.length,
-      maxBins: p.maxBins,
-      thresholds,
-      counts: thresholdCounts,
-    };
-    if (shared) {
-      pool.run({ task: 'thresholds', start: 0, count: columns, binning: edges }, () => {
-        featureThresholds({ ...edges, features: staging, sample: null, first: 0, step: pool.threads });
-      });
-    } else {
-      featureThresholds({ ...edges, features: train.features, sample });
-    }
-    const binning: BinThresholds = { columns, thresholds, counts: thresholdCounts };
-    const binned = arenaView(arena, 'binned', Uint8Array);
-    // Bin the training rows: in place, or in chunks through the staging rows (which already hold
-    // them all when every row was sampled).
-    if (!shared) {
-      binRows(train.features, columns, thresholds, thresholdCounts, binned, stride, 0, n, 0);
-    } else {
-      const chunkRows = sample.length;
-      for (let start = 0; start < n; start += chunkRows) {
-        const count = Math.min(chunkRows, n - start);
-        if (!sampleIsAll) staging.set(train.features.subarray(start * columns, (start + count) * columns));
-        pool.run({ task: 'binning', start: 0, count, outOffset: start }, (from, to) => {
-          binRows(staging, columns, thresholds, thresholdCounts, binned, stride, from, to, start);
-        });
-      }
-    }
+    const binning = binTrainingRows({ pool, arena, train, sample, maxBins: p.maxBins });
     const labels = arenaView(arena, 'labels', Float32Array);
     labels.set(train.labels);
     const grower = new TreeGrower({ p, pool, arena, kernels, binning, columns, n, histogramBytes });
@@ -348,6 +315,48 @@ export async function trainGradientBoosting(
   } finally {
     await pool.close();
   }
+}
+
+/**
+ * Bin edges from the sampled rows (features shared out between the threads), then every training
+ * row binned into the arena: in place with one thread, else in chunks through the staging rows
+ * (which already hold the sampled rows, so all of them when every row was sampled).
+ */
+function binTrainingRows(ctx: {
+  pool: KernelThreadPool;
+  arena: TrainingArena<GbdtRegion>;
+  train: TabularData;
+  sample: Uint32Array;
+  maxBins: number;
+}): BinThresholds {
+  const { pool, arena, train, sample } = ctx;
+  const { rows: n, columns } = train;
+  const shared = pool.threads > 1;
+  const staging = arenaView(arena, 'staging', Float32Array);
+  const thresholds = arenaView(arena, 'thresholds', Float32Array);
+  const counts = arenaView(arena, 'thresholdCounts', Int32Array);
+  const edges = { columns, sampleRows: sample.length, maxBins: ctx.maxBins, thresholds, counts };
+  if (shared) {
+    pool.run({ task: 'thresholds', start: 0, count: columns, binning: edges }, () => {
+      featureThresholds({ ...edges, features: staging, sample: null, first: 0, step: pool.threads });
+    });
+  } else {
+    featureThresholds({ ...edges, features: train.features, sample });
+  }
+  const binned = arenaView(arena, 'binned', Uint8Array);
+  if (!shared) {
+    binRows(train.features, columns, thresholds, counts, binned, columns, 0, n, 0);
+  } else {
+    const chunkRows = sample.length;
+    for (let start = 0; start < n; start += chunkRows) {
+      const count = Math.min(chunkRows, n - start);
+      if (sample.length < n) staging.set(train.features.subarray(start * columns, (start + count) * columns));
+      pool.run({ task: 'binning', start: 0, count, outOffset: start }, (from, to) => {
+        binRows(staging, columns, thresholds, counts, binned, columns, from, to, start);
+      });
+    }
+  }
+  return { columns, thresholds, counts };
 }
 
 /** Copies the sampled rows (all rows when `sample` is null) of a row-major matrix to `out`. */
