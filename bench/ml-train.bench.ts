@@ -89,6 +89,16 @@ function runLakeloop(dir: string, size: string, model: 'gbdt' | 'lr'): FitResult
 
 const figures: BenchFigure[] = [];
 const context: Record<string, unknown> = { threads: THREADS, python };
+// The baseline needs scikit-learn: say how to get it rather than print a Python traceback.
+try {
+  execFileSync(python, ['-c', 'import sklearn'], { stdio: 'ignore' });
+} catch {
+  console.error(
+    `ml-train needs scikit-learn for its baseline: ${python} cannot import sklearn. ` +
+      "Install Debian's python3-sklearn (apt-get install python3-sklearn) or set LAKELOOP_BENCH_PYTHON.",
+  );
+  process.exit(2);
+}
 const dir = mkdtempSync(join(tmpdir(), 'lakeloop-ml-bench-'));
 try {
   for (const size of sizes) {
