@@ -261,6 +261,8 @@ export interface KernelWorkerData {
   histogramBytes: number;
   /** The gradient-boosting WebAssembly kernels (`gbdtKernelModule`), or null (logistic regression). */
   kernels: Uint8Array | null;
+  /** Polls of the control word before sleeping (0 when there are more threads than cores). */
+  spinLimit: number;
 }
 
 /**
@@ -337,9 +339,9 @@ function runKernelWorker(data: KernelWorkerData): void {
   const scratch2 = address('scratch2');
   let seen = 0;
   for (;;) {
-    // Spin (up to a few hundred microseconds) before sleeping: during training the next task comes
-    // within microseconds, and waking a sleeping thread costs tens of them.
-    for (let spin = 0; spin < 100_000 && Atomics.load(control, 0) === seen; spin++);
+    // Spin briefly before sleeping: during training the next task usually comes within
+    // microseconds, and waking a sleeping thread costs tens of them.
+    for (let spin = 0; spin < data.spinLimit && Atomics.load(control, 0) === seen; spin++);
     Atomics.wait(control, 0, seen);
     const generation = Atomics.load(control, 0);
     if (generation === seen) continue;
