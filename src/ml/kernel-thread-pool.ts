@@ -1,5 +1,5 @@
 /**
- * A pool of `worker_threads` workers that share the training buffers (SharedArrayBuffer) with
+ * A pool of `worker_threads` workers that share the training arena (one shared `WebAssembly.Memory`) with
  * the main thread and are driven synchronously with `Atomics.wait`/`Atomics.notify`: one control
  * word per task instead of a `postMessage` per tree node. The main thread always takes part 0 of
  * a task itself; workers take parts 1..threads-1.
