@@ -267,22 +267,25 @@ export interface KernelWorkerData {
 
 /**
  * The loop every worker runs: waits on the control word, runs its share of the task, reports.
- * Control `Int32Array`: [0] generation, [1] task (0 exit, 1 histogram of all rows, 2 histogram of
- * `rows[start..start+count)`, 3 gradients, 4 binning, 5 partition, 6 logistic objective, 7 partition +
- * histogram of one side, 8 add leaf values, 9 gather partitioned rows, 10 bin edges of features part,
- * part + parts, ...), [2] start, [3] count, [4] objective, [5] output row offset,
- * [6] split feature, [7] split bin, [8] missing left, [9] histogram of the left side, [10] leaf table
- * address, [11] leaf count, [12] partition reads row k at position k (the root), [13] sampled rows and
- * [14] maximum bins of the bin edges task (sampled rows in the staging region), [15] the part that failed (0: none), [16 + part] generation the part has finished, [32 + part] left rows of the
- * part's partition (the main thread writes its own at [32] before a gather).
+ * Control `Int32Array`:
+ * - [0] generation; [1] task: 0 exit, 1 histogram of all rows, 2 histogram of `rows[start..start+count)`,
+ *   3 gradients, 4 binning, 5 partition, 6 logistic objective, 7 partition + histogram of one side,
+ *   8 add leaf values, 9 gather partitioned rows, 10 bin edges of features part, part + parts, ...;
+ * - [2] start, [3] count, [4] objective, [5] output row offset;
+ * - [6] split feature, [7] split bin, [8] missing left, [9] histogram of the left side, [12] partition
+ *   reads row k at position k (the root);
+ * - [10] leaf table address, [11] leaf count;
+ * - [13] sampled rows and [14] maximum bins of the bin edges task (sampled rows in the staging region);
+ * - [15] the part that failed (0: none), [48] the length of its message (UTF-8 from byte 256);
+ * - [16 + part] generation the part has finished, [32 + part] left rows of the part's partition (the
+ *   main thread writes its own at [32] before a gather).
  */
 export function kernelWorkerMain(data: KernelWorkerData): void {
   try {
     runKernelWorker(data);
   } catch (error) {
     // The main thread, blocked in Atomics.wait, cannot receive this worker's 'error' event: report
-    // the failure in shared memory (failing part at [15], message length at [48], UTF-8 text from
-    // byte 256), then wake it.
+    // the failure in the control memory (see above), then wake it.
     const control = new Int32Array(data.control);
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     const bytes = new TextEncoder().encode(text).subarray(0, data.control.byteLength - 256);
@@ -293,6 +296,7 @@ export function kernelWorkerMain(data: KernelWorkerData): void {
   }
 }
 
+/** {@link kernelWorkerMain} without the failure report. */
 function runKernelWorker(data: KernelWorkerData): void {
   const control = new Int32Array(data.control);
   const buffer = data.memory.buffer;
