@@ -18,6 +18,9 @@
  * ```
  */
 
+// Types only: erased at run time, so the worker source stays free of imports.
+import type { GbdtWasmKernels } from './gbdt-wasm-kernels.js';
+
 /** Doubles per feature in a histogram: 256 bins × (gradient, hessian, count). */
 export const HISTOGRAM_STRIDE = 768;
 
@@ -312,30 +315,7 @@ function runKernelWorker(data: KernelWorkerData): void {
     data.kernels === null
       ? null
       : (new WebAssembly.Instance(new WebAssembly.Module(data.kernels), { env: { memory: data.memory } })
-          .exports as unknown as {
-          histogramAll: (from: number, to: number, hist: number) => void;
-          histogramRows: (list: number, from: number, to: number, hist: number) => void;
-          partition: (
-            feature: number,
-            bin: number,
-            missingLeft: number,
-            from: number,
-            to: number,
-            leftList: number,
-            rightList: number,
-          ) => number;
-          partitionAll: (
-            feature: number,
-            bin: number,
-            missingLeft: number,
-            from: number,
-            to: number,
-            leftList: number,
-            rightList: number,
-          ) => number;
-          gradients: (objective: number, from: number, to: number) => void;
-          addLeafValues: (table: number, leaves: number, from: number, to: number) => void;
-        });
+          .exports as unknown as GbdtWasmKernels);
   const part = data.index;
   const parts = data.threads;
   const hist = address('workerHistograms') + (part - 1) * data.histogramBytes;
