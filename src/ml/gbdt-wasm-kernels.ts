@@ -15,11 +15,12 @@
  *
  * @example
  * ```ts
- * const bytes = gbdtKernelModule({ columns: 12, stride: 12, binned, gradients, hessians, rows, raw, labels, pages, shared: true });
+ * const bytes = gbdtKernelModule(gbdtKernelLayout(arena, 12));
  * const kernels = instantiateGbdtKernels(bytes, memory);
  * kernels.histogramAll(0, rows, histAddress);
  * ```
  */
+import type { TrainingArena } from './training-arena.js';
 import { encodeModule, op, ValType } from './wasm-encoder.js';
 
 /** Byte addresses and shape the kernels are specialised on. */
@@ -42,6 +43,29 @@ export interface GbdtKernelLayout {
   /** Size of the memory in 64 KiB pages, and whether it is shared. */
   pages: number;
   shared: boolean;
+}
+
+/** The arena regions the kernels address. */
+export type GbdtKernelRegion = 'binned' | 'gradients' | 'hessians' | 'rows' | 'raw' | 'labels';
+
+/** The layout of an arena holding the kernels' regions, the binned rows `columns` bytes each. */
+export function gbdtKernelLayout(
+  arena: Pick<TrainingArena<GbdtKernelRegion>, 'regions' | 'pages' | 'shared'>,
+  columns: number,
+): GbdtKernelLayout {
+  const { regions } = arena;
+  return {
+    columns,
+    stride: columns,
+    binned: regions.binned.offset,
+    gradients: regions.gradients.offset,
+    hessians: regions.hessians.offset,
+    rows: regions.rows.offset,
+    raw: regions.raw.offset,
+    labels: regions.labels.offset,
+    pages: arena.pages,
+    shared: arena.shared,
+  };
 }
 
 /** The exported kernels. Addresses are byte addresses in the shared memory. */

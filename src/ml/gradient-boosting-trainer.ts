@@ -24,6 +24,7 @@ import { LakeloopError } from '../errors.js';
 import { BINNING_SAMPLE_ROWS, type BinThresholds } from './feature-binning.js';
 import { binRows, featureThresholds, gatherPartitionedRows, HISTOGRAM_STRIDE } from './gbdt-kernels.js';
 import {
+  gbdtKernelLayout,
   gbdtKernelModule,
   instantiateGbdtKernels,
   LEAF_ENTRY_BYTES,
@@ -273,18 +274,7 @@ export async function trainGradientBoosting(
     },
   });
   const { regions } = arena;
-  const kernelBytes = gbdtKernelModule({
-    columns,
-    stride,
-    binned: regions.binned.offset,
-    gradients: regions.gradients.offset,
-    hessians: regions.hessians.offset,
-    rows: regions.rows.offset,
-    raw: regions.raw.offset,
-    labels: regions.labels.offset,
-    pages: arena.pages,
-    shared,
-  });
+  const kernelBytes = gbdtKernelModule(gbdtKernelLayout(arena, columns));
   const kernels = instantiateGbdtKernels(kernelBytes, arena.memory);
   const poolStarting = KernelThreadPool.start({
     threads,

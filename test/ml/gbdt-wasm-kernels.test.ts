@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { gatherPartitionedRows, HISTOGRAM_STRIDE } from '../../src/ml/gbdt-kernels.js';
-import { gbdtKernelModule, instantiateGbdtKernels } from '../../src/ml/gbdt-wasm-kernels.js';
+import {
+  gbdtKernelLayout,
+  gbdtKernelModule,
+  instantiateGbdtKernels,
+} from '../../src/ml/gbdt-wasm-kernels.js';
 import { allocateArena, arenaView } from '../../src/ml/training-arena.js';
 
 const rows = 1000;
@@ -24,7 +28,6 @@ function setUp(shared: boolean) {
       hist: histogramBytes,
     },
   });
-  const { regions } = arena;
   const binned = arenaView(arena, 'binned', Uint8Array);
   const gradients = arenaView(arena, 'gradients', Float32Array);
   const hessians = arenaView(arena, 'hessians', Float32Array);
@@ -33,21 +36,7 @@ function setUp(shared: boolean) {
     gradients[i] = (i % 17) - 8.25;
     hessians[i] = (i % 5) + 0.5;
   }
-  const kernels = instantiateGbdtKernels(
-    gbdtKernelModule({
-      columns,
-      stride: columns,
-      binned: regions.binned.offset,
-      gradients: regions.gradients.offset,
-      hessians: regions.hessians.offset,
-      rows: regions.rows.offset,
-      raw: regions.raw.offset,
-      labels: regions.labels.offset,
-      pages: arena.pages,
-      shared,
-    }),
-    arena.memory,
-  );
+  const kernels = instantiateGbdtKernels(gbdtKernelModule(gbdtKernelLayout(arena, columns)), arena.memory);
   const hist = arenaView(arena, 'hist', Float64Array);
   return { arena, kernels, binned, gradients, hessians, hist, list: arenaView(arena, 'rows', Uint32Array) };
 }
