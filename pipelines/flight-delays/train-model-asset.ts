@@ -58,26 +58,25 @@ export const MODEL_SIGNATURE: ModelSignature = {
   outputs: { type: 'tensor', dtype: 'float32', shape: [-1, 1], name: 'probability' },
 };
 
-/** The training matrix of a `preprocess` value. */
-export function trainingData(value: PreprocessedData): TabularData {
+/** A feature matrix of the pipeline's 12 features with its labels. */
+function featureMatrix(features: Float32Array, labels: Uint8Array): TabularData {
   return {
-    features: value.trainFeatures,
-    labels: value.trainLabels,
-    rows: value.trainLabels.length,
+    features,
+    labels,
+    rows: labels.length,
     columns: FEATURE_NAMES.length,
     featureNames: [...FEATURE_NAMES],
   };
 }
 
+/** The training matrix of a `preprocess` value. */
+export function trainingData(value: PreprocessedData): TabularData {
+  return featureMatrix(value.trainFeatures, value.trainLabels);
+}
+
 /** The evaluation matrix of a `preprocess` value. */
 export function evaluationData(value: PreprocessedData): TabularData {
-  return {
-    features: value.testFeatures,
-    labels: value.testLabels,
-    rows: value.testLabels.length,
-    columns: FEATURE_NAMES.length,
-    featureNames: [...FEATURE_NAMES],
-  };
+  return featureMatrix(value.testFeatures, value.testLabels);
 }
 
 /** Every `step`-th row so that at most `maxRows` remain (deterministic). */
