@@ -11,6 +11,7 @@
  * ```
  */
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { INTEGER_TYPES } from './features/duckdb-types.js';
 import { monthRange } from './features/index.js';
 import { jsonText } from './features/sql-text.js';
 
@@ -43,17 +44,6 @@ export const CHUNK_RANGES = {
   maxDistance: 6000,
 } as const;
 
-const INTEGER_TYPES = new Set([
-  'TINYINT',
-  'SMALLINT',
-  'INTEGER',
-  'BIGINT',
-  'HUGEINT',
-  'UTINYINT',
-  'USMALLINT',
-  'UINTEGER',
-  'UBIGINT',
-]);
 const EXPECTED: readonly { name: string; accepts: (type: string) => boolean; expected: string }[] = [
   { name: 'date', accepts: (t) => t.startsWith('TIMESTAMP') || t === 'DATE', expected: 'TIMESTAMP' },
   { name: 'delay', accepts: (t) => INTEGER_TYPES.has(t), expected: 'an integer (minutes)' },

@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakeloopError } from 'lakeloop';
+import { NUMERIC_TYPES } from './duckdb-types.js';
 import { jsonText, sqlString } from './sql-text.js';
 
 /** Options of {@link flightInputSql}. */
@@ -23,20 +24,6 @@ export interface FlightInputOptions {
   inputPath: string;
 }
 
-const NUMERIC_TYPES = new Set([
-  'TINYINT',
-  'SMALLINT',
-  'INTEGER',
-  'BIGINT',
-  'HUGEINT',
-  'UTINYINT',
-  'USMALLINT',
-  'UINTEGER',
-  'UBIGINT',
-  'UHUGEINT',
-  'FLOAT',
-  'DOUBLE',
-]);
 const TEXT_TYPES = new Set(['VARCHAR']);
 const TIME_TYPES = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'DATE']);
 
