@@ -7,11 +7,10 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/clock.js';
 import type { ManualClock } from '../../src/clock.js';
 import { defineSchedule } from '../../src/core/definitions/schedule-definition.js';
-import { defineSensor } from '../../src/core/definitions/sensor-definition.js';
 import { Daemon, daemonHealth } from '../../src/core/daemon/daemon.js';
 import { createRun } from '../../src/core/execution/run-launcher.js';
 import { Instance } from '../../src/core/instance/instance.js';
-import { automationDefs, gate } from './fixtures/automation-defs.js';
+import { automationDefs, heldRunDefs, onceSensor } from './fixtures/automation-defs.js';
 
 const T0 = Date.parse('2026-03-01T00:00:00Z');
 
@@ -29,11 +28,7 @@ describe('Daemon', () => {
   });
 
   it('runs sensors, schedules and the queue in one tick', async () => {
-    const sensor = defineSensor({
-      name: 'once',
-      job: 'process',
-      evaluate: () => ({ runRequests: [{ runKey: 'k' }] }),
-    });
+    const sensor = onceSensor();
     const schedule = defineSchedule({ name: 'minutely', cron: '* * * * *', job: 'process' });
     const { defs, recorder } = automationDefs({ sensors: [sensor], schedules: [schedule] });
     await using daemon = new Daemon({ defs, instance, daemonId: 'd1' });
@@ -127,23 +122,7 @@ describe('Daemon', () => {
   });
 
   it('stops cleanly: the runs it executes are canceled, none is left STARTED', async () => {
-    const hold = gate();
-    const started = gate();
-    const sensor = defineSensor({
-      name: 'once',
-      job: 'process',
-      evaluate: () => ({ runRequests: [{ runKey: 'k' }] }),
-    });
-    const { defs } = automationDefs({
-      sensors: [sensor],
-      recorder: {
-        runs: [],
-        gate: hold,
-        onStart: () => {
-          started.open();
-        },
-      },
-    });
+    const { defs, started } = heldRunDefs('cancellable');
     const daemon = new Daemon({ defs, instance, tickIntervalMs: 3_600_000 });
     await daemon.start();
     await started.promise;
@@ -154,23 +133,7 @@ describe('Daemon', () => {
   });
 
   it('marks runs that ignore cancellation FAILURE after the grace period', async () => {
-    const started = gate();
-    const never = gate();
-    const sensor = defineSensor({
-      name: 'once',
-      job: 'process',
-      evaluate: () => ({ runRequests: [{ runKey: 'k' }] }),
-    });
-    const { defs } = automationDefs({
-      sensors: [sensor],
-      recorder: {
-        runs: [],
-        stubbornGate: never,
-        onStart: () => {
-          started.open();
-        },
-      },
-    });
+    const { defs, started, release } = heldRunDefs('stubborn');
     const daemon = new Daemon({ defs, instance, tickIntervalMs: 3_600_000, shutdownGraceMs: 50 });
     await daemon.start();
     await started.promise;
@@ -178,6 +141,6 @@ describe('Daemon', () => {
     const [run] = await instance.runs.listRuns();
     expect(run?.status).toBe('FAILURE');
     expect(run?.error?.message).toMatch(/did not stop within 50 ms/);
-    never.open();
+    release.open();
   });
 });

@@ -13,8 +13,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Instance } from '../../src/core/instance/instance.js';
 import { isLoopbackHost, startDev } from '../../src/server/dev-server.js';
 import { crashDefs } from './fixtures/crash-defs-factory.js';
-import { automationDefs, gate } from './fixtures/automation-defs.js';
-import { defineSensor } from '../../src/core/definitions/sensor-definition.js';
+import { automationDefs, heldRunDefs } from './fixtures/automation-defs.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -94,23 +93,7 @@ describe('startDev', () => {
   });
 
   it('leaves no run STARTED when closed', async () => {
-    const started = gate();
-    const hold = gate();
-    const sensor = defineSensor({
-      name: 'once',
-      job: 'process',
-      evaluate: () => ({ runRequests: [{ runKey: 'k' }] }),
-    });
-    const { defs } = automationDefs({
-      sensors: [sensor],
-      recorder: {
-        runs: [],
-        gate: hold,
-        onStart: () => {
-          started.open();
-        },
-      },
-    });
+    const { defs, started } = heldRunDefs('cancellable');
     const instance = await Instance.ephemeral();
     try {
       const dev = await startDev({ defs, instance, port: 0 });
