@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeBinThresholds } from '../../src/ml/feature-binning.js';
-import { radixSortFloat32 } from '../../src/ml/gbdt-kernels.js';
+import { featureThresholds, radixSortFloat32 } from '../../src/ml/gbdt-kernels.js';
 import type { GradientBoostingModel } from '../../src/ml/index.js';
 import {
   logLoss,
@@ -162,6 +161,15 @@ describe('gradient boosting', () => {
   });
 });
 
+/** Bin edges from every row (the data here is smaller than the binning sample). */
+function binEdges(data: TabularData, maxBins = 255) {
+  const thresholds = new Float32Array(data.columns * 255);
+  const counts = new Int32Array(data.columns);
+  const { features, columns, rows } = data;
+  featureThresholds({ features, columns, sample: null, sampleRows: rows, maxBins, thresholds, counts });
+  return { thresholds, counts };
+}
+
 describe('binning and histograms', () => {
   it('radix-sorts float32 values exactly as a numeric sort does', () => {
     const values = new Float32Array(50_000);
@@ -183,15 +191,15 @@ describe('binning and histograms', () => {
       columns: 2,
       labels: Uint8Array.from([0, 1, 0, 1]),
     };
-    const binning = computeBinThresholds(data);
+    const binning = binEdges(data);
     expect(Array.from(binning.counts)).toEqual([2, 2]);
     expect(Array.from(binning.thresholds.subarray(0, 2))).toEqual([1.5, 3]);
     expect(binning.thresholds[255]).toBe(Math.fround((Math.fround(0.1) + Math.fround(0.2)) / 2));
     const wide = makeSyntheticData({ rows: 5000, seed: 1 });
-    const many = computeBinThresholds(wide, { maxBins: 255 });
+    const many = binEdges(wide, 255);
     expect(Math.max(...many.counts)).toBeLessThanOrEqual(254);
     expect(many.counts[1]).toBeGreaterThan(200);
-    const few = computeBinThresholds(wide, { maxBins: 16 });
+    const few = binEdges(wide, 16);
     expect(Math.max(...few.counts)).toBeLessThanOrEqual(15);
   });
 });
