@@ -27,7 +27,7 @@ export const HISTOGRAM_STRIDE = 768;
 /**
  * Maps rows `from..to` of the row-major float matrix to bins: bin = number of the feature's
  * thresholds strictly below the value (so `value <= thresholds[b]` ⇔ `bin <= b`); NaN → 255.
- * Row `i` of `features` is written to row `i + outOffset` of `binned` (`stride` bytes per row).
+ * Row `i` of `features` is written to row `i + outOffset` of `binned` (one byte per feature).
  * `thresholds` holds 255 float32 slots per feature, `thresholdCounts` how many are used.
  */
 export function binRows(
@@ -36,7 +36,6 @@ export function binRows(
   thresholds: Float32Array,
   thresholdCounts: Int32Array,
   binned: Uint8Array,
-  stride: number,
   from: number,
   to: number,
   outOffset: number,
@@ -49,7 +48,7 @@ export function binRows(
   }
   for (let i = from; i < to; i++) {
     const base = i * columns;
-    const out = (i + outOffset) * stride;
+    const out = (i + outOffset) * columns;
     for (let f = 0; f < columns; f++) {
       const x = features[base + f]!;
       // bin = number of thresholds below x
@@ -257,9 +256,8 @@ export interface KernelWorkerData {
   /** The shared memory and its named regions (see `training-arena.ts`). */
   memory: WebAssembly.Memory;
   regions: Record<string, { offset: number; bytes: number }>;
+  /** Features per row (also bytes per binned row). */
   columns: number;
-  /** Bytes per binned row. */
-  stride: number;
   /** Bytes of one histogram (gradient boosting). */
   histogramBytes: number;
   /** The gradient-boosting WebAssembly kernels (`gbdtKernelModule`), or null (logistic regression). */
@@ -394,7 +392,6 @@ function runKernelWorker(data: KernelWorkerData): void {
         view('thresholds', Float32Array),
         view('thresholdCounts', Int32Array),
         view('binned', Uint8Array),
-        data.stride,
         from,
         to,
         control[5]!,

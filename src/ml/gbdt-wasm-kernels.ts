@@ -25,9 +25,8 @@ import { encodeModule, op, ValType } from './wasm-encoder.js';
 
 /** Byte addresses and shape the kernels are specialised on. */
 export interface GbdtKernelLayout {
+  /** Features per row, also bytes per binned row. */
   columns: number;
-  /** Bytes per binned row. */
-  stride: number;
   /** Byte address of the row-major binned matrix (Uint8). */
   binned: number;
   /** Byte address of the gradients (Float32). */
@@ -56,7 +55,6 @@ export function gbdtKernelLayout(
   const { regions } = arena;
   return {
     columns,
-    stride: columns,
     binned: regions.binned.offset,
     gradients: regions.gradients.offset,
     hessians: regions.hessians.offset,
@@ -140,7 +138,7 @@ function addRow(layout: GbdtKernelLayout, l: RowLocals): number[] {
     ...op.f64x2ReplaceLane(1),
     ...op.localSet(l.gradHess),
     ...op.localGet(l.row),
-    ...op.i32Const(layout.stride),
+    ...op.i32Const(layout.columns),
     ...op.i32Mul,
     ...op.localSet(l.base),
   ];
@@ -249,9 +247,9 @@ function partition(layout: GbdtKernelLayout, allRows: boolean) {
   const body = [
     ...rowAtK,
     ...op.localSet(row),
-    // b = binned[row * stride + feature]
+    // b = binned[row * columns + feature]
     ...op.localGet(row),
-    ...op.i32Const(layout.stride),
+    ...op.i32Const(layout.columns),
     ...op.i32Mul,
     ...op.localGet(feature),
     ...op.i32Add,

@@ -250,11 +250,10 @@ export async function trainGradientBoosting(
   const sample = sklearnBinningSample({ rows: n, count: BINNING_SAMPLE_ROWS, seed: p.seed });
 
   const histogramBytes = columns * HISTOGRAM_STRIDE * 8;
-  const stride = columns;
   const arena = allocateArena<GbdtRegion>({
     shared,
     sizes: {
-      binned: n * stride,
+      binned: n * columns,
       gradients: n * 4,
       hessians: n * 4,
       rows: n * 4,
@@ -278,9 +277,7 @@ export async function trainGradientBoosting(
   const kernels = instantiateGbdtKernels(kernelBytes, arena.memory);
   const poolStarting = KernelThreadPool.start({
     threads,
-    shared: shared
-      ? { memory: arena.memory, regions, columns, stride, histogramBytes, kernels: kernelBytes }
-      : null,
+    shared: shared ? { memory: arena.memory, regions, columns, histogramBytes, kernels: kernelBytes } : null,
   });
   // While the workers boot, copy the sampled rows where they can read them.
   const staging = arenaView(arena, 'staging', Float32Array);
@@ -335,14 +332,14 @@ function binTrainingRows(ctx: {
   }
   const binned = arenaView(arena, 'binned', Uint8Array);
   if (!shared) {
-    binRows(train.features, columns, thresholds, counts, binned, columns, 0, n, 0);
+    binRows(train.features, columns, thresholds, counts, binned, 0, n, 0);
   } else {
     const chunkRows = sample.length;
     for (let start = 0; start < n; start += chunkRows) {
       const count = Math.min(chunkRows, n - start);
       if (sample.length < n) staging.set(train.features.subarray(start * columns, (start + count) * columns));
       pool.run({ task: 'binning', start: 0, count, outOffset: start }, (from, to) => {
-        binRows(staging, columns, thresholds, counts, binned, columns, from, to, start);
+        binRows(staging, columns, thresholds, counts, binned, from, to, start);
       });
     }
   }
@@ -413,17 +410,7 @@ function boost(ctx: {
   let valRaw: Float64Array | null = null;
   if (val !== undefined) {
     valBinned = new Uint8Array(val.rows * val.columns);
-    binRows(
-      val.features,
-      val.columns,
-      ctx.binning.thresholds,
-      ctx.binning.counts,
-      valBinned,
-      val.columns,
-      0,
-      val.rows,
-      0,
-    );
+    binRows(val.features, val.columns, ctx.binning.thresholds, ctx.binning.counts, valBinned, 0, val.rows, 0);
     valRaw = new Float64Array(val.rows).fill(baseScore);
   }
   const trees: TreeArrays[] = [];

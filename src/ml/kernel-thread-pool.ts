@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * await using pool = await KernelThreadPool.start({ threads: 2, shared: { memory, regions, columns, stride, histogramBytes, kernels } });
+ * await using pool = await KernelThreadPool.start({ threads: 2, shared: { memory, regions, columns, histogramBytes, kernels } });
  * pool.run({ task: 'histogramAll', start: 0, count: rows }, (from, to) => kernels.histogramAll(from, to, hist));
  * ```
  */

@@ -228,7 +228,6 @@ export async function trainLogisticRegression(
           memory: arena.memory,
           regions: arena.regions,
           columns: k,
-          stride: 0,
           histogramBytes: 0,
           kernels: null,
         }

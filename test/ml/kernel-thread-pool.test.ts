@@ -12,7 +12,6 @@ describe('kernel thread pool', () => {
     const arena = sharedArena();
     const kernels = gbdtKernelModule({
       columns: 1,
-      stride: 1,
       binned: arena.regions.binned.offset,
       gradients: 0,
       hessians: 0,
@@ -22,7 +21,7 @@ describe('kernel thread pool', () => {
       pages: arena.pages,
       shared: true,
     });
-    const base = { memory: arena.memory, regions: arena.regions, columns: 1, stride: 1, histogramBytes: 0 };
+    const base = { memory: arena.memory, regions: arena.regions, columns: 1, histogramBytes: 0 };
     await using pool = await KernelThreadPool.start({ threads: 2, shared: { ...base, kernels } });
     const mainShares: [number, number][] = [];
     pool.run({ task: 'gather', start: 0, count: 0 }, (from, to) => mainShares.push([from, to]));
@@ -33,7 +32,7 @@ describe('kernel thread pool', () => {
     const arena = sharedArena();
     // Bytes that are not a WebAssembly module: every worker fails as it starts.
     const broken = new Uint8Array([0, 1, 2, 3]);
-    const base = { memory: arena.memory, regions: arena.regions, columns: 1, stride: 1, histogramBytes: 0 };
+    const base = { memory: arena.memory, regions: arena.regions, columns: 1, histogramBytes: 0 };
     const pool = await KernelThreadPool.start({ threads: 2, shared: { ...base, kernels: broken } });
     try {
       let error: unknown;
