@@ -211,6 +211,11 @@ export function logisticPartial(
   out[offset + 1] = sumR;
 }
 
+/** Splits `count` positions from `start` into `parts` near-equal ranges; returns part `part`. */
+export function partRange(start: number, count: number, part: number, parts: number): [number, number] {
+  return [start + Math.floor((count * part) / parts), start + Math.floor((count * (part + 1)) / parts)];
+}
+
 /**
  * After a parallel partition of `rows[start..start+count)` in which part q wrote its left rows to
  * `left[from_q..]` and its right rows to `right[from_q..]` (its left count at `control[32 + q]`),
@@ -227,20 +232,16 @@ export function gatherPartitionedRows(
   part: number,
   parts: number,
 ): void {
-  const bounds = (q: number): [number, number] => [
-    start + Math.floor((count * q) / parts),
-    start + Math.floor((count * (q + 1)) / parts),
-  ];
   let totalLeft = 0;
   for (let q = 0; q < parts; q++) totalLeft += control[32 + q]!;
   let leftOut = start;
   let rightOut = start + totalLeft;
   for (let q = 0; q < part; q++) {
-    const [qFrom, qTo] = bounds(q);
+    const [qFrom, qTo] = partRange(start, count, q, parts);
     leftOut += control[32 + q]!;
     rightOut += qTo - qFrom - control[32 + q]!;
   }
-  const [from, to] = bounds(part);
+  const [from, to] = partRange(start, count, part, parts);
   const leftCount = control[32 + part]!;
   rows.set(left.subarray(from, from + leftCount), leftOut);
   rows.set(right.subarray(from, to - leftCount), rightOut);
@@ -332,8 +333,7 @@ function runKernelWorker(data: KernelWorkerData): void {
     if (task === 0) return;
     const start = control[2]!;
     const count = control[3]!;
-    const from = start + Math.floor((count * part) / parts);
-    const to = start + Math.floor((count * (part + 1)) / parts);
+    const [from, to] = partRange(start, count, part, parts);
     if (kernels !== null && task === 1) {
       kernels.histogramAll(from, to, hist);
     } else if (kernels !== null && task === 2) {
@@ -409,6 +409,7 @@ export function kernelWorkerSource(): string {
     'const __name = (f) => f;',
     binRows.toString(),
     logisticPartial.toString(),
+    partRange.toString(),
     gatherPartitionedRows.toString(),
     featureThresholds.toString(),
     radixSortFloat32.toString(),

@@ -13,7 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LakeloopError } from '../errors.js';
-import { kernelWorkerSource, type KernelWorkerData } from './gbdt-kernels.js';
+import { kernelWorkerSource, partRange, type KernelWorkerData } from './gbdt-kernels.js';
 
 /**
  * Polls of a control word before a thread sleeps in `Atomics.wait`: a few microseconds, which covers
@@ -71,11 +71,6 @@ export interface KernelThreadPoolOptions {
   threads: number;
   /** What every worker maps: the shared training arena and the kernels; required when threads > 1. */
   shared: Omit<KernelWorkerData, 'index' | 'threads' | 'control' | 'spinLimit'> | null;
-}
-
-/** Splits `count` positions from `start` into `parts` near-equal ranges; returns part `part`. */
-export function partRange(start: number, count: number, part: number, parts: number): [number, number] {
-  return [start + Math.floor((count * part) / parts), start + Math.floor((count * (part + 1)) / parts)];
 }
 
 /** Synchronous fork-join over worker threads sharing memory. */
