@@ -118,38 +118,27 @@ try {
       context[`${size}_${model}`] = { lakeloop: ourRuns, sklearn: baseRuns };
       const key = `${model}_${size}`;
       const ratioGoal = model === 'gbdt' ? '<= 1.0' : '<= 2.0';
+      /** A figure of ours next to scikit-learn's. */
+      const compared = (
+        name: string,
+        field: 'fitSeconds' | 'cpuSeconds' | 'auc' | 'logLoss' | 'peakRssMb',
+        unit: string,
+        baselineName = 'sklearn',
+      ): BenchFigure => ({
+        name: `${key}_${name}`,
+        value: ours[field],
+        unit,
+        baseline: { name: baselineName, value: base[field], unit },
+      });
       figures.push(
-        {
-          name: `${key}_fit_seconds`,
-          value: ours.fitSeconds,
-          unit: 's',
-          baseline: { name: `sklearn ${base.sklearn ?? ''}`.trim(), value: base.fitSeconds, unit: 's' },
-        },
+        compared('fit_seconds', 'fitSeconds', 's', `sklearn ${base.sklearn ?? ''}`.trim()),
         { name: `${key}_time_ratio`, value: ours.fitSeconds / base.fitSeconds, unit: 'x', goal: ratioGoal },
-        {
-          name: `${key}_cpu_seconds`,
-          value: ours.cpuSeconds,
-          unit: 's',
-          baseline: { name: 'sklearn', value: base.cpuSeconds, unit: 's' },
-        },
-        {
-          name: `${key}_auc`,
-          value: ours.auc,
-          unit: '',
-          baseline: { name: 'sklearn', value: base.auc, unit: '' },
-        },
+        compared('cpu_seconds', 'cpuSeconds', 's'),
+        compared('auc', 'auc', ''),
         { name: `${key}_auc_diff`, value: Math.abs(ours.auc - base.auc), unit: '', goal: '<= 0.002' },
+        compared('log_loss', 'logLoss', ''),
         {
-          name: `${key}_log_loss`,
-          value: ours.logLoss,
-          unit: '',
-          baseline: { name: 'sklearn', value: base.logLoss, unit: '' },
-        },
-        {
-          name: `${key}_peak_rss`,
-          value: ours.peakRssMb,
-          unit: 'MB',
-          baseline: { name: 'sklearn', value: base.peakRssMb, unit: 'MB' },
+          ...compared('peak_rss', 'peakRssMb', 'MB'),
           ...(model === 'gbdt' && size === 'full' ? { goal: '<= 1.5x sklearn' } : {}),
         },
       );
