@@ -540,6 +540,19 @@ function gradients(layout: GbdtKernelLayout) {
   };
 }
 
+/** `target = target <compare> other ? target : other` on i32 locals (max with `>`, min with `<`). */
+function keepIf(target: number, compare: readonly number[], other: number): number[] {
+  return [
+    ...op.localGet(target),
+    ...op.localGet(other),
+    ...op.localGet(target),
+    ...op.localGet(other),
+    ...compare,
+    ...op.select,
+    ...op.localSet(target),
+  ];
+}
+
 function addLeafValues(layout: GbdtKernelLayout) {
   // params: table 0, leaves 1, from 2, to 3; locals: leaf 4, k 5, end 6, entry 7 (i32), value 8 (f64)
   const [table, leaves, from, to, leaf, k, end, entry, value] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
@@ -571,22 +584,12 @@ function addLeafValues(layout: GbdtKernelLayout) {
     // k = max(start, from); end = min(end, to)
     ...op.localGet(entry),
     ...op.i32Load(0),
-    ...op.localTee(k),
-    ...op.localGet(from),
-    ...op.localGet(k),
-    ...op.localGet(from),
-    ...op.i32GtS,
-    ...op.select,
     ...op.localSet(k),
+    ...keepIf(k, op.i32GtS, from),
     ...op.localGet(entry),
     ...op.i32Load(4),
-    ...op.localTee(end),
-    ...op.localGet(to),
-    ...op.localGet(end),
-    ...op.localGet(to),
-    ...op.i32LtS,
-    ...op.select,
     ...op.localSet(end),
+    ...keepIf(end, op.i32LtS, to),
     ...countedLoop(k, k, end, addToRow),
   ];
   return {
