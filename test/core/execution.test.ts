@@ -85,7 +85,7 @@ describe('materialize', () => {
     });
     expect(run.status).toBe('SUCCESS');
     expect(run.assetKeys).toEqual(['a', 'b', 'c']);
-    expect(run.tags).toEqual({ who: 'test' });
+    expect(run.tags).toMatchObject({ who: 'test', 'lakeloop/owner_pid': String(process.pid) });
     const stored = await events(run.runId);
     expect(stored.map((e) => e.type)).toEqual(seen);
     expect(seen[0]).toBe('RUN_STARTING');

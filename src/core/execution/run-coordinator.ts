@@ -17,6 +17,8 @@ import type { LogLevel } from '../definitions/asset-context.js';
 import type { Definitions } from '../definitions/definitions.js';
 import type { Instance } from '../instance/instance.js';
 import { EventWriter } from './event-writer.js';
+import { watchRun, writeFinalStatus } from './run-watch.js';
+import { ownerTags } from './run-ownership.js';
 import type { Executor, ExecutorSession, StepInput, StepOutcome } from './executor.js';
 import { retryDelayMs } from './retry-policy.js';
 import { deserializeError, serializeError } from './serialize-error.js';
@@ -104,28 +106,28 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunRecord>
   const emit = (event: Omit<EventRecord, 'runId' | 'timestamp'>): Promise<void> =>
     writer.emit({ runId, timestamp: clock.now(), ...event });
 
-  if (!(await instance.runs.updateRun(runId, { status: 'STARTING' }, run.status))) {
+  const controller = new AbortController();
+  // Registered before the run names this process its owner, so no one in this process takes it for dead.
+  instance.activeRuns.set(runId, controller);
+  const claimed = await instance.runs
+    .updateRun(runId, { status: 'STARTING', tags: ownerTags(instance.owner, clock.now()) }, run.status)
+    .catch((error: unknown) => {
+      instance.activeRuns.delete(runId);
+      throw error;
+    });
+  if (!claimed) {
+    instance.activeRuns.delete(runId);
     throw new LakeloopError('CONFLICT', `Run ${runId} was started or canceled by someone else.`, {
       details: { runId },
     });
   }
   void emit({ type: 'RUN_STARTING', message: `Run ${runId} starting.` });
-  const controller = new AbortController();
-  instance.activeRuns.set(runId, controller);
   const startedAt = clock.now();
   const started = await instance.runs.updateRun(runId, { status: 'STARTED', startedAt }, 'STARTING');
   if (!started) controller.abort(); // canceled while starting
   void emit({ type: 'RUN_START', message: `Run ${runId} started: ${run.assetKeys.join(', ')}.` });
 
-  const poll = setInterval(() => {
-    instance.runs.getRun(runId).then(
-      (current) => {
-        if (current?.status === 'CANCELING' || current?.status === 'CANCELED') controller.abort();
-      },
-      () => undefined,
-    );
-  }, options.cancelPollMs ?? 500);
-  poll.unref();
+  const watch = watchRun({ instance, runId, controller, pollMs: options.cancelPollMs ?? 500 });
 
   const executor = options.executor ?? instance.executor;
   let session: ExecutorSession | undefined;
@@ -330,9 +332,13 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunRecord>
   } catch (error) {
     internalError = error;
   } finally {
-    clearInterval(poll);
-    instance.activeRuns.delete(runId);
+    watch.stop();
     await session?.close().catch(() => undefined);
+  }
+  try {
+    await writer.flush();
+  } catch (error) {
+    internalError ??= error; // events of the run were lost: it cannot count as a success
   }
 
   let status: RunStatus;
@@ -363,7 +369,12 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunRecord>
     status = 'SUCCESS';
   }
   const endedAt = clock.now();
-  await instance.runs.updateRun(runId, { status, endedAt, ...(error === undefined ? {} : { error }) });
+  const ended = await writeFinalStatus({
+    instance,
+    runId,
+    update: { status, endedAt, ...(error === undefined ? {} : { error }) },
+  }).finally(() => instance.activeRuns.delete(runId));
+  if (ended.taken !== undefined) return ended.taken; // another process ended it first: its word stands
   const message =
     status === 'SUCCESS'
       ? `Run ${runId} succeeded.`

@@ -25,6 +25,13 @@ import type { Executor } from '../execution/executor.js';
 import { inProcessExecutor } from '../execution/in-process-executor.js';
 import { FilesystemIoManager } from '../execution/io/filesystem-io-manager.js';
 import type { IoManager } from '../execution/io/io-manager.js';
+import { endRunsOfDeadOwners } from '../execution/dead-run-recovery.js';
+import {
+  currentProcessOwner,
+  DEFAULT_RUN_HEARTBEAT_MS,
+  DEFAULT_RUN_LEASE_MS,
+} from '../execution/run-ownership.js';
+import type { RunOwner } from '../execution/run-ownership.js';
 
 /** Waits `ms` (rejecting when `signal` aborts). Injected so retry tests need no real waiting. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
@@ -52,6 +59,12 @@ export interface InstanceOptions {
   sleep?: Sleep;
   /** Uniform [0,1) source for retry jitter. Default Math.random. */
   random?: () => number;
+  /** How often the process executing a run records a heartbeat on it. Default 5 s. */
+  runHeartbeatMs?: number;
+  /** A run whose owner on another host sent no heartbeat for this long is ended as dead. Default 60 s. */
+  runLeaseMs?: number;
+  /** End the runs of dead processes when the instance opens. Default true. */
+  recoverDeadRuns?: boolean;
 }
 
 /** Options of {@link Instance.ephemeral}. */
@@ -71,6 +84,10 @@ export class Instance implements AsyncDisposable {
   readonly ids: IdGenerator;
   readonly sleep: Sleep;
   readonly random: () => number;
+  /** This process as the owner of the runs it executes. */
+  readonly owner: RunOwner;
+  readonly runHeartbeatMs: number;
+  readonly runLeaseMs: number;
   /** Abort controllers of runs executing in this process (used by cancelRun). Internal. */
   readonly activeRuns = new Map<string, AbortController>();
   readonly #removeHome: boolean;
@@ -85,6 +102,9 @@ export class Instance implements AsyncDisposable {
     this.ids = options.ids ?? randomId;
     this.sleep = options.sleep ?? systemSleep;
     this.random = options.random ?? Math.random;
+    this.owner = currentProcessOwner(this.ids());
+    this.runHeartbeatMs = options.runHeartbeatMs ?? DEFAULT_RUN_HEARTBEAT_MS;
+    this.runLeaseMs = options.runLeaseMs ?? DEFAULT_RUN_LEASE_MS;
     this.#removeHome = removeHome;
   }
 
@@ -94,8 +114,11 @@ export class Instance implements AsyncDisposable {
     return resolve(fromEnv === undefined || fromEnv === '' ? '.lakeloop' : fromEnv);
   }
 
-  /** Opens (creating when needed) the instance at `home` (or per options). */
-  static open(homeOrOptions: string | InstanceOptions = {}): Promise<Instance> {
+  /**
+   * Opens (creating when needed) the instance at `home` (or per options), and ends the runs that a
+   * dead process left in progress (see dead-run-recovery.ts).
+   */
+  static async open(homeOrOptions: string | InstanceOptions = {}): Promise<Instance> {
     const options = typeof homeOrOptions === 'string' ? { home: homeOrOptions } : homeOrOptions;
     const home = options.home === undefined ? Instance.defaultHome() : resolve(options.home);
     try {
@@ -109,7 +132,15 @@ export class Instance implements AsyncDisposable {
     }
     const storages =
       options.storages ?? openSqliteStorages({ path: join(home, 'lakeloop.db'), clock: options.clock });
-    return Promise.resolve(new Instance(home, { ...options, storages }, false));
+    const instance = new Instance(home, { ...options, storages }, false);
+    if (options.recoverDeadRuns !== false) {
+      try {
+        await endRunsOfDeadOwners({ instance });
+      } catch {
+        // A read-only or full disk must not keep the instance from opening; the daemon retries.
+      }
+    }
+    return instance;
   }
 
   /** A throw-away instance in a temporary folder, removed (with its storages) on close. */
