@@ -19,6 +19,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
+  existsSync,
   mkdirSync,
   readdirSync,
   readFileSync,
@@ -146,6 +147,10 @@ export class FilesystemIoManager implements IoManager {
       utimesSync(keepPath, later, later);
     }
     for (const old of others.slice(1)) rmSync(join(folder, old.f), { force: true });
+  }
+
+  has(ref: StoredOutputRef): Promise<boolean> {
+    return Promise.resolve(existsSync(ref.storagePath));
   }
 
   read(ref: StoredOutputRef): Promise<unknown> {

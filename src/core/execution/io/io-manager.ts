@@ -38,4 +38,6 @@ export interface IoManager {
   write(ref: OutputRef, value: unknown): Promise<StoredOutput>;
   /** Loads a stored value. */
   read(ref: StoredOutputRef): Promise<unknown>;
+  /** Whether a stored value is still there (re-execution plans recompute values that are gone). */
+  has?(ref: StoredOutputRef): Promise<boolean>;
 }
