@@ -63,6 +63,17 @@ describe('lakeloop sensors / daemon', () => {
     expect(tick.code).toBe(0);
     expect(tick.stdout).toMatch(/^new_data SUCCESS: queued \S+ \(the daemon starts them\)/);
 
+    // Nothing new: the repeated SKIPPED ticks are counted in one row.
+    expect((await cli('sensors', 'tick', 'new_data')).stdout).toMatch(/^new_data SKIPPED/);
+    expect((await cli('sensors', 'tick', 'new_data')).stdout).toMatch(/^new_data SKIPPED/);
+    const ticks = await cli('sensors', 'ticks', 'new_data');
+    expect(ticks.code).toBe(0);
+    const rows = ticks.stdout.trim().split('\n').slice(2);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatch(/^\d+\s+SKIPPED\s+\S+\s+\S+\s+2\s/);
+    expect(rows[1]).toMatch(/^\d+\s+SUCCESS\s+\S+\s+\S+\s+1\s/);
+    expect((await cli('sensors', 'list')).stdout).toMatch(/new_data\s+sensor.*\(×2\)/);
+
     expect((await cli('sensors', 'reset-cursor', 'new_data')).stdout).toBe('new_data: cursor reset\n');
 
     const instance = await Instance.open({ home });

@@ -132,6 +132,38 @@ describe.each(['memory', 'sqlite'] as const)('SensorLoop (%s storage)', (storage
     expect(calls).toBe(3);
   });
 
+  it('counts the repeated SKIPPED evaluations of an idle sensor in one tick, and starts a new one on change', async () => {
+    const items: string[] = [];
+    const { defs } = automationDefs({ sensors: [listSensor('idle_items', items, 1)] });
+    const seen: (number | undefined)[] = [];
+    const loop = new SensorLoop({ defs, instance, onTick: (t) => seen.push(t.count) });
+    for (let i = 0; i < 50; i++) {
+      await loop.tick(clock.now());
+      clock.advance(1_000);
+    }
+    const idle = await instance.schedules.listTicks('idle_items');
+    expect(idle).toHaveLength(1);
+    expect(idle[0]).toMatchObject({ status: 'SKIPPED', skipReason: 'nothing new', count: 50 });
+    expect(idle[0]?.timestamp).toBe(T0);
+    expect(idle[0]?.lastTimestamp).toBe(T0 + 49_000);
+    expect(seen.at(-1)).toBe(50);
+    const rows = await listInstigators({ defs, instance });
+    expect(rows[0]?.lastTick).toMatchObject({ count: 50, lastTimestamp: T0 + 49_000 });
+
+    items.push('a');
+    await loop.tick(clock.now()); // SUCCESS: a tick of its own
+    clock.advance(1_000);
+    await loop.tick(clock.now()); // idle again, with the new cursor: a new SKIPPED tick
+    clock.advance(1_000);
+    await loop.tick(clock.now());
+    const ticks = await instance.schedules.listTicks('idle_items');
+    expect(ticks.map((t) => [t.status, t.count ?? 1, t.cursor])).toEqual([
+      ['SKIPPED', 2, '1'],
+      ['SUCCESS', 1, '1'],
+      ['SKIPPED', 50, undefined],
+    ]);
+  });
+
   it('isolates a failing sensor: its tick fails, its cursor stays, others go on, the next interval retries', async () => {
     let fail = true;
     const flaky = defineSensor({

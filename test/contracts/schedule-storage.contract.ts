@@ -125,6 +125,64 @@ export function describeScheduleStorageContract(
       expect(isLakeloopError(error, 'NOT_FOUND')).toBe(true);
     });
 
+    it('coalesces consecutive SKIPPED ticks with the same reason and cursor into one counted tick', async () => {
+      const skip = { status: 'SKIPPED', skipReason: 'No new commit.' } as const;
+      const first = await schedules.addTick(tick('idle', 1_000, { cursor: 'c1' }));
+      expect(await schedules.finishTick(first, skip)).toStrictEqual({
+        ...tick('idle', 1_000, { cursor: 'c1', ...skip }),
+        id: first,
+      });
+      await schedules.addTick(tick('other', 1_500)); // another instigator does not interrupt
+      for (const at of [2_000, 3_000, 4_000]) {
+        const id = await schedules.addTick(tick('idle', at, { cursor: 'c1' }));
+        const finished = await schedules.finishTick(id, skip);
+        expect(finished.id).toBe(first);
+      }
+      expect(await schedules.listTicks('idle')).toStrictEqual([
+        { ...tick('idle', 1_000, { cursor: 'c1', ...skip }), id: first, count: 4, lastTimestamp: 4_000 },
+      ]);
+      // A different reason, a different cursor, or another outcome starts a new tick.
+      const otherReason = await schedules.addTick(tick('idle', 5_000, { cursor: 'c1' }));
+      expect(
+        (await schedules.finishTick(otherReason, { status: 'SKIPPED', skipReason: 'Branch missing.' })).id,
+      ).toBe(otherReason);
+      const otherCursor = await schedules.addTick(tick('idle', 6_000, { cursor: 'c2' }));
+      expect((await schedules.finishTick(otherCursor, { ...skip, cursor: 'c2' })).id).toBe(otherCursor);
+      const success = await schedules.addTick(tick('idle', 7_000, { cursor: 'c2' }));
+      expect(
+        await schedules.finishTick(success, { status: 'SUCCESS', runKeys: ['k'], runIds: ['run-1'] }),
+      ).toMatchObject({ id: success, status: 'SUCCESS' });
+      const afterSuccess = await schedules.addTick(tick('idle', 8_000, { cursor: 'c2' }));
+      expect((await schedules.finishTick(afterSuccess, { ...skip, cursor: 'c2' })).id).toBe(afterSuccess);
+      expect((await schedules.listTicks('idle')).map((t) => [t.id, t.count ?? 1])).toEqual([
+        [afterSuccess, 1],
+        [success, 1],
+        [otherCursor, 1],
+        [otherReason, 1],
+        [first, 4],
+      ]);
+      const error: unknown = await schedules.finishTick(987_654, skip).catch((e: unknown) => e);
+      expect(isLakeloopError(error, 'NOT_FOUND')).toBe(true);
+    });
+
+    it('deletes ticks whose last evaluation is older than a cutoff (a coalesced tick by its last time)', async () => {
+      const skip = { status: 'SKIPPED', skipReason: 'idle' } as const;
+      const old = await schedules.addTick(tick('a', 1_000, { status: 'SUCCESS' }));
+      const coalesced = await schedules.addTick(tick('a', 2_000));
+      await schedules.finishTick(coalesced, skip);
+      await schedules.finishTick(await schedules.addTick(tick('a', 9_000)), skip); // last time 9 000
+      const oldB = await schedules.addTick(tick('b', 1_000, { status: 'FAILURE', error: 'boom' }));
+      const newB = await schedules.addTick(tick('b', 9_500, { status: 'SUCCESS' }));
+      expect(await schedules.deleteTicks({ before: 5_000, dryRun: true })).toBe(2);
+      expect((await schedules.listTicks('a')).map((t) => t.id)).toEqual([coalesced, old]);
+      expect(await schedules.deleteTicks({ before: 5_000, instigatorName: 'b' })).toBe(1);
+      expect((await schedules.listTicks('b')).map((t) => t.id)).toEqual([newB]);
+      expect(await schedules.deleteTicks({ before: 5_000 })).toBe(1);
+      expect((await schedules.listTicks('a')).map((t) => t.id)).toEqual([coalesced]);
+      expect(await schedules.deleteTicks({ before: 5_000 })).toBe(0);
+      expect(oldB).toBeLessThan(newB);
+    });
+
     it('claims a run key exactly once per instigator and remembers the first run id', async () => {
       expect(await schedules.getRunIdForKey('sensor', 'commit-1')).toBeUndefined();
       expect(await schedules.claimRunKey('sensor', 'commit-1', 'run-a')).toBe(true);

@@ -1,6 +1,6 @@
 /**
  * The automation sub-commands: `lakeloop dev` (API + daemon), `lakeloop daemon` (and
- * `daemon status`), and `lakeloop sensors list|start|stop|tick|reset-cursor`. Definitions come from
+ * `daemon status`), and `lakeloop sensors list|start|stop|tick|ticks|reset-cursor`. Definitions come from
  * `--defs <file>` (or `$LAKELOOP_DEFS`).
  *
  * @example
@@ -10,6 +10,7 @@
  * lakeloop daemon status
  * lakeloop sensors list --defs pipelines/flight-delays/definitions.ts
  * lakeloop sensors stop new_flight_data --defs pipelines/flight-delays/definitions.ts
+ * lakeloop sensors ticks new_flight_data --defs pipelines/flight-delays/definitions.ts
  * ```
  */
 import { resolve } from 'node:path';
@@ -23,12 +24,14 @@ import { Instance } from '../../core/instance/instance.js';
 import { Daemon, daemonHealth, DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../core/daemon/daemon.js';
 import type { DaemonLogger, DaemonOptions, OrphanedRunPolicy } from '../../core/daemon/daemon.js';
 import {
+  getInstigator,
   listInstigators,
   resetSensorCursor,
   setInstigatorStatus,
 } from '../../core/daemon/instigator-control.js';
 import type { InstigatorSummary } from '../../core/daemon/instigator-control.js';
 import { SensorLoop } from '../../core/daemon/sensor-loop.js';
+import type { TickRecord } from '../../core/storage/storage-types.js';
 import { startDev } from '../../server/dev-server.js';
 import { instanceHome } from '../instance-home.js';
 import { printJson, printTable } from '../output.js';
@@ -179,10 +182,30 @@ function printInstigators(rows: readonly InstigatorSummary[]): void {
         ? `${r.minimumIntervalSeconds ?? ''}s`
         : `${r.cron ?? ''}${r.timezone === undefined ? '' : ` ${r.timezone}`}`,
       r.cursor === undefined ? '' : r.cursor.length > 16 ? `${r.cursor.slice(0, 16)}…` : r.cursor,
-      formatTime(r.lastTick?.timestamp),
+      formatTime(r.lastTick?.lastTimestamp ?? r.lastTick?.timestamp),
       r.lastTick === undefined
         ? ''
-        : (r.lastTick.error ?? r.lastTick.skipReason ?? `${r.lastTick.runIds.length} run(s)`),
+        : `${r.lastTick.error ?? r.lastTick.skipReason ?? `${r.lastTick.runIds.length} run(s)`}${timesSuffix(r.lastTick.count)}`,
+    ]),
+  );
+}
+
+/** ` (×N)` for a tick that stands for N > 1 coalesced evaluations. */
+function timesSuffix(count: number | undefined): string {
+  return count === undefined || count <= 1 ? '' : ` (×${count})`;
+}
+
+function printTicks(ticks: readonly TickRecord[]): void {
+  printTable(
+    ['ID', 'STATUS', 'FIRST', 'LAST', 'COUNT', 'RUNS', 'DETAIL'],
+    ticks.map((t) => [
+      t.id,
+      t.status,
+      formatTime(t.timestamp),
+      formatTime(t.lastTimestamp ?? t.timestamp),
+      t.count ?? 1,
+      t.runIds.join(' '),
+      t.error ?? t.skipReason ?? '',
     ]),
   );
 }
@@ -329,6 +352,21 @@ export function registerAutomationCommands(program: Command): void {
               : `: queued ${tick.runIds.join(', ')} (the daemon starts them)`;
         process.stdout.write(`${name} ${tick.status}${detail}\n`);
         if (tick.status === 'FAILURE') process.exitCode = 1;
+      });
+    });
+  sensors
+    .command('ticks <name>')
+    .description('recent ticks of a sensor or schedule, newest first (COUNT: coalesced identical skips)')
+    .addOption(defsOption())
+    .option('--limit <n>', 'at most this many ticks (default 20)', positiveInt('--limit'), 20)
+    .option('--json', 'print JSON')
+    .action(async (name: string, _options: unknown, command: Command) => {
+      await withInstance(command, async ({ defs, instance, options }) => {
+        await getInstigator({ defs, instance, name }); // NOT_FOUND naming the defined ones
+        const { limit } = command.optsWithGlobals<{ limit: number }>();
+        const ticks = await instance.schedules.listTicks(name, { limit });
+        if (options.json === true) printJson(ticks);
+        else printTicks(ticks);
       });
     });
   sensors

@@ -31,7 +31,10 @@ export interface InstigatorSummary {
   defaultStatus: boolean;
   cursor?: string;
   lastTickAt?: number;
-  lastTick?: Pick<TickRecord, 'status' | 'timestamp' | 'skipReason' | 'error' | 'runIds'>;
+  lastTick?: Pick<
+    TickRecord,
+    'status' | 'timestamp' | 'skipReason' | 'error' | 'runIds' | 'count' | 'lastTimestamp'
+  >;
   /** Sensors: minimum seconds between evaluations. */
   minimumIntervalSeconds?: number;
   /** Schedules: cron expression and time zone. */
@@ -86,6 +89,8 @@ export async function listInstigators(options: InstigatorControlOptions): Promis
       summary.lastTick = { status: tick.status, timestamp: tick.timestamp, runIds: tick.runIds };
       if (tick.skipReason !== undefined) summary.lastTick.skipReason = tick.skipReason;
       if (tick.error !== undefined) summary.lastTick.error = tick.error;
+      if (tick.count !== undefined) summary.lastTick.count = tick.count;
+      if (tick.lastTimestamp !== undefined) summary.lastTick.lastTimestamp = tick.lastTimestamp;
     }
     return summary;
   };

@@ -153,14 +153,14 @@ export class ScheduleLoop {
       tick.error = describeError(error);
     }
     const { id, ...update } = tick;
-    await storage.updateTick(id, update);
+    const stored = await storage.finishTick(id, update);
     const current = (await storage.getInstigatorState(schedule.name)) ?? base;
     await storage.setInstigatorState({
       ...current,
       lastTickAt: latest,
       updatedAt: this.#instance.clock.now(),
     });
-    ticks.push(tick);
+    ticks.push(stored);
     if (tick.runIds.length > 0) this.#onRunsQueued?.(tick.runIds);
     for (const t of ticks) this.#onTick?.(t);
     return ticks;

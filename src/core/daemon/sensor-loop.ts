@@ -223,7 +223,8 @@ export class SensorLoop {
     }
     if (cursor !== undefined) tick.cursor = cursor;
     const { id, ...update } = tick;
-    await schedules.updateTick(id, update);
+    // An idle sensor repeats the same SKIPPED tick: the storage counts it in the previous one.
+    const stored = await schedules.finishTick(id, update);
     // Re-read the state: `lakeloop sensors stop|reset-cursor` may have changed it meanwhile.
     const latest = await schedules.getInstigatorState(sensor.name);
     const cursorChanged = latest?.cursor !== state?.cursor;
@@ -238,8 +239,8 @@ export class SensorLoop {
     }
     await schedules.setInstigatorState(next);
     if (tick.runIds.length > 0) this.#onRunsQueued?.(tick.runIds);
-    this.#onTick?.(tick);
-    return tick;
+    this.#onTick?.(stored);
+    return stored;
   }
 
   async #callEvaluate(

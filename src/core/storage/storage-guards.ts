@@ -7,6 +7,7 @@
  * ```
  */
 import { LakeloopError } from '../../errors.js';
+import type { TickRecord } from './storage-types.js';
 
 /** Default number of runs `listRuns` returns. */
 export const DEFAULT_RUN_LIMIT = 100;
@@ -72,4 +73,29 @@ export function assetOfEvent(event: {
   const about = event.materialization ?? event.checkEvaluation;
   if (about !== undefined) return { assetKey: about.assetKey, partition: about.partition };
   return { assetKey: event.stepKey };
+}
+
+/** Whether `next` (just finished) repeats `previous` closely enough to be counted in it. */
+export function canCoalesce(previous: TickRecord, next: TickRecord): boolean {
+  return (
+    previous.status === 'SKIPPED' &&
+    next.status === 'SKIPPED' &&
+    previous.type === next.type &&
+    previous.skipReason === next.skipReason &&
+    previous.cursor === next.cursor &&
+    previous.error === undefined &&
+    next.error === undefined &&
+    next.runIds.length === 0 &&
+    JSON.stringify(previous.runKeys) === JSON.stringify(next.runKeys) &&
+    (previous.lastTimestamp ?? previous.timestamp) <= next.timestamp
+  );
+}
+
+/** `previous` with `next` counted in. */
+export function coalesceTicks(previous: TickRecord, next: TickRecord): TickRecord {
+  return {
+    ...previous,
+    count: (previous.count ?? 1) + (next.count ?? 1),
+    lastTimestamp: next.lastTimestamp ?? next.timestamp,
+  };
 }

@@ -140,6 +140,23 @@ export interface TickRecord {
   skipReason?: string;
   error?: string;
   cursor?: string;
+  /**
+   * How many evaluations this tick stands for (absent: 1). Consecutive SKIPPED evaluations with the
+   * same skip reason and cursor are coalesced into one tick by {@link ScheduleStorage.finishTick}.
+   */
+  count?: number;
+  /** Epoch ms of the last evaluation a coalesced tick stands for (absent: `timestamp`). */
+  lastTimestamp?: number;
+}
+
+/** Options of {@link ScheduleStorage.deleteTicks}. */
+export interface DeleteTicksOptions {
+  /** Deletes ticks whose last evaluation (`lastTimestamp`, else `timestamp`) is before this epoch ms. */
+  before: number;
+  /** Only this instigator's ticks. Default: every instigator. */
+  instigatorName?: string;
+  /** Only report how many would be deleted. Default false. */
+  dryRun?: boolean;
 }
 
 /** Stores sensor/schedule state, ticks, run keys already launched, and the daemon heartbeat. */
@@ -154,6 +171,16 @@ export interface ScheduleStorage {
   addTick(tick: TickRecord): Promise<number>;
   /** Merges an update into a tick; NOT_FOUND for an unknown id. */
   updateTick(id: number, update: Partial<TickRecord>): Promise<void>;
+  /**
+   * Merges the final update into a tick, like `updateTick`, and coalesces: when the result is
+   * SKIPPED and the instigator's newest other tick is SKIPPED with the same type, skip reason and
+   * cursor, that tick absorbs this one (its `count` grows, its `lastTimestamp` becomes this tick's
+   * `timestamp`) and this one is deleted, atomically. Returns the tick that now holds the
+   * evaluation (its id is the absorbing tick's when coalesced). NOT_FOUND for an unknown id.
+   */
+  finishTick(id: number, update: Partial<TickRecord>): Promise<TickRecord>;
+  /** Deletes old ticks (see {@link DeleteTicksOptions}); returns how many were (or would be) deleted. */
+  deleteTicks(options: DeleteTicksOptions): Promise<number>;
   /** Ticks of one instigator, newest first (by timestamp); default limit 100. */
   listTicks(name: string, options?: { limit?: number }): Promise<TickRecord[]>;
   /** Claims a run key for an instigator; false when it was claimed before (exactly-once launch). */

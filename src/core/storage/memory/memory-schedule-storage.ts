@@ -7,8 +7,15 @@
  * await schedules.claimRunKey('new_data_sensor', commitId, runId); // true once, then false
  * ```
  */
-import type { InstigatorState, ScheduleStorage, TickRecord } from '../storage-types.js';
-import { checkLimit, DEFAULT_TICK_LIMIT, throwIfClosed, unknownTickError } from '../storage-guards.js';
+import type { DeleteTicksOptions, InstigatorState, ScheduleStorage, TickRecord } from '../storage-types.js';
+import {
+  canCoalesce,
+  checkLimit,
+  coalesceTicks,
+  DEFAULT_TICK_LIMIT,
+  throwIfClosed,
+  unknownTickError,
+} from '../storage-guards.js';
 
 /** {@link ScheduleStorage} in memory. */
 export class MemoryScheduleStorage implements ScheduleStorage {
@@ -62,16 +69,52 @@ export class MemoryScheduleStorage implements ScheduleStorage {
     });
   }
 
+  /** Merges the final update into a tick, coalescing repeated SKIPPED ticks (see {@link ScheduleStorage.finishTick}). */
+  finishTick(id: number, update: Partial<TickRecord>): Promise<TickRecord> {
+    return this.#call(() => {
+      const stored = this.#ticks.get(id);
+      if (stored === undefined) throw unknownTickError(id);
+      const tick = withoutUndefined({ ...stored, ...structuredClone(update), id });
+      const previous = this.#newestTicks(tick.instigatorName).find((t) => t.id !== id);
+      if (previous?.id !== undefined && canCoalesce(previous, tick)) {
+        const merged = coalesceTicks(previous, tick);
+        this.#ticks.set(previous.id, merged);
+        this.#ticks.delete(id);
+        return structuredClone(merged);
+      }
+      this.#ticks.set(id, tick);
+      return structuredClone(tick);
+    });
+  }
+
+  /** Deletes ticks whose last evaluation is before `options.before`; returns the count. */
+  deleteTicks(options: DeleteTicksOptions): Promise<number> {
+    return this.#call(() => {
+      let deleted = 0;
+      for (const [id, tick] of this.#ticks) {
+        if (options.instigatorName !== undefined && tick.instigatorName !== options.instigatorName) continue;
+        if ((tick.lastTimestamp ?? tick.timestamp) >= options.before) continue;
+        deleted++;
+        if (options.dryRun !== true) this.#ticks.delete(id);
+      }
+      return deleted;
+    });
+  }
+
   /** Ticks of one instigator, newest first (default limit 100). */
   listTicks(name: string, options: { limit?: number } = {}): Promise<TickRecord[]> {
     return this.#call(() => {
       const limit = checkLimit(options.limit, DEFAULT_TICK_LIMIT) ?? DEFAULT_TICK_LIMIT;
-      return [...this.#ticks.values()]
-        .filter((tick) => tick.instigatorName === name)
-        .sort((a, b) => b.timestamp - a.timestamp || (b.id ?? 0) - (a.id ?? 0))
+      return this.#newestTicks(name)
         .slice(0, limit)
         .map((tick) => structuredClone(tick));
     });
+  }
+
+  #newestTicks(name: string): TickRecord[] {
+    return [...this.#ticks.values()]
+      .filter((tick) => tick.instigatorName === name)
+      .sort((a, b) => b.timestamp - a.timestamp || (b.id ?? 0) - (a.id ?? 0));
   }
 
   /** Claims a run key; true for the first claim only. */

@@ -12,13 +12,20 @@ import { systemClock } from '../../../clock.js';
 import type { Clock } from '../../../clock.js';
 import type { SqliteDatabase } from '../../../util/sqlite-database.js';
 import type {
+  DeleteTicksOptions,
   InstigatorState,
   InstigatorStatus,
   InstigatorType,
   ScheduleStorage,
   TickRecord,
 } from '../storage-types.js';
-import { checkLimit, DEFAULT_TICK_LIMIT, unknownTickError } from '../storage-guards.js';
+import {
+  canCoalesce,
+  checkLimit,
+  coalesceTicks,
+  DEFAULT_TICK_LIMIT,
+  unknownTickError,
+} from '../storage-guards.js';
 import { openStorageDatabase } from './sqlite-open.js';
 import type { OpenSqliteStorageOptions } from './sqlite-open.js';
 import { SqliteConnectionGuard } from './sqlite-connection-guard.js';
@@ -54,6 +61,13 @@ const SELECT_TICK = 'SELECT id, body FROM ticks WHERE id = ?';
 const UPDATE_TICK = 'UPDATE ticks SET instigator_name = ?, timestamp = ?, status = ?, body = ? WHERE id = ?';
 const LIST_TICKS = `SELECT id, body FROM ticks WHERE instigator_name = ?
   ORDER BY timestamp DESC, id DESC LIMIT ?`;
+const PREVIOUS_TICK = `SELECT id, body FROM ticks WHERE instigator_name = ? AND id <> ?
+  ORDER BY timestamp DESC, id DESC LIMIT 1`;
+const DELETE_TICK = 'DELETE FROM ticks WHERE id = ?';
+// A tick's last evaluation: `lastTimestamp` of a coalesced tick, else its `timestamp` column.
+const TICK_LAST_TIME = "coalesce(json_extract(body, '$.lastTimestamp'), timestamp)";
+/** Ticks deleted per transaction by deleteTicks (short write locks: the daemon keeps ticking). */
+const DELETE_TICKS_BATCH = 2_000;
 const CLAIM_RUN_KEY = `INSERT INTO run_keys (instigator_name, run_key, run_id, claimed_at) VALUES (?, ?, ?, ?)
   ON CONFLICT (instigator_name, run_key) DO NOTHING`;
 const SELECT_RUN_KEY = 'SELECT run_id FROM run_keys WHERE instigator_name = ? AND run_key = ?';
@@ -69,6 +83,7 @@ export class SqliteScheduleStorage implements ScheduleStorage {
   readonly #guard: SqliteConnectionGuard;
   readonly #statements: StatementCache;
   readonly #updateTick: (id: number, update: Partial<TickRecord>) => void;
+  readonly #finishTick: (id: number, update: Partial<TickRecord>) => TickRecord;
 
   /** Wraps an open database; see {@link openSqliteScheduleStorage} to open a file. */
   constructor(options: SqliteScheduleStorageOptions) {
@@ -91,6 +106,32 @@ export class SqliteScheduleStorage implements ScheduleStorage {
     this.#updateTick = (id, update) => {
       updateTick.immediate(id, update);
     };
+    const finishTick = this.#db.transaction((id: number, update: Partial<TickRecord>) => {
+      const row = this.#statements.get(SELECT_TICK).get(id) as { id: number; body: string } | undefined;
+      if (row === undefined) throw unknownTickError(id);
+      const tick: TickRecord = { ...(JSON.parse(row.body) as TickRecord), ...update, id };
+      const previousRow = this.#statements.get(PREVIOUS_TICK).get(tick.instigatorName, id) as
+        { id: number; body: string } | undefined;
+      const previous =
+        previousRow === undefined
+          ? undefined
+          : { ...(JSON.parse(previousRow.body) as TickRecord), id: previousRow.id };
+      if (previous !== undefined && canCoalesce(previous, tick)) {
+        const merged = coalesceTicks(previous, tick);
+        const { id: _ignored, ...body } = merged;
+        this.#statements
+          .get(UPDATE_TICK)
+          .run(merged.instigatorName, merged.timestamp, merged.status, JSON.stringify(body), previous.id);
+        this.#statements.get(DELETE_TICK).run(id);
+        return merged;
+      }
+      const { id: _ignored, ...body } = tick;
+      this.#statements
+        .get(UPDATE_TICK)
+        .run(tick.instigatorName, tick.timestamp, tick.status, JSON.stringify(body), id);
+      return tick;
+    });
+    this.#finishTick = (id, update) => finishTick.immediate(id, update);
   }
 
   /** The stored state of a sensor or schedule, or undefined. */
@@ -138,6 +179,35 @@ export class SqliteScheduleStorage implements ScheduleStorage {
   updateTick(id: number, update: Partial<TickRecord>): Promise<void> {
     return this.#guard.call(() => {
       this.#updateTick(id, update);
+    });
+  }
+
+  /** Merges the final update into a tick, coalescing repeated SKIPPED ticks (see {@link ScheduleStorage.finishTick}). */
+  finishTick(id: number, update: Partial<TickRecord>): Promise<TickRecord> {
+    return this.#guard.call(() => this.#finishTick(id, update));
+  }
+
+  /** Deletes ticks whose last evaluation is before `options.before`, in short batches; returns the count. */
+  deleteTicks(options: DeleteTicksOptions): Promise<number> {
+    return this.#guard.call(() => {
+      const where = `${TICK_LAST_TIME} < ?${options.instigatorName === undefined ? '' : ' AND instigator_name = ?'}`;
+      const params: unknown[] = [options.before];
+      if (options.instigatorName !== undefined) params.push(options.instigatorName);
+      if (options.dryRun === true) {
+        const row = this.#statements.get(`SELECT count(*) AS n FROM ticks WHERE ${where}`).get(...params) as {
+          n: number;
+        };
+        return row.n;
+      }
+      const batch = this.#statements.get(
+        `DELETE FROM ticks WHERE id IN (SELECT id FROM ticks WHERE ${where} LIMIT ${DELETE_TICKS_BATCH})`,
+      );
+      let deleted = 0;
+      for (;;) {
+        const { changes } = batch.run(...params);
+        deleted += changes;
+        if (changes < DELETE_TICKS_BATCH) return deleted;
+      }
     });
   }
 
