@@ -269,6 +269,15 @@ export function describeEventLogStorageContract(
       expect(await events.getEvents({})).toEqual([]);
     });
 
+    it('lists the distinct run ids that have events, sorted, without the deleted ones', async () => {
+      expect(await events.listRunIdsWithEvents()).toEqual([]);
+      await events.appendEvents([event('run-b', 'LOG'), event('run-a', 'LOG'), event('run-b', 'LOG')]);
+      await events.appendEvents([materialization('run-c', 'a', 'v1')]);
+      expect(await events.listRunIdsWithEvents()).toEqual(['run-a', 'run-b', 'run-c']);
+      await events.deleteEventsOfRun('run-b');
+      expect(await events.listRunIdsWithEvents()).toEqual(['run-a', 'run-c']);
+    });
+
     it('never reuses ids after a delete', async () => {
       const [first] = await events.appendEvents([event('d', 'LOG'), event('d', 'LOG')]);
       const all = await events.getEvents({});

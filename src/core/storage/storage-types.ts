@@ -103,6 +103,8 @@ export interface EventLogStorage {
   latestMaterializations(assetKeys?: readonly string[]): Promise<LatestMaterialization[]>;
   /** Deletes a run's events; the latest-materialization index falls back to older runs. */
   deleteEventsOfRun(runId: string): Promise<void>;
+  /** The distinct run ids that have events, sorted (retention finds events whose run record is gone). */
+  listRunIdsWithEvents(): Promise<string[]>;
   /** Releases the storage; later calls fail with PRECONDITION_FAILED. */
   close(): Promise<void>;
 }

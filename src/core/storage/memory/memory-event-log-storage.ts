@@ -82,6 +82,11 @@ export class MemoryEventLogStorage implements EventLogStorage {
     });
   }
 
+  /** The distinct run ids that have events, sorted. */
+  listRunIdsWithEvents(): Promise<string[]> {
+    return this.#call(() => [...new Set(this.#events.map((event) => event.runId))].sort(compare));
+  }
+
   /** Stops using the storage. */
   close(): Promise<void> {
     this.#closed = true;

@@ -47,6 +47,7 @@ const RECOMPUTE_LATEST = `INSERT INTO asset_latest_materializations (asset_key, 
   WHERE asset_key = ? AND event_type = 'ASSET_MATERIALIZATION' AND coalesce(partition_key, '') = ?
   GROUP BY asset_key HAVING max(id) IS NOT NULL`;
 const DELETE_EVENTS = 'DELETE FROM event_logs WHERE run_id = ?';
+const RUN_IDS = 'SELECT DISTINCT run_id FROM event_logs ORDER BY run_id';
 
 /** {@link EventLogStorage} on a SQLite database. */
 export class SqliteEventLogStorage implements EventLogStorage {
@@ -150,6 +151,13 @@ export class SqliteEventLogStorage implements EventLogStorage {
     return this.#guard.call(() => {
       this.#deleteRun(runId);
     });
+  }
+
+  /** The distinct run ids that have events, sorted (read from the by-run index). */
+  listRunIdsWithEvents(): Promise<string[]> {
+    return this.#guard.call(() =>
+      (this.#statements.get(RUN_IDS).all() as { run_id: string }[]).map((row) => row.run_id),
+    );
   }
 
   /** Stops using the storage (and closes the database when it owns it). */
