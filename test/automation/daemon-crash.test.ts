@@ -85,7 +85,9 @@ describe('daemon crash safety', () => {
     try {
       const before = await instance.runs.listRuns();
       const killed = before.find((r) => r.tags['lakeloop/data_commit'] === first);
-      expect(killed?.status).toBe('STARTED');
+      // Opening the instance found the run's owner process gone and ended the run.
+      expect(killed?.status).toBe('FAILURE');
+      expect(killed?.tags['lakeloop/owner_lost']).toBe('process_exited');
       const cursorBefore = (await instance.schedules.getInstigatorState('new_data'))?.cursor;
       expect(cursorBefore === first || cursorBefore === second).toBe(true);
 
@@ -100,7 +102,9 @@ describe('daemon crash safety', () => {
 
       const failed = await instance.runs.getRun(killed?.runId ?? '');
       expect(failed?.status).toBe('FAILURE');
-      expect(failed?.error?.message).toMatch(/stopped without finishing it \(process killed or crashed\)/);
+      expect(failed?.error?.message).toMatch(
+        /was STARTED, but its process pid \d+ on \S+ exited; marked FAILURE/,
+      );
       expect(failed?.error?.message).toMatch(/lakeloop runs reexecute \S+ --from-failure/);
       expect(failed?.tags['lakeloop/defs']).toBe(defsFile); // so `runs reexecute` needs no --defs
 

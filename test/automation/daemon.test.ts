@@ -3,12 +3,16 @@
  * runs a dead daemon left in progress (fail / re-execute policies); refusing to start next to a
  * live daemon; a clean stop that leaves no run STARTED.
  */
+import { spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/clock.js';
 import type { ManualClock } from '../../src/clock.js';
 import { defineSchedule } from '../../src/core/definitions/schedule-definition.js';
 import { Daemon, daemonHealth } from '../../src/core/daemon/daemon.js';
+import type { Definitions } from '../../src/core/definitions/definitions.js';
+import type { RunRecord } from '../../src/core/events/event-types.js';
 import { createRun } from '../../src/core/execution/run-launcher.js';
+import { ownerTags } from '../../src/core/execution/run-ownership.js';
 import { Instance } from '../../src/core/instance/instance.js';
 import { automationDefs, heldRunDefs, onceSensor } from './fixtures/automation-defs.js';
 
@@ -80,44 +84,72 @@ describe('Daemon', () => {
     expect((await daemonHealth({ instance })).healthy).toBe(false);
   });
 
-  it('marks runs a dead daemon left in progress FAILURE with the reason', async () => {
-    const { defs } = automationDefs();
-    const orphan = await createRun(defs, {
-      instance,
-      jobName: 'process',
-      tags: { 'lakeloop/daemon_id': 'dead' },
+  /** A run STARTED by a process that has exited (its pid is a real, finished child's). */
+  async function runOfDeadProcess(defs: Definitions, tags: Record<string, string> = {}): Promise<RunRecord> {
+    const run = await createRun(defs, { instance, jobName: 'process', tags });
+    const dead = spawnSync(process.execPath, ['-e', '0']);
+    const owner = { ...instance.owner, id: 'dead-owner', pid: dead.pid, pidStart: '' };
+    await instance.runs.updateRun(run.runId, {
+      status: 'STARTED',
+      startedAt: T0,
+      tags: ownerTags(owner, clock.now()),
     });
-    await instance.runs.updateRun(orphan.runId, { status: 'STARTED', startedAt: T0 });
-    const foreign = await createRun(defs, { instance, jobName: 'process' });
-    await instance.runs.updateRun(foreign.runId, { status: 'STARTED', startedAt: T0 });
+    return run;
+  }
+
+  it('marks runs whose owner process died FAILURE with the reason, and leaves live owners alone', async () => {
+    const { defs } = automationDefs();
+    const orphan = await runOfDeadProcess(defs, { 'lakeloop/daemon_id': 'dead' });
+    // A run a live process executes (here: another instance of this process).
+    const live = await createRun(defs, { instance, jobName: 'process' });
+    const other = { ...instance.owner, id: 'live-owner' };
+    await instance.runs.updateRun(live.runId, {
+      status: 'STARTED',
+      startedAt: T0,
+      tags: ownerTags(other, clock.now()),
+    });
     const daemon = new Daemon({ defs, instance, daemonId: 'alive' });
     const marked = await daemon.recoverOrphanedRuns();
     expect(marked.map((r) => r.runId)).toEqual([orphan.runId]);
     const run = await instance.runs.getRun(orphan.runId);
     expect(run?.status).toBe('FAILURE');
-    expect(run?.error?.message).toMatch(/was STARTED in daemon dead, which stopped without finishing it/);
+    expect(run?.error?.message).toMatch(/was STARTED, but its process pid \d+ on \S+ exited; marked FAILURE/);
+    expect(run?.tags['lakeloop/owner_lost']).toBe('process_exited');
     const events = await instance.events.getEvents({ runId: orphan.runId, types: ['RUN_FAILURE'] });
     expect(events).toHaveLength(1);
-    // A run started outside any daemon (a CLI materialize) is not the daemon's to judge.
-    expect((await instance.runs.getRun(foreign.runId))?.status).toBe('STARTED');
+    expect((await instance.runs.getRun(live.runId))?.status).toBe('STARTED');
     expect(await daemon.recoverOrphanedRuns()).toEqual([]);
   });
 
-  it('re-executes orphaned runs by policy', async () => {
+  it('takes an owner on another host for dead only once its lease expired', async () => {
+    const { defs } = automationDefs();
+    const run = await createRun(defs, { instance, jobName: 'process' });
+    const remote = { id: 'remote', host: 'elsewhere.invalid', pid: 1, pidStart: '' };
+    await instance.runs.updateRun(run.runId, { status: 'STARTED', tags: ownerTags(remote, clock.now()) });
+    const daemon = new Daemon({ defs, instance });
+    clock.advance(instance.runLeaseMs);
+    expect(await daemon.recoverOrphanedRuns()).toEqual([]);
+    clock.advance(1);
+    const [ended] = await daemon.recoverOrphanedRuns();
+    expect(ended?.status).toBe('FAILURE');
+    expect(ended?.tags['lakeloop/owner_lost']).toBe('lease_expired');
+  });
+
+  it('re-executes runs of dead owners by policy, once, even when asked again', async () => {
     const { defs, recorder } = automationDefs();
-    const orphan = await createRun(defs, {
-      instance,
-      jobName: 'process',
-      tags: { 'lakeloop/daemon_id': 'dead', 'lakeloop/data_commit': 'abc' },
+    const orphan = await runOfDeadProcess(defs, {
+      'lakeloop/daemon_id': 'dead',
+      'lakeloop/data_commit': 'abc',
     });
-    await instance.runs.updateRun(orphan.runId, { status: 'STARTED', startedAt: T0 });
     const daemon = new Daemon({ defs, instance, orphanedRunPolicy: 'reexecute' });
     await daemon.recoverOrphanedRuns();
+    await daemon.recoverOrphanedRuns(); // a second pass (or a restarted daemon) queues nothing more
     await daemon.queue.tick();
     await daemon.queue.idle();
-    const rerun = (await instance.runs.listRuns()).find((r) => r.parentRunId === orphan.runId);
-    expect(rerun?.status).toBe('SUCCESS');
-    expect(rerun?.tags['lakeloop/data_commit']).toBe('abc');
+    const reruns = (await instance.runs.listRuns()).filter((r) => r.parentRunId === orphan.runId);
+    expect(reruns.map((r) => r.status)).toEqual(['SUCCESS']);
+    expect(reruns[0]?.tags['lakeloop/data_commit']).toBe('abc');
+    expect(reruns[0]?.tags['lakeloop/retry_number']).toBe('1');
     expect(recorder.runs).toHaveLength(1);
   });
 

@@ -17,7 +17,10 @@ import { describeError, LakeloopError } from '../../errors.js';
 import type { RunRecord } from '../events/event-types.js';
 import type { Definitions } from '../definitions/definitions.js';
 import type { CommitNotifier } from '../definitions/sensor-definition.js';
-import { cancelRun, createRun } from '../execution/run-launcher.js';
+import { cancelRun, createRun, recordPlanNotes } from '../execution/run-launcher.js';
+import { endRunsOfDeadOwners } from '../execution/dead-run-recovery.js';
+import { planReexecution, reexecutionRunId, RETRY_NUMBER_TAG } from '../execution/reexecution-plan.js';
+import { OWNER_LOST_KINDS, OWNER_LOST_TAG } from '../execution/run-ownership.js';
 import { serializeError } from '../execution/serialize-error.js';
 import type { Instance } from '../instance/instance.js';
 import type { TickRecord } from '../storage/storage-types.js';
@@ -31,7 +34,10 @@ export const DEFAULT_HEARTBEAT_INTERVAL_MS = 5_000;
 /** Default time between two passes of the running daemon. */
 export const DEFAULT_TICK_INTERVAL_MS = 200;
 
-/** What to do at start with runs a dead daemon left in progress. */
+/** Re-executions the daemon queues by itself in one chain of runs whose process died. */
+export const MAX_AUTOMATIC_REEXECUTIONS = 3;
+
+/** What to do with runs a dead process left in progress. */
 export type OrphanedRunPolicy = 'fail' | 'reexecute';
 
 /** Where the daemon reports what it does (pino's `logger[level](fields, message)` fits). */
@@ -101,6 +107,7 @@ export class Daemon implements AsyncDisposable {
   readonly #log: DaemonLogger;
   readonly #unsubscribes: (() => void)[] = [];
   #lastHeartbeat: number | undefined;
+  #lastRecovery: number | undefined;
   #timer: NodeJS.Timeout | undefined;
   #loop: Promise<void> | undefined;
   #state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
@@ -161,12 +168,18 @@ export class Daemon implements AsyncDisposable {
   /** One pass: heartbeat (when due), due sensors, due schedules, the run queue. */
   async tick(now: number = this.#instance.clock.now()): Promise<DaemonTickResult> {
     await this.heartbeat(now);
+    await this.#recoverWhenDue(now);
     const [sensorTicks, scheduleTicks] = await Promise.all([
       this.sensors.tick(now),
       this.schedules.tick(now),
     ]);
     const startedRunIds = await this.queue.tick(now);
     return { sensorTicks, scheduleTicks, startedRunIds };
+  }
+
+  async #recoverWhenDue(now: number): Promise<void> {
+    if (this.#lastRecovery !== undefined && now - this.#lastRecovery < this.heartbeatIntervalMs) return;
+    await this.recoverOrphanedRuns(now);
   }
 
   /** Records a heartbeat when the last one is older than the interval (or `force`). */
@@ -196,78 +209,63 @@ export class Daemon implements AsyncDisposable {
   }
 
   /**
-   * Marks runs that a dead daemon left STARTING / STARTED / CANCELING as FAILURE (with the reason)
-   * and, with policy `'reexecute'`, queues their re-execution. Returns the runs marked.
+   * Ends the runs whose owner process died (FAILURE with the reason; CANCELED when they were
+   * CANCELING) and, with policy `'reexecute'`, queues one re-execution of each such run this or
+   * another daemon had launched (at most {@link MAX_AUTOMATIC_REEXECUTIONS} in a chain). Returns
+   * the runs ended. Runs every heartbeat while the daemon runs.
    */
   async recoverOrphanedRuns(now: number = this.#instance.clock.now()): Promise<RunRecord[]> {
-    const { runs, events } = this.#instance;
-    const orphaned = (await runs.listRuns({ statuses: IN_PROGRESS_STATUSES, limit: 10_000 })).filter(
-      (run) => {
-        const owner = run.tags[DAEMON_ID_TAG];
-        return owner !== undefined && owner !== this.id;
-      },
-    );
-    const marked: RunRecord[] = [];
-    for (const run of orphaned) {
-      const owner = run.tags[DAEMON_ID_TAG] ?? '';
-      const error = new LakeloopError(
-        'UNAVAILABLE',
-        `Run ${run.runId} was ${run.status} in daemon ${owner}, which stopped without finishing it (process killed or crashed); ` +
-          `re-execute it from the failed step with \`lakeloop runs reexecute ${run.runId} --from-failure\` (or start the daemon with --orphaned-runs reexecute).`,
-        { details: { runId: run.runId, daemonId: owner } },
-      );
-      const ok = await runs.updateRun(
-        run.runId,
-        { status: 'FAILURE', endedAt: now, error: serializeError(error) },
-        run.status,
-      );
-      if (!ok) continue;
-      await events.appendEvents([
-        {
-          runId: run.runId,
-          type: 'RUN_FAILURE',
-          timestamp: now,
-          level: 'ERROR',
-          message: error.message,
-          error: serializeError(error),
-        },
-      ]);
-      marked.push({ ...run, status: 'FAILURE' });
+    this.#lastRecovery = now;
+    const ended = await endRunsOfDeadOwners({ instance: this.#instance, now });
+    for (const { run, previousStatus, reason } of ended) {
       this.#log.warn(
-        { runId: run.runId, daemonId: owner },
-        `run ${run.runId} left ${run.status} by daemon ${owner}: marked FAILURE`,
+        { runId: run.runId, reason },
+        `run ${run.runId} was ${previousStatus}, but ${reason}: marked ${run.status}`,
       );
-      if (this.#policy === 'reexecute') await this.#requeue(run);
     }
-    return marked;
+    if (this.#policy === 'reexecute') await this.#requeueLostRuns();
+    return ended.map((e) => e.run);
   }
 
-  async #requeue(parent: RunRecord): Promise<void> {
-    const succeeded = new Set(
-      (await this.#instance.events.getEvents({ runId: parent.runId, types: ['STEP_SUCCESS'] })).map(
-        (e) => e.stepKey ?? '',
-      ),
-    );
-    const assetKeys = parent.assetKeys.filter((k) => !succeeded.has(k));
-    if (assetKeys.length === 0) return;
-    const tags: Record<string, string> = {
-      ...Object.fromEntries(Object.entries(parent.tags).filter(([key]) => key !== DAEMON_ID_TAG)),
-      'lakeloop/parent_run_id': parent.runId,
-      'lakeloop/root_run_id': parent.tags['lakeloop/root_run_id'] ?? parent.runId,
-    };
-    const partitioned = assetKeys.some((k) => this.#defs.asset(k).partitions !== undefined);
-    const run = await createRun(this.#defs, {
-      instance: this.#instance,
-      assetKeys,
-      parentRunId: parent.runId,
-      tags,
-      status: 'QUEUED',
-      ...(parent.partition !== undefined && partitioned ? { partition: parent.partition } : {}),
-    });
-    this.#log.info(
-      { runId: run.runId, parentRunId: parent.runId },
-      `queued re-execution ${run.runId} of ${parent.runId}`,
-    );
+  /** Queues the re-execution of failed runs whose owner died; idempotent (derived run ids). */
+  async #requeueLostRuns(): Promise<void> {
+    const { runs } = this.#instance;
+    for (const lost of OWNER_LOST_KINDS) {
+      const failed = await runs.listRuns({
+        statuses: ['FAILURE'],
+        tags: { [OWNER_LOST_TAG]: lost },
+        limit: 100,
+      });
+      for (const parent of failed) {
+        if (parent.tags[DAEMON_ID_TAG] === undefined) continue; // a user's own run: theirs to re-execute
+        if (Number(parent.tags[RETRY_NUMBER_TAG] ?? '0') >= MAX_AUTOMATIC_REEXECUTIONS) continue;
+        const runId = reexecutionRunId(parent.runId);
+        if ((await runs.getRun(runId)) !== undefined) continue;
+        try {
+          const plan = await planReexecution({ instance: this.#instance, defs: this.#defs, parent });
+          await createRun(this.#defs, {
+            instance: this.#instance,
+            runId,
+            assetKeys: plan.assetKeys,
+            parentRunId: parent.runId,
+            tags: plan.tags,
+            status: 'QUEUED',
+            ...(plan.partition === undefined ? {} : { partition: plan.partition }),
+          });
+          await recordPlanNotes(this.#instance, runId, plan.notes);
+          this.#log.info(
+            { runId, parentRunId: parent.runId },
+            `queued re-execution ${runId} of ${parent.runId}`,
+          );
+        } catch (error) {
+          if (error instanceof LakeloopError && error.code === 'ALREADY_EXISTS') continue;
+          this.#log.error(
+            { parentRunId: parent.runId, error: describeError(error) },
+            `could not queue the re-execution of ${parent.runId}`,
+          );
+        }
+      }
+    }
   }
 
   /**
@@ -323,6 +321,7 @@ export class Daemon implements AsyncDisposable {
       this.sensors.tick(now).catch((error: unknown) => {
         this.#log.error({ error: describeError(error) }, 'sensor loop failed');
       });
+      await this.#recoverWhenDue(now); // before the queue counts the runs in progress
       await this.schedules.tick(now);
       await this.queue.tick(now);
     } catch (error) {

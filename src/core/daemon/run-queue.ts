@@ -17,6 +17,8 @@ import { LakeloopError } from '../../errors.js';
 import type { RunRecord, RunStatus } from '../events/event-types.js';
 import type { Definitions } from '../definitions/definitions.js';
 import { executeRun } from '../execution/run-coordinator.js';
+import { OWNED_RUN_STATUSES } from '../execution/dead-run-recovery.js';
+import { SENSOR_TAG } from './run-request-launch.js';
 import type { Instance } from '../instance/instance.js';
 
 /** Tag holding a run's queue priority (an integer; higher starts first; default 0). */
@@ -24,8 +26,8 @@ export const PRIORITY_TAG = 'lakeloop/priority';
 /** Tag holding the id of the daemon that launched a run. */
 export const DAEMON_ID_TAG = 'lakeloop/daemon_id';
 
-/** Statuses that count as "in progress" for concurrency limits. */
-export const IN_PROGRESS_STATUSES: readonly RunStatus[] = ['STARTING', 'STARTED', 'CANCELING'];
+/** Statuses that count as "in progress" for concurrency limits (those of runs with an owner process). */
+export const IN_PROGRESS_STATUSES: readonly RunStatus[] = OWNED_RUN_STATUSES;
 
 /** A limit on the number of in-progress runs carrying a tag. */
 export interface TagConcurrencyLimit {
@@ -45,13 +47,20 @@ export interface RunQueueOptions {
   daemonId: string;
   /** Default 4. */
   maxConcurrentRuns?: number;
-  /** Default none. */
+  /**
+   * Default: one run at a time per sensor (`{ key: 'lakeloop/sensor', perUniqueValue: true, limit: 1 }`),
+   * so a sensor's runs (one per data commit) execute, and register models, in the order they were
+   * requested. Give a limit on `lakeloop/sensor` yourself to change that.
+   */
   tagConcurrencyLimits?: readonly TagConcurrencyLimit[];
   /** Tags written on every run it launches, besides `lakeloop/daemon_id` (e.g. `lakeloop/defs`). Default none. */
   launchTags?: Readonly<Record<string, string>>;
   /** Called when a launched run finishes (or fails to launch). Default none. */
   onRunFinished?: (run: RunRecord | undefined, error?: unknown) => void;
 }
+
+/** The default limit: a sensor's runs execute one at a time, in order. */
+export const ONE_RUN_PER_SENSOR: TagConcurrencyLimit = { key: SENSOR_TAG, perUniqueValue: true, limit: 1 };
 
 /** Default number of runs the queue executes at once. */
 export const DEFAULT_MAX_CONCURRENT_RUNS = 4;
@@ -88,7 +97,8 @@ export class RunQueue {
     this.#instance = options.instance;
     this.#daemonId = options.daemonId;
     this.#max = options.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS;
-    this.#limits = options.tagConcurrencyLimits ?? [];
+    const limits = options.tagConcurrencyLimits ?? [];
+    this.#limits = limits.some((l) => l.key === SENSOR_TAG) ? limits : [...limits, ONE_RUN_PER_SENSOR];
     this.#onRunFinished = options.onRunFinished;
     this.#launchTags = options.launchTags ?? {};
     if (!Number.isInteger(this.#max) || this.#max < 1) {

@@ -67,6 +67,8 @@ export interface EndRunOptions {
   lost: string;
   /** Why, in words ("its process pid 123 on host exited"). */
   reason: string;
+  /** Default: CANCELED for a CANCELING run (and when `canceled`), else FAILURE. */
+  canceled?: boolean;
 }
 
 /**
@@ -78,7 +80,7 @@ export async function endRun(
   run: RunRecord,
   options: EndRunOptions,
 ): Promise<EndedRun | undefined> {
-  const canceled = run.status === 'CANCELING';
+  const canceled = options.canceled ?? run.status === 'CANCELING';
   const status: RunStatus = canceled ? 'CANCELED' : 'FAILURE';
   const error = new LakeloopError(
     canceled ? 'CANCELED' : 'UNAVAILABLE',

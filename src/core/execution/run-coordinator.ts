@@ -18,6 +18,7 @@ import type { Definitions } from '../definitions/definitions.js';
 import type { Instance } from '../instance/instance.js';
 import { EventWriter } from './event-writer.js';
 import { watchRun, writeFinalStatus } from './run-watch.js';
+import { addInput, indexValues, resolveRunInputs } from './run-inputs.js';
 import { ownerTags } from './run-ownership.js';
 import type { Executor, ExecutorSession, StepInput, StepOutcome } from './executor.js';
 import { retryDelayMs } from './retry-policy.js';
@@ -37,49 +38,6 @@ export interface ExecuteRunOptions {
 }
 
 type StepState = 'pending' | 'running' | 'success' | 'failed' | 'skipped';
-
-/** Stored values by asset key, then partition ('' when none). */
-type InputIndex = Map<string, Map<string, StepInput>>;
-
-function addInput(index: InputIndex, input: StepInput): void {
-  let partitions = index.get(input.assetKey);
-  if (partitions === undefined) {
-    partitions = new Map();
-    index.set(input.assetKey, partitions);
-  }
-  partitions.set(input.partition ?? '', input);
-}
-
-function inputOf(m: MaterializationData | undefined): StepInput | undefined {
-  if (m?.storagePath === undefined) return undefined;
-  const input: StepInput = { assetKey: m.assetKey, storagePath: m.storagePath, dataVersion: m.dataVersion };
-  if (m.partition !== undefined && m.partition !== '') input.partition = m.partition;
-  return input;
-}
-
-/**
- * Latest stored values of the run's upstream assets. A re-execution reads them too: they are the
- * parent run's outputs unless an asset was materialized again since (then the newer value, whose
- * data version is the one recorded, is used).
- */
-async function storedInputs(instance: Instance, run: RunRecord, defs: Definitions): Promise<InputIndex> {
-  const index: InputIndex = new Map();
-  const inPlan = new Set(run.assetKeys);
-  const external = [...new Set(run.assetKeys.flatMap((k) => defs.asset(k).deps))].filter(
-    (k) => !inPlan.has(k),
-  );
-  const partitionedDownstream = run.assetKeys.some((k) =>
-    defs.asset(k).deps.some((d) => defs.asset(d).partitions !== undefined),
-  );
-  // A non-partitioned step reads ALL partitions of a partitioned upstream, even one in the plan.
-  const wanted = partitionedDownstream ? [...new Set([...external, ...run.assetKeys])] : external;
-  if (wanted.length === 0) return index;
-  for (const latest of await instance.events.latestMaterializations(wanted)) {
-    const input = inputOf(latest.event.materialization);
-    if (input !== undefined) addInput(index, input);
-  }
-  return index;
-}
 
 function inputKey(input: StepInput): string {
   return input.partition === undefined ? input.assetKey : `${input.assetKey}[${input.partition}]`;
@@ -125,7 +83,6 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunRecord>
   const startedAt = clock.now();
   const started = await instance.runs.updateRun(runId, { status: 'STARTED', startedAt }, 'STARTING');
   if (!started) controller.abort(); // canceled while starting
-  void emit({ type: 'RUN_START', message: `Run ${runId} started: ${run.assetKeys.join(', ')}.` });
 
   const watch = watchRun({ instance, runId, controller, pollMs: options.cancelPollMs ?? 500 });
 
@@ -135,7 +92,13 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunRecord>
   const failures: { key: string; outcome: Extract<StepOutcome, { status: 'FAILURE' }> }[] = [];
   let internalError: unknown;
   try {
-    const index = await storedInputs(instance, run, defs);
+    const index = await resolveRunInputs(instance, run, defs);
+    // What the run reads from outside its plan: a re-execution of it reads exactly these.
+    void emit({
+      type: 'RUN_START',
+      message: `Run ${runId} started: ${run.assetKeys.join(', ')}.`,
+      data: { inputs: indexValues(index) },
+    });
     session = await executor.open({
       defs,
       runId,

@@ -18,6 +18,9 @@ import { assertPartitionKey } from '../definitions/partitions-definition.js';
 import type { Instance } from '../instance/instance.js';
 import type { Executor } from './executor.js';
 import { executeRun } from './run-coordinator.js';
+import { endRun } from './dead-run-recovery.js';
+import { planReexecution } from './reexecution-plan.js';
+import { ownerState } from './run-ownership.js';
 
 /** The job name of runs launched from a selection rather than a job. */
 export const ASSET_SELECTION_JOB = '__asset_selection__';
@@ -164,11 +167,30 @@ export async function cancelRun(instance: Instance, runId: string): Promise<RunR
         },
       );
     }
+    const now = instance.clock.now();
+    if (run.status !== 'QUEUED' && run.status !== 'NOT_STARTED') {
+      // No live process would ever act on the request: end the run here.
+      const state = ownerState(run, {
+        self: instance.owner,
+        executing: instance.activeRuns,
+        now,
+        leaseMs: instance.runLeaseMs,
+      });
+      if (!state.alive) {
+        const ended = await endRun(instance, run, {
+          now,
+          lost: state.lost,
+          reason: state.reason,
+          canceled: true,
+        });
+        if (ended !== undefined) return ended.run;
+        continue;
+      }
+    }
     if (run.status === 'CANCELING') {
       instance.activeRuns.get(runId)?.abort();
       return run;
     }
-    const now = instance.clock.now();
     const waiting = run.status === 'QUEUED' || run.status === 'NOT_STARTED';
     const update = waiting ? { status: 'CANCELED' as const, endedAt: now } : { status: 'CANCELING' as const };
     if (await instance.runs.updateRun(runId, update, run.status)) {
@@ -187,6 +209,19 @@ export async function cancelRun(instance: Instance, runId: string): Promise<RunR
   throw new LakeloopError('CONFLICT', `Run ${runId} kept changing status; try cancelling again.`);
 }
 
+/** Writes why a re-execution recomputes assets that had succeeded (WARN log events of the new run). */
+export async function recordPlanNotes(
+  instance: Instance,
+  runId: string,
+  notes: readonly string[],
+): Promise<void> {
+  if (notes.length === 0) return;
+  const timestamp = instance.clock.now();
+  await instance.events.appendEvents(
+    notes.map((message) => ({ runId, type: 'LOG' as const, level: 'WARN' as const, timestamp, message })),
+  );
+}
+
 /** Options of {@link reexecuteFromFailure}. */
 export interface ReexecuteOptions {
   defs: Definitions;
@@ -200,7 +235,8 @@ export interface ReexecuteOptions {
 
 /**
  * Re-executes a FAILURE or CANCELED run from its failed step: a new run (parentRunId = the old
- * one) of the steps that did not succeed, reading the upstream values the parent stored.
+ * one) of the steps that did not succeed, reading exactly the upstream values the parent read and
+ * stored (see run-inputs.ts); an upstream value that is gone is computed again (reexecution-plan.ts).
  */
 export async function reexecuteFromFailure(options: ReexecuteOptions): Promise<RunRecord> {
   const { instance, defs, runId } = options;
@@ -214,26 +250,15 @@ export async function reexecuteFromFailure(options: ReexecuteOptions): Promise<R
       { details: { runId, status: parent.status } },
     );
   }
-  const succeeded = new Set(
-    (await instance.events.getEvents({ runId, types: ['STEP_SUCCESS'] })).map((e) => e.stepKey ?? ''),
-  );
-  const assetKeys = parent.assetKeys.filter((k) => !succeeded.has(k));
-  if (assetKeys.length === 0) {
-    throw new LakeloopError(
-      'PRECONDITION_FAILED',
-      `Every step of run ${runId} succeeded; nothing to re-execute.`,
-    );
-  }
-  const root = parent.tags['lakeloop/root_run_id'] ?? parent.runId;
+  const plan = await planReexecution({ instance, defs, parent });
   const run = await createRun(defs, {
     instance,
-    assetKeys,
+    assetKeys: plan.assetKeys,
     parentRunId: parent.runId,
-    tags: { ...parent.tags, 'lakeloop/parent_run_id': parent.runId, 'lakeloop/root_run_id': root },
-    ...(parent.partition === undefined || !assetKeys.some((k) => defs.asset(k).partitions !== undefined)
-      ? {}
-      : { partition: parent.partition }),
+    tags: plan.tags,
+    ...(plan.partition === undefined ? {} : { partition: plan.partition }),
   });
+  await recordPlanNotes(instance, run.runId, plan.notes);
   return executeRun({
     defs,
     runId: run.runId,

@@ -106,10 +106,13 @@ export interface OwnerStateOptions {
   isAlive?: (pid: number, pidStart: string) => boolean;
 }
 
+/** Why a run's owner is taken for dead (the value of the `lakeloop/owner_lost` tag). */
+export const OWNER_LOST_KINDS = ['process_exited', 'lease_expired', 'not_executing', 'no_owner'] as const;
+/** One of {@link OWNER_LOST_KINDS}. */
+export type OwnerLostKind = (typeof OWNER_LOST_KINDS)[number];
+
 /** What is known of a run's owner. */
-export type OwnerState =
-  | { alive: true }
-  | { alive: false; lost: 'process_exited' | 'lease_expired' | 'not_executing' | 'no_owner'; reason: string };
+export type OwnerState = { alive: true } | { alive: false; lost: OwnerLostKind; reason: string };
 
 /** Whether the process executing `run` is alive; meaningful for runs in progress only. */
 export function ownerState(run: RunRecord, options: OwnerStateOptions): OwnerState {
