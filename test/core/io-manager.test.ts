@@ -54,7 +54,7 @@ describe('FilesystemIoManager', () => {
     expect([...((await io.read(single)) as Float64Array)]).toEqual([Math.PI]);
   });
 
-  it('names files by content, skips identical writes and keeps only the current and previous value', async () => {
+  it('names files by content, skips identical writes and deletes nothing at write time', async () => {
     const folder = join(dir.path, 'storage', 'a');
     const first = await io.write({ assetKey: 'a' }, [1, 2, 3]);
     const again = await io.write({ assetKey: 'a' }, [1, 2, 3]);
@@ -63,14 +63,16 @@ describe('FilesystemIoManager', () => {
     expect(readdirSync(folder)).toHaveLength(1);
     const second = await io.write({ assetKey: 'a' }, Float64Array.from([1, 2, 3]));
     expect(second.dataVersion).not.toBe(first.dataVersion);
-    expect(readdirSync(folder).sort()).toEqual(
-      [`value-${first.dataVersion}.json`, `value-${second.dataVersion}.lltab`].sort(),
-    );
-    expect(await io.read(first)).toEqual([1, 2, 3]); // the previous value is still readable
     const third = await io.write({ assetKey: 'a' }, 'three');
+    // Retention is by reference (pruneInstance), not "current + previous": all three stay.
     expect(readdirSync(folder).sort()).toEqual(
-      [`value-${second.dataVersion}.lltab`, `value-${third.dataVersion}.json`].sort(),
+      [
+        `value-${first.dataVersion}.json`,
+        `value-${second.dataVersion}.lltab`,
+        `value-${third.dataVersion}.json`,
+      ].sort(),
     );
+    expect(await io.read(first)).toEqual([1, 2, 3]);
     expect(readdirSync(folder).some((f) => f.endsWith('.tmp'))).toBe(false);
   });
 

@@ -4,8 +4,9 @@
  * by value-codec.ts (JSON, raw bytes, or the `lltab` binary table format). The data version is the
  * SHA-256 of the stored bytes. Writes go to a temporary file in the same folder, renamed into
  * place, so readers (and other processes) never see a partial file; an identical value is not
- * written again. The current value and the one before it are kept (a reader that looked up the
- * previous materialization a moment ago can still read it); older ones are deleted.
+ * written again (its file is touched, so it counts as just written). Writes never delete: values
+ * are retained by reference, and `prune` (called by `pruneInstance`, see docs/storage.md) deletes
+ * only the files no retained run's materialization event references.
  *
  * Content-addressed names also avoid renaming over an existing file, which ext4 turns into a
  * flush of the new file (about 2 ms per write on the build machine).
@@ -29,15 +30,25 @@ import {
   utimesSync,
   writeFileSync,
 } from 'node:fs';
-import { join } from 'node:path';
+import type { Dirent } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { LakeloopError } from '../../../errors.js';
-import type { IoManager, OutputRef, StoredOutput, StoredOutputRef } from './io-manager.js';
+import type {
+  IoManager,
+  OutputRef,
+  PruneValuesOptions,
+  PruneValuesResult,
+  StoredOutput,
+  StoredOutputRef,
+} from './io-manager.js';
 import { decodeValue, encodeValue, FORMAT_EXTENSIONS, formatOfPath } from './value-codec.js';
 import type { ValueFormat } from './value-codec.js';
 
 const VALUE_FILE = /^value(-[0-9a-f]{32})?\.(json|bin|lltab)$/;
+/** A temporary file of a write (`<value file>.<pid>.<random>.tmp`) that a killed process left. */
+const TEMP_FILE = /^value(-[0-9a-f]{32})?\.(json|bin|lltab)\.\d+\.[0-9a-f]+\.tmp$/;
 
-/** Marks an existing file as the current value (false when it does not exist). */
+/** Marks an existing file as just written (false when it does not exist). */
 function touch(path: string): boolean {
   try {
     const now = new Date();
@@ -115,7 +126,6 @@ export class FilesystemIoManager implements IoManager {
         );
       }
     }
-    this.#prune(folder, name);
     return {
       ...ref,
       storagePath: path,
@@ -125,28 +135,59 @@ export class FilesystemIoManager implements IoManager {
     };
   }
 
-  /** Deletes stored values of the folder except `keep` and the newest other one. */
-  #prune(folder: string, keep: string): void {
-    const others = readdirSync(folder)
-      .filter((f) => f !== keep && VALUE_FILE.test(f))
-      .map((f) => {
-        try {
-          return { f, mtime: statSync(join(folder, f)).mtimeMs };
-        } catch {
-          return undefined; // removed by another process meanwhile
-        }
-      })
-      .filter((x) => x !== undefined)
-      .sort((a, b) => b.mtime - a.mtime);
-    // Two writes within one tick of the file system's clock get equal mtimes: make the current
-    // value strictly the newest, so that "the previous value" stays well defined.
-    const newestOther = others[0]?.mtime;
-    const keepPath = join(folder, keep);
-    if (newestOther !== undefined && statSync(keepPath).mtimeMs <= newestOther) {
-      const later = (newestOther + 1) / 1000;
-      utimesSync(keepPath, later, later);
+  /**
+   * Deletes the value files (and leftover temporary files of killed writes) under the root that
+   * are not in `keep` and were last written before `writtenBefore`; see {@link IoManager.prune}.
+   * Folders stay (a writer may be about to write into one).
+   */
+  prune(options: PruneValuesOptions): Promise<PruneValuesResult> {
+    try {
+      return Promise.resolve(this.#pruneSync(options));
+    } catch (error) {
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    for (const old of others.slice(1)) rmSync(join(folder, old.f), { force: true });
+  }
+
+  #pruneSync(options: PruneValuesOptions): PruneValuesResult {
+    const keep = new Set([...options.keep].map((path) => resolve(path)));
+    const result: PruneValuesResult = { deleted: [], deletedBytes: 0, kept: 0 };
+    const visit = (folder: string): void => {
+      let entries: Dirent[];
+      try {
+        entries = readdirSync(folder, { withFileTypes: true });
+      } catch {
+        return; // no values yet, or removed meanwhile
+      }
+      for (const entry of entries) {
+        const path = join(folder, entry.name);
+        if (entry.isDirectory()) {
+          visit(path);
+          continue;
+        }
+        const isValue = VALUE_FILE.test(entry.name);
+        if (!isValue && !TEMP_FILE.test(entry.name)) continue;
+        if (isValue && keep.has(path)) {
+          result.kept++;
+          continue;
+        }
+        let stats: { mtimeMs: number; size: number };
+        try {
+          stats = statSync(path);
+        } catch {
+          continue; // removed by another process meanwhile
+        }
+        // Recently written: its run may not have recorded its materialization event yet.
+        if (stats.mtimeMs >= options.writtenBefore) {
+          if (isValue) result.kept++;
+          continue;
+        }
+        if (options.dryRun !== true) rmSync(path, { force: true });
+        result.deleted.push(path);
+        result.deletedBytes += stats.size;
+      }
+    };
+    visit(resolve(this.root));
+    return result;
   }
 
   has(ref: StoredOutputRef): Promise<boolean> {

@@ -32,6 +32,28 @@ export interface StoredOutput extends StoredOutputRef {
   sizeBytes: number;
 }
 
+/** Options of {@link IoManager.prune}. */
+export interface PruneValuesOptions {
+  /** Storage paths to keep: every value a retained run's materialization event references. */
+  keep: ReadonlySet<string>;
+  /**
+   * Only values last written before this epoch ms are deleted: a value written a moment ago may
+   * belong to a run that has not recorded its materialization event yet.
+   */
+  writtenBefore: number;
+  /** Only report what would be deleted. Default false. */
+  dryRun?: boolean;
+}
+
+/** What {@link IoManager.prune} deleted (or would delete, with `dryRun`). */
+export interface PruneValuesResult {
+  /** Storage paths deleted. */
+  deleted: string[];
+  deletedBytes: number;
+  /** Stored values kept. */
+  kept: number;
+}
+
 /** Stores and loads asset values. */
 export interface IoManager {
   /** Stores `value` atomically and returns where and with which data version. */
@@ -40,4 +62,9 @@ export interface IoManager {
   read(ref: StoredOutputRef): Promise<unknown>;
   /** Whether a stored value is still there (re-execution plans recompute values that are gone). */
   has?(ref: StoredOutputRef): Promise<boolean>;
+  /**
+   * Deletes stored values not in `keep` (retention). Optional: an IO manager without it keeps
+   * every value (instance pruning then skips values).
+   */
+  prune?(options: PruneValuesOptions): Promise<PruneValuesResult>;
 }
