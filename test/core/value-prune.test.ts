@@ -3,7 +3,7 @@
  * cutoff, and the temporary files killed writes left; never other files or folders.
  */
 import { existsSync, utimesSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FilesystemIoManager } from '../../src/index.js';
 import { tempDir } from './core-test-helpers.js';
@@ -30,7 +30,7 @@ describe('FilesystemIoManager.prune', () => {
     const past = new Date(Date.now() - 7_200_000);
     for (const path of [kept.storagePath, old.storagePath, leftover, notes]) utimesSync(path, past, past);
     const cutoff = Date.now() - 3_600_000;
-    const keep = new Set([kept.storagePath]);
+    const keep = [kept];
     const dry = await io.prune({ keep, writtenBefore: cutoff, dryRun: true });
     expect(dry.deleted.sort()).toEqual([old.storagePath, leftover].sort());
     expect(existsSync(old.storagePath)).toBe(true);
@@ -51,13 +51,26 @@ describe('FilesystemIoManager.prune', () => {
     const past = new Date(Date.now() - 7_200_000);
     utimesSync(first.storagePath, past, past);
     await io.write({ assetKey: 'same' }, [1, 2]); // a new run, its event not recorded yet
-    const pruned = await io.prune({ keep: new Set(), writtenBefore: Date.now() - 3_600_000 });
+    const pruned = await io.prune({ keep: [], writtenBefore: Date.now() - 3_600_000 });
     expect(pruned.deleted).toEqual([]);
     expect(await io.read(first)).toEqual([1, 2]);
   });
 
+  it('keeps a value by its asset folder and file name when the home moved since it was recorded', async () => {
+    const value = await io.write({ assetKey: 'moved', partition: 'p1' }, 'still here');
+    const past = new Date(Date.now() - 7_200_000);
+    utimesSync(value.storagePath, past, past);
+    const recorded = {
+      ...value,
+      storagePath: join('/old/home/storage/moved/p1', basename(value.storagePath)),
+    };
+    const pruned = await io.prune({ keep: [recorded], writtenBefore: Date.now() - 3_600_000 });
+    expect(pruned).toMatchObject({ deleted: [], kept: 1 });
+    expect(await io.read(value)).toBe('still here');
+  });
+
   it('is a no-op on a root that does not exist yet', async () => {
-    expect(await io.prune({ keep: new Set(), writtenBefore: Date.now() })).toEqual({
+    expect(await io.prune({ keep: [], writtenBefore: Date.now() })).toEqual({
       deleted: [],
       deletedBytes: 0,
       kept: 0,

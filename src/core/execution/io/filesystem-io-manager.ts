@@ -31,7 +31,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import type { Dirent } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { LakeloopError } from '../../../errors.js';
 import type {
   IoManager,
@@ -149,7 +149,11 @@ export class FilesystemIoManager implements IoManager {
   }
 
   #pruneSync(options: PruneValuesOptions): PruneValuesResult {
-    const keep = new Set([...options.keep].map((path) => resolve(path)));
+    const keep = new Set<string>();
+    for (const ref of options.keep) {
+      keep.add(resolve(ref.storagePath));
+      keep.add(join(resolve(this.folderOf(ref)), basename(ref.storagePath)));
+    }
     const result: PruneValuesResult = { deleted: [], deletedBytes: 0, kept: 0 };
     const visit = (folder: string): void => {
       let entries: Dirent[];
@@ -184,6 +188,7 @@ export class FilesystemIoManager implements IoManager {
         if (options.dryRun !== true) rmSync(path, { force: true });
         result.deleted.push(path);
         result.deletedBytes += stats.size;
+        if (options.dryRun !== true) options.onDeleted?.(path);
       }
     };
     visit(resolve(this.root));

@@ -34,8 +34,14 @@ export interface StoredOutput extends StoredOutputRef {
 
 /** Options of {@link IoManager.prune}. */
 export interface PruneValuesOptions {
-  /** Storage paths to keep: every value a retained run's materialization event references. */
-  keep: ReadonlySet<string>;
+  /**
+   * Values to keep: every value a retained run's materialization event references. A filesystem
+   * IO manager keeps both the recorded path and the same file name in the asset's folder under its
+   * current root (so a moved instance home does not lose its values).
+   */
+  keep: Iterable<StoredOutputRef>;
+  /** Called after each deletion (progress; the crash tests stop a process there). Default none. */
+  onDeleted?: (storagePath: string) => void;
   /**
    * Only values last written before this epoch ms are deleted: a value written a moment ago may
    * belong to a run that has not recorded its materialization event yet.
