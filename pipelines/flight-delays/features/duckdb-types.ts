@@ -8,6 +8,18 @@
  * ```
  */
 
+/**
+ * Departure times: timestamps without time zone (the local time of the flight) and dates.
+ * `TIMESTAMP WITH TIME ZONE` is not one: its hour of day depends on the reader's time zone.
+ */
+export const DEPARTURE_TIME_TYPES: ReadonlySet<string> = new Set([
+  'TIMESTAMP',
+  'TIMESTAMP_S',
+  'TIMESTAMP_MS',
+  'TIMESTAMP_NS',
+  'DATE',
+]);
+
 /** Integer types (minutes of delay, counts). */
 export const INTEGER_TYPES: ReadonlySet<string> = new Set([
   'TINYINT',

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { LakeloopError } from 'lakeloop';
-import { NUMERIC_TYPES } from './duckdb-types.js';
+import { DEPARTURE_TIME_TYPES, NUMERIC_TYPES } from './duckdb-types.js';
 import { jsonText, sqlString } from './sql-text.js';
 
 /** Options of {@link flightInputSql}. */
@@ -25,7 +25,6 @@ export interface FlightInputOptions {
 }
 
 const TEXT_TYPES = new Set(['VARCHAR']);
-const TIME_TYPES = new Set(['TIMESTAMP', 'TIMESTAMP_S', 'TIMESTAMP_MS', 'TIMESTAMP_NS', 'DATE']);
 
 /** The date formats accepted in text date columns (vega-datasets' JSON uses the first). */
 const TEXT_DATE_FORMATS = ['%Y/%m/%d %H:%M', '%Y-%m-%d %H:%M:%S', '%Y-%m-%d %H:%M', '%Y-%m-%dT%H:%M:%S'];
@@ -78,7 +77,11 @@ export async function flightInputSql(options: FlightInputOptions): Promise<strin
     }
     return type;
   };
-  const dateType = typeOf('date', new Set([...TIME_TYPES, ...TEXT_TYPES]), 'a timestamp or date text');
+  const dateType = typeOf(
+    'date',
+    new Set([...DEPARTURE_TIME_TYPES, ...TEXT_TYPES]),
+    'a timestamp or date text',
+  );
   typeOf('delay', NUMERIC_TYPES, 'a number of minutes');
   typeOf('distance', NUMERIC_TYPES, 'a number of miles');
   typeOf('origin', TEXT_TYPES, 'an airport code (text)');
