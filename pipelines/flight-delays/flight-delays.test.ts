@@ -1,13 +1,15 @@
 /**
  * Unit tests of the pipeline's pure parts and of chunk validation on real Parquet files:
  * configuration (defaults, environment, overrides, errors), the promotion gates, the temporal
- * split plan, chunk validation (schema, types, ranges, month), and the Definitions' shape.
+ * split plan, chunk validation (schema, types, ranges, month, garbled pages, single class), and the
+ * Definitions' shape.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLakeloopError } from 'lakeloop';
+import { badMonthSelect, garbleDataPages, writeParquet } from '../../test/e2e/bad-flight-chunks.js';
 import { validateChunk } from './chunk-validation.js';
 import { buildDefinitions, NEW_DATA_SENSOR, RETRAIN_JOB } from './definitions.js';
 import { openFeatureDatabase } from './features/index.js';
@@ -114,6 +116,8 @@ describe('temporal split', () => {
   });
 });
 
+const FLIGHTS_2K = resolve('node_modules/vega-datasets/data/flights-2k.json');
+
 describe('chunk validation', () => {
   let dir: string;
   let features: FeatureDatabase;
@@ -141,7 +145,7 @@ describe('chunk validation', () => {
     const result = await validateChunk({
       db: features.connection,
       file,
-      objectPath: 'flights/2001-02.parquet',
+      name: 'flights/2001-02.parquet',
       month: '2001-02',
     });
     expect(result).toEqual({ rows: 2, positives: 1, problems: [] });
@@ -154,11 +158,11 @@ describe('chunk validation', () => {
     );
     const missing = await parquet('missing.parquet', `SELECT date, delay, distance, origin FROM (${good})`);
     const db = features.connection;
-    const objectPath = 'flights/2001-02.parquet';
-    expect((await validateChunk({ db, file: typed, objectPath, month: '2001-02' })).problems).toEqual([
+    const name = 'flights/2001-02.parquet';
+    expect((await validateChunk({ db, file: typed, name, month: '2001-02' })).problems).toEqual([
       'flights/2001-02.parquet: column "delay" has type VARCHAR, expected an integer (minutes)',
     ]);
-    expect((await validateChunk({ db, file: missing, objectPath, month: '2001-02' })).problems[0]).toContain(
+    expect((await validateChunk({ db, file: missing, name, month: '2001-02' })).problems[0]).toContain(
       'flights/2001-02.parquet has no column "destination"',
     );
   });
@@ -176,7 +180,7 @@ describe('chunk validation', () => {
     const { problems } = await validateChunk({
       db: features.connection,
       file,
-      objectPath: 'x/2001-02.parquet',
+      name: 'x/2001-02.parquet',
       month: '2001-02',
     });
     expect(problems).toEqual([
@@ -194,10 +198,74 @@ describe('chunk validation', () => {
     const { problems } = await validateChunk({
       db: features.connection,
       file,
-      objectPath: 'x/2001-02.parquet',
+      name: 'x/2001-02.parquet',
       month: '2001-02',
     });
     expect(problems[0]).toMatch(/^x\/2001-02\.parquet is not a readable Parquet file/);
+  });
+
+  const uri = 'lakefs://flights/0123456789ab/flights/2001-03.parquet';
+
+  it('reports garbled data pages under an intact footer in any of the five columns, without the local path', async () => {
+    const db = features.connection;
+    const source = await parquet(
+      'flights-2k.parquet',
+      `SELECT strptime(date, '%Y/%m/%d %H:%M') AS date, CAST(delay AS BIGINT) AS delay,
+              CAST(distance AS BIGINT) AS distance, origin, destination
+       FROM read_json('${FLIGHTS_2K}')`,
+    );
+    const intact = await writeParquet(
+      db,
+      badMonthSelect('garbled-pages', source, '2001-03'),
+      join(dir, 'intact.parquet'),
+    );
+    expect(await validateChunk({ db, file: intact, name: uri, month: '2001-03' })).toMatchObject({
+      problems: [],
+    });
+    for (const column of ['date', 'delay', 'distance', 'origin', 'destination']) {
+      const file = join(dir, `garbled-${column}.parquet`);
+      copyFileSync(intact, file);
+      await garbleDataPages(db, file, column);
+      const result = await validateChunk({ db, file, name: uri, month: '2001-03' });
+      expect(result.problems, column).toHaveLength(1);
+      expect(result.problems[0], column).toMatch(
+        /^lakefs:\/\/flights\/0123456789ab\/flights\/2001-03\.parquet: the data pages cannot be read \(.+\); the file is corrupt although its footer is readable: export the month again and commit the chunk again$/,
+      );
+      expect(result.problems[0], column).not.toContain(dir);
+    }
+  });
+
+  it('refuses a date of TIMESTAMP WITH TIME ZONE, saying what to write instead', async () => {
+    const file = await parquet(
+      'tz.parquet',
+      `SELECT CAST(date AS TIMESTAMPTZ) AS date, delay, distance, origin, destination FROM (${good})`,
+    );
+    const { problems } = await validateChunk({ db: features.connection, file, name: uri, month: '2001-02' });
+    expect(problems).toEqual([
+      `${uri}: column "date" has type TIMESTAMP WITH TIME ZONE, expected TIMESTAMP (the local departure time, ` +
+        'without time zone); write it as a TIMESTAMP without time zone and commit the chunk again',
+    ]);
+  });
+
+  it('refuses a month with a single class, either way', async () => {
+    const db = features.connection;
+    const onTime = await parquet('on-time.parquet', `SELECT * FROM (${good}) WHERE delay <= 15`);
+    const delayed = await parquet(
+      'delayed.parquet',
+      `SELECT date, 16 + abs(delay) AS delay, distance, origin, destination FROM (${good})`,
+    );
+    const what =
+      'so a model can neither be trained nor evaluated on this month; check the export (a filter on delay?) and commit the complete month';
+    expect(await validateChunk({ db, file: onTime, name: uri, month: '2001-02' })).toEqual({
+      rows: 1,
+      positives: 0,
+      problems: [`${uri}: all 1 flights have delay <= 15 minutes (none delayed), ${what}`],
+    });
+    expect(await validateChunk({ db, file: delayed, name: uri, month: '2001-02' })).toEqual({
+      rows: 2,
+      positives: 2,
+      problems: [`${uri}: all 2 flights have delay > 15 minutes (none on time), ${what}`],
+    });
   });
 });
 

@@ -110,7 +110,7 @@ export const loadData = defineAsset({
       const validation = await validateChunk({
         db: db.connection,
         file: resolved.path,
-        objectPath: object.path,
+        name: resolved.immutableUri,
         month,
       });
       chunks.push({
@@ -124,16 +124,17 @@ export const loadData = defineAsset({
       });
     }
     for (const path of strays) {
+      const uri = formatDataUri({ repository, ref: commit.id, path });
       chunks.push({
         month: '',
         objectPath: path,
-        uri: formatDataUri({ repository, ref: commit.id, path }),
+        uri,
         checksum: '',
         localPath: '',
         sizeBytes: 0,
         rows: 0,
         positives: 0,
-        problems: [`${path} is not named <YYYY-MM>.parquet, so its month is unknown; rename or remove it`],
+        problems: [`${uri} is not named <YYYY-MM>.parquet, so its month is unknown; rename or remove it`],
       });
     }
     chunks.sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
