@@ -26,6 +26,7 @@ import type { PipelineConfig, PipelineConfigOverrides } from './pipeline-config.
 import { PIPELINE_RESOURCES } from './pipeline-resources.js';
 import { preprocess } from './preprocess-asset.js';
 import { trainModel } from './train-model-asset.js';
+import { endTrackingRunsOfFailedRun } from './tracking-cleanup.js';
 
 /** Name of the job that retrains on new data. */
 export const RETRAIN_JOB = 'retrain';
@@ -87,6 +88,7 @@ export function buildDefinitions(options: BuildDefinitionsOptions = {}): FlightD
     jobs: [retrain],
     sensors: [sensor],
     resources: { [PIPELINE_RESOURCES.backends]: backends, [PIPELINE_RESOURCES.config]: config },
+    runFailureHooks: [endTrackingRunsOfFailedRun],
   });
   return { defs, backends, config };
 }

@@ -21,6 +21,7 @@ import { calibrationTable, GradientBoostingModel, logLoss, rocAuc } from 'lakelo
 import type { CalibrationBin, TabularData } from 'lakeloop/ml';
 import { LineageTag } from 'lakeloop/tracking';
 import type { ModelRegistry, ModelVersion, TrackingStore } from 'lakeloop/tracking';
+import type { DataRepository } from 'lakeloop/data';
 import { pipelineCodeVersion } from './code-version.js';
 import { loadData } from './load-data-asset.js';
 import { PIPELINE_RESOURCES, pipelineServices } from './pipeline-resources.js';
@@ -84,6 +85,29 @@ async function currentChampion(registry: ModelRegistry, name: string): Promise<M
   }
 }
 
+/**
+ * Whether `commitId` is an ancestor of the champion's data commit (older data): a run that ends
+ * late (a re-execution, a slow run) must not move the champion back to an older month's model.
+ */
+async function isOlderThanChampion(
+  data: DataRepository,
+  options: { repository: string; commitId: string; champion: ModelVersion },
+): Promise<boolean> {
+  const championCommit = options.champion.tags[LineageTag.DATA_COMMIT];
+  if (championCommit === undefined || championCommit === options.commitId) return false;
+  let after: string | undefined;
+  for (;;) {
+    const page = await data.log({
+      repository: options.repository,
+      ref: championCommit,
+      ...(after === undefined ? {} : { after }),
+    });
+    if (page.results.some((c) => c.id === options.commitId)) return true;
+    if (!page.hasMore) return false;
+    after = page.nextOffset;
+  }
+}
+
 async function championOnnx(tracking: TrackingStore, version: ModelVersion): Promise<Uint8Array> {
   if (version.runId === undefined) throw new Error(`Model version ${version.version} has no run.`);
   const dir = await mkdtemp(join(tmpdir(), 'lakeloop-champion-'));
@@ -105,7 +129,7 @@ export const evaluateModel = defineAsset({
     'Evaluates on the newest month, registers a model version, moves `champion` when the gates pass.',
   resources: [PIPELINE_RESOURCES.backends, PIPELINE_RESOURCES.config],
   compute: async (ctx, inputs) => {
-    const { tracking, registry, config } = pipelineServices(ctx);
+    const { tracking, registry, data: repository, config } = pipelineServices(ctx);
     const trained = inputs.train_model;
     const data = inputs.load_data;
     const test = evaluationData(inputs.preprocess);
@@ -183,13 +207,25 @@ export const evaluateModel = defineAsset({
         [VERSION_TAG.GATE]: gates.passed ? 'passed' : 'failed',
       },
     });
-    if (gates.passed) {
+    const olderData =
+      before !== undefined &&
+      (await isOlderThanChampion(repository, {
+        repository: data.repository,
+        commitId: data.commitId,
+        champion: before,
+      }));
+    const promoted = gates.passed && !olderData;
+    if (promoted) {
       await registry.setAlias({ name: config.modelName, alias: CHAMPION_ALIAS, version: version.version });
     }
     const registerSeconds = (performance.now() - registerStarted) / 1000;
     ctx.log.info(
       `Registered ${config.modelName} v${version.version}: AUC ${auc.toFixed(4)}, log loss ${loss.toFixed(4)}; ` +
-        (gates.passed ? 'now champion.' : `gates failed, champion stays ${before?.version ?? 'unset'}.`),
+        (promoted
+          ? 'now champion.'
+          : olderData
+            ? `trained on older data than champion v${before.version}, which stays.`
+            : `gates failed, champion stays ${before?.version ?? 'unset'}.`),
     );
     const value: EvaluationValue = {
       modelName: config.modelName,
@@ -201,7 +237,7 @@ export const evaluateModel = defineAsset({
       evaluationMonth: trained.testLabel,
       champion,
       gates,
-      promoted: gates.passed,
+      promoted,
       aucFloor: config.aucFloor,
       aucTolerance: config.aucTolerance,
     };
@@ -212,7 +248,7 @@ export const evaluateModel = defineAsset({
         log_loss: loss,
         champion_before: champion?.version ?? null,
         champion_auc: champion?.auc ?? null,
-        promoted: gates.passed,
+        promoted,
         evaluate_seconds: Math.round(evaluateSeconds * 1000) / 1000,
         register_seconds: Math.round(registerSeconds * 1000) / 1000,
       },

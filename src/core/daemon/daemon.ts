@@ -19,6 +19,7 @@ import type { Definitions } from '../definitions/definitions.js';
 import type { CommitNotifier } from '../definitions/sensor-definition.js';
 import { cancelRun, createRun, recordPlanNotes } from '../execution/run-launcher.js';
 import { endRunsOfDeadOwners } from '../execution/dead-run-recovery.js';
+import { FAILURE_HOOKS_TAG, runPendingFailureHooks } from '../execution/run-failure-hooks.js';
 import { planReexecution, reexecutionRunId, RETRY_NUMBER_TAG } from '../execution/reexecution-plan.js';
 import { OWNER_LOST_KINDS, OWNER_LOST_TAG } from '../execution/run-ownership.js';
 import { serializeError } from '../execution/serialize-error.js';
@@ -180,6 +181,7 @@ export class Daemon implements AsyncDisposable {
   async #recoverWhenDue(now: number): Promise<void> {
     if (this.#lastRecovery !== undefined && now - this.#lastRecovery < this.heartbeatIntervalMs) return;
     await this.recoverOrphanedRuns(now);
+    await runPendingFailureHooks({ instance: this.#instance, defs: this.#defs });
   }
 
   /** Records a heartbeat when the last one is older than the interval (or `force`). */
@@ -385,7 +387,12 @@ export class Daemon implements AsyncDisposable {
         );
         await this.#instance.runs.updateRun(
           runId,
-          { status: 'FAILURE', endedAt: now, error: serializeError(error) },
+          {
+            status: 'FAILURE',
+            endedAt: now,
+            error: serializeError(error),
+            tags: { [FAILURE_HOOKS_TAG]: 'pending' },
+          },
           run.status,
         );
         await this.#instance.events.appendEvents([

@@ -20,6 +20,7 @@ import { AssetGraph } from './asset-graph.js';
 import { resolveSelection } from './asset-selection.js';
 import type { CheckDefinition } from './check-definition.js';
 import type { JobDefinition } from './job-definition.js';
+import type { RunFailureHook } from './run-failure-hook.js';
 
 /** Anything with a name: sensors (see the automation area's defineSensor). */
 export interface SensorLike {
@@ -42,6 +43,8 @@ export interface DefinitionsSpec {
   schedules?: readonly ScheduleLike[];
   /** Named resources given to compute functions as `ctx.resources`. */
   resources?: Readonly<Record<string, unknown>>;
+  /** Run after every run that did not succeed (see run-failure-hook.ts). */
+  runFailureHooks?: readonly RunFailureHook[];
 }
 
 const DEFINITIONS_BRAND = Symbol.for('lakeloop.Definitions');
@@ -56,6 +59,7 @@ export class Definitions {
   readonly sensors: readonly SensorLike[];
   readonly schedules: readonly ScheduleLike[];
   readonly resources: Readonly<Record<string, unknown>>;
+  readonly runFailureHooks: readonly RunFailureHook[];
   readonly #checksByAsset = new Map<string, CheckDefinition[]>();
 
   /** Validates and builds; throws DEFINITION_ERROR naming the keys at fault. */
@@ -66,6 +70,7 @@ export class Definitions {
     this.sensors = [...(spec.sensors ?? [])];
     this.schedules = [...(spec.schedules ?? [])];
     this.resources = { ...(spec.resources ?? {}) };
+    this.runFailureHooks = [...(spec.runFailureHooks ?? [])];
     this.graph = new AssetGraph(this.assets);
     this.#validatePartitions();
     this.#validateResources();

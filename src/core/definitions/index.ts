@@ -17,3 +17,4 @@ export * from './check-definition.js';
 export * from './definitions.js';
 export * from './job-definition.js';
 export * from './partitions-definition.js';
+export type * from './run-failure-hook.js';

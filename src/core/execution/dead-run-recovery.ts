@@ -16,6 +16,7 @@ import type { RunRecord, RunStatus } from '../events/event-types.js';
 import type { Instance } from '../instance/instance.js';
 import { OWNER_LOST_TAG, ownerState } from './run-ownership.js';
 import { serializeError } from './serialize-error.js';
+import { FAILURE_HOOKS_TAG } from './run-failure-hooks.js';
 
 /** Statuses of runs that hold an owner. */
 export const OWNED_RUN_STATUSES: readonly RunStatus[] = ['STARTING', 'STARTED', 'CANCELING'];
@@ -91,7 +92,12 @@ export async function endRun(
   const serialized = serializeError(error);
   const ok = await instance.runs.updateRun(
     run.runId,
-    { status, endedAt: options.now, error: serialized, tags: { [OWNER_LOST_TAG]: options.lost } },
+    {
+      status,
+      endedAt: options.now,
+      error: serialized,
+      tags: { [OWNER_LOST_TAG]: options.lost, [FAILURE_HOOKS_TAG]: 'pending' },
+    },
     run.status,
   );
   if (!ok) return undefined;

@@ -19,6 +19,7 @@ import type { Instance } from '../instance/instance.js';
 import { EventWriter } from './event-writer.js';
 import { watchRun, writeFinalStatus } from './run-watch.js';
 import { addInput, indexValues, resolveRunInputs } from './run-inputs.js';
+import { FAILURE_HOOKS_TAG, runFailureHooks } from './run-failure-hooks.js';
 import { ownerTags } from './run-ownership.js';
 import type { Executor, ExecutorSession, StepInput, StepOutcome } from './executor.js';
 import { retryDelayMs } from './retry-policy.js';
@@ -335,7 +336,12 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunRecord>
   const ended = await writeFinalStatus({
     instance,
     runId,
-    update: { status, endedAt, ...(error === undefined ? {} : { error }) },
+    update: {
+      status,
+      endedAt,
+      ...(error === undefined ? {} : { error }),
+      ...(status === 'SUCCESS' ? {} : { tags: { [FAILURE_HOOKS_TAG]: 'pending' } }),
+    },
   }).finally(() => instance.activeRuns.delete(runId));
   if (ended.taken !== undefined) return ended.taken; // another process ended it first: its word stands
   const message =
@@ -353,7 +359,11 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunRecord>
     data: { durationMs: endedAt - startedAt },
   });
   await writer.flush();
-  const final = await instance.runs.getRun(runId);
+  let final = await instance.runs.getRun(runId);
   if (final === undefined) throw new LakeloopError('INTERNAL', `Run ${runId} disappeared from run storage.`);
+  if (status !== 'SUCCESS' && defs.runFailureHooks.length > 0) {
+    await runFailureHooks({ instance, defs, run: final });
+    final = (await instance.runs.getRun(runId)) ?? final;
+  }
   return final;
 }
