@@ -8,3 +8,4 @@
  * ```
  */
 export * from './instance.js';
+export * from './retention.js';
