@@ -76,10 +76,11 @@ describe('FilesystemIoManager', () => {
     expect(readdirSync(folder).some((f) => f.endsWith('.tmp'))).toBe(false);
   });
 
-  it('refuses values JSON cannot hold, leaving nothing behind', async () => {
-    const error = await io.write({ assetKey: 'bad' }, { n: 1n }).catch((e: unknown) => e);
+  it('refuses values that are not data, leaving nothing behind', async () => {
+    const error = await io.write({ assetKey: 'bad' }, { n: 1n, f: () => 1 }).catch((e: unknown) => e);
     expect(isLakeloopError(error, 'INVALID_ARGUMENT')).toBe(true);
     expect((error as Error).message).toContain('Asset "bad"');
+    expect((error as Error).message).toContain('value.f is a function');
     expect(existsSync(join(dir.path, 'storage', 'bad'))).toBe(false);
   });
 

@@ -1,12 +1,13 @@
 /**
  * The default IO manager: files under `<home>/storage/<asset>/` (or
  * `<home>/storage/<asset>/<partition>/`) named by content, `value-<dataVersion>.<ext>`, encoded
- * by value-codec.ts (JSON, raw bytes, or the `lltab` binary table format). The data version is the
- * SHA-256 of the stored bytes. Writes go to a temporary file in the same folder, renamed into
- * place, so readers (and other processes) never see a partial file; an identical value is not
- * written again (its file is touched, so it counts as just written). Writes never delete: values
- * are retained by reference, and `prune` (called by `pruneInstance`, see docs/storage.md) deletes
- * only the files no retained run's materialization event references.
+ * by value-codec.ts (JSON, raw bytes, the `lltab` binary table or the `lltree` container
+ * format). The data version is the SHA-256 of the stored bytes. Writes go to a temporary file in
+ * the same folder, renamed into place, so readers (and other processes) never see a partial
+ * file; an identical value is not written again (its file is touched, so it counts as just
+ * written). Writes never delete: values are retained by reference, and `prune` (called by
+ * `pruneInstance`, see docs/storage.md) deletes only the files no retained run's materialization
+ * event references.
  *
  * Content-addressed names also avoid renaming over an existing file, which ext4 turns into a
  * flush of the new file (about 2 ms per write on the build machine).
@@ -44,9 +45,9 @@ import type {
 import { decodeValue, encodeValue, FORMAT_EXTENSIONS, formatOfPath } from './value-codec.js';
 import type { ValueFormat } from './value-codec.js';
 
-const VALUE_FILE = /^value(-[0-9a-f]{32})?\.(json|bin|lltab)$/;
+const VALUE_FILE = /^value(-[0-9a-f]{32})?\.(json|bin|lltab|lltree)$/;
 /** A temporary file of a write (`<value file>.<pid>.<random>.tmp`) that a killed process left. */
-const TEMP_FILE = /^value(-[0-9a-f]{32})?\.(json|bin|lltab)\.\d+\.[0-9a-f]+\.tmp$/;
+const TEMP_FILE = /^value(-[0-9a-f]{32})?\.(json|bin|lltab|lltree)\.\d+\.[0-9a-f]+\.tmp$/;
 
 /** Marks an existing file as just written (false when it does not exist). */
 function touch(path: string): boolean {
