@@ -1,6 +1,7 @@
 /**
  * The REST API (hono): runs, events, assets, sensors and schedules, and the lakeFS webhook. Every
- * body and query is validated with zod; errors are JSON `{ error: { code, message } }` with the
+ * body and query is validated with zod before any work (see api-input.ts: client tags are bounded
+ * and may not use the reserved `lakeloop/` prefix; bodies are capped); errors are JSON `{ error: { code, message } }` with the
  * status of the code. With a `token`, every route but `GET /api/health` needs
  * `Authorization: Bearer <token>`.
  *
@@ -19,11 +20,8 @@
 import { Hono } from 'hono';
 import type { Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { z } from 'zod';
 import { LakeloopError } from '../errors.js';
 import type { Definitions } from '../core/definitions/definitions.js';
-import { RunStatus } from '../core/events/event-types.js';
-import type { EventType } from '../core/events/event-types.js';
 import { assetStatuses } from '../core/execution/asset-status.js';
 import { cancelRun, createRun } from '../core/execution/run-launcher.js';
 import { summarizeSteps } from '../core/execution/run-summary.js';
@@ -39,6 +37,16 @@ import {
 import { PRIORITY_TAG } from '../core/daemon/run-queue.js';
 import { SensorLoop } from '../core/daemon/sensor-loop.js';
 import { errorResponse, parseInput } from './api-errors.js';
+import {
+  eventsQuery,
+  launchSchema,
+  listRunsQuery,
+  noQuery,
+  MAX_TAGS,
+  parseQuery,
+  runIdParam,
+  ticksQuery,
+} from './api-input.js';
 import { bearerTokenGuard } from './bearer-token.js';
 import { commitFromWebhook, lakeFsWebhookSchema } from './lakefs-webhook.js';
 
@@ -61,44 +69,7 @@ export interface ApiAppOptions {
   maxBodyBytes?: number;
 }
 
-const launchSchema = z
-  .object({
-    job: z.string().min(1).optional(),
-    select: z.string().min(1).optional(),
-    partition: z.string().min(1).optional(),
-    tags: z.record(z.string().min(1), z.string()).optional(),
-    priority: z.number().int().optional(),
-  })
-  .strict()
-  .refine((body) => (body.job === undefined) !== (body.select === undefined), {
-    message: 'give exactly one of "job" (a job name) or "select" (an asset selection)',
-  });
-
-const statusSchema = z.enum(Object.values(RunStatus) as [RunStatus, ...RunStatus[]]);
-const limitSchema = z.coerce.number().int().min(1).max(1000);
-
-const listRunsQuery = z.object({
-  status: z
-    .string()
-    .transform((s) => s.split(',').filter((x) => x !== ''))
-    .pipe(z.array(statusSchema))
-    .optional(),
-  job: z.string().min(1).optional(),
-  tag: z
-    .string()
-    .regex(/^[^=]+=.*$/, 'use key=value')
-    .optional(),
-  limit: limitSchema.optional(),
-  before: z.string().min(1).optional(),
-});
-
-const eventsQuery = z.object({
-  after: z.coerce.number().int().min(0).optional(),
-  limit: limitSchema.optional(),
-  type: z.string().min(1).optional(),
-});
-
-const ticksQuery = z.object({ limit: limitSchema.optional() });
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
 async function jsonBody(c: Context): Promise<unknown> {
   const text = await c.req.text();
@@ -133,15 +104,8 @@ export function createApiApp(options: ApiAppOptions): Hono {
       log({ method: c.req.method, path: c.req.path, status: c.res.status, ms: performance.now() - started });
     });
   }
-  app.use(
-    bodyLimit({
-      maxSize: options.maxBodyBytes ?? 1024 * 1024,
-      onError: (c) =>
-        errorResponse(c, new LakeloopError('INVALID_ARGUMENT', 'The request body is too large.')),
-    }),
-  );
-
   app.get('/api/health', async (c) => {
+    parseQuery(c, noQuery);
     const health = await daemonHealth({
       instance,
       ...(options.heartbeatIntervalMs === undefined
@@ -152,9 +116,25 @@ export function createApiApp(options: ApiAppOptions): Hono {
   });
 
   if (options.token !== undefined) app.use('/api/*', bearerTokenGuard(options.token));
+  // After the token check, so that no anonymous body is buffered; before every route.
+  const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  app.use(
+    bodyLimit({
+      maxSize: maxBodyBytes,
+      onError: (c) =>
+        errorResponse(
+          c,
+          new LakeloopError(
+            'INVALID_ARGUMENT',
+            `The request body is larger than ${maxBodyBytes} bytes; send a smaller one (a run takes at most ${MAX_TAGS} tags).`,
+          ),
+        ),
+    }),
+  );
 
   // ------------------------------------------------------------------ runs
   app.post('/api/runs', async (c) => {
+    parseQuery(c, noQuery);
     const body = parseInput(launchSchema, await jsonBody(c), 'run launch request');
     const tags = { ...(body.tags ?? {}) };
     if (body.priority !== undefined) tags[PRIORITY_TAG] = String(body.priority);
@@ -171,11 +151,8 @@ export function createApiApp(options: ApiAppOptions): Hono {
   });
 
   app.get('/api/runs', async (c) => {
-    const query = parseInput(listRunsQuery, c.req.query(), 'query');
-    const tags =
-      query.tag === undefined
-        ? undefined
-        : { [query.tag.slice(0, query.tag.indexOf('='))]: query.tag.slice(query.tag.indexOf('=') + 1) };
+    const query = parseQuery(c, listRunsQuery);
+    const tags = query.tag === undefined ? undefined : { [query.tag.key]: query.tag.value };
     const runs = await instance.runs.listRuns({
       ...(query.status === undefined ? {} : { statuses: query.status }),
       ...(query.job === undefined ? {} : { jobName: query.job }),
@@ -194,30 +171,34 @@ export function createApiApp(options: ApiAppOptions): Hono {
   };
 
   app.get('/api/runs/:id', async (c) => {
-    const run = await runOr404(c.req.param('id'));
+    parseQuery(c, noQuery);
+    const run = await runOr404(runIdParam(c));
     const events = await instance.events.getEvents({ runId: run.runId });
     return c.json({ run, steps: summarizeSteps(run, events) });
   });
 
   app.get('/api/runs/:id/events', async (c) => {
-    const run = await runOr404(c.req.param('id'));
-    const query = parseInput(eventsQuery, c.req.query(), 'query');
+    const runId = runIdParam(c);
+    const query = parseQuery(c, eventsQuery);
+    const run = await runOr404(runId);
     const events = await instance.events.getEvents({
       runId: run.runId,
       ...(query.after === undefined ? {} : { afterId: query.after }),
-      ...(query.type === undefined ? {} : { types: query.type.split(',') as EventType[] }),
+      ...(query.type === undefined ? {} : { types: query.type }),
       limit: query.limit ?? 1000,
     });
     return c.json({ events });
   });
 
   app.post('/api/runs/:id/cancel', async (c) => {
-    const run = await cancelRun(instance, c.req.param('id'));
+    parseQuery(c, noQuery);
+    const run = await cancelRun(instance, runIdParam(c));
     return c.json({ run });
   });
 
   // ------------------------------------------------------------------ assets
   app.get('/api/assets', async (c) => {
+    parseQuery(c, noQuery);
     const statuses = await assetStatuses(defs, instance);
     const assets = defs.graph.keys.map((key) => {
       const asset = defs.asset(key);
@@ -248,10 +229,12 @@ export function createApiApp(options: ApiAppOptions): Hono {
   };
 
   app.get('/api/sensors', async (c) => {
+    parseQuery(c, noQuery);
     const sensors = (await listInstigators({ defs, instance })).filter((i) => i.type === 'SENSOR');
     return c.json({ sensors });
   });
   app.get('/api/schedules', async (c) => {
+    parseQuery(c, noQuery);
     const schedules = (await listInstigators({ defs, instance })).filter((i) => i.type === 'SCHEDULE');
     return c.json({ schedules });
   });
@@ -259,13 +242,14 @@ export function createApiApp(options: ApiAppOptions): Hono {
     ['sensors', 'SENSOR'],
     ['schedules', 'SCHEDULE'],
   ] as const) {
-    app.get(`/api/${kind}/:name`, async (c) =>
-      c.json({ [kind.slice(0, -1)]: await ofType(type, c.req.param('name')) }),
-    );
+    app.get(`/api/${kind}/:name`, async (c) => {
+      parseQuery(c, noQuery);
+      return c.json({ [kind.slice(0, -1)]: await ofType(type, c.req.param('name')) });
+    });
     app.get(`/api/${kind}/:name/ticks`, async (c) => {
+      const query = parseQuery(c, ticksQuery);
       const name = c.req.param('name');
       await ofType(type, name);
-      const query = parseInput(ticksQuery, c.req.query(), 'query');
       return c.json({ ticks: await instance.schedules.listTicks(name, { limit: query.limit ?? 50 }) });
     });
     for (const [action, status] of [
@@ -273,6 +257,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
       ['stop', 'STOPPED'],
     ] as const) {
       app.post(`/api/${kind}/:name/${action}`, async (c) => {
+        parseQuery(c, noQuery);
         const name = c.req.param('name');
         await ofType(type, name);
         return c.json({ [kind.slice(0, -1)]: await setInstigatorStatus({ defs, instance, name, status }) });
@@ -280,11 +265,13 @@ export function createApiApp(options: ApiAppOptions): Hono {
     }
   }
   app.post('/api/sensors/:name/reset-cursor', async (c) => {
+    parseQuery(c, noQuery);
     const name = c.req.param('name');
     await ofType('SENSOR', name);
     return c.json({ sensor: await resetSensorCursor({ defs, instance, name }) });
   });
   app.post('/api/sensors/:name/tick', async (c) => {
+    parseQuery(c, noQuery);
     const name = c.req.param('name');
     await ofType('SENSOR', name);
     const loop = daemon?.sensors ?? new SensorLoop({ defs, instance });
@@ -295,6 +282,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
 
   // ------------------------------------------------------------------ lakeFS webhooks
   app.post('/api/hooks/lakefs', async (c) => {
+    parseQuery(c, noQuery);
     const hook = parseInput(lakeFsWebhookSchema, await jsonBody(c), 'lakeFS webhook body');
     const commit = commitFromWebhook(hook);
     if (commit === undefined) {

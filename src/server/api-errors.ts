@@ -25,8 +25,8 @@ export function parseInput<TSchema extends z.ZodType>(
 ): z.infer<TSchema> {
   const result = schema.safeParse(value);
   if (!result.success) {
-    const issues = result.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`,
+    const issues = result.error.issues.map((issue) =>
+      issue.path.length === 0 ? issue.message : `${issue.path.join('.')}: ${issue.message}`,
     );
     throw new LakeloopError('INVALID_ARGUMENT', `Invalid ${what}: ${issues.join('; ')}.`, {
       details: { issues: result.error.issues.map((i) => ({ path: i.path.map(String), message: i.message })) },

@@ -138,6 +138,123 @@ describe('REST API', () => {
     expect(((await noRoute.json()) as ErrorBody).error.code).toBe('NOT_FOUND');
   });
 
+  it('refuses reserved lakeloop/* tags from clients, naming the key, and creates no run', async () => {
+    for (const key of ['lakeloop/defs', 'lakeloop/data_commit', 'lakeloop/priority', 'Lakeloop/Defs']) {
+      const response = await post('/api/runs', {
+        job: 'process',
+        tags: { ok: 'yes', [key]: '/tmp/evil.mjs' },
+      });
+      expect(response.status).toBe(400);
+      const { error } = (await response.json()) as ErrorBody;
+      expect(error.code).toBe('INVALID_ARGUMENT');
+      expect(error.message).toContain(`tag key "${key}" is reserved`);
+    }
+    expect(await instance.runs.listRuns()).toEqual([]);
+  });
+
+  it('limits tag count and size before any work (MLflow-like: 50 tags, 250-char keys, 5000-char values)', async () => {
+    const many = Object.fromEntries(Array.from({ length: 60_000 }, (_, i) => [`t${i}`, 'v']));
+    const flood = await post('/api/runs', { job: 'process', tags: many });
+    expect(flood.status).toBe(400);
+    expect(((await flood.json()) as ErrorBody).error.message).toBe(
+      'Invalid run launch request: tags: 60000 tags given; at most 50 are accepted.',
+    );
+    const fiftyOne = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`t${i}`, 'v']));
+    expect((await post('/api/runs', { job: 'process', tags: fiftyOne })).status).toBe(400);
+    const longKey = await post('/api/runs', { job: 'process', tags: { ['k'.repeat(251)]: 'v' } });
+    expect(((await longKey.json()) as ErrorBody).error.message).toMatch(/longer than 250 characters/);
+    const longValue = await post('/api/runs', { job: 'process', tags: { big: 'v'.repeat(5001) } });
+    expect(((await longValue.json()) as ErrorBody).error.message).toMatch(
+      /tags\.big: the value of tag "big" is longer than 5000 characters/,
+    );
+    const notString = await post('/api/runs', { job: 'process', tags: { n: 1 } });
+    expect(((await notString.json()) as ErrorBody).error.message).toMatch(/tag "n" must be a string/);
+    const badKey = await post('/api/runs', { job: 'process', tags: { 'a\nb': 'v' } });
+    expect(badKey.status).toBe(400);
+    const notObject = await post('/api/runs', { job: 'process', tags: ['a'] });
+    expect(((await notObject.json()) as ErrorBody).error.message).toMatch(/JSON object of strings/);
+    const hugePriority = await post('/api/runs', { job: 'process', priority: 1e12 });
+    expect(hugePriority.status).toBe(400);
+    expect(await instance.runs.listRuns()).toEqual([]);
+
+    const atLimit = Object.fromEntries(
+      Array.from({ length: 50 }, (_, i) => [`${i}`.padStart(250, 'k'), 'v'.repeat(5000)]),
+    );
+    const accepted = await post('/api/runs', { job: 'process', tags: atLimit });
+    expect(accepted.status).toBe(201);
+    await daemon.queue.idle();
+  });
+
+  it('validates every query parameter: known names, once, bounded numbers, known types, run-id cursors', async () => {
+    const created = await post('/api/runs', { job: 'process' });
+    const { run } = (await created.json()) as { run: { runId: string } };
+    await daemon.queue.idle();
+    const cases: [string, RegExp][] = [
+      [
+        `/api/runs/${run.runId}/events?type=STEP_SUCCESS,NOPE`,
+        /type: unknown event type "NOPE"; use RUN_ENQUEUED/,
+      ],
+      [`/api/runs/${run.runId}/events?type=`, /type: give at least one event type/],
+      [`/api/runs/${run.runId}/events?after=-1`, /after: must be a whole number from 0/],
+      [`/api/runs/${run.runId}/events?after=1e3`, /after: must be a whole number/],
+      [`/api/runs/${run.runId}/events?limit=0`, /limit: must be a whole number from 1 to 1000/],
+      [`/api/runs/${run.runId}/events?limit=1001`, /limit: must be a whole number from 1 to 1000/],
+      [`/api/runs/${run.runId}/events?limit=0x10`, /limit: must be a whole number/],
+      [`/api/runs/${run.runId}/events?limit=`, /limit: must be a whole number/],
+      [`/api/runs/${run.runId}/events?limit=5&limit=2000`, /give each parameter once \(repeated: "limit"\)/],
+      ['/api/runs?limit=abc', /limit: must be a whole number from 1 to 1000/],
+      ['/api/runs?stauts=SUCCESS', /unknown query parameter "stauts"; this route takes status, job, tag/],
+      ['/api/runs?status=SUCCESS,DONE', /status: unknown status "DONE"/],
+      [`/api/runs?before=${encodeURIComponent("x' OR 1=1 --")}`, /before: must be a run id/],
+      [`/api/runs?tag=${'k'.repeat(251)}=v`, /tag: key at most 250 characters/],
+      ['/api/runs?tag=novalue', /tag: use key=value/],
+      [`/api/runs/${encodeURIComponent('a b')}`, /Invalid run id: must be a run id/],
+      ['/api/assets?verbose=1', /unknown query parameter "verbose"; this route takes none/],
+      ['/api/sensors/new_data/ticks?limit=-5', /limit: must be a whole number from 1 to 1000/],
+      ['/api/health?x=1', /unknown query parameter "x"/],
+    ];
+    for (const [path, message] of cases) {
+      const response = await app.request(path);
+      const { error } = (await response.json()) as ErrorBody;
+      expect([path, response.status, error.code]).toEqual([path, 400, 'INVALID_ARGUMENT']);
+      expect(error.message).toMatch(message);
+    }
+    const posted = await post(`/api/runs/${run.runId}/cancel?force=1`);
+    expect(posted.status).toBe(400);
+
+    const fine = await app.request(`/api/runs/${run.runId}/events?type=RUN_SUCCESS&after=0&limit=10`);
+    expect(((await fine.json()) as { events: { type: string }[] }).events.map((e) => e.type)).toEqual([
+      'RUN_SUCCESS',
+    ]);
+    const page = await app.request(`/api/runs?status=SUCCESS&limit=1&before=${run.runId}`);
+    expect(((await page.json()) as { runs: unknown[] }).runs).toEqual([]);
+  });
+
+  it('bounds the request body, with or without a content-length', async () => {
+    const { defs } = automationDefs();
+    const small = createApiApp({ defs, instance, maxBodyBytes: 1000 });
+    const body = JSON.stringify({ job: 'process', tags: { note: 'x'.repeat(2000) } });
+    const declared = await small.request('/api/runs', { method: 'POST', body });
+    expect(declared.status).toBe(400);
+    expect(((await declared.json()) as ErrorBody).error.message).toBe(
+      'The request body is larger than 1000 bytes; send a smaller one (a run takes at most 50 tags).',
+    );
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < 10; i++) controller.enqueue(new TextEncoder().encode(' '.repeat(200)));
+        controller.close();
+      },
+    });
+    const chunked = await small.request('/api/runs', {
+      method: 'POST',
+      body: stream,
+      duplex: 'half',
+    });
+    expect(chunked.status).toBe(400);
+    expect(((await chunked.json()) as ErrorBody).error.message).toMatch(/larger than 1000 bytes/);
+    expect(await instance.runs.listRuns()).toEqual([]);
+  });
+
   it('cancels a queued run, and refuses to cancel a finished one', async () => {
     const { defs } = automationDefs();
     const noDaemon = createApiApp({ defs, instance }); // runs stay QUEUED
