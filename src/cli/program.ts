@@ -14,6 +14,7 @@ import { registerCoreCommands } from './commands/core-commands.js';
 import { registerDataCommands } from './commands/data-commands.js';
 import { registerTrackingCommands } from './commands/tracking-commands.js';
 import { registerAutomationCommands } from './commands/automation-commands.js';
+import { registerInstanceCommands } from './commands/instance-commands.js';
 
 /** Builds the command tree (exported for tests). */
 export function buildProgram(): Command {
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
   registerDataCommands(program);
   registerTrackingCommands(program);
   registerAutomationCommands(program);
+  registerInstanceCommands(program);
   return program;
 }
 
