@@ -26,7 +26,7 @@ export interface StoredOutputRef extends OutputRef {
 export interface StoredOutput extends StoredOutputRef {
   /** Hash of the stored bytes: the data version of the materialization. */
   dataVersion: string;
-  /** The encoding used (`json`, `bytes`, `table`, or a custom IO manager's own). */
+  /** The encoding used (`json`, `bytes`, `table`, `tree`, or a custom IO manager's own). */
   format: string;
   /** Size of the stored value in bytes. */
   sizeBytes: number;

@@ -1,0 +1,61 @@
+/**
+ * Finding 6 of the reliability issue: a run of an older data commit that ends after a newer one
+ * (a late re-execution, a slow run) registers its version but does not take `champion` back to
+ * older data.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DATA_BRANCH_TAG, DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from 'lakeloop';
+import { executeRun } from '../../src/core/execution/run-coordinator.js';
+import { createRun } from '../../src/core/execution/run-launcher.js';
+import { startDemo } from '../../pipelines/flight-delays/demo-runner.js';
+import type { Demo } from '../../pipelines/flight-delays/demo-runner.js';
+import { CHAMPION_ALIAS } from '../../pipelines/flight-delays/evaluate-model-asset.js';
+import { RETRAIN_JOB } from '../../pipelines/flight-delays/definitions.js';
+import { removeHome, tempHome } from './flight-delays-support.js';
+
+let home: string;
+let demo: Demo | undefined;
+
+beforeEach(() => {
+  home = tempHome();
+});
+
+afterEach(async () => {
+  await demo?.close();
+  removeHome(home);
+});
+
+describe('champion order', () => {
+  it('keeps the champion on the newer commit when an older commit trains late', async () => {
+    demo = await startDemo({
+      home,
+      dataset: 'flights-2k',
+      config: { aucFloor: 0, aucTolerance: 1, gbdt: { maxIterations: 10, maxLeaves: 8, minSamplesLeaf: 20 } },
+    });
+    const january = await demo.commitMonth('2001-01');
+    const february = await demo.commitMonth('2001-02');
+    expect([january.run.status, february.run.status]).toEqual(['SUCCESS', 'SUCCESS']);
+    const registry = demo.backends.forHome(home).registry;
+    const name = demo.config.modelName;
+    expect((await registry.getModelVersionByAlias({ name, alias: CHAMPION_ALIAS })).version).toBe('2');
+
+    // January's commit trains again, after February's (its gates pass: floor 0, tolerance 1).
+    const late = await createRun(demo.defs, {
+      instance: demo.instance,
+      jobName: RETRAIN_JOB,
+      tags: {
+        [DATA_COMMIT_TAG]: january.commitId,
+        [DATA_REPOSITORY_TAG]: demo.config.repository,
+        [DATA_BRANCH_TAG]: demo.config.branch,
+      },
+    });
+    const done = await executeRun({ defs: demo.defs, runId: late.runId, instance: demo.instance });
+    expect(done.status).toBe('SUCCESS');
+    const rows = await demo.versions();
+    expect(rows.map((r) => [r.version, r.gate, r.champion])).toEqual([
+      ['1', 'passed', false],
+      ['2', 'passed', true],
+      ['3', 'passed', false],
+    ]);
+  }, 180_000);
+});
