@@ -31,7 +31,7 @@ function retentionDefs(): Definitions {
   const doubled = defineAsset({
     key: 'doubled',
     deps: [raw],
-    compute: (_ctx, inputs) => (inputs.raw).map((x) => x * 2),
+    compute: (_ctx, inputs) => inputs.raw.map((x) => x * 2),
   });
   return new Definitions({ assets: [raw, doubled] });
 }
