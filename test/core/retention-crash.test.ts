@@ -54,7 +54,8 @@ describe('pruning killed mid-way', () => {
         runIds.push((await materialize(defs, { select: '*', instance })).runId);
         clock.advance(DAY_MS);
       }
-      const base = (await instance.runs.getRun(runIds[0] ?? ''))!;
+      const base = await instance.runs.getRun(runIds[0] ?? '');
+      if (base === undefined) throw new Error('first run missing');
       await instance.runs.addRun({ ...base, runId: 'in-progress', status: 'STARTED' });
       await instance.runs.addRun({
         ...base,
