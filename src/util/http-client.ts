@@ -2,6 +2,15 @@
  * The HTTP plumbing shared by the lakeFS and MLflow clients: an injectable `fetch`, a base URL,
  * retries with exponential backoff and jitter on 429 and 5xx (and network errors) only.
  *
+ * Only requests that are safe to send twice are retried after an attempt whose outcome is unknown
+ * (network error, timeout, 5xx): GET, HEAD, PUT and DELETE, POSTs marked `idempotent`, and
+ * requests with a `recover` lookup that finds what an earlier attempt created. Any other request
+ * is retried only when it surely did not take effect (429, connection refused).
+ *
+ * Text a server supplies (error bodies and messages) has every configured secret removed before
+ * it goes into an error (see `redact-secrets.ts`): the `Authorization` header's token or Basic
+ * credentials, and any `secrets` given.
+ *
  * @example
  * ```ts
  * const http = new HttpClient({ baseUrl: 'http://127.0.0.1:5000', headers: { authorization: 'Bearer …' } });
@@ -10,6 +19,7 @@
  */
 import { LakeloopError } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
+import { redactSecrets, secretVariants, secretsOfAuthorization } from './redact-secrets.js';
 
 /** The `fetch` signature the clients use, so tests and callers can inject their own. */
 export type FetchFunction = typeof fetch;
@@ -32,6 +42,8 @@ export interface HttpClientOptions {
   serviceName: string;
   /** Waits between retries; injectable so tests need not sleep. */
   sleep?: (ms: number) => Promise<void>;
+  /** More secrets to remove from server text (the `authorization` header's are always removed). */
+  secrets?: readonly string[];
 }
 
 /** One request. */
@@ -47,6 +59,17 @@ export interface HttpRequest {
   raw?: boolean;
   /** Raw streaming bodies cannot be replayed: disable retries for them. */
   retry?: boolean;
+  /**
+   * Sending it twice has the effect of sending it once (reads sent as POST, set-like writes).
+   * Default: true for GET, HEAD, PUT and DELETE, false for POST and PATCH.
+   */
+  idempotent?: boolean;
+  /**
+   * Makes a non-idempotent request (a create) safe to retry: after an attempt whose outcome is
+   * unknown, called before sending it again. Returns what the request would have answered when an
+   * earlier attempt took effect (found, e.g., by a client-generated id), or undefined to send again.
+   */
+  recover?: () => Promise<unknown>;
 }
 
 /** An HTTP error answered by the server, mapped to a lakeloop code. */
@@ -74,6 +97,38 @@ export function codeForStatus(status: number): ErrorCode {
   return 'INTERNAL';
 }
 
+const IDEMPOTENT_METHODS: ReadonlySet<HttpRequest['method']> = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+
+/** True when a fetch failure means the request never reached the server (safe to send again). */
+function connectionRefused(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') return true;
+    if (current instanceof AggregateError && current.errors.some((e) => connectionRefused(e))) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/**
+ * Refuses a URL carrying credentials (`http://user:secret@host`): they would end up in messages
+ * and logs. The message never repeats the URL.
+ */
+export function refuseCredentialsInUrl(url: string, serviceName: string, hint?: string): void {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return; // not a URL: the caller's validation says so
+  }
+  if (parsed.username !== '' || parsed.password !== '') {
+    throw new LakeloopError(
+      'INVALID_ARGUMENT',
+      `The ${serviceName} URL contains credentials (user:password@host); remove them from the URL and ${hint ?? "pass them as the client's credentials"}.`,
+    );
+  }
+}
+
 const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A small JSON-over-HTTP client with retries; used by every REST backend. */
@@ -82,20 +137,42 @@ export class HttpClient {
   readonly #options: HttpClientOptions;
   readonly #fetch: FetchFunction;
 
+  readonly #secrets: string[];
+
   constructor(options: HttpClientOptions) {
+    refuseCredentialsInUrl(options.baseUrl, options.serviceName);
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#options = options;
     this.#fetch = options.fetch ?? fetch;
+    const authorization = Object.entries(options.headers ?? {}).find(
+      ([name]) => name.toLowerCase() === 'authorization',
+    )?.[1];
+    this.#secrets = [
+      ...secretsOfAuthorization(authorization),
+      ...(options.secrets ?? []).flatMap(secretVariants),
+    ];
   }
 
-  /** Sends a request, retrying on 429/5xx/network errors; throws {@link HttpError} otherwise. */
+  /**
+   * Sends a request, retrying on 429/5xx/network errors when that is safe (see the module
+   * comment); throws {@link HttpError} otherwise.
+   */
   async request(request: HttpRequest & { raw: true }): Promise<Response>;
   async request<T>(request: HttpRequest): Promise<T>;
   async request<T>(request: HttpRequest): Promise<T | Response> {
     const url = this.#url(request);
     const maxRetries = request.retry === false ? 0 : (this.#options.maxRetries ?? 4);
     const sleep = this.#options.sleep ?? defaultSleep;
+    const replayable =
+      (request.idempotent ?? IDEMPOTENT_METHODS.has(request.method)) || request.recover !== undefined;
+    // True while an attempt may have taken effect and `recover` has not looked since.
+    let outcomeUnknown = false;
     for (let attempt = 0; ; attempt++) {
+      if (outcomeUnknown && request.recover !== undefined) {
+        const recovered = await request.recover();
+        if (recovered !== undefined) return recovered as T;
+        outcomeUnknown = false;
+      }
       let response: Response;
       try {
         const init: RequestInit & { duplex?: 'half' } = {
@@ -111,33 +188,76 @@ export class HttpClient {
         };
         response = await this.#fetch(url, init);
       } catch (cause) {
-        if (attempt < maxRetries) {
+        const neverSent = connectionRefused(cause);
+        if (attempt < maxRetries && (replayable || neverSent)) {
+          outcomeUnknown ||= !neverSent;
           await sleep(this.#backoff(attempt));
           continue;
         }
+        const unsure =
+          !replayable && !neverSent
+            ? ' It was not retried because it may have taken effect: check before repeating it.'
+            : '';
         throw new LakeloopError(
           'UNAVAILABLE',
-          `${this.#options.serviceName} at ${this.baseUrl} did not answer ${request.method} ${request.path}; check that it is running and reachable.`,
-          { cause },
+          `${this.#options.serviceName} at ${this.baseUrl} did not answer ${request.method} ${request.path}; check that it is running and reachable.${unsure}`,
+          { cause: this.#redactError(cause) },
         );
       }
       if (response.ok) {
         if (request.raw === true) return response;
         const text = await response.text();
-        return (text === '' ? {} : JSON.parse(text)) as T;
+        return this.#parseJson(text, request) as T;
       }
-      const retryable = response.status === 429 || response.status >= 500;
-      const body = await response.text().catch(() => '');
+      const body = this.#redact(await response.text().catch(() => ''));
+      const retryable = response.status === 429 || (response.status >= 500 && replayable);
       if (retryable && attempt < maxRetries) {
+        outcomeUnknown ||= response.status !== 429;
         await sleep(this.#retryAfter(response) ?? this.#backoff(attempt));
         continue;
       }
+      const unsure =
+        response.status >= 500 && !replayable
+          ? ' It was not retried because it may have taken effect: check before repeating it.'
+          : '';
       throw new HttpError({
         code: codeForStatus(response.status),
         status: response.status,
         body,
-        message: `${this.#options.serviceName} answered ${response.status} to ${request.method} ${request.path}: ${serverMessage(body)}`,
+        message: `${this.#options.serviceName} answered ${response.status} to ${request.method} ${request.path}: ${serverMessage(body)}${unsure}`,
       });
+    }
+  }
+
+  /** `text` without any configured secret (see `redact-secrets.ts`). */
+  redact(text: string): string {
+    return this.#redact(text);
+  }
+
+  #redact(text: string): string {
+    return redactSecrets(text, this.#secrets);
+  }
+
+  /** A network error's messages may quote what the server sent: keep the error, redacted. */
+  #redactError(cause: unknown): unknown {
+    if (!(cause instanceof Error)) return cause;
+    const message = this.#redact(cause.message);
+    if (message === cause.message) return cause;
+    const copy = new Error(message);
+    copy.name = cause.name;
+    return copy;
+  }
+
+  #parseJson(text: string, request: HttpRequest): unknown {
+    if (text === '') return {};
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // JSON.parse's message quotes the text: never let server text through unredacted.
+      throw new LakeloopError(
+        'INTERNAL',
+        `${this.#options.serviceName} answered ${request.method} ${request.path} with a body that is not JSON (${this.#redact(text.slice(0, 200))}); check the server URL.`,
+      );
     }
   }
 

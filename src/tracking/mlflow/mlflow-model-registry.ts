@@ -4,12 +4,17 @@
  * artifacts (`mlflow-artifacts:/<exp>/<run>/artifacts/<path>`), which `mlflow.pyfunc.load_model`
  * resolves through `models:/<name>@<alias>`.
  *
+ * Retries never create twice: `model-versions/create` carries a `lakeloop.request_id` tag, and
+ * before sending it again the registry looks for a version of that run with that tag; a
+ * registered model found after an unanswered `registered-models/create` is that create's.
+ *
  * @example
  * ```ts
  * const registry = new MlflowModelRegistry({ url: 'http://127.0.0.1:5000' });
  * const champion = await registry.getModelVersionByAlias({ name: 'flight-delays', alias: 'champion' });
  * ```
  */
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { LakeloopError, isLakeloopError } from '../../errors.js';
 import type {
@@ -21,7 +26,7 @@ import type {
 } from '../model-registry.js';
 import { normalizeArtifactPath, validateKey, validateName } from '../tracking-validation.js';
 import type { ModelVersion, RegisteredModel } from '../tracking-types.js';
-import { MlflowRestClient } from './mlflow-rest-client.js';
+import { MlflowRestClient, REQUEST_ID_TAG } from './mlflow-rest-client.js';
 import type { MlflowRestClientOptions } from './mlflow-rest-client.js';
 import {
   ModelVersionSchema,
@@ -56,6 +61,17 @@ export class MlflowModelRegistry implements ModelRegistry {
         'registered-models/create',
         { name: options.name, description: options.description ?? '', tags: pairs(options.tags) },
         ModelBody,
+        {
+          // Names are unique: a model of this name after an unanswered create is that create's
+          // (sending it again would answer RESOURCE_ALREADY_EXISTS for our own model).
+          recover: () =>
+            this.client
+              .get('registered-models/get', { name: options.name }, ModelBody)
+              .catch((error: unknown) => {
+                if (isLakeloopError(error, 'NOT_FOUND')) return undefined;
+                throw error;
+              }),
+        },
       );
     } catch (error) {
       if (isLakeloopError(error, 'ALREADY_EXISTS')) {
@@ -126,6 +142,7 @@ export class MlflowModelRegistry implements ModelRegistry {
       () => this.client.get('runs/get', { run_id: options.runId }, z.object({ run: RunSchema })),
     );
     const artifactUri = run.run.info.artifact_uri.replace(/\/+$/, '');
+    const requestId = randomUUID();
     const body = await this.client.post(
       'model-versions/create',
       {
@@ -133,9 +150,10 @@ export class MlflowModelRegistry implements ModelRegistry {
         source: artifactPath === '' ? artifactUri : `${artifactUri}/${artifactPath}`,
         run_id: options.runId,
         description: options.description ?? '',
-        tags: pairs(options.tags),
+        tags: [...pairs(options.tags), { key: REQUEST_ID_TAG, value: requestId }],
       },
       VersionBody,
+      { recover: () => this.#findCreatedVersion(options.name, options.runId, requestId) },
     );
     return toModelVersion(body.model_version);
   }
@@ -186,6 +204,7 @@ export class MlflowModelRegistry implements ModelRegistry {
       'registered-models/alias',
       { name: options.name, alias: options.alias, version: options.version },
       Empty,
+      { idempotent: true },
     );
   }
 
@@ -211,6 +230,32 @@ export class MlflowModelRegistry implements ModelRegistry {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** The version an earlier `model-versions/create` attempt with this request id created, if any. */
+  async #findCreatedVersion(
+    name: string,
+    runId: string,
+    requestId: string,
+  ): Promise<{ model_version: unknown } | undefined> {
+    if (name.includes("'") || runId.includes("'")) return undefined;
+    let pageToken: string | undefined;
+    do {
+      const body = await this.client.get(
+        'model-versions/search',
+        { filter: `name = '${name}' and run_id = '${runId}'`, max_results: 1000, page_token: pageToken },
+        z.object({
+          model_versions: z.array(ModelVersionSchema).default([]),
+          next_page_token: z.string().optional(),
+        }),
+      );
+      const found = body.model_versions.find((version) =>
+        version.tags.some((tag) => tag.key === REQUEST_ID_TAG && tag.value === requestId),
+      );
+      if (found !== undefined) return { model_version: found };
+      pageToken = body.next_page_token === '' ? undefined : body.next_page_token;
+    } while (pageToken !== undefined);
+    return undefined;
   }
 
   async #notFound<T>(message: string, call: () => Promise<T>): Promise<T> {

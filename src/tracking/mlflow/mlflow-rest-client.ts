@@ -2,7 +2,12 @@
  * A typed client of the MLflow REST API 2.0 (`/api/2.0/mlflow/...`) and the artifact proxy
  * (`/api/2.0/mlflow-artifacts/artifacts/...`), built on {@link HttpClient} (retries on 429/5xx and
  * network errors only). Authentication: a bearer token or basic credentials, sent as a header and
- * never logged or put in error messages.
+ * never logged or put in error messages (server text is redacted of them before it goes into one).
+ *
+ * MLflow uses POST for reads (`runs/search`) and for writes of every kind, so each POST says
+ * whether it may be retried: `idempotent` (reads, `log-batch`, `set-tag`, `update`...), or a
+ * `recover` lookup that finds what an earlier attempt created (`runs/create`,
+ * `model-versions/create`); any other POST is not retried once it may have reached the server.
  *
  * @example
  * ```ts
@@ -32,6 +37,23 @@ export interface MlflowRestClientOptions {
   /** Injectable wait between retries. */
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** How a POST may be retried (see {@link MlflowRestClient.post}). */
+export interface PostRetry {
+  /** Sending it twice does what sending it once does (a read, a set-like write). */
+  idempotent?: boolean;
+  /**
+   * Looks up what an earlier attempt created: the body the endpoint would have answered (it is
+   * validated with the same schema), or undefined when nothing was created.
+   */
+  recover?: () => Promise<unknown>;
+}
+
+/**
+ * The tag a create carries so that, after an unanswered attempt, the client can find what that
+ * attempt created instead of creating it twice.
+ */
+export const REQUEST_ID_TAG = 'lakeloop.request_id';
 
 const API = '/api/2.0/mlflow/';
 const ARTIFACTS = '/api/2.0/mlflow-artifacts/artifacts';
@@ -70,13 +92,17 @@ export class MlflowRestClient {
     return this.#call({ method: 'GET', endpoint, query, schema });
   }
 
-  /** POST a JSON body to an endpoint, validating the answer with `schema`. */
+  /**
+   * POST a JSON body to an endpoint, validating the answer with `schema`. Retried after an
+   * uncertain failure only with `retry.idempotent` or `retry.recover` (see the module comment).
+   */
   async post<TSchema extends z.ZodType>(
     endpoint: string,
     body: unknown,
     schema: TSchema,
+    retry: PostRetry = {},
   ): Promise<z.infer<TSchema>> {
-    return this.#call({ method: 'POST', endpoint, body, schema });
+    return this.#call({ method: 'POST', endpoint, body, schema, ...retry });
   }
 
   /** DELETE with a JSON body (MLflow reads DELETE parameters from the body). */
@@ -122,6 +148,8 @@ export class MlflowRestClient {
     query?: Record<string, string | number | undefined>;
     body?: unknown;
     schema: TSchema;
+    idempotent?: boolean;
+    recover?: () => Promise<unknown>;
   }): Promise<z.infer<TSchema>> {
     const body = await this.#wrap(options.endpoint, () =>
       this.#http.request<unknown>({
@@ -129,6 +157,8 @@ export class MlflowRestClient {
         path: API + options.endpoint,
         ...(options.query === undefined ? {} : { query: options.query }),
         ...(options.body === undefined ? {} : { json: options.body }),
+        ...(options.idempotent === undefined ? {} : { idempotent: options.idempotent }),
+        ...(options.recover === undefined ? {} : { recover: options.recover }),
       }),
     );
     return parse(options.schema, body, options.endpoint);

@@ -4,7 +4,9 @@
  *
  * A failed request is retried (429/5xx/network, with backoff); when the server stays unreachable
  * the call throws UNAVAILABLE with the number of points already written: logged metrics are
- * never dropped silently, the training step fails loudly.
+ * never dropped silently, the training step fails loudly. Creates are never duplicated by a
+ * retry: `runs/create` carries a `lakeloop.request_id` tag, and before sending it again the store
+ * looks for a run with that tag (an experiment, for its unique name).
  *
  * @example
  * ```ts
@@ -12,6 +14,7 @@
  * const experiment = await tracking.getOrCreateExperiment('demo');
  * ```
  */
+import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative } from 'node:path';
 import { z } from 'zod';
@@ -37,7 +40,7 @@ import type {
   TrackingRun,
   TrackingRunStatus,
 } from '../tracking-types.js';
-import { MlflowRestClient } from './mlflow-rest-client.js';
+import { MlflowRestClient, REQUEST_ID_TAG } from './mlflow-rest-client.js';
 import type { MlflowRestClientOptions } from './mlflow-rest-client.js';
 import { splitBatch } from './mlflow-batch-split.js';
 import {
@@ -85,6 +88,16 @@ export class MlflowTrackingStore implements TrackingStore {
         'experiments/create',
         { name },
         z.object({ experiment_id: z.string() }),
+        {
+          // Names are unique: an experiment of this name after an unanswered create is that create's.
+          recover: async () => {
+            const found = await this.getExperimentByName(name).catch((error: unknown) => {
+              if (isLakeloopError(error, 'NOT_FOUND')) return undefined;
+              throw error;
+            });
+            return found === undefined ? undefined : { experiment_id: found.experimentId };
+          },
+        },
       );
       return await this.getExperiment(created.experiment_id);
     } catch (error) {
@@ -120,6 +133,7 @@ export class MlflowTrackingStore implements TrackingStore {
           experiments: z.array(ExperimentSchema).default([]),
           next_page_token: z.string().optional(),
         }),
+        { idempotent: true },
       );
       experiments.push(...body.experiments.map(toExperiment));
       pageToken = body.next_page_token === '' ? undefined : body.next_page_token;
@@ -130,15 +144,17 @@ export class MlflowTrackingStore implements TrackingStore {
   async createRun(options: CreateRunOptions): Promise<TrackingRun> {
     const batch = normalizeBatch({ batch: { tags: options.tags ?? {} }, now: this.#clock.now() });
     await this.getExperiment(options.experimentId);
+    const requestId = randomUUID();
     const body = await this.client.post(
       'runs/create',
       {
         experiment_id: options.experimentId,
         run_name: options.name,
         start_time: options.startTime ?? this.#clock.now(),
-        tags: batch.tags,
+        tags: [...batch.tags, { key: REQUEST_ID_TAG, value: requestId }],
       },
       RunBody,
+      { recover: () => this.#findCreatedRun(options.experimentId, requestId) },
     );
     return toTrackingRun(body.run);
   }
@@ -163,6 +179,7 @@ export class MlflowTrackingStore implements TrackingStore {
       'runs/update',
       { run_id: runId, status, end_time: endTime ?? this.#clock.now() },
       Empty,
+      { idempotent: true },
     );
   }
 
@@ -202,6 +219,7 @@ export class MlflowTrackingStore implements TrackingStore {
           page_token: pageToken,
         },
         z.object({ runs: z.array(RunSchema).default([]), next_page_token: z.string().optional() }),
+        { idempotent: true },
       );
       for (const run of body.runs.map(toTrackingRun)) {
         if (statuses.length > 1 && !statuses.includes(run.info.status)) continue;
@@ -245,6 +263,8 @@ export class MlflowTrackingStore implements TrackingStore {
             tags: chunk.tags,
           },
           Empty,
+          // MLflow skips metric points it already has; params and tags are set to the same values.
+          { idempotent: true },
         );
       } catch (error) {
         if (written === 0) throw error;
@@ -298,6 +318,8 @@ export class MlflowTrackingStore implements TrackingStore {
         })),
       },
       Empty,
+      // MLflow reuses a dataset and an input it already has (same name and digest).
+      { idempotent: true },
     );
   }
 
@@ -378,6 +400,23 @@ export class MlflowTrackingStore implements TrackingStore {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** The run an earlier `runs/create` attempt with this request id created, if any. */
+  async #findCreatedRun(experimentId: string, requestId: string): Promise<{ run: unknown } | undefined> {
+    const body = await this.client.post(
+      'runs/search',
+      {
+        experiment_ids: [experimentId],
+        filter: `tags.\`${REQUEST_ID_TAG}\` = '${requestId}'`,
+        run_view_type: 'ALL',
+        max_results: 2,
+      },
+      z.object({ runs: z.array(z.unknown()).default([]) }),
+      { idempotent: true },
+    );
+    const [run] = body.runs;
+    return run === undefined ? undefined : { run };
   }
 
   async #checkParams(runId: string, params: readonly KeyValue[]): Promise<void> {
