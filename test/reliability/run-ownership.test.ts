@@ -18,6 +18,7 @@ import { endRunsOfDeadOwners } from '../../src/core/execution/dead-run-recovery.
 import { executeRun } from '../../src/core/execution/run-coordinator.js';
 import { cancelRun, createRun } from '../../src/core/execution/run-launcher.js';
 import { ownerTags } from '../../src/core/execution/run-ownership.js';
+import { deleteRun, markRunFailed } from '../../src/core/execution/run-admin.js';
 import { Instance } from '../../src/core/instance/instance.js';
 import { LakeloopError } from '../../src/errors.js';
 import { openSqliteStorages } from '../../src/core/storage/sqlite/sqlite-storages.js';
@@ -168,6 +169,24 @@ describe('run ownership', () => {
     expect(ended?.run.status).toBe('FAILURE');
     expect(ended?.run.tags['lakeloop/owner_lost']).toBe('not_executing');
     expect(await instance.runs.listRuns({ statuses: ['STARTED', 'STARTING', 'CANCELING'] })).toEqual([]);
+  });
+
+  it('marks failed or deletes a run by hand, refusing one whose process is alive', async () => {
+    const { defs } = automationDefs();
+    const live = await createRun(defs, { instance, jobName: 'process' });
+    await instance.runs.updateRun(live.runId, {
+      status: 'STARTED',
+      tags: ownerTags({ ...instance.owner, id: 'another-live-instance' }, clock.now()),
+    });
+    await expect(markRunFailed({ instance, runId: live.runId })).rejects.toThrow(/its process .* is alive/);
+    await expect(deleteRun({ instance, runId: live.runId })).rejects.toThrow(/pass --force/);
+    const marked = await markRunFailed({ instance, runId: live.runId, reason: 'host gone', force: true });
+    expect(marked.status).toBe('FAILURE');
+    expect(marked.error?.message).toMatch(/marked failed by hand \(host gone\)/);
+
+    await deleteRun({ instance, runId: live.runId });
+    expect(await instance.runs.getRun(live.runId)).toBeUndefined();
+    expect(await instance.events.getEvents({ runId: live.runId })).toEqual([]);
   });
 
   it("executes a sensor's runs one at a time, oldest first, by default", async () => {

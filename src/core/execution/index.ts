@@ -23,6 +23,8 @@ export * from './run-launcher.js';
 export * from './run-summary.js';
 export { FAILURE_HOOKS_TAG, runFailureHooks, runPendingFailureHooks } from './run-failure-hooks.js';
 export { endRunsOfDeadOwners } from './dead-run-recovery.js';
+export { deleteRun, markRunFailed } from './run-admin.js';
+export type { RunAdminOptions } from './run-admin.js';
 export type { EndedRun } from './dead-run-recovery.js';
 export { OWNER_LOST_TAG, ownerState } from './run-ownership.js';
 export type { RunOwner } from './run-ownership.js';
