@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunRecord } from '../../src/index.js';
+import { Instance } from '../../src/core/instance/instance.js';
 import { lakeloop, repoRoot } from './cli-test-helpers.js';
 import { tempDir } from './core-test-helpers.js';
 
@@ -59,7 +60,16 @@ describe('lakeloop core commands', { timeout: 240_000 }, () => {
     const text = await lakeloop(['--home', home, 'runs', 'show', failedId]);
     expect(text.stdout).toContain('caused by: Error: stats failed on purpose');
 
-    const again = await lakeloop(['--home', home, 'runs', 'reexecute', failedId, '--from-failure']);
+    const again = await lakeloop([
+      '--home',
+      home,
+      'runs',
+      'reexecute',
+      failedId,
+      '--from-failure',
+      '--defs',
+      example,
+    ]);
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('ok stats');
     expect(again.stdout).not.toContain('numbers');
@@ -73,6 +83,52 @@ describe('lakeloop core commands', { timeout: 240_000 }, () => {
       HELLO_CODE_VERSION: 'v2',
     });
     expect(stale.stdout).toMatch(/cleaned\s+data\s+STALE\s+code version changed \(v1 -> v2\)/);
+  });
+
+  it('runs reexecute never imports the module a stored run names: it needs --defs and only suggests it', async () => {
+    const ownHome = join(dir.path, 'home-hostile-defs');
+    const failed = await lakeloop(
+      ['--home', ownHome, 'materialize', '--defs', example, '--select', '+report'],
+      {
+        HELLO_FAIL_STATS: '1',
+      },
+    );
+    expect(failed.code).toBe(1);
+    const marker = join(dir.path, 'hostile-module-was-imported');
+    const hostile = join(dir.path, 'hostile-defs.mjs');
+    writeFileSync(
+      hostile,
+      `import { writeFileSync } from 'node:fs';\nwriteFileSync(${JSON.stringify(marker)}, 'pwned');\n`,
+    );
+    const instance = await Instance.open(ownHome);
+    let runId = '';
+    try {
+      const [run] = await instance.runs.listRuns({ statuses: ['FAILURE'] });
+      runId = run?.runId ?? '';
+      // What a client could once store through POST /api/runs (or anyone who can write the database).
+      await instance.runs.updateRun(runId, { tags: { 'lakeloop/defs': hostile } });
+    } finally {
+      await instance.close();
+    }
+
+    const refused = await lakeloop(['--home', ownHome, 'runs', 'reexecute', runId, '--from-failure'], {
+      LAKELOOP_DEFS: '',
+    });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1);
+    expect(refused.stderr).toContain(
+      'error [INVALID_ARGUMENT]: Pass the definitions module with --defs <file>',
+    );
+    expect(refused.stderr).toContain(`--defs ${JSON.stringify(hostile)}`);
+    expect(refused.stdout).toBe('');
+    expect(existsSync(marker)).toBe(false);
+
+    const ok = await lakeloop(['--home', ownHome, 'runs', 'reexecute', runId, '--from-failure'], {
+      LAKELOOP_DEFS: example,
+    });
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toContain('ok stats');
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('bad definitions modules, selections and partitions: one line, exit code 2', async () => {

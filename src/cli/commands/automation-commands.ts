@@ -113,7 +113,7 @@ function cliLogger(level: string | undefined): DaemonLogger {
 
 function daemonSettings(options: DaemonCliOptions): Omit<DaemonOptions, 'defs' | 'instance'> {
   return {
-    // Lets `lakeloop runs reexecute <id> --from-failure` find the definitions without --defs.
+    // Recorded for people (`runs show`, the hint of `runs reexecute`); never loaded from the record.
     ...(options.defs === undefined ? {} : { runTags: { 'lakeloop/defs': resolve(options.defs) } }),
     ...(options.maxConcurrentRuns === undefined ? {} : { maxConcurrentRuns: options.maxConcurrentRuns }),
     ...(options.heartbeatIntervalMs === undefined

@@ -7,11 +7,12 @@
  * lakeloop materialize --defs examples/hello-pipeline.ts --select '+report'
  * lakeloop runs list --json
  * lakeloop runs show <run-id>
- * lakeloop runs reexecute <run-id> --from-failure
+ * lakeloop runs reexecute <run-id> --from-failure --defs examples/hello-pipeline.ts
  * lakeloop assets list --defs examples/hello-pipeline.ts
  * ```
  */
 import { resolve } from 'node:path';
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { LakeloopError } from '../../errors.js';
 import type { RunRecord, RunStatus } from '../../core/events/event-types.js';
@@ -30,7 +31,11 @@ import { instanceHome } from '../instance-home.js';
 import { printJson, printTable } from '../output.js';
 import { progressPrinter } from '../core/run-progress.js';
 
-/** Run tag holding the absolute path of the definitions module a run was launched with. */
+/**
+ * Run tag holding the absolute path of the definitions module a run was launched with. Only a
+ * hint for people: lakeloop never imports a module named by stored run data (anyone who can write
+ * a run could name any file), so `runs reexecute` takes `--defs` from the user.
+ */
 export const DEFS_TAG = 'lakeloop/defs';
 
 async function withInstance<T>(command: Command, body: (instance: Instance) => Promise<T>): Promise<T> {
@@ -80,13 +85,13 @@ function makeExecutor(kind: string, defsPath: string, maxConcurrency: number | u
   }
 }
 
-function failIfNotSuccess(run: RunRecord): void {
+function failIfNotSuccess(run: RunRecord, defsPath: string): void {
   if (run.status === 'SUCCESS') return;
   if (run.status === 'CANCELED') throw new LakeloopError('CANCELED', `Run ${run.runId} was canceled.`);
   throw new LakeloopError(
     'STEP_FAILED',
     `Run ${run.runId} failed: ${run.error?.message ?? 'unknown error'}. ` +
-      `Details: lakeloop runs show ${run.runId}; retry: lakeloop runs reexecute ${run.runId} --from-failure`,
+      `Details: lakeloop runs show ${run.runId}; retry: lakeloop runs reexecute ${run.runId} --from-failure --defs ${JSON.stringify(defsPath)}`,
   );
 }
 
@@ -142,7 +147,7 @@ async function materializeCommand(options: MaterializeCliOptions, command: Comma
         ...(options.json === true ? {} : { onEvent: progressPrinter(process.stdout) }),
       });
       if (options.json === true) printJson(done);
-      failIfNotSuccess(done);
+      failIfNotSuccess(done, defsPath);
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
@@ -150,15 +155,20 @@ async function materializeCommand(options: MaterializeCliOptions, command: Comma
   });
 }
 
+/** The definitions the user named (never the module a stored run names: that is only suggested). */
 async function defsFor(run: RunRecord, given: string | undefined): Promise<Definitions> {
-  const path = given ?? run.tags[DEFS_TAG];
-  if (path === undefined) {
-    throw new LakeloopError(
-      'INVALID_ARGUMENT',
-      `Run ${run.runId} does not record its definitions module; pass --defs <file>.`,
-    );
-  }
-  return loadDefinitions({ path });
+  if (given !== undefined && given !== '') return loadDefinitions({ path: given });
+  const recorded = run.tags[DEFS_TAG];
+  const hint =
+    recorded === undefined || recorded === ''
+      ? ''
+      : ` Run ${run.runId} was launched with ${JSON.stringify(recorded.slice(0, 500))}; if that is your ` +
+        `module, run: lakeloop runs reexecute ${run.runId} --from-failure --defs ${JSON.stringify(recorded.slice(0, 500))}`;
+  throw new LakeloopError(
+    'INVALID_ARGUMENT',
+    `Pass the definitions module with --defs <file> (or set LAKELOOP_DEFS); lakeloop does not load ` +
+      `the module a stored run names.${hint}`,
+  );
 }
 
 async function getRunOrThrow(instance: Instance, runId: string): Promise<RunRecord> {
@@ -264,7 +274,11 @@ function registerRunCommands(program: Command): void {
     .command('reexecute <run-id>')
     .description('Re-execute a failed run from its failed step, reusing stored upstream outputs')
     .requiredOption('--from-failure', 'only the steps that did not succeed (required)')
-    .option('--defs <file>', 'definitions module (default: the one the run was launched with)')
+    .addOption(
+      new Option('--defs <file>', 'definitions module (.ts or .js) exporting `defs` (required)').env(
+        'LAKELOOP_DEFS',
+      ),
+    )
     .option('--json', 'print the new run as JSON')
     .action(async (runId: string, options: { defs?: string; json?: boolean }, command: Command) => {
       await withInstance(command, async (instance) => {
@@ -277,7 +291,7 @@ function registerRunCommands(program: Command): void {
           ...(options.json === true ? {} : { onEvent: progressPrinter(process.stdout) }),
         });
         if (options.json === true) printJson(run);
-        failIfNotSuccess(run);
+        failIfNotSuccess(run, resolve(options.defs ?? '.'));
       });
     });
   runs
