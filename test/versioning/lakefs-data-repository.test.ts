@@ -180,7 +180,7 @@ describe('LakeFsDataRepository request shapes', () => {
     expect(requests[0]?.url.pathname).toBe('/api/v1/repositories/flights/branches/main/commits');
     expect(JSON.parse(requests[0]?.body ?? '{}')).toEqual({
       message: 'm',
-      metadata: { rows: '5' },
+      metadata: { rows: '5', 'lakeloop.request_id': expect.any(String) as string },
       date: 978_307_200,
     });
   });
@@ -377,6 +377,120 @@ describe('LakeFsDataRepository retries and errors', () => {
       /Invalid repository name/,
     );
     expect(requests).toHaveLength(0);
+  });
+});
+
+describe('LakeFsDataRepository retries never apply a change twice', () => {
+  const apiCommit = (id: string, metadata: Record<string, string> = {}) => ({
+    id,
+    parents: [],
+    committer: 'me',
+    message: 'm',
+    creation_date: 0,
+    meta_range_id: '',
+    metadata,
+  });
+  const requestIdOf = (request: Recorded | undefined): string =>
+    (JSON.parse(request?.body ?? '{}') as { metadata: Record<string, string> }).metadata[
+      'lakeloop.request_id'
+    ] ?? '';
+
+  /** A fetch answering from `reply`, where `'drop'` means the server handled it and the response was lost. */
+  function faultyFetch(reply: (request: Recorded, requests: Recorded[]) => Reply | 'drop'): {
+    fetch: typeof fetch;
+    requests: Recorded[];
+  } {
+    let drop = false;
+    const inner = recordingFetch((request) => {
+      const answer = reply(request, inner.requests);
+      drop = answer === 'drop';
+      return answer === 'drop' ? { status: 204 } : answer;
+    });
+    const wrapped = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const response = await inner.fetch(input, init);
+      if (drop) throw new TypeError('fetch failed: other side closed (injected)');
+      return response;
+    };
+    return { fetch: wrapped, requests: inner.requests };
+  }
+
+  it('does not commit twice when the response is lost: finds the commit by its request id', async () => {
+    const { fetch, requests } = faultyFetch((request, all) => {
+      if (request.method === 'POST') return 'drop';
+      const post = all.find((r) => r.method === 'POST');
+      return {
+        status: 200,
+        json: {
+          pagination: pagination(false),
+          results: [
+            apiCommit('c2', { rows: '5', 'lakeloop.request_id': requestIdOf(post) }),
+            apiCommit('c1'),
+          ],
+        },
+      };
+    });
+    const commit = await client(fetch).commit({
+      repository: 'flights',
+      branch: 'main',
+      message: 'm',
+      metadata: { rows: '5' },
+    });
+    expect(commit).toMatchObject({ id: 'c2', metadata: { rows: '5' } });
+    expect(commit.metadata).not.toHaveProperty('lakeloop.request_id');
+    expect(requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    expect(requests[1]?.url.pathname).toBe('/api/v1/repositories/flights/branches/main/commits');
+  });
+
+  it('sends a commit again, with the same request id, when the failed attempt did not take effect', async () => {
+    let posts = 0;
+    const { fetch, requests } = faultyFetch((request) => {
+      if (request.method === 'POST') {
+        posts += 1;
+        return posts === 1
+          ? { status: 503, json: { message: 'busy' } }
+          : { status: 201, json: apiCommit('c2') };
+      }
+      return { status: 200, json: { pagination: pagination(false), results: [apiCommit('c1')] } };
+    });
+    const commit = await client(fetch).commit({ repository: 'flights', branch: 'main', message: 'm' });
+    expect(commit.id).toBe('c2');
+    const sent = requests.filter((r) => r.method === 'POST');
+    expect(sent).toHaveLength(2);
+    expect(requestIdOf(sent[0])).not.toBe('');
+    expect(requestIdOf(sent[1])).toBe(requestIdOf(sent[0]));
+  });
+
+  it('does not create a branch twice when the response is lost', async () => {
+    const { fetch, requests } = faultyFetch((request) => {
+      if (request.method === 'POST') return 'drop';
+      if (request.url.pathname.endsWith('/branches/dev'))
+        return { status: 200, json: { id: 'dev', commit_id: 'c1' } };
+      return { status: 200, json: { pagination: pagination(false), results: [apiCommit('c1')] } };
+    });
+    const branch = await client(fetch).createBranch({ repository: 'flights', name: 'dev', source: 'main' });
+    expect(branch).toEqual({ name: 'dev', commitId: 'c1' });
+    expect(requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
+  it('does not merge twice when the response is lost: the destination already has the merge commit', async () => {
+    let merged = false;
+    const { fetch, requests } = faultyFetch((request, all) => {
+      if (request.method === 'POST') {
+        merged = true;
+        return 'drop';
+      }
+      if (request.url.pathname.endsWith('/branches/main')) {
+        return { status: 200, json: { id: 'main', commit_id: merged ? 'm1' : 'd1' } };
+      }
+      const post = all.find((r) => r.method === 'POST');
+      const results = request.url.pathname.includes('/refs/dev/')
+        ? [apiCommit('s1')]
+        : [apiCommit('m1', { 'lakeloop.request_id': requestIdOf(post) }), apiCommit('d1')];
+      return { status: 200, json: { pagination: pagination(false), results } };
+    });
+    const result = await client(fetch).merge({ repository: 'flights', source: 'dev', destination: 'main' });
+    expect(result).toEqual({ reference: 'm1', kind: 'merge' });
+    expect(requests.filter((r) => r.method === 'POST')).toHaveLength(1);
   });
 });
 

@@ -2,7 +2,14 @@
  * A typed client of the lakeFS REST API (`/api/v1`) behind the {@link DataRepository} interface:
  * basic auth, lakeFS pagination (`after`/`amount` -> `has_more`/`next_offset`), retries on 429/5xx
  * only (via `HttpClient`), errors mapped to the codes the embedded backend uses. The secret key is
- * only ever put in the `Authorization` header: never in messages, details or logs.
+ * only ever put in the `Authorization` header: never in messages, details or logs (server text is
+ * redacted of it before it goes into an error).
+ *
+ * Retries never apply a change twice. Reads, PUTs, DELETEs and in-memory uploads (an overwrite
+ * with the same bytes) are retried as they are. A create (repository, branch, tag) is retried only
+ * after looking whether the unanswered attempt took effect; a commit or a merge carries a
+ * client-generated `lakeloop.request_id` in its metadata (hidden from the returned commit), and
+ * before sending it again the client looks for it on the branch.
  *
  * @example
  * ```ts
@@ -10,6 +17,7 @@
  * const page = await data.log({ repository: 'flights', ref: 'main', amount: 10 });
  * ```
  */
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { LakeloopError, isLakeloopError } from '../../errors.js';
@@ -106,6 +114,10 @@ interface ApiDiff {
 }
 
 const API = '/api/v1';
+/** Commit metadata key of the client-generated id that lets a retried commit or merge find itself. */
+export const LAKEFS_REQUEST_ID_KEY = 'lakeloop.request_id';
+/** How many recent commits a retried commit looks through for its request id. */
+const RECOVERY_LOG_DEPTH = 20;
 const enc = encodeURIComponent;
 
 /** The lakeFS {@link DataRepository}. */
@@ -156,14 +168,18 @@ export class LakeFsDataRepository implements DataRepository {
     const name = checkRepositoryName(options.name);
     const defaultBranch = checkBranchName(options.defaultBranch ?? 'main');
     const root = this.#namespaceRoot.endsWith('/') ? this.#namespaceRoot : `${this.#namespaceRoot}/`;
+    const storageNamespace = options.storageNamespace ?? `${root}${name}`;
     const body = await this.#call<ApiRepository>(
       {
         method: 'POST',
         path: `${API}/repositories`,
-        json: {
-          name,
-          storage_namespace: options.storageNamespace ?? `${root}${name}`,
-          default_branch: defaultBranch,
+        json: { name, storage_namespace: storageNamespace, default_branch: defaultBranch },
+        // A namespace belongs to one repository: a repository of this name on it is this create's.
+        recover: async () => {
+          const found = await this.#orUndefined(() =>
+            this.#call<ApiRepository>({ method: 'GET', path: `${API}/repositories/${enc(name)}` }),
+          );
+          return found?.storage_namespace === storageNamespace ? found : undefined;
         },
       },
       { 409: 'ALREADY_EXISTS' },
@@ -204,6 +220,15 @@ export class LakeFsDataRepository implements DataRepository {
         path: `${this.#repo(options.repository)}/branches`,
         json: { name, source: checkRef(options.source) },
         raw: true,
+        // The branch exists at the source's commit: the unanswered attempt created it.
+        recover: async () => {
+          const branch = await this.#orUndefined(() =>
+            this.getBranch({ repository: options.repository, branch: name }),
+          );
+          if (branch === undefined) return undefined;
+          const source = await this.getCommit({ repository: options.repository, ref: options.source });
+          return branch.commitId === source.id ? new Response(null, { status: 201 }) : undefined;
+        },
       },
       { 409: 'ALREADY_EXISTS' },
     );
@@ -258,16 +283,18 @@ export class LakeFsDataRepository implements DataRepository {
         );
       }
     }
+    const requestId = randomUUID();
     const body = await this.#call<ApiCommit>(
       {
         method: 'POST',
         path: `${this.#branch(options)}/commits`,
         json: {
           message: options.message,
-          metadata: checkMetadata(options.metadata),
+          metadata: { ...checkMetadata(options.metadata), [LAKEFS_REQUEST_ID_KEY]: requestId },
           ...(options.date === undefined ? {} : { date: Math.floor(options.date.getTime() / 1000) }),
           ...(options.allowEmpty === true ? { allow_empty: true } : {}),
         },
+        recover: () => this.#findCommit(options, requestId),
       },
       { 400: 'PRECONDITION_FAILED' },
     );
@@ -341,14 +368,24 @@ export class LakeFsDataRepository implements DataRepository {
     const before = await this.getBranch({ repository: options.repository, branch: options.destination });
     const source = await this.getCommit({ repository: options.repository, ref: options.source });
     let reference: string;
+    const requestId = randomUUID();
+    const destination = { repository: options.repository, branch: options.destination };
     try {
       const body = await this.#call<{ reference: string }>({
         method: 'POST',
         path: `${this.#ref(options.repository, options.source)}/merge/${enc(checkBranchName(options.destination))}`,
         json: {
           ...(options.message === undefined ? {} : { message: options.message }),
-          metadata: checkMetadata(options.metadata),
+          metadata: { ...checkMetadata(options.metadata), [LAKEFS_REQUEST_ID_KEY]: requestId },
           ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
+        },
+        // Merged already: the destination moved to the source (fast-forward) or to our merge commit.
+        recover: async () => {
+          const head = await this.getBranch(destination);
+          if (head.commitId === before.commitId) return undefined;
+          if (head.commitId === source.id) return { reference: head.commitId };
+          const found = await this.#findCommit(destination, requestId);
+          return found === undefined ? undefined : { reference: found.id };
         },
       });
       reference = body.reference;
@@ -380,11 +417,24 @@ export class LakeFsDataRepository implements DataRepository {
 
   /** {@inheritDoc DataRepository.createTag} */
   async createTag(options: { repository: string; name: string; ref: string }): Promise<RefInfo> {
+    const name = checkTagName(options.name);
     const body = await this.#call<ApiRef>(
       {
         method: 'POST',
         path: `${this.#repo(options.repository)}/tags`,
-        json: { id: checkTagName(options.name), ref: checkRef(options.ref) },
+        json: { id: name, ref: checkRef(options.ref) },
+        // The tag exists on the ref's commit: the unanswered attempt created it.
+        recover: async () => {
+          const tag = await this.#orUndefined(() =>
+            this.#call<ApiRef>({
+              method: 'GET',
+              path: `${this.#repo(options.repository)}/tags/${enc(name)}`,
+            }),
+          );
+          if (tag === undefined) return undefined;
+          const target = await this.getCommit({ repository: options.repository, ref: options.ref });
+          return tag.commit_id === target.id ? tag : undefined;
+        },
       },
       { 409: 'ALREADY_EXISTS' },
     );
@@ -435,7 +485,9 @@ export class LakeFsDataRepository implements DataRepository {
       query: { path },
       headers,
       body,
+      // Uploading the same bytes to the same path again only overwrites them; a stream cannot be replayed.
       retry: inMemory,
+      idempotent: inMemory,
     });
     return toStat(stats);
   }
@@ -515,6 +567,26 @@ export class LakeFsDataRepository implements DataRepository {
     return `${this.#repo(repository)}/refs/${enc(checkRef(ref))}`;
   }
 
+  /** The commit carrying `requestId` among the branch's recent commits, in the API's shape. */
+  async #findCommit(branch: BranchAddress, requestId: string): Promise<ApiCommit | undefined> {
+    const body = await this.#call<ApiList<ApiCommit>>({
+      method: 'GET',
+      path: `${this.#branch(branch)}/commits`,
+      query: { amount: RECOVERY_LOG_DEPTH },
+    });
+    return body.results.find((commit) => commit.metadata?.[LAKEFS_REQUEST_ID_KEY] === requestId);
+  }
+
+  /** The call's answer, or undefined when it is NOT_FOUND. */
+  async #orUndefined<T>(call: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await call();
+    } catch (error) {
+      if (isLakeloopError(error, 'NOT_FOUND')) return undefined;
+      throw error;
+    }
+  }
+
   /** Sends a request; remaps status codes where lakeFS's status means something more specific here. */
   async #call<T>(request: HttpRequest, remap: Partial<Record<number, ErrorCode>> = {}): Promise<T> {
     try {
@@ -561,13 +633,14 @@ function toRef(body: ApiRef): RefInfo {
 }
 
 function toCommit(body: ApiCommit): Commit {
+  const { [LAKEFS_REQUEST_ID_KEY]: _requestId, ...metadata } = body.metadata ?? {};
   return {
     id: body.id,
     parents: body.parents,
     committer: body.committer,
     message: body.message,
     creationDate: new Date(body.creation_date * 1000),
-    metadata: body.metadata ?? {},
+    metadata,
     metaRangeId: body.meta_range_id,
   };
 }
