@@ -14,7 +14,7 @@
  * // 6 commits: flights/2001-01.parquet … flights/2001-06.parquet; result.rowsOutsideRange === 6
  * ```
  */
-import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -49,6 +49,12 @@ export interface ImportChunksOptions {
   until?: string;
   /** Called before the first chunk and after each commit. */
   onProgress?: (progress: ImportProgress) => void;
+  /**
+   * Folder for the import's temporary folder (`lakeloop-import-*`, removed on success and on
+   * failure; ones older than an hour, left by killed imports, are removed when an import starts).
+   * Default: the system's temporary folder.
+   */
+  tempRoot?: string;
 }
 
 /** Progress of an import. */
@@ -83,6 +89,43 @@ export interface ImportChunksResult {
   /** Rows whose date is null (never imported). */
   rowsWithoutDate: number;
   format: 'parquet' | 'csv';
+}
+
+/** Prefix of an import's temporary folder. */
+export const IMPORT_TEMP_PREFIX = 'lakeloop-import-';
+
+/** A temporary folder older than this belongs to an import that was killed: removed at the next import. */
+export const STALE_IMPORT_TEMP_MS = 3_600_000;
+
+/**
+ * Removes the `lakeloop-import-*` folders under `root` last modified more than `olderThanMs` ago
+ * (left by imports that were killed, which cannot clean up); returns the removed paths. A running
+ * import touches its folder with every chunk, so only abandoned ones are that old.
+ */
+export function removeStaleImportFolders(
+  root: string = tmpdir(),
+  olderThanMs: number = STALE_IMPORT_TEMP_MS,
+  now: number = Date.now(),
+): string[] {
+  let names: string[];
+  try {
+    names = readdirSync(root).filter((name) => name.startsWith(IMPORT_TEMP_PREFIX));
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const path = join(root, name);
+    try {
+      const stats = statSync(path);
+      if (!stats.isDirectory() || now - stats.mtimeMs <= olderThanMs) continue;
+      rmSync(path, { recursive: true, force: true });
+      removed.push(path);
+    } catch {
+      // Removed by another import meanwhile, or not ours to remove: leave it.
+    }
+  }
+  return removed;
 }
 
 const DATE_LITERAL = /^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$/;
@@ -125,10 +168,16 @@ export async function importChunks(options: ImportChunksOptions): Promise<Import
     );
   }
 
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  const workDir = mkdtempSync(join(tmpdir(), 'lakeloop-import-'));
+  const tempRoot = options.tempRoot ?? tmpdir();
+  removeStaleImportFolders(tempRoot);
+  const workDir = mkdtempSync(join(tempRoot, IMPORT_TEMP_PREFIX));
+  let instance: DuckDBInstance | undefined;
+  let connection: DuckDBConnection | undefined;
   try {
+    instance = await DuckDBInstance.create(':memory:');
+    connection = await instance.connect();
+    // DuckDB spills large sorts to its temp directory (default `.tmp` in the working directory).
+    await connection.run(`SET temp_directory = '${sqlString(join(workDir, 'duckdb'))}'`);
     const format = await openSource(connection, options.file);
     const timestamp = await timestampExpression(connection, options.column, options.file);
     const conditions = [
@@ -217,9 +266,12 @@ export async function importChunks(options: ImportChunksOptions): Promise<Import
       format,
     };
   } finally {
-    connection.closeSync();
-    instance.closeSync();
-    rmSync(workDir, { recursive: true, force: true });
+    try {
+      connection?.closeSync();
+      instance?.closeSync();
+    } finally {
+      rmSync(workDir, { recursive: true, force: true });
+    }
   }
 }
 

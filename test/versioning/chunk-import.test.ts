@@ -1,14 +1,30 @@
 /**
  * importChunks on real files (flights-2k as CSV, flights-3m.parquet), the URI resolver that lets
- * DuckDB read any commit, and the bad inputs that must change nothing.
+ * DuckDB read any commit, the bad inputs that must change nothing, and the import's temporary
+ * folders (removed on success and failure; a killed import's removed by the next one).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { importChunks } from '../../src/versioning/chunk-import.js';
+import {
+  IMPORT_TEMP_PREFIX,
+  importChunks,
+  removeStaleImportFolders,
+} from '../../src/versioning/chunk-import.js';
+import { LakeloopError } from '../../src/errors.js';
 import type { ImportProgress } from '../../src/versioning/chunk-import.js';
 import { formatDataUri, parseDataUri } from '../../src/versioning/data-uri.js';
 import { resolveDataFile, resolveToLocalPath } from '../../src/versioning/local-path-resolver.js';
@@ -23,6 +39,7 @@ const DATA_DIR = join(
   'vega-datasets',
   'data',
 );
+const IMPORT_CHILD = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'import-child.ts');
 const homes: string[] = [];
 const repos: EmbeddedDataRepository[] = [];
 
@@ -140,6 +157,80 @@ describe('importChunks', () => {
     expect(result.chunks.reduce((sum, c) => sum + c.rows, 0)).toBe(2_999_994);
     expect(result.rowsOutsideRange).toBe(6);
     expect(result.chunks.every((c) => c.status === 'committed')).toBe(true);
+  });
+
+  it('removes its temporary folder on success and on failure, and stale ones left by killed imports', async () => {
+    const { data, home } = await setup();
+    const tempRoot = join(home, 'tmp');
+    mkdirSync(tempRoot);
+    const stale = join(tempRoot, `${IMPORT_TEMP_PREFIX}killed`);
+    const recent = join(tempRoot, `${IMPORT_TEMP_PREFIX}running`);
+    mkdirSync(stale);
+    writeFileSync(join(stale, '2001-01.parquet'), 'partial');
+    mkdirSync(recent);
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    const imports = (): string[] => readdirSync(tempRoot).filter((n) => n.startsWith(IMPORT_TEMP_PREFIX));
+    const during: string[][] = [];
+    const file = flights2kCsv(home);
+    const base = { data, file, repository: 'flights', branch: 'main', column: 'date', tempRoot };
+    await importChunks({ ...base, onProgress: () => during.push(imports()) });
+    expect(during[0]).toHaveLength(2); // its own folder next to the recent one; the stale one is gone
+    expect(imports()).toEqual([`${IMPORT_TEMP_PREFIX}running`]);
+    await expectCode(importChunks({ ...base, column: 'when' }), 'INVALID_ARGUMENT');
+    await expectCode(
+      importChunks({
+        ...base,
+        onProgress: () => {
+          throw new LakeloopError('CANCELED', 'stopped by the test');
+        },
+      }),
+      'CANCELED',
+    );
+    expect(imports()).toEqual([`${IMPORT_TEMP_PREFIX}running`]);
+    expect(removeStaleImportFolders(tempRoot, 3_600_000, Date.now() + 2 * 3_600_000)).toEqual([recent]);
+    expect(imports()).toEqual([]);
+  });
+
+  it('an import killed (SIGKILL) after its first commit leaves a folder the next import removes, and resumes', async () => {
+    const { data, home } = await setup();
+    const tempRoot = join(home, 'tmp');
+    mkdirSync(tempRoot);
+    const file = flights2kCsv(home);
+    await data.close(); // the child process opens the repository itself
+    const child = spawn(process.execPath, ['--import', 'tsx', IMPORT_CHILD, home, file, tempRoot], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => {
+      child.on('close', (_code, signal) => {
+        resolve(signal);
+      });
+    });
+    const lines: string[] = [];
+    for await (const line of createInterface({ input: child.stdout })) lines.push(line);
+    expect(await exited).toBe('SIGKILL');
+    expect(lines).toEqual(['committed 2001-01']);
+    const left = readdirSync(tempRoot).filter((n) => n.startsWith(IMPORT_TEMP_PREFIX));
+    expect(left).toHaveLength(1); // a killed process cannot clean up
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    utimesSync(join(tempRoot, left[0] ?? ''), twoHoursAgo, twoHoursAgo);
+
+    const again = new EmbeddedDataRepository({ home });
+    repos.push(again);
+    const result = await importChunks({
+      data: again,
+      file,
+      tempRoot,
+      repository: 'flights',
+      branch: 'main',
+      column: 'date',
+    });
+    expect(result.chunks.map((c) => [c.period, c.status])).toEqual([
+      ['2001-01', 'unchanged'],
+      ['2001-02', 'committed'],
+      ['2001-03', 'committed'],
+    ]);
+    expect(readdirSync(tempRoot)).toEqual([]);
   });
 
   it('refuses a file that is not Parquet or CSV, a missing column, and bad dates, changing nothing', async () => {
