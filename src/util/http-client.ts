@@ -112,9 +112,10 @@ function connectionRefused(error: unknown): boolean {
 
 /**
  * Refuses a URL carrying credentials (`http://user:secret@host`): they would end up in messages
- * and logs. The message never repeats the URL.
+ * and logs. The message never repeats the URL. `what` names it (`'The MLflow URL'`); `hint` says
+ * where the credentials go instead.
  */
-export function refuseCredentialsInUrl(url: string, serviceName: string, hint?: string): void {
+export function refuseCredentialsInUrl(url: string, what: string, hint: string): void {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -124,7 +125,7 @@ export function refuseCredentialsInUrl(url: string, serviceName: string, hint?: 
   if (parsed.username !== '' || parsed.password !== '') {
     throw new LakeloopError(
       'INVALID_ARGUMENT',
-      `The ${serviceName} URL contains credentials (user:password@host); remove them from the URL and ${hint ?? "pass them as the client's credentials"}.`,
+      `${what} contains credentials (user:password@host); remove them from it and ${hint}.`,
     );
   }
 }
@@ -140,7 +141,11 @@ export class HttpClient {
   readonly #secrets: string[];
 
   constructor(options: HttpClientOptions) {
-    refuseCredentialsInUrl(options.baseUrl, options.serviceName);
+    refuseCredentialsInUrl(
+      options.baseUrl,
+      `The ${options.serviceName} URL`,
+      "pass them as the client's credentials (they are sent in the Authorization header)",
+    );
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#options = options;
     this.#fetch = options.fetch ?? fetch;

@@ -3,6 +3,9 @@
  * The ref is first resolved to a commit id, and the object is read at that commit (immutable), then
  * cached by checksum under `cacheDir` (default `<home>/data/cache`): a second read of the same bytes
  * costs nothing. The embedded backend hard-links its blob instead of copying it when it can.
+ * The checksum names a cache folder, so only checksums of the form backends really return are
+ * accepted (hex digests, optionally with an S3 multipart `-N` suffix): anything else, such as
+ * `..`, is refused before a path is built from it.
  *
  * @example
  * ```ts
@@ -73,7 +76,7 @@ export async function resolveDataFile(
   const commit = await repository.getCommit({ repository: parsed.repository, ref: parsed.ref });
   const address = { repository: parsed.repository, ref: commit.id, path: parsed.path };
   const stat = await repository.statObject(address);
-  const folder = join(options.cacheDir, safeSegment(stat.checksum));
+  const folder = join(options.cacheDir, cacheFolderName(stat.checksum, uri));
   const target = join(folder, basename(parsed.path));
   const immutableUri = `lakefs://${parsed.repository}/${commit.id}/${parsed.path}`;
   if (existsSync(target) && statSync(target).size === stat.sizeBytes) {
@@ -101,6 +104,20 @@ export async function resolveDataFile(
   return { path: target, commitId: commit.id, immutableUri, stat };
 }
 
-function safeSegment(checksum: string): string {
-  return checksum.replace(/[^\w.-]/g, '_') || 'unknown';
+/**
+ * A checksum as lakeFS and the embedded backend return them: a hex digest (md5 ETag, sha256),
+ * optionally with the `-<parts>` suffix of an S3 multipart upload's ETag.
+ */
+const CHECKSUM = /^[0-9a-f]{8,128}(?:-\d{1,6})?$/i;
+
+/** The cache folder of a checksum; INTERNAL when the backend returned something else. */
+function cacheFolderName(checksum: string, uri: string): string {
+  if (!CHECKSUM.test(checksum)) {
+    throw new LakeloopError(
+      'INTERNAL',
+      `The data backend returned the checksum ${JSON.stringify(checksum.slice(0, 80))} for ${uri}, which is not a hex digest; refusing to cache the object under it. Check the backend (a lakeFS server returns hex ETags).`,
+      { details: { uri } },
+    );
+  }
+  return checksum.toLowerCase();
 }

@@ -526,6 +526,35 @@ describe('resolveLakeFsConfig', () => {
     expect(resolveLakeFsConfig({ env: {}, lakectlConfigPath: join(dir, 'missing.yaml') })).toBeUndefined();
   });
 
+  it('refuses an endpoint with credentials in it, pointing to the key variables, without echoing them', () => {
+    const attempts = [
+      () =>
+        resolveLakeFsConfig({
+          env: { LAKEFS_ENDPOINT: `http://AKIAINURL:${SECRET}@lakefs.test:8000` },
+          lakectlConfigPath: '/nonexistent',
+        }),
+      () =>
+        new LakeFsDataRepository({
+          endpoint: `http://AKIAINURL:${SECRET}@lakefs.test:8000`,
+          accessKeyId: 'AKIAEXAMPLE',
+          secretAccessKey: SECRET,
+        }),
+    ];
+    for (const attempt of attempts) {
+      let caught: unknown;
+      try {
+        attempt();
+      } catch (error) {
+        caught = error;
+      }
+      expect(isLakeloopError(caught, 'INVALID_ARGUMENT')).toBe(true);
+      const message = String(caught);
+      expect(message).toMatch(/contains credentials/);
+      expect(message).toMatch(/LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY/);
+      expect(`${message} ${inspect(caught, { depth: 5 })}`).not.toContain(SECRET);
+    }
+  });
+
   it('refuses an endpoint without keys, without echoing the secret', () => {
     let message = '';
     try {

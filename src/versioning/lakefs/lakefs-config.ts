@@ -2,6 +2,8 @@
  * Where the lakeFS backend finds its server and keys: explicit options, else the environment
  * (`LAKEFS_ENDPOINT`, `LAKEFS_ACCESS_KEY_ID`, `LAKEFS_SECRET_ACCESS_KEY`), else lakectl's
  * `~/.lakectl.yaml` (`server.endpoint_url`, `credentials.access_key_id`, `credentials.secret_access_key`).
+ * An endpoint carrying credentials (`http://key:secret@host`) is refused: they would end up in
+ * messages, logs and tick records; the keys go in their own variables.
  *
  * @example
  * ```ts
@@ -13,6 +15,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { LakeloopError } from '../../errors.js';
+import { refuseCredentialsInUrl } from '../../util/http-client.js';
 
 /** A lakeFS server and its credentials. */
 export interface LakeFsConfig {
@@ -62,6 +65,13 @@ export function resolveLakeFsConfig(options: ResolveLakeFsConfigOptions = {}): L
 
 /** Validates a configuration; INVALID_ARGUMENT (without the secret) when incomplete. */
 export function checkLakeFsConfig(candidate: Partial<LakeFsConfig>): LakeFsConfig {
+  if (candidate.endpoint !== undefined) {
+    refuseCredentialsInUrl(
+      candidate.endpoint,
+      'The lakeFS endpoint (LAKEFS_ENDPOINT, or server.endpoint_url in ~/.lakectl.yaml)',
+      'set the keys in LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY (or under credentials: in ~/.lakectl.yaml)',
+    );
+  }
   const parsed = configSchema.safeParse(candidate);
   if (!parsed.success) {
     const fields = parsed.error.issues.map((issue) => issue.path.join('.')).join(', ');
