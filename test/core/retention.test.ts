@@ -13,6 +13,7 @@ import type { ManualClock } from '../../src/clock.js';
 import { defineAsset } from '../../src/core/definitions/asset-definition.js';
 import { Definitions } from '../../src/core/definitions/definitions.js';
 import type { RunRecord } from '../../src/core/events/event-types.js';
+import { Daemon } from '../../src/core/daemon/daemon.js';
 import { materialize } from '../../src/core/execution/run-launcher.js';
 import { Instance } from '../../src/core/instance/instance.js';
 import {
@@ -236,6 +237,26 @@ describe('retention configuration', () => {
     for (const bad of ['30', 'd', '-1d', '1.5h', '3 days']) {
       expect(() => parseDuration(bad)).toThrow(/Invalid duration/);
     }
+  });
+
+  it('is applied by a running daemon on its pass', async () => {
+    writeFileSync(
+      join(instance.home, 'lakeloop.json'),
+      JSON.stringify({ retention: { ticksOlderThan: '7d' } }),
+    );
+    const old = {
+      instigatorName: 'gone_sensor',
+      type: 'SENSOR',
+      timestamp: clock.now() - 8 * DAY_MS,
+      status: 'SUCCESS',
+      runKeys: [],
+      runIds: [],
+    } as const;
+    await instance.schedules.addTick(old);
+    const daemon = new Daemon({ defs: retentionDefs(), instance, tickIntervalMs: 3_600_000 });
+    await daemon.start();
+    await daemon.stop(); // waits for the first pass
+    expect(await instance.schedules.listTicks('gone_sensor')).toEqual([]);
   });
 
   it('reads <home>/lakeloop.json, and the daemon prunes by it at most once an interval', async () => {

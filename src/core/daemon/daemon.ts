@@ -24,6 +24,7 @@ import { planReexecution, reexecutionRunId, RETRY_NUMBER_TAG } from '../executio
 import { OWNER_LOST_KINDS, OWNER_LOST_TAG } from '../execution/run-ownership.js';
 import { serializeError } from '../execution/serialize-error.js';
 import type { Instance } from '../instance/instance.js';
+import { pruneInstanceIfDue } from '../instance/retention.js';
 import type { TickRecord } from '../storage/storage-types.js';
 import { DAEMON_ID_TAG, IN_PROGRESS_STATUSES, RunQueue } from './run-queue.js';
 import type { TagConcurrencyLimit } from './run-queue.js';
@@ -326,6 +327,7 @@ export class Daemon implements AsyncDisposable {
       await this.#recoverWhenDue(now); // before the queue counts the runs in progress
       await this.schedules.tick(now);
       await this.queue.tick(now);
+      await pruneInstanceIfDue({ instance: this.#instance, now }); // <home>/lakeloop.json retention, hourly
     } catch (error) {
       this.#log.error({ error: describeError(error) }, 'daemon pass failed');
     }
