@@ -13,6 +13,7 @@ import type { ManualClock } from '../../src/clock.js';
 import { defineAsset } from '../../src/core/definitions/asset-definition.js';
 import { Definitions } from '../../src/core/definitions/definitions.js';
 import type { RunRecord } from '../../src/core/events/event-types.js';
+import type { TickRecord } from '../../src/core/storage/storage-types.js';
 import { Daemon } from '../../src/core/daemon/daemon.js';
 import { materialize } from '../../src/core/execution/run-launcher.js';
 import { Instance } from '../../src/core/instance/instance.js';
@@ -244,14 +245,14 @@ describe('retention configuration', () => {
       join(instance.home, 'lakeloop.json'),
       JSON.stringify({ retention: { ticksOlderThan: '7d' } }),
     );
-    const old = {
+    const old: TickRecord = {
       instigatorName: 'gone_sensor',
       type: 'SENSOR',
       timestamp: clock.now() - 8 * DAY_MS,
       status: 'SUCCESS',
       runKeys: [],
       runIds: [],
-    } as const;
+    };
     await instance.schedules.addTick(old);
     const daemon = new Daemon({ defs: retentionDefs(), instance, tickIntervalMs: 3_600_000 });
     await daemon.start();
