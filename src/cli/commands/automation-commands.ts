@@ -13,6 +13,7 @@
  * lakeloop sensors ticks new_flight_data --defs pipelines/flight-delays/definitions.ts
  * ```
  */
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
@@ -53,6 +54,47 @@ interface DevCliOptions extends DaemonCliOptions {
   port: number;
   host: string;
   token?: string;
+  tokenFile?: string;
+}
+
+/**
+ * The API token of `lakeloop dev`: from `--token-file` (read, trimmed), else `--token` or
+ * `LAKELOOP_TOKEN`. `--token` on the command line is visible to every user in `ps`: warn.
+ */
+function devToken(options: DevCliOptions, command: Command): string | undefined {
+  const fromCli = command.getOptionValueSource('token') === 'cli';
+  if (options.tokenFile !== undefined) {
+    if (fromCli) {
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        'Give the API token with --token-file or --token, not both.',
+      );
+    }
+    let text: string;
+    try {
+      text = readFileSync(options.tokenFile, 'utf8');
+    } catch (cause) {
+      throw new LakeloopError(
+        'NOT_FOUND',
+        `Cannot read the token file ${options.tokenFile}; check the path and its permissions.`,
+        { cause },
+      );
+    }
+    const token = text.trim();
+    if (token === '') {
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        `The token file ${options.tokenFile} is empty; write the token in it.`,
+      );
+    }
+    return token;
+  }
+  if (fromCli) {
+    process.stderr.write(
+      'lakeloop dev: warning: --token is visible to other users of this machine (ps, /proc); use --token-file <path> or LAKELOOP_TOKEN instead.\n',
+    );
+  }
+  return options.token;
 }
 
 function positiveInt(name: string): (value: string) => number {
@@ -217,9 +259,15 @@ export function registerAutomationCommands(program: Command): void {
     .description('run the HTTP API and the daemon in one process (Ctrl-C stops both cleanly)')
     .option('--port <port>', 'port (0: any free port)', positiveInt('--port'), 3000)
     .option('--host <host>', 'address to bind (non-loopback needs a token)', '127.0.0.1')
-    .addOption(new Option('--token <token>', 'API bearer token').env('LAKELOOP_TOKEN'));
+    .addOption(
+      new Option('--token <token>', 'API bearer token (visible in ps: prefer --token-file)').env(
+        'LAKELOOP_TOKEN',
+      ),
+    )
+    .option('--token-file <path>', 'file holding the API bearer token (read and trimmed)');
   addDaemonOptions(dev).action(async (_options: unknown, command: Command) => {
     const options = command.optsWithGlobals<DevCliOptions>();
+    const token = devToken(options, command);
     const defs = await loadDefs(options);
     const instance = await Instance.open({ home: instanceHome(command) });
     try {
@@ -230,12 +278,12 @@ export function registerAutomationCommands(program: Command): void {
         instance,
         port: options.port,
         host: options.host,
-        ...(options.token === undefined ? {} : { token: options.token }),
+        ...(token === undefined ? {} : { token }),
         daemon: daemonSettings(options),
         logger,
       });
       process.stdout.write(
-        `lakeloop dev: API at ${handle.url}/api (daemon ${handle.daemon.id}, instance ${instance.home})${options.token === undefined ? '' : ', bearer token required'}. Ctrl-C to stop.\n`,
+        `lakeloop dev: API at ${handle.url}/api (daemon ${handle.daemon.id}, instance ${instance.home})${token === undefined ? '' : ', bearer token required'}. Ctrl-C to stop.\n`,
       );
       const received = await signal;
       process.stdout.write(`lakeloop dev: ${received}, stopping (canceling runs in progress)...\n`);
