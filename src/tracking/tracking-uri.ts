@@ -57,7 +57,7 @@ export function resolveTrackingUri(options: ResolveTrackingUriOptions = {}): Tra
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
     throw new LakeloopError(
       'INVALID_ARGUMENT',
-      `Unsupported tracking URI "${uri}"; use http(s)://<mlflow server>, a folder path, file: or sqlite:.`,
+      `Unsupported tracking URI "${withoutUserInfo(uri)}"; use http(s)://<mlflow server>, a folder path, file: or sqlite:.`,
     );
   }
   return { kind: 'embedded', root: resolve(uri) };
@@ -76,6 +76,11 @@ export function authFromEnv(env: Readonly<Record<string, string | undefined>>): 
 /** The database file of an embedded root. */
 export function embeddedDatabasePath(root: string): string {
   return join(root, 'mlflow.db');
+}
+
+/** `uri` with any `user:password@` part masked (a database URI may carry a password). */
+function withoutUserInfo(uri: string): string {
+  return uri.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/@]*@/i, '$1***@');
 }
 
 function nonEmpty(value: string | undefined): string | undefined {

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isLakeloopError } from '../../src/errors.js';
 import { MlflowRestClient } from '../../src/tracking/mlflow/mlflow-rest-client.js';
+import { resolveTrackingUri } from '../../src/tracking/tracking-uri.js';
 import { HttpClient } from '../../src/util/http-client.js';
 import {
   REDACTED,
@@ -143,6 +144,17 @@ describe('secrets echoed by a server are redacted from errors', () => {
 });
 
 describe('credentials in URLs are refused', () => {
+  it('an unsupported tracking URI is refused without repeating its password', () => {
+    let message = '';
+    try {
+      resolveTrackingUri({ uri: `postgresql://${USER}:${PASSWORD}@db.test:5432/mlflow`, env: {} });
+    } catch (error) {
+      message = String(error);
+    }
+    expect(message).toMatch(/Unsupported tracking URI "postgresql:\/\/\*\*\*@db.test:5432\/mlflow"/);
+    expect(message).not.toContain(PASSWORD);
+  });
+
   it('the HTTP client refuses a base URL with user:password, without repeating it', () => {
     let message = '';
     try {
