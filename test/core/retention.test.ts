@@ -105,6 +105,18 @@ describe.each(['memory', 'sqlite'] as const)('pruneInstance (%s storage)', (stor
     );
   });
 
+  it('keeps the values a kept run read, though the run that stored them is deleted', async () => {
+    const [producer] = await runDaily(1, 'raw');
+    const reader = await materialize(defs, { select: 'doubled', instance }); // reads the producer's raw
+    clock.advance(DAY_MS);
+    await runDaily(1, 'raw'); // a newer raw: the producer no longer holds the latest materialization
+    const [read] = await valuePaths(producer?.runId ?? '');
+    const report = await pruneInstance({ instance, policy: { runsOlderThanMs: 1.5 * DAY_MS, valueGraceMs: 0 } });
+    expect(report.runs.deleted).toEqual([producer?.runId]);
+    expect(existsSync(read ?? '')).toBe(true); // re-executing `reader` reads exactly this value
+    expect((await instance.runs.getRun(reader.runId))?.status).toBe('SUCCESS');
+  });
+
   it('never deletes runs in progress, the latest materialization run, parents of kept runs, or the newest N', async () => {
     const [onlyRaw] = await runDaily(1, 'raw');
     const [parent, middle] = await runDaily(2);

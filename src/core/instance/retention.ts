@@ -27,6 +27,7 @@ import { LakeloopError } from '../../errors.js';
 import { FINISHED_RUN_STATUSES } from '../events/event-types.js';
 import type { RunRecord, StoredEvent } from '../events/event-types.js';
 import type { StoredOutputRef } from '../execution/io/io-manager.js';
+import { recordedInputs } from '../execution/run-inputs.js';
 import type { Instance } from './instance.js';
 
 /** One day in milliseconds. */
@@ -248,7 +249,7 @@ async function runsToDelete(
   return { deleted, kept: runs.length - deleted.length, protectedCount: wanted.size - deleted.length };
 }
 
-/** Every value a materialization event references (except events of `excludedRuns`). */
+/** Every value a materialization event or a run's recorded inputs reference (except events of `excludedRuns`). */
 async function referencedValues(
   instance: Instance,
   excludedRuns: ReadonlySet<string>,
@@ -263,14 +264,22 @@ async function referencedValues(
       ...(m.partition === undefined ? {} : { partition: m.partition }),
     });
   };
+  // The values a run read are referenced too: its re-execution reads exactly them (run-inputs.ts).
+  const addInputs = (event: StoredEvent): void => {
+    if (excludedRuns.has(event.runId)) return;
+    for (const input of recordedInputs(event) ?? []) refs.push(input);
+  };
   let afterId: number | undefined;
   for (;;) {
     const page = await instance.events.getEvents({
-      types: ['ASSET_MATERIALIZATION'],
+      types: ['ASSET_MATERIALIZATION', 'RUN_START'],
       limit: PAGE,
       ...(afterId === undefined ? {} : { afterId }),
     });
-    page.forEach(add);
+    for (const event of page) {
+      if (event.type === 'RUN_START') addInputs(event);
+      else add(event);
+    }
     if (page.length < PAGE) break;
     afterId = page.at(-1)?.id;
   }
