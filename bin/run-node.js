@@ -1,19 +1,26 @@
-// Starts `entry` in a child Node process with tsx's loader and the `lakeloop-source`
-// export condition (so `import 'lakeloop'` resolves to src/), forwarding signals so that
-// SIGINT/SIGTERM reach the program and it can shut down cleanly.
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+// Runs `entry` in THIS process (no child): tsx's loader is registered in-process, and for a
+// TypeScript entry so is the `lakeloop-source` export condition (so `import 'lakeloop'` resolves to
+// src/). One process means signals reach the program itself, a SIGKILL leaves nothing running (no
+// orphaned daemon holding its port), and a death by signal shows as 128 + the signal's number, as
+// for any program.
+import { register } from 'node:module';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
-// tsx resolved from this package (not from the working directory), so `lakeloop` works anywhere.
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
-/** @param {string} entry @param {string[]} args */
-export function runNode(entry, args) {
-  const flags = entry.endsWith('.ts') ? ['--conditions=lakeloop-source', '--import', tsxLoader] : [];
-  const child = spawn(process.execPath, [...flags, entry, ...args], { stdio: 'inherit' });
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-    process.on(signal, () => child.kill(signal));
-  }
-  child.on('exit', (code, signal) => process.exit(code ?? (signal === null ? 1 : 128 + 1)));
+/**
+ * @param {string} entry a .ts (source) or .js (compiled) module
+ * @param {string[]} args its command-line arguments (process.argv.slice(2) inside it)
+ * @returns {Promise<void>} once the entry module has been evaluated
+ */
+export async function runNode(entry, args) {
+  const file = resolve(entry);
+  // First, so that it sits next to Node's own resolver, below tsx's hooks (which call it).
+  if (/\.[cm]?ts$/.test(file)) register('./source-condition.js', import.meta.url);
+  // tsx resolved from this package (not from the working directory), so `lakeloop` works anywhere;
+  // registered for the compiled CLI too, so that it still loads `.ts` definitions modules.
+  const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+  esm.register();
+  cjs.register();
+  process.argv = [process.argv[0] ?? process.execPath, file, ...args];
+  await import(pathToFileURL(file).href);
 }

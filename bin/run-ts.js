@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs a TypeScript entry point from source: `node bin/run-ts.js <entry.ts> [args...]`.
+// Runs a TypeScript entry point from source, in this process: `node bin/run-ts.js <entry.ts> [args...]`.
 import { runNode } from './run-node.js';
 
 const [entry, ...args] = process.argv.slice(2);
@@ -7,4 +7,4 @@ if (entry === undefined) {
   console.error('usage: run-ts <entry.ts> [args...]');
   process.exit(2);
 }
-runNode(entry, args);
+await runNode(entry, args);
