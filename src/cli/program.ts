@@ -6,6 +6,7 @@
  * lakeloop materialize --defs pipeline.ts --select '*'
  * ```
  */
+import { endQuietlyOnBrokenPipe } from './broken-pipe.js';
 import { resolve } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { LakeloopError } from '../errors.js';
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
 
 /** Runs the CLI with `argv` (without node and script). */
 export async function runCli(argv: readonly string[]): Promise<void> {
+  endQuietlyOnBrokenPipe(process.stdout);
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -40,7 +40,7 @@ describe('daemon crash safety', () => {
     };
     const first = await commit('jan');
 
-    // The real CLI entry (not bin/lakeloop.js, whose wrapper would survive the SIGKILL in our place).
+    // The CLI entry itself (bin/lakeloop.js runs it in the same process too; see launcher.test.ts).
     const child = spawn(
       process.execPath,
       [
@@ -106,7 +106,7 @@ describe('daemon crash safety', () => {
         /was STARTED, but its process pid \d+ on \S+ exited; marked FAILURE/,
       );
       expect(failed?.error?.message).toMatch(/lakeloop runs reexecute \S+ --from-failure/);
-      expect(failed?.tags['lakeloop/defs']).toBe(defsFile); // so `runs reexecute` needs no --defs
+      expect(failed?.tags['lakeloop/defs']).toBe(defsFile); // for people to read; reexecute needs --defs
 
       const runs = await instance.runs.listRuns({ order: 'OLDEST_FIRST' });
       const byCommit = new Map<string, string[]>();
