@@ -25,6 +25,7 @@ import { inProcessExecutor } from '../../core/execution/in-process-executor.js';
 import { multiProcessExecutor } from '../../core/execution/multi-process/multi-process-executor.js';
 import { cancelRun, createRun, reexecuteFromFailure } from '../../core/execution/run-launcher.js';
 import { executeRun } from '../../core/execution/run-coordinator.js';
+import { deleteRun, markRunFailed } from '../../core/execution/run-admin.js';
 import { summarizeSteps } from '../../core/execution/run-summary.js';
 import { Instance } from '../../core/instance/instance.js';
 import { instanceHome } from '../instance-home.js';
@@ -301,6 +302,32 @@ function registerRunCommands(program: Command): void {
       await withInstance(command, async (instance) => {
         const run = await cancelRun(instance, runId);
         process.stdout.write(`run ${run.runId} ${run.status}\n`);
+      });
+    });
+  runs
+    .command('mark-failed <run-id>')
+    .description('End a run in progress that no process will end (its process is dead) as FAILURE')
+    .option('--reason <text>', 'why, recorded in the run error')
+    .option('--force', 'even when its process looks alive')
+    .action(async (runId: string, options: { reason?: string; force?: boolean }, command: Command) => {
+      await withInstance(command, async (instance) => {
+        const run = await markRunFailed({
+          instance,
+          runId,
+          force: options.force === true,
+          ...(options.reason === undefined ? {} : { reason: options.reason }),
+        });
+        process.stdout.write(`run ${run.runId} ${run.status}\n`);
+      });
+    });
+  runs
+    .command('delete <run-id>')
+    .description('Delete a run and its events (its stored values go at the next prune)')
+    .option('--force', 'even a run in progress whose process looks alive')
+    .action(async (runId: string, options: { force?: boolean }, command: Command) => {
+      await withInstance(command, async (instance) => {
+        await deleteRun({ instance, runId, force: options.force === true });
+        process.stdout.write(`run ${runId} deleted\n`);
       });
     });
 }
