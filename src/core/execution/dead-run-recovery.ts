@@ -15,6 +15,7 @@ import { LakeloopError } from '../../errors.js';
 import type { RunRecord, RunStatus } from '../events/event-types.js';
 import type { Instance } from '../instance/instance.js';
 import { OWNER_LOST_TAG, ownerState } from './run-ownership.js';
+import type { OwnerState } from './run-ownership.js';
 import { serializeError } from './serialize-error.js';
 import { FAILURE_HOOKS_TAG } from './run-failure-hooks.js';
 
@@ -28,6 +29,16 @@ export interface EndedRun {
   /** Its status before. */
   previousStatus: RunStatus;
   reason: string;
+}
+
+/** Whether the process executing `run` is alive, as judged from `instance`'s process. */
+export function runOwnerState(instance: Instance, run: RunRecord, now: number): OwnerState {
+  return ownerState(run, {
+    self: instance.owner,
+    executing: instance.activeRuns,
+    now,
+    leaseMs: instance.runLeaseMs,
+  });
 }
 
 /** Options of {@link endRunsOfDeadOwners}. */
@@ -48,12 +59,7 @@ export async function endRunsOfDeadOwners(options: EndRunsOfDeadOwnersOptions): 
   const ended: EndedRun[] = [];
   for (const run of candidates) {
     if (!OWNED_RUN_STATUSES.includes(run.status)) continue;
-    const state = ownerState(run, {
-      self: instance.owner,
-      executing: instance.activeRuns,
-      now,
-      leaseMs: instance.runLeaseMs,
-    });
+    const state = runOwnerState(instance, run, now);
     if (state.alive) continue;
     const result = await endRun(instance, run, { now, lost: state.lost, reason: state.reason });
     if (result !== undefined) ended.push(result);

@@ -14,8 +14,7 @@ import { LakeloopError } from '../../errors.js';
 import type { RunRecord } from '../events/event-types.js';
 import { FINISHED_RUN_STATUSES } from '../events/event-types.js';
 import type { Instance } from '../instance/instance.js';
-import { endRun } from './dead-run-recovery.js';
-import { ownerState } from './run-ownership.js';
+import { endRun, runOwnerState } from './dead-run-recovery.js';
 
 /** Options of {@link markRunFailed} and {@link deleteRun}. */
 export interface RunAdminOptions {
@@ -34,12 +33,7 @@ async function knownRun(instance: Instance, runId: string): Promise<RunRecord> {
 
 function refuseLiveOwner(instance: Instance, run: RunRecord, action: string, force: boolean): void {
   if (force || run.status === 'QUEUED' || run.status === 'NOT_STARTED') return;
-  const state = ownerState(run, {
-    self: instance.owner,
-    executing: instance.activeRuns,
-    now: instance.clock.now(),
-    leaseMs: instance.runLeaseMs,
-  });
+  const state = runOwnerState(instance, run, instance.clock.now());
   if (state.alive) {
     throw new LakeloopError(
       'CONFLICT',

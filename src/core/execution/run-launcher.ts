@@ -18,9 +18,8 @@ import { assertPartitionKey } from '../definitions/partitions-definition.js';
 import type { Instance } from '../instance/instance.js';
 import type { Executor } from './executor.js';
 import { executeRun } from './run-coordinator.js';
-import { endRun } from './dead-run-recovery.js';
+import { endRun, runOwnerState } from './dead-run-recovery.js';
 import { planReexecution } from './reexecution-plan.js';
-import { ownerState } from './run-ownership.js';
 
 /** The job name of runs launched from a selection rather than a job. */
 export const ASSET_SELECTION_JOB = '__asset_selection__';
@@ -170,12 +169,7 @@ export async function cancelRun(instance: Instance, runId: string): Promise<RunR
     const now = instance.clock.now();
     if (run.status !== 'QUEUED' && run.status !== 'NOT_STARTED') {
       // No live process would ever act on the request: end the run here.
-      const state = ownerState(run, {
-        self: instance.owner,
-        executing: instance.activeRuns,
-        now,
-        leaseMs: instance.runLeaseMs,
-      });
+      const state = runOwnerState(instance, run, now);
       if (!state.alive) {
         const ended = await endRun(instance, run, {
           now,
