@@ -17,10 +17,10 @@ import { describeError, LakeloopError } from '../../errors.js';
 import type { RunRecord } from '../events/event-types.js';
 import type { Definitions } from '../definitions/definitions.js';
 import type { CommitNotifier } from '../definitions/sensor-definition.js';
-import { cancelRun, createRun, recordPlanNotes } from '../execution/run-launcher.js';
+import { cancelRun, createReexecution } from '../execution/run-launcher.js';
 import { endRunsOfDeadOwners } from '../execution/dead-run-recovery.js';
 import { FAILURE_HOOKS_TAG, runPendingFailureHooks } from '../execution/run-failure-hooks.js';
-import { planReexecution, reexecutionRunId, RETRY_NUMBER_TAG } from '../execution/reexecution-plan.js';
+import { reexecutionRunId, RETRY_NUMBER_TAG } from '../execution/reexecution-plan.js';
 import { OWNER_LOST_KINDS, OWNER_LOST_TAG } from '../execution/run-ownership.js';
 import { serializeError } from '../execution/serialize-error.js';
 import type { Instance } from '../instance/instance.js';
@@ -245,17 +245,13 @@ export class Daemon implements AsyncDisposable {
         const runId = reexecutionRunId(parent.runId);
         if ((await runs.getRun(runId)) !== undefined) continue;
         try {
-          const plan = await planReexecution({ instance: this.#instance, defs: this.#defs, parent });
-          await createRun(this.#defs, {
+          await createReexecution({
             instance: this.#instance,
+            defs: this.#defs,
+            parent,
             runId,
-            assetKeys: plan.assetKeys,
-            parentRunId: parent.runId,
-            tags: plan.tags,
             status: 'QUEUED',
-            ...(plan.partition === undefined ? {} : { partition: plan.partition }),
           });
-          await recordPlanNotes(this.#instance, runId, plan.notes);
           this.#log.info(
             { runId, parentRunId: parent.runId },
             `queued re-execution ${runId} of ${parent.runId}`,

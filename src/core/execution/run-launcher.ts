@@ -203,17 +203,47 @@ export async function cancelRun(instance: Instance, runId: string): Promise<RunR
   throw new LakeloopError('CONFLICT', `Run ${runId} kept changing status; try cancelling again.`);
 }
 
-/** Writes why a re-execution recomputes assets that had succeeded (WARN log events of the new run). */
-export async function recordPlanNotes(
-  instance: Instance,
-  runId: string,
-  notes: readonly string[],
-): Promise<void> {
-  if (notes.length === 0) return;
-  const timestamp = instance.clock.now();
-  await instance.events.appendEvents(
-    notes.map((message) => ({ runId, type: 'LOG' as const, level: 'WARN' as const, timestamp, message })),
-  );
+/** Options of {@link createReexecution}. */
+export interface CreateReexecutionOptions {
+  instance: Instance;
+  defs: Definitions;
+  /** A FAILURE or CANCELED run. */
+  parent: RunRecord;
+  /** Default: a new id. */
+  runId?: string;
+  /** Default NOT_STARTED. */
+  status?: 'QUEUED' | 'NOT_STARTED';
+}
+
+/**
+ * Stores the re-execution of `parent` from its failed steps (see reexecution-plan.ts), with a WARN
+ * log event for each asset it computes again because its stored value is gone.
+ */
+export async function createReexecution(options: CreateReexecutionOptions): Promise<RunRecord> {
+  const { instance, defs, parent } = options;
+  const plan = await planReexecution({ instance, defs, parent });
+  const run = await createRun(defs, {
+    instance,
+    assetKeys: plan.assetKeys,
+    parentRunId: parent.runId,
+    tags: plan.tags,
+    ...(plan.partition === undefined ? {} : { partition: plan.partition }),
+    ...(options.runId === undefined ? {} : { runId: options.runId }),
+    ...(options.status === undefined ? {} : { status: options.status }),
+  });
+  if (plan.notes.length > 0) {
+    const timestamp = instance.clock.now();
+    await instance.events.appendEvents(
+      plan.notes.map((message) => ({
+        runId: run.runId,
+        type: 'LOG' as const,
+        level: 'WARN' as const,
+        timestamp,
+        message,
+      })),
+    );
+  }
+  return run;
 }
 
 /** Options of {@link reexecuteFromFailure}. */
@@ -244,15 +274,7 @@ export async function reexecuteFromFailure(options: ReexecuteOptions): Promise<R
       { details: { runId, status: parent.status } },
     );
   }
-  const plan = await planReexecution({ instance, defs, parent });
-  const run = await createRun(defs, {
-    instance,
-    assetKeys: plan.assetKeys,
-    parentRunId: parent.runId,
-    tags: plan.tags,
-    ...(plan.partition === undefined ? {} : { partition: plan.partition }),
-  });
-  await recordPlanNotes(instance, run.runId, plan.notes);
+  const run = await createReexecution({ instance, defs, parent });
   return executeRun({
     defs,
     runId: run.runId,
