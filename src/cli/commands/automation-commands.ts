@@ -32,6 +32,7 @@ import {
 } from '../../core/daemon/instigator-control.js';
 import type { InstigatorSummary } from '../../core/daemon/instigator-control.js';
 import { SensorLoop } from '../../core/daemon/sensor-loop.js';
+import { ONE_RUN_PER_SENSOR } from '../../core/daemon/run-queue.js';
 import type { TickRecord } from '../../core/storage/storage-types.js';
 import { startDev } from '../../server/dev-server.js';
 import { instanceHome } from '../instance-home.js';
@@ -46,6 +47,7 @@ interface DaemonCliOptions extends DefsOptions {
   maxConcurrentRuns?: number;
   heartbeatIntervalMs?: number;
   orphanedRuns?: OrphanedRunPolicy;
+  runsPerSensor?: number;
   force?: boolean;
   logLevel?: string;
 }
@@ -163,6 +165,13 @@ function daemonSettings(options: DaemonCliOptions): Omit<DaemonOptions, 'defs' |
       : { heartbeatIntervalMs: options.heartbeatIntervalMs }),
     ...(options.orphanedRuns === undefined ? {} : { orphanedRunPolicy: options.orphanedRuns }),
     ...(options.force === undefined ? {} : { force: options.force }),
+    ...(options.runsPerSensor === undefined
+      ? {}
+      : {
+          tagConcurrencyLimits: [
+            { ...ONE_RUN_PER_SENSOR, limit: options.runsPerSensor || Number.MAX_SAFE_INTEGER },
+          ],
+        }),
   };
 }
 
@@ -184,6 +193,11 @@ function addDaemonOptions(command: Command): Command {
         '--orphaned-runs <policy>',
         'runs a killed daemon left in progress: fail (default) or reexecute',
       ).choices(['fail', 'reexecute']),
+    )
+    .option(
+      '--runs-per-sensor <n>',
+      "runs of one sensor executed at once (default 1: a sensor's runs execute in order; 0: no limit)",
+      positiveInt('--runs-per-sensor'),
     )
     .option('--force', "start even if another daemon's heartbeat is fresh")
     .option('--log-level <level>', 'pino log level (default info)');
