@@ -5,7 +5,8 @@
  *
  * 1. `PRAGMA integrity_check` is `ok` on every SQLite database under the home (`lakeloop.db`, the
  *    embedded data repository's `data/repository.db`, tracking's `tracking/mlflow.db`, any other).
- * 2. No run is STARTING / STARTED / CANCELING without a live owner process.
+ * 2. No run is STARTING / STARTED / CANCELING without a live owner process; no run has its failure
+ *    hooks pending, and no successful run carries the failure-hooks tag.
  * 3. No tracking run is RUNNING.
  * 4. Every data commit has exactly one successful pipeline run and exactly one model version, the
  *    version names that run (`lakeloop.pipeline_run_id`) and its data commit equals the run's; no
@@ -26,7 +27,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import Database from 'better-sqlite3';
-import { DATA_COMMIT_TAG, Instance, ownerState } from 'lakeloop';
+import { DATA_COMMIT_TAG, FAILURE_HOOKS_TAG, Instance, ownerState } from 'lakeloop';
 import type { RunRecord, RunStatus } from 'lakeloop';
 import { EmbeddedDataRepository } from 'lakeloop/data';
 import { LineageTag, openRegistry, openTracking } from 'lakeloop/tracking';
@@ -99,14 +100,18 @@ function checkDatabases(home: string, violations: string[]): void {
     if (!databases.includes(join(home, required))) violations.push(`integrity: ${required} is missing`);
   }
   for (const file of databases) {
-    const db = new Database(file, { fileMustExist: true });
     try {
-      const rows = db.pragma('integrity_check') as { integrity_check: string }[];
-      const result = rows.map((r) => r.integrity_check);
-      if (result.length !== 1 || result[0] !== 'ok')
-        violations.push(`integrity: ${relative(home, file)}: ${result.join('; ')}`);
-    } finally {
-      db.close();
+      const db = new Database(file, { fileMustExist: true });
+      try {
+        const rows = db.pragma('integrity_check') as { integrity_check: string }[];
+        const result = rows.map((r) => r.integrity_check);
+        if (result.length !== 1 || result[0] !== 'ok')
+          violations.push(`integrity: ${relative(home, file)}: ${result.join('; ')}`);
+      } finally {
+        db.close();
+      }
+    } catch (error) {
+      violations.push(`integrity: ${relative(home, file)}: ${(error as Error).message}`);
     }
   }
 }
@@ -168,6 +173,16 @@ async function checkRunsAndModels(options: CheckInvariantsOptions, violations: s
       if (!OWNED_STATUSES.includes(run.status)) continue;
       const state = ownerState(run, { self: instance.owner, executing: instance.activeRuns, now });
       if (!state.alive) violations.push(`run ${run.runId} is ${run.status} but ${state.reason}`);
+    }
+
+    // 2. failure hooks: none left pending, none on a successful run
+    for (const run of runs) {
+      const hooks = run.tags[FAILURE_HOOKS_TAG];
+      if (hooks === undefined) continue;
+      if (run.status === 'SUCCESS')
+        violations.push(`run ${run.runId} is SUCCESS but carries ${FAILURE_HOOKS_TAG}=${hooks}`);
+      else if (hooks === 'pending')
+        violations.push(`run ${run.runId} (${run.status}) has its failure hooks pending`);
     }
 
     // 3. no tracking run RUNNING
