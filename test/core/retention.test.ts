@@ -111,7 +111,10 @@ describe.each(['memory', 'sqlite'] as const)('pruneInstance (%s storage)', (stor
     clock.advance(DAY_MS);
     await runDaily(1, 'raw'); // a newer raw: the producer no longer holds the latest materialization
     const [read] = await valuePaths(producer?.runId ?? '');
-    const report = await pruneInstance({ instance, policy: { runsOlderThanMs: 1.5 * DAY_MS, valueGraceMs: 0 } });
+    const report = await pruneInstance({
+      instance,
+      policy: { runsOlderThanMs: 1.5 * DAY_MS, valueGraceMs: 0 },
+    });
     expect(report.runs.deleted).toEqual([producer?.runId]);
     expect(existsSync(read ?? '')).toBe(true); // re-executing `reader` reads exactly this value
     expect((await instance.runs.getRun(reader.runId))?.status).toBe('SUCCESS');
