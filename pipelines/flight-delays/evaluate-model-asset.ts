@@ -141,8 +141,17 @@ export const evaluateModel = defineAsset({
     const calibration = calibrationTable({ labels: test.labels, scores }, { bins: 10 });
 
     const before = await currentChampion(registry, config.modelName);
+    // A model of older data than the champion's is never promoted, nor compared with a champion
+    // whose training rows include this run's evaluation month.
+    const olderData =
+      before !== undefined &&
+      (await isOlderThanChampion(repository, {
+        repository: data.repository,
+        commitId: data.commitId,
+        champion: before,
+      }));
     let champion: EvaluationValue['champion'];
-    if (before !== undefined) {
+    if (before !== undefined && !olderData) {
       const championScores = await scoreOnnx(await championOnnx(tracking, before), test);
       champion = {
         version: before.version,
@@ -207,13 +216,6 @@ export const evaluateModel = defineAsset({
         [VERSION_TAG.GATE]: gates.passed ? 'passed' : 'failed',
       },
     });
-    const olderData =
-      before !== undefined &&
-      (await isOlderThanChampion(repository, {
-        repository: data.repository,
-        commitId: data.commitId,
-        champion: before,
-      }));
     const promoted = gates.passed && !olderData;
     if (promoted) {
       await registry.setAlias({ name: config.modelName, alias: CHAMPION_ALIAS, version: version.version });
