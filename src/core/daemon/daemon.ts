@@ -26,7 +26,7 @@ import { serializeError } from '../execution/serialize-error.js';
 import type { Instance } from '../instance/instance.js';
 import { pruneInstanceIfDue } from '../instance/retention.js';
 import type { TickRecord } from '../storage/storage-types.js';
-import { DAEMON_ID_TAG, IN_PROGRESS_STATUSES, RunQueue } from './run-queue.js';
+import { DAEMON_ID_TAG, IN_PROGRESS_STATUSES, PRIORITY_TAG, RunQueue, runPriority } from './run-queue.js';
 import type { TagConcurrencyLimit } from './run-queue.js';
 import { ScheduleLoop } from './schedule-loop.js';
 import { SensorLoop } from './sensor-loop.js';
@@ -251,6 +251,8 @@ export class Daemon implements AsyncDisposable {
             parent,
             runId,
             status: 'QUEUED',
+            // Ahead of the runs queued since: a sensor's commits still train in order.
+            tags: { [PRIORITY_TAG]: String(runPriority(parent) + 1) },
           });
           this.#log.info(
             { runId, parentRunId: parent.runId },

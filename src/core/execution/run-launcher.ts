@@ -213,6 +213,8 @@ export interface CreateReexecutionOptions {
   runId?: string;
   /** Default NOT_STARTED. */
   status?: 'QUEUED' | 'NOT_STARTED';
+  /** Tags over the inherited ones. Default none. */
+  tags?: Record<string, string>;
 }
 
 /**
@@ -226,7 +228,7 @@ export async function createReexecution(options: CreateReexecutionOptions): Prom
     instance,
     assetKeys: plan.assetKeys,
     parentRunId: parent.runId,
-    tags: plan.tags,
+    tags: { ...plan.tags, ...options.tags },
     ...(plan.partition === undefined ? {} : { partition: plan.partition }),
     ...(options.runId === undefined ? {} : { runId: options.runId }),
     ...(options.status === undefined ? {} : { status: options.status }),
