@@ -85,6 +85,25 @@ describe('re-execution inputs', () => {
     ]);
   });
 
+  it('reads through a re-execution that was killed before it recorded its inputs', async () => {
+    const failing = new Set(['march']);
+    const { defs, trainedOn } = pipeline(failing);
+    const march = await runFor(defs, 'march');
+    // A re-execution whose process died while STARTING: no RUN_START, nothing produced.
+    const killed = await createRun(defs, {
+      instance,
+      assetKeys: ['train'],
+      parentRunId: march,
+      tags: { commit: 'march', 'lakeloop/parent_run_id': march },
+    });
+    await instance.runs.updateRun(killed.runId, { status: 'FAILURE' });
+    await runFor(defs, 'april');
+    failing.clear();
+    const rerun = await reexecuteFromFailure({ defs, runId: killed.runId, instance });
+    expect(rerun.status).toBe('SUCCESS');
+    expect(trainedOn).toEqual(['rows of april', 'rows of march']);
+  });
+
   it('re-executes a re-execution from the values of the whole chain', async () => {
     const failing = new Set(['march']);
     const { defs, trainedOn } = pipeline(failing);

@@ -60,14 +60,23 @@ export function recordedInputs(runStart: StoredEvent | undefined): StepInput[] |
 
 /**
  * What a run's re-execution reads: the values the run read (its RUN_START record) overlaid by the
- * values it produced. Undefined when the run recorded no inputs (a run of an older version).
+ * values it produced. A run that never got to record its inputs (killed while STARTING) read and
+ * produced nothing: its own parent's values are used, and so on up the chain. Undefined when no run
+ * of the chain recorded inputs (runs of an older version).
  */
 export async function valuesOfRun(instance: Instance, runId: string): Promise<InputIndex | undefined> {
   const events = await instance.events.getEvents({ runId, types: ['RUN_START', 'ASSET_MATERIALIZATION'] });
   const read = recordedInputs(events.find((e) => e.type === 'RUN_START'));
-  if (read === undefined) return undefined;
-  const index: InputIndex = new Map();
-  for (const input of read) addInput(index, input);
+  let index: InputIndex;
+  if (read === undefined) {
+    const parentRunId = (await instance.runs.getRun(runId))?.parentRunId;
+    const inherited = parentRunId === undefined ? undefined : await valuesOfRun(instance, parentRunId);
+    if (inherited === undefined) return undefined;
+    index = inherited;
+  } else {
+    index = new Map();
+    for (const input of read) addInput(index, input);
+  }
   for (const event of events) {
     const produced = inputOf(event.materialization);
     if (produced !== undefined) addInput(index, produced);
