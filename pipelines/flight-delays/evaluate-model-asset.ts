@@ -108,6 +108,9 @@ async function isOlderThanChampion(
   }
 }
 
+/** Version tag: the first run of the re-execution chain that registered the version. */
+const ROOT_RUN_TAG = 'lakeloop.root_run_id';
+
 async function championOnnx(tracking: TrackingStore, version: ModelVersion): Promise<Uint8Array> {
   if (version.runId === undefined) throw new Error(`Model version ${version.version} has no run.`);
   const dir = await mkdtemp(join(tmpdir(), 'lakeloop-champion-'));
@@ -199,23 +202,31 @@ export const evaluateModel = defineAsset({
       name: config.modelName,
       description: 'Probability that a US domestic flight departs more than 15 minutes late.',
     });
-    const version = await registry.createModelVersion({
-      name: config.modelName,
-      runId,
-      artifactPath: trained.artifactPath,
-      description: `Trained on ${trained.trainMonths.join(', ')}; evaluated on ${trained.testLabel}.`,
-      tags: {
-        [LineageTag.DATA_COMMIT]: data.commitId,
-        [LineageTag.DATA_REPOSITORY]: data.repository,
-        [LineageTag.PIPELINE_RUN_ID]: ctx.runId,
-        [VERSION_TAG.CODE_VERSION]: pipelineCodeVersion(),
-        [VERSION_TAG.EVALUATION_MONTH]: trained.testLabel,
-        [VERSION_TAG.TRAIN_ROWS]: String(trained.trainRows),
-        [VERSION_TAG.AUC]: auc.toFixed(6),
-        [VERSION_TAG.LOG_LOSS]: loss.toFixed(6),
-        [VERSION_TAG.GATE]: gates.passed ? 'passed' : 'failed',
-      },
-    });
+    // An earlier attempt of this run (killed after registering) already registered this commit.
+    const rootRunId = ctx.runTags['lakeloop/root_run_id'] ?? ctx.runId;
+    const registered = (await registry.searchModelVersions({ name: config.modelName })).find(
+      (v) => v.tags[ROOT_RUN_TAG] === rootRunId || v.tags[LineageTag.PIPELINE_RUN_ID] === rootRunId,
+    );
+    const version =
+      registered ??
+      (await registry.createModelVersion({
+        name: config.modelName,
+        runId,
+        artifactPath: trained.artifactPath,
+        description: `Trained on ${trained.trainMonths.join(', ')}; evaluated on ${trained.testLabel}.`,
+        tags: {
+          [LineageTag.DATA_COMMIT]: data.commitId,
+          [LineageTag.DATA_REPOSITORY]: data.repository,
+          [LineageTag.PIPELINE_RUN_ID]: ctx.runId,
+          [ROOT_RUN_TAG]: rootRunId,
+          [VERSION_TAG.CODE_VERSION]: pipelineCodeVersion(),
+          [VERSION_TAG.EVALUATION_MONTH]: trained.testLabel,
+          [VERSION_TAG.TRAIN_ROWS]: String(trained.trainRows),
+          [VERSION_TAG.AUC]: auc.toFixed(6),
+          [VERSION_TAG.LOG_LOSS]: loss.toFixed(6),
+          [VERSION_TAG.GATE]: gates.passed ? 'passed' : 'failed',
+        },
+      }));
     const promoted = gates.passed && !olderData;
     if (promoted) {
       await registry.setAlias({ name: config.modelName, alias: CHAMPION_ALIAS, version: version.version });

@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DATA_BRANCH_TAG, DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from 'lakeloop';
 import { executeRun } from '../../src/core/execution/run-coordinator.js';
-import { createRun } from '../../src/core/execution/run-launcher.js';
+import { createRun, reexecuteFromFailure } from '../../src/core/execution/run-launcher.js';
 import { startDemo } from '../../pipelines/flight-delays/demo-runner.js';
 import type { Demo } from '../../pipelines/flight-delays/demo-runner.js';
 import { CHAMPION_ALIAS } from '../../pipelines/flight-delays/evaluate-model-asset.js';
@@ -57,5 +57,24 @@ describe('champion order', () => {
       ['2', 'passed', true],
       ['3', 'passed', false],
     ]);
+  }, 180_000);
+
+  it('a re-execution of a run that registered its version before failing registers no second one', async () => {
+    // A floor no model reaches: evaluate_model registers v1, then its blocking check fails the run
+    // (as a process killed between registering and finishing would leave it).
+    demo = await startDemo({
+      home,
+      dataset: 'flights-2k',
+      config: { aucFloor: 0.99, gbdt: { maxIterations: 10, maxLeaves: 8, minSamplesLeaf: 20 } },
+    });
+    const january = await demo.commitMonth('2001-01');
+    expect(january.run.status).toBe('FAILURE');
+    const again = await reexecuteFromFailure({
+      defs: demo.defs,
+      runId: january.run.runId,
+      instance: demo.instance,
+    });
+    expect(again.assetKeys).toEqual(['evaluate_model']);
+    expect((await demo.versions()).map((r) => r.version)).toEqual(['1']);
   }, 180_000);
 });

@@ -9,7 +9,7 @@
  *    hooks pending, and no successful run carries the failure-hooks tag.
  * 3. No tracking run is RUNNING.
  * 4. Every data commit has exactly one successful pipeline run and exactly one model version, the
- *    version names that run (`lakeloop.pipeline_run_id`) and its data commit equals the run's; no
+ *    version names that run or an earlier attempt of it (`lakeloop.pipeline_run_id`, same root run) and its data commit equals the run's; no
  *    version or successful run names a commit outside the list; the data log holds exactly the
  *    listed commits on the pipeline's prefix; the champion is the newest commit's version.
  * 5. Every stored object is readable and matches its checksum: values under `<home>/storage`
@@ -222,6 +222,7 @@ async function checkRunsAndModels(options: CheckInvariantsOptions, violations: s
       if (!logged.includes(id)) violations.push(`data: commit ${short(id)} is not in the log of ${branch}`);
 
     // 4. one successful run and one model version per commit, naming each other
+    const rootOf = (r: RunRecord): string => r.tags['lakeloop/root_run_id'] ?? r.runId;
     const successByCommit = new Map<string, RunRecord[]>();
     for (const run of runs) {
       if (run.status !== 'SUCCESS') continue;
@@ -278,7 +279,7 @@ async function checkRunsAndModels(options: CheckInvariantsOptions, violations: s
           run !== undefined &&
           ok.length === 1 &&
           mine.length === 1 &&
-          producer.runId !== run.runId
+          rootOf(producer) !== rootOf(run) // an earlier attempt of the same run may have registered it
         ) {
           violations.push(
             `v${version.version} of commit ${short(commit)} names run ${producer.runId} (${producer.status}), not the successful run ${run.runId}`,
