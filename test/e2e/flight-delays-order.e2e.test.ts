@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DATA_BRANCH_TAG, DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from 'lakeloop';
-import { executeRun } from '../../src/core/execution/run-coordinator.js';
+import { executeRun } from '../../src/core/execution/run-execution.js';
 import { createRun, reexecuteFromFailure } from '../../src/core/execution/run-launcher.js';
 import { startDemo } from '../../pipelines/flight-delays/demo-runner.js';
 import type { Demo } from '../../pipelines/flight-delays/demo-runner.js';

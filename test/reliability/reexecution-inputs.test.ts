@@ -7,7 +7,7 @@ import { rmSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineAsset, Definitions } from '../../src/index.js';
 import { createRun, reexecuteFromFailure } from '../../src/core/execution/run-launcher.js';
-import { executeRun } from '../../src/core/execution/run-coordinator.js';
+import { executeRun } from '../../src/core/execution/run-execution.js';
 import { Instance } from '../../src/core/instance/instance.js';
 
 /** load -> features -> train; `train` fails for the commits in `failing`. */

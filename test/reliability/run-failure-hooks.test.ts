@@ -9,7 +9,7 @@ import { manualClock } from '../../src/clock.js';
 import { Daemon } from '../../src/core/daemon/daemon.js';
 import { defineAsset, defineJob, Definitions } from '../../src/index.js';
 import type { RunFailureContext } from '../../src/index.js';
-import { executeRun } from '../../src/core/execution/run-coordinator.js';
+import { executeRun } from '../../src/core/execution/run-execution.js';
 import { createRun } from '../../src/core/execution/run-launcher.js';
 import { ownerTags } from '../../src/core/execution/run-ownership.js';
 import { Instance } from '../../src/core/instance/instance.js';

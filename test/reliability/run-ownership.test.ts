@@ -15,7 +15,7 @@ import { Daemon } from '../../src/core/daemon/daemon.js';
 import type { Definitions } from '../../src/core/definitions/definitions.js';
 import type { RunRecord } from '../../src/core/events/event-types.js';
 import { endRunsOfDeadOwners } from '../../src/core/execution/dead-run-recovery.js';
-import { executeRun } from '../../src/core/execution/run-coordinator.js';
+import { executeRun } from '../../src/core/execution/run-execution.js';
 import { cancelRun, createRun } from '../../src/core/execution/run-launcher.js';
 import { ownerTags } from '../../src/core/execution/run-ownership.js';
 import { deleteRun, markRunFailed } from '../../src/core/execution/run-admin.js';

@@ -24,7 +24,7 @@ import type { Executor } from '../../core/execution/executor.js';
 import { inProcessExecutor } from '../../core/execution/in-process-executor.js';
 import { multiProcessExecutor } from '../../core/execution/multi-process/multi-process-executor.js';
 import { cancelRun, createRun, reexecuteFromFailure } from '../../core/execution/run-launcher.js';
-import { executeRun } from '../../core/execution/run-coordinator.js';
+import { executeRun } from '../../core/execution/run-execution.js';
 import { deleteRun, markRunFailed } from '../../core/execution/run-admin.js';
 import { summarizeSteps } from '../../core/execution/run-summary.js';
 import { Instance } from '../../core/instance/instance.js';

@@ -16,7 +16,7 @@
 import { LakeloopError } from '../../errors.js';
 import type { RunRecord, RunStatus } from '../events/event-types.js';
 import type { Definitions } from '../definitions/definitions.js';
-import { executeRun } from '../execution/run-coordinator.js';
+import { executeRun } from '../execution/run-execution.js';
 import { OWNED_RUN_STATUSES } from '../execution/dead-run-recovery.js';
 import { SENSOR_TAG } from './run-request-launch.js';
 import type { Instance } from '../instance/instance.js';

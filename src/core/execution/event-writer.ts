@@ -9,6 +9,7 @@
  * await writer.flush();
  * ```
  */
+import type { Clock } from '../../clock.js';
 import type { EventRecord } from '../events/event-types.js';
 import type { EventLogStorage } from '../storage/storage-types.js';
 
@@ -69,4 +70,20 @@ export class EventWriter {
     await this.#tail;
     if (this.#error !== undefined) throw this.#error;
   }
+}
+
+/** Emits one event of a run (run id and timestamp filled in); settles when it is stored. */
+export type RunEventEmitter = (event: Omit<EventRecord, 'runId' | 'timestamp'>) => Promise<void>;
+
+/**
+ * An emitter of `runId`'s events through `writer`, stamped by `clock`.
+ *
+ * @example
+ * ```ts
+ * const emit = runEventEmitter(writer, runId, instance.clock);
+ * void emit({ type: 'LOG', stepKey: 'model', level: 'INFO', message: 'hello' });
+ * ```
+ */
+export function runEventEmitter(writer: EventWriter, runId: string, clock: Clock): RunEventEmitter {
+  return (event) => writer.emit({ runId, timestamp: clock.now(), ...event });
 }

@@ -18,7 +18,7 @@ export * from './io/filesystem-io-manager.js';
 export * from './io/value-codec.js';
 export * from './multi-process/multi-process-executor.js';
 export * from './retry-policy.js';
-export * from './run-coordinator.js';
+export * from './run-execution.js';
 export * from './run-launcher.js';
 export * from './run-summary.js';
 export { FAILURE_HOOKS_TAG, runFailureHooks, runPendingFailureHooks } from './run-failure-hooks.js';

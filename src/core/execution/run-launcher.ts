@@ -1,6 +1,6 @@
 /**
  * Launching runs: `createRun` (validate the selection and partition, store the run as
- * NOT_STARTED or QUEUED), `executeRun` (see run-coordinator.ts), `materialize` (both at once),
+ * NOT_STARTED or QUEUED), `executeRun` (see run-execution.ts), `materialize` (both at once),
  * `cancelRun`, and `reexecuteFromFailure` (a new run of the failed and skipped steps that reads
  * the parent run's stored upstream outputs).
  *
@@ -17,7 +17,7 @@ import type { Definitions } from '../definitions/definitions.js';
 import { assertPartitionKey } from '../definitions/partitions-definition.js';
 import type { Instance } from '../instance/instance.js';
 import type { Executor } from './executor.js';
-import { executeRun } from './run-coordinator.js';
+import { executeRun } from './run-execution.js';
 import { endRun, runOwnerState } from './dead-run-recovery.js';
 import { planReexecution } from './reexecution-plan.js';
 
