@@ -11,7 +11,7 @@
  * ```
  */
 import { LakeloopError } from '../errors.js';
-import type { ModelVersion, RegisteredModel } from './tracking-types.js';
+import type { AliasMove, ModelVersion, RegisteredModel } from './tracking-types.js';
 
 /** Options of {@link ModelRegistry.createRegisteredModel}. */
 export interface CreateRegisteredModelOptions {
@@ -47,6 +47,39 @@ export interface AliasRef {
   alias: string;
 }
 
+/** Options of {@link ModelRegistry.registerModel}: the version to register. */
+export interface RegisterModelOptions {
+  /** The run whose artifact holds the model folder. */
+  runId: string;
+  /** Path of the model folder inside the run's artifacts. Default `'model'`. */
+  artifactPath?: string;
+  /** Tags of the new version (e.g. {@link LineageTag}s). */
+  tags?: Readonly<Record<string, string>>;
+  /** Description of the new version. */
+  description?: string;
+}
+
+/** Why and by whom an alias moves (recorded in its history, see {@link ModelRegistry.aliasHistory}). */
+export interface AliasMoveOptions {
+  /** Why it moved, e.g. `'AUC 0.791 >= champion 0.788 - 0.002'`. Default `''`. */
+  reason?: string;
+  /** Who moved it. Default `process.env.USER`, else `'unknown'` (a step's registry: the pipeline run). */
+  by?: string;
+}
+
+/** Options of {@link ModelRegistry.setAlias} in its one-object form. */
+export interface SetAliasOptions extends AliasRef, AliasMoveOptions {
+  version: string;
+}
+
+/** Options of {@link ModelRegistry.aliasHistory}. */
+export interface AliasHistoryOptions {
+  /** Only the moves of this alias. Default: every alias of the model. */
+  alias?: string;
+  /** Default 1000. */
+  maxResults?: number;
+}
+
 /** Registered models, model versions and aliases. */
 export interface ModelRegistry extends AsyncDisposable {
   /** A description of the backend (never credentials). */
@@ -64,22 +97,58 @@ export interface ModelRegistry extends AsyncDisposable {
     maxResults?: number;
   }): Promise<RegisteredModel[]>;
 
-  /** Registers a new version from a run's model artifact folder. */
+  /**
+   * Registers a new version of `name` from a run's model folder, creating the registered model
+   * first when it is missing (MLflow's `register_model`; a concurrent create of the same name is fine).
+   */
+  registerModel(name: string, options: RegisterModelOptions): Promise<ModelVersion>;
+  /** Registers a new version from a run's model artifact folder (the registered model must exist). */
   createModelVersion(options: CreateModelVersionOptions): Promise<ModelVersion>;
   /** Returns one version; NOT_FOUND when the model or the version is unknown. */
   getModelVersion(name: string, version: string): Promise<ModelVersion>;
   /** Versions of a registered model, newest first. */
   searchModelVersions(options: SearchModelVersionsOptions): Promise<ModelVersion[]>;
 
-  /** Points `alias` at `version` (moving it when it pointed elsewhere). */
-  setAlias(options: AliasRef & { version: string }): Promise<void>;
-  /** Removes an alias; NOT_FOUND when the model or the alias is unknown. */
-  deleteAlias(options: AliasRef): Promise<void>;
+  /**
+   * Points `alias` at `version` (moving it when it pointed elsewhere) and records the move in the
+   * alias history (from, to, when, why, by whom). Setting it to the version it already points at
+   * records nothing.
+   */
+  setAlias(options: SetAliasOptions): Promise<void>;
+  setAlias(name: string, alias: string, version: string, options?: AliasMoveOptions): Promise<void>;
+  /** Removes an alias (recorded as a move to no version); NOT_FOUND when the model or the alias is unknown. */
+  deleteAlias(options: AliasRef & AliasMoveOptions): Promise<void>;
+  /** Every recorded move of the model's aliases (or of one alias), newest first. */
+  aliasHistory(name: string, options?: AliasHistoryOptions): Promise<AliasMove[]>;
   /** The version `name@alias` points at; NOT_FOUND when unknown. */
   getModelVersionByAlias(options: AliasRef): Promise<ModelVersion>;
 
   /** Releases resources. */
   close(): Promise<void>;
+}
+
+/** The arguments of either form of {@link ModelRegistry.setAlias}, as one object with `by` resolved. */
+export function setAliasArguments(
+  args: [SetAliasOptions] | [string, string, string, AliasMoveOptions?],
+  defaultBy?: string,
+): Required<SetAliasOptions> {
+  const options: SetAliasOptions =
+    typeof args[0] === 'string'
+      ? { name: args[0], alias: args[1] as string, version: args[2] as string, ...args[3] }
+      : args[0];
+  return {
+    name: options.name,
+    alias: options.alias,
+    version: options.version,
+    reason: options.reason ?? '',
+    by: options.by ?? defaultBy ?? defaultAliasMover(),
+  };
+}
+
+/** Who moves an alias when the caller does not say: `$USER`, else `'unknown'`. */
+export function defaultAliasMover(): string {
+  const user = process.env.USER;
+  return user === undefined || user === '' ? 'unknown' : user;
 }
 
 /** Parses `name@alias` or `name/version` (also with a `models:/` prefix). */

@@ -57,6 +57,7 @@ export function openRegistry(options: OpenTrackingOptions = {}): ModelRegistry {
     case 'mlflow':
       return new MlflowModelRegistry({
         url: target.url,
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
         ...(target.auth === undefined ? {} : { auth: target.auth }),
         ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
       });

@@ -154,12 +154,37 @@ export interface ModelVersion {
   status: 'READY' | 'PENDING_REGISTRATION' | 'FAILED_REGISTRATION';
 }
 
-/** Tags lakeloop sets on model versions and runs to keep lineage. */
+/** One recorded move of an alias (see `ModelRegistry.aliasHistory`). */
+export interface AliasMove {
+  /** The registered model. */
+  name: string;
+  alias: string;
+  /** The version it pointed at before; undefined when the alias was new. */
+  fromVersion: string | undefined;
+  /** The version it points at since; undefined when the alias was deleted. */
+  toVersion: string | undefined;
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  /** Why (may be empty). */
+  reason: string;
+  /** Who: a user name or a pipeline run (`lakeloop run <id>`). */
+  by: string;
+}
+
+/** Tags lakeloop sets on model versions and training runs to keep lineage. */
 export const LineageTag = {
   /** The data repository commit the model was trained on. */
   DATA_COMMIT: 'lakeloop.data_commit',
   /** The data repository (name or URI). */
   DATA_REPOSITORY: 'lakeloop.data_repository',
+  /** The branch the data commit was read from, when known. */
+  DATA_BRANCH: 'lakeloop.data_branch',
   /** The pipeline run that trained the model. */
   PIPELINE_RUN_ID: 'lakeloop.pipeline_run_id',
+  /** The asset whose step started the training run. */
+  ASSET_KEY: 'lakeloop.asset_key',
+  /** The partition of that step, for partitioned assets. */
+  PARTITION: 'lakeloop.partition',
+  /** The step's attempt (1 for the first, 2 after one retry). */
+  ATTEMPT: 'lakeloop.attempt',
 } as const;

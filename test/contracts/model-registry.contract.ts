@@ -130,4 +130,65 @@ export function modelRegistryContract(factory: ModelRegistryFactory): void {
     );
     expect((await registry.getRegisteredModel(name)).aliases).toEqual({});
   });
+
+  it('registerModel creates the registered model when missing, then the version', async () => {
+    const name = unique('model');
+    const runId = await runWithModel();
+    const first = await registry.registerModel(name, {
+      runId,
+      artifactPath: 'model',
+      tags: { [LineageTag.DATA_COMMIT]: 'c1' },
+      description: 'first',
+    });
+    expect(first).toMatchObject({ name, version: '1', runId, description: 'first' });
+    expect(first.tags[LineageTag.DATA_COMMIT]).toBe('c1');
+    // The model exists now: the next call only adds a version; concurrent calls are fine.
+    const [second, third] = await Promise.all([
+      registry.registerModel(name, { runId }),
+      registry.registerModel(name, { runId }),
+    ]);
+    expect([second.version, third.version].sort()).toEqual(['2', '3']);
+    expect((await registry.getRegisteredModel(name)).latestVersion).toBe('3');
+    await expectCode(registry.registerModel(unique('model'), { runId: 'no-such-run' }), 'NOT_FOUND');
+  });
+
+  it('records every alias move, newest first, with reason and mover', async () => {
+    const name = unique('model');
+    const runId = await runWithModel();
+    for (let i = 0; i < 3; i++) await registry.registerModel(name, { runId });
+    const started = Date.now();
+    await registry.setAlias({ name, alias: 'champion', version: '1', reason: 'first model', by: 'alice' });
+    await registry.setAlias(name, 'champion', '2', { reason: 'AUC 0.79 >= 0.78', by: 'run-2' });
+    await registry.setAlias(name, 'champion', '2', { reason: 'again: no move', by: 'run-2' });
+    await registry.setAlias(name, 'challenger', '3');
+    await registry.deleteAlias({ name, alias: 'challenger', reason: 'rejected', by: 'bob' });
+
+    const history = await registry.aliasHistory(name);
+    expect(history.map((m) => [m.alias, m.fromVersion, m.toVersion, m.reason, m.by])).toEqual([
+      ['challenger', '3', undefined, 'rejected', 'bob'],
+      ['challenger', undefined, '3', '', process.env.USER ?? 'unknown'],
+      ['champion', '1', '2', 'AUC 0.79 >= 0.78', 'run-2'],
+      ['champion', undefined, '1', 'first model', 'alice'],
+    ]);
+    for (const move of history) {
+      expect(move.name).toBe(name);
+      expect(move.timestamp).toBeGreaterThanOrEqual(started - 60_000);
+    }
+    const champion = await registry.aliasHistory(name, { alias: 'champion' });
+    expect(champion.map((m) => m.toVersion)).toEqual(['2', '1']);
+    expect(await registry.aliasHistory(name, { alias: 'nope' })).toEqual([]);
+    // The history is not a user tag of the model.
+    expect((await registry.getRegisteredModel(name)).tags).toEqual({});
+    await expectCode(registry.aliasHistory(unique('missing')), 'NOT_FOUND');
+  });
+
+  it('keeps a long reason within the tag limits', async () => {
+    const name = unique('model');
+    const runId = await runWithModel();
+    await registry.registerModel(name, { runId });
+    await registry.setAlias(name, 'champion', '1', { reason: `"quoted" ${'x'.repeat(9000)}`, by: 'ci' });
+    const [move] = await registry.aliasHistory(name);
+    expect(move?.reason.startsWith('"quoted" xxx')).toBe(true);
+    expect(move?.reason.length).toBeGreaterThan(1000);
+  });
 }

@@ -16,15 +16,20 @@ import { systemClock } from '../../clock.js';
 import type { Clock } from '../../clock.js';
 import type { Statement } from '../../util/statement-cache.js';
 import type { SqliteDatabase } from '../../util/sqlite-database.js';
+import { defaultAliasMover, setAliasArguments } from '../model-registry.js';
 import type {
+  AliasHistoryOptions,
+  AliasMoveOptions,
   AliasRef,
   CreateModelVersionOptions,
   CreateRegisteredModelOptions,
   ModelRegistry,
+  RegisterModelOptions,
   SearchModelVersionsOptions,
+  SetAliasOptions,
 } from '../model-registry.js';
 import { normalizeArtifactPath, validateKey, validateName } from '../tracking-validation.js';
-import type { ModelVersion, RegisteredModel } from '../tracking-types.js';
+import type { AliasMove, ModelVersion, RegisteredModel } from '../tracking-types.js';
 import { openTrackingDatabase } from './local-tracking-schema.js';
 import { StatementCache } from '../../util/statement-cache.js';
 
@@ -41,6 +46,16 @@ interface ModelRow {
   description: string;
   creation_time: number;
   last_updated_time: number;
+}
+
+interface AliasMoveRow {
+  name: string;
+  alias: string;
+  from_version: number | null;
+  to_version: number | null;
+  timestamp: number;
+  reason: string;
+  moved_by: string;
 }
 
 interface VersionRow {
@@ -115,6 +130,11 @@ export class LocalModelRegistry implements ModelRegistry {
     return rows.map((row) => this.#registeredModel(row));
   }
 
+  async registerModel(name: string, options: RegisterModelOptions): Promise<ModelVersion> {
+    await this.getOrCreateRegisteredModel({ name });
+    return this.createModelVersion({ name, ...options });
+  }
+
   async createModelVersion(options: CreateModelVersionOptions): Promise<ModelVersion> {
     const artifactPath = normalizeArtifactPath(options.artifactPath ?? 'model');
     for (const key of Object.keys(options.tags ?? {})) validateKey('tag', key);
@@ -184,29 +204,68 @@ export class LocalModelRegistry implements ModelRegistry {
     return rows.map((row) => this.#modelVersion(row));
   }
 
-  async setAlias(options: AliasRef & { version: string }): Promise<void> {
+  setAlias(options: SetAliasOptions): Promise<void>;
+  setAlias(name: string, alias: string, version: string, options?: AliasMoveOptions): Promise<void>;
+  async setAlias(...args: [SetAliasOptions] | [string, string, string, AliasMoveOptions?]): Promise<void> {
+    const options = setAliasArguments(args);
     validateName('alias', options.alias);
     await this.getModelVersion(options.name, options.version);
     const db = this.#open();
+    const now = this.#clock.now();
     db.transaction(() => {
+      const from = this.#aliasVersion(options);
+      if (from === Number(options.version)) return;
       this.#sql(
         `INSERT INTO model_aliases (name, alias, version) VALUES (?, ?, ?)
          ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
       ).run(options.name, options.alias, Number(options.version));
-      this.#sql('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(
-        this.#clock.now(),
-        options.name,
-      );
+      this.#recordMove({ ...options, from, to: Number(options.version), now });
+      this.#sql('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(now, options.name);
     }).immediate();
   }
 
-  async deleteAlias(options: AliasRef): Promise<void> {
+  async deleteAlias(options: AliasRef & AliasMoveOptions): Promise<void> {
     this.#modelRow(options.name);
-    const result = this.#sql('DELETE FROM model_aliases WHERE name = ? AND alias = ?').run(
-      options.name,
-      options.alias,
-    );
-    if (result.changes === 0) throw unknownAlias(options);
+    const now = this.#clock.now();
+    this.#open()
+      .transaction(() => {
+        const from = this.#aliasVersion(options);
+        if (from === undefined) throw unknownAlias(options);
+        this.#sql('DELETE FROM model_aliases WHERE name = ? AND alias = ?').run(options.name, options.alias);
+        this.#recordMove({
+          name: options.name,
+          alias: options.alias,
+          reason: options.reason ?? '',
+          by: options.by ?? defaultAliasMover(),
+          from,
+          to: undefined,
+          now,
+        });
+      })
+      .immediate();
+  }
+
+  async aliasHistory(name: string, options: AliasHistoryOptions = {}): Promise<AliasMove[]> {
+    this.#modelRow(name);
+    const rows = (
+      options.alias === undefined
+        ? this.#sql('SELECT * FROM model_alias_history WHERE name = ? ORDER BY seq DESC LIMIT ?').all(
+            name,
+            options.maxResults ?? 1000,
+          )
+        : this.#sql(
+            'SELECT * FROM model_alias_history WHERE name = ? AND alias = ? ORDER BY seq DESC LIMIT ?',
+          ).all(name, options.alias, options.maxResults ?? 1000)
+    ) as AliasMoveRow[];
+    return rows.map((row) => ({
+      name: row.name,
+      alias: row.alias,
+      fromVersion: row.from_version === null ? undefined : String(row.from_version),
+      toVersion: row.to_version === null ? undefined : String(row.to_version),
+      timestamp: row.timestamp,
+      reason: row.reason,
+      by: row.moved_by,
+    }));
   }
 
   async getModelVersionByAlias(options: AliasRef): Promise<ModelVersion> {
@@ -240,6 +299,30 @@ export class LocalModelRegistry implements ModelRegistry {
       throw new LakeloopError('PRECONDITION_FAILED', 'This model registry is closed; open a new one.');
     }
     return this.#db;
+  }
+
+  /** The version `alias` points at now (call inside the write transaction). */
+  #aliasVersion(ref: AliasRef): number | undefined {
+    const row = this.#sql('SELECT version FROM model_aliases WHERE name = ? AND alias = ?').get(
+      ref.name,
+      ref.alias,
+    ) as { version: number } | undefined;
+    return row?.version;
+  }
+
+  #recordMove(move: {
+    name: string;
+    alias: string;
+    reason: string;
+    by: string;
+    from: number | undefined;
+    to: number | undefined;
+    now: number;
+  }): void {
+    this.#sql(
+      `INSERT INTO model_alias_history (name, alias, from_version, to_version, timestamp, reason, moved_by)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+    ).run(move.name, move.alias, move.from ?? null, move.to ?? null, move.now, move.reason, move.by);
   }
 
   #modelRow(name: string): ModelRow {

@@ -105,6 +105,24 @@ const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Every alias move (MLflow keeps none): from, to, when, why, by whom. No foreign keys, so the
+    // history outlives the aliases it describes.
+    version: 2,
+    sql: `
+      CREATE TABLE model_alias_history (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        name TEXT NOT NULL,
+        alias TEXT NOT NULL,
+        from_version INTEGER,
+        to_version INTEGER,
+        timestamp INTEGER NOT NULL,
+        reason TEXT NOT NULL,
+        moved_by TEXT NOT NULL
+      );
+      CREATE INDEX model_alias_history_by_alias ON model_alias_history (name, alias, seq);
+    `,
+  },
 ];
 
 /** Opens (creating and migrating when needed) the embedded tracking database. */

@@ -17,15 +17,23 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { LakeloopError, isLakeloopError } from '../../errors.js';
+import { systemClock } from '../../clock.js';
+import type { Clock } from '../../clock.js';
+import { defaultAliasMover, setAliasArguments } from '../model-registry.js';
 import type {
+  AliasHistoryOptions,
+  AliasMoveOptions,
   AliasRef,
   CreateModelVersionOptions,
   CreateRegisteredModelOptions,
   ModelRegistry,
+  RegisterModelOptions,
   SearchModelVersionsOptions,
+  SetAliasOptions,
 } from '../model-registry.js';
 import { normalizeArtifactPath, validateKey, validateName } from '../tracking-validation.js';
-import type { ModelVersion, RegisteredModel } from '../tracking-types.js';
+import type { AliasMove, ModelVersion, RegisteredModel } from '../tracking-types.js';
+import { aliasMovesFromTags, aliasMoveTag, lastAliasMoveSeq } from './mlflow-alias-history.js';
 import { MlflowRestClient, REQUEST_ID_TAG } from './mlflow-rest-client.js';
 import type { MlflowRestClientOptions } from './mlflow-rest-client.js';
 import {
@@ -37,7 +45,10 @@ import {
 } from './mlflow-schemas.js';
 
 /** Options of {@link MlflowModelRegistry}. */
-export type MlflowModelRegistryOptions = MlflowRestClientOptions;
+export interface MlflowModelRegistryOptions extends MlflowRestClientOptions {
+  /** Default: the system clock (alias-history timestamps). */
+  clock?: Clock;
+}
 
 const Empty = z.object({}).loose();
 const ModelBody = z.object({ registered_model: RegisteredModelSchema });
@@ -47,9 +58,11 @@ const VersionBody = z.object({ model_version: ModelVersionSchema });
 export class MlflowModelRegistry implements ModelRegistry {
   readonly uri: string;
   readonly client: MlflowRestClient;
+  readonly #clock: Clock;
 
   constructor(options: MlflowModelRegistryOptions) {
     this.client = new MlflowRestClient(options);
+    this.#clock = options.clock ?? systemClock;
     this.uri = this.client.url;
   }
 
@@ -133,6 +146,11 @@ export class MlflowModelRegistry implements ModelRegistry {
     return models.slice(0, maxResults).sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  async registerModel(name: string, options: RegisterModelOptions): Promise<ModelVersion> {
+    await this.getOrCreateRegisteredModel({ name });
+    return this.createModelVersion({ name, ...options });
+  }
+
   async createModelVersion(options: CreateModelVersionOptions): Promise<ModelVersion> {
     const artifactPath = normalizeArtifactPath(options.artifactPath ?? 'model');
     for (const key of Object.keys(options.tags ?? {})) validateKey('tag', key);
@@ -197,21 +215,53 @@ export class MlflowModelRegistry implements ModelRegistry {
     return versions.sort((a, b) => Number(b.version) - Number(a.version)).slice(0, maxResults);
   }
 
-  async setAlias(options: AliasRef & { version: string }): Promise<void> {
+  setAlias(options: SetAliasOptions): Promise<void>;
+  setAlias(name: string, alias: string, version: string, options?: AliasMoveOptions): Promise<void>;
+  async setAlias(...args: [SetAliasOptions] | [string, string, string, AliasMoveOptions?]): Promise<void> {
+    const options = setAliasArguments(args);
     validateName('alias', options.alias);
     await this.getModelVersion(options.name, options.version);
+    // MLflow has no transaction here: `from` is read just before the move, so two concurrent
+    // moves may both record the same `from` (the history still has both).
+    const before = await this.#rawModel(options.name);
+    const from = before.aliases.find((entry) => entry.alias === options.alias)?.version;
+    if (from === options.version) return;
     await this.client.post(
       'registered-models/alias',
       { name: options.name, alias: options.alias, version: options.version },
       Empty,
       { idempotent: true },
     );
+    await this.#recordMove(before.tags, {
+      alias: options.alias,
+      fromVersion: from,
+      toVersion: options.version,
+      reason: options.reason,
+      by: options.by,
+      name: options.name,
+    });
   }
 
-  async deleteAlias(options: AliasRef): Promise<void> {
-    const model = await this.getRegisteredModel(options.name);
-    if (model.aliases[options.alias] === undefined) throw unknownAlias(options);
+  async deleteAlias(options: AliasRef & AliasMoveOptions): Promise<void> {
+    const before = await this.#rawModel(options.name);
+    const from = before.aliases.find((entry) => entry.alias === options.alias)?.version;
+    if (from === undefined) throw unknownAlias(options);
     await this.client.delete('registered-models/alias', { name: options.name, alias: options.alias }, Empty);
+    await this.#recordMove(before.tags, {
+      name: options.name,
+      alias: options.alias,
+      fromVersion: from,
+      toVersion: undefined,
+      reason: options.reason ?? '',
+      by: options.by ?? defaultAliasMover(),
+    });
+  }
+
+  async aliasHistory(name: string, options: AliasHistoryOptions = {}): Promise<AliasMove[]> {
+    const model = await this.#rawModel(name);
+    return aliasMovesFromTags(name, model.tags)
+      .filter((move) => options.alias === undefined || move.alias === options.alias)
+      .slice(0, options.maxResults ?? 1000);
   }
 
   async getModelVersionByAlias(options: AliasRef): Promise<ModelVersion> {
@@ -230,6 +280,32 @@ export class MlflowModelRegistry implements ModelRegistry {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** The registered model as the server sends it (with the alias-history tags). */
+  async #rawModel(name: string): Promise<z.infer<typeof RegisteredModelSchema>> {
+    const body = await this.#notFound(
+      `Unknown registered model "${name}"; list models with \`lakeloop models list\`.`,
+      () => this.client.get('registered-models/get', { name }, ModelBody),
+    );
+    return body.registered_model;
+  }
+
+  /** Writes one move as the next history tag (after the move itself: a crash loses the record, never invents one). */
+  async #recordMove(
+    tagsBefore: readonly { key: string }[],
+    move: Omit<AliasMove, 'timestamp'>,
+  ): Promise<void> {
+    const tag = aliasMoveTag({
+      seq: lastAliasMoveSeq(tagsBefore) + 1,
+      move: { ...move, timestamp: this.#clock.now() },
+    });
+    await this.client.post(
+      'registered-models/set-tag',
+      { name: move.name, key: tag.key, value: tag.value },
+      Empty,
+      { idempotent: true },
+    );
   }
 
   /** The version an earlier `model-versions/create` attempt with this request id created, if any. */

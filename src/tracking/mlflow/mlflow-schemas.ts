@@ -214,7 +214,8 @@ export function toRegisteredModel(model: z.infer<typeof RegisteredModelSchema>):
     description: model.description,
     creationTimestamp: model.creation_timestamp,
     lastUpdatedTimestamp: model.last_updated_timestamp,
-    tags: record(model.tags),
+    // The alias history lives in tags on MLflow (mlflow-alias-history.ts); it is not a user tag.
+    tags: record(model.tags.filter((tag) => !tag.key.startsWith('lakeloop.alias_history.'))),
     aliases,
     latestVersion: versions.length === 0 ? undefined : String(Math.max(...versions)),
   };
