@@ -43,3 +43,8 @@ export type {
   ImportedChunk,
 } from './chunk-import.js';
 export { lakeloopDataCacheDir } from './data-paths.js';
+export { TABLE_FORMATS, openData, readJson, readTable, readText, tableFormatOf } from './data-readers.js';
+export type { DataTable, ReadObjectOptions, ReadTableOptions, TableFormat } from './data-readers.js';
+export type { TableColumn, TableColumns } from './duckdb-columns.js';
+export { resolveDataFiles } from './data-file-set.js';
+export type { DataFileSet, LocalDataFile, ResolveDataFilesOptions } from './data-file-set.js';
