@@ -24,12 +24,9 @@ import type {
   SensorResult,
 } from '../definitions/sensor-definition.js';
 
-/** Tag holding the data commit id a run was launched for. */
-export const DATA_COMMIT_TAG = 'lakeloop/data_commit';
-/** Tag holding the data repository name. */
-export const DATA_REPOSITORY_TAG = 'lakeloop/data_repository';
-/** Tag holding the data branch name. */
-export const DATA_BRANCH_TAG = 'lakeloop/data_branch';
+// The run tags naming the data commit live with DataCommitRef in core definitions.
+import { DATA_BRANCH_TAG, DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from '../definitions/data-commit.js';
+export { DATA_BRANCH_TAG, DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from '../definitions/data-commit.js';
 
 /** A commit as the sensor needs it (a `Commit` of lakeloop/data fits). */
 export interface SensedCommit {

@@ -88,6 +88,7 @@ export async function launchRunRequest(options: LaunchRunRequestOptions): Promis
       tags,
       status: 'QUEUED',
       ...(request.partition === undefined ? {} : { partition: request.partition }),
+      ...(request.config === undefined ? {} : { config: request.config }),
     });
     if (run.runId !== runId) {
       throw new LakeloopError('INTERNAL', 'createRun ignored the claimed run id; update lakeloop.');

@@ -1,7 +1,8 @@
 /**
  * What a compute function (and an asset check) receives besides its inputs: the asset and
- * partition it computes, the run, a logger that writes LOG events, the named resources of the
- * Definitions, the instance home, an AbortSignal for cancellation, and `addMetadata`.
+ * partition it computes, the run, a logger that writes LOG events, the resources it declares
+ * (typed), its run config (parsed), the data commit the run is for, the instance home, an
+ * AbortSignal for cancellation, and `addMetadata`.
  *
  * @example
  * ```ts
@@ -16,21 +17,14 @@
  * });
  * ```
  */
+import type { DataCommitRef } from './data-commit.js';
 import type { TimeWindow } from './partitions-definition.js';
 
 /**
- * Named resources given to compute functions through `ctx.resources` (a data repository client,
- * a tracking store, ...). Extend it with declaration merging to type your resources:
- *
- * ```ts
- * declare module 'lakeloop' { interface Resources { repo: DataRepository } }
- * ```
+ * Named resources as sensors, failure hooks and undeclared uses see them: any value by name.
+ * Assets and checks get `ctx.resources` typed from the resources they declare instead.
  */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface Resources {}
-
-/** The resources a compute function sees: the declared ones, typed, plus any other by name. */
-export type ResourceMap = Resources & Readonly<Record<string, unknown>>;
+export type ResourceMap = Readonly<Record<string, unknown>>;
 
 /** Log levels of LOG events. */
 export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -43,8 +37,11 @@ export interface StepLogger {
   error(message: string): void;
 }
 
-/** The context of one execution of an asset's compute function. */
-export interface AssetContext {
+/**
+ * The context of one execution of an asset's compute function. `TResources` is what the asset's
+ * `resources` declare (see ResourceValues), `TConfig` the parsed value of its `config` schema.
+ */
+export interface AssetContext<TResources = ResourceMap, TConfig = undefined> {
   readonly assetKey: string;
   /** The partition being computed (partitioned assets only). */
   readonly partition: string | undefined;
@@ -55,7 +52,14 @@ export interface AssetContext {
   /** 1 on the first attempt, 2 on the first retry, ... */
   readonly attempt: number;
   readonly log: StepLogger;
-  readonly resources: ResourceMap;
+  /** The resources the asset declares (set up and bound to this step), plus the Definitions' plain values. */
+  readonly resources: TResources;
+  /** This asset's run config, parsed by its `config` schema (defaults applied); undefined without a schema. */
+  readonly config: TConfig;
+  /** The run's job config, parsed by the job's `config` schema; undefined when the job has none. */
+  readonly jobConfig: unknown;
+  /** The data commit the run is for (from its `lakeloop/data_*` tags), if any. */
+  readonly dataCommit: DataCommitRef | undefined;
   /** The instance home folder (absolute). */
   readonly instanceHome: string;
   /** Aborted when the run is canceled: pass it to I/O, or call `throwIfAborted()` in long loops. */
@@ -64,13 +68,16 @@ export interface AssetContext {
   addMetadata(metadata: Readonly<Record<string, unknown>>): void;
 }
 
-/** The context of an asset check. */
-export interface CheckContext {
+/** The context of an asset check; `TResources` is what the check's `resources` declare. */
+export interface CheckContext<TResources = ResourceMap> {
   readonly assetKey: string;
   readonly checkName: string;
   readonly partition: string | undefined;
   readonly runId: string;
+  readonly runTags: Readonly<Record<string, string>>;
   readonly log: StepLogger;
-  readonly resources: ResourceMap;
+  readonly resources: TResources;
+  /** The data commit the run is for (from its `lakeloop/data_*` tags), if any. */
+  readonly dataCommit: DataCommitRef | undefined;
   readonly signal: AbortSignal;
 }

@@ -17,6 +17,9 @@ import type { IoManager } from '../execution/io/io-manager.js';
 import type { AssetContext } from './asset-context.js';
 import { checkAssetKey } from './asset-key.js';
 import type { PartitionsDefinition } from './partitions-definition.js';
+import type { ResourcesSpec, ResourceValues } from './resource-definition.js';
+import { checkConfigSchema, checkResourcesSpec } from './resources-spec.js';
+import type { ConfigSchema, ConfigValue } from './run-config.js';
 
 /** How the delay between attempts grows. */
 export type RetryBackoff = 'constant' | 'linear' | 'exponential';
@@ -60,10 +63,15 @@ export interface AssetDefinition<
   readonly retryPolicy: RetryPolicy | undefined;
   /** IO manager for this asset only (default: the instance's). */
   readonly io: IoManager | undefined;
-  /** Resource names the compute function needs (checked when the Definitions are built). */
+  /** Names of resources of the Definitions the compute function needs (checked when the Definitions are built). */
   readonly requiredResources: readonly string[];
+  /** Resources declared on the asset itself (resource definitions or plain values), by name. */
+  readonly resources: Readonly<Record<string, unknown>>;
+  /** Schema of the asset's run config (`config[<asset key>]`), if any. */
+  readonly config: ConfigSchema | undefined;
   /** The compute function (inputs keyed by upstream asset key). */
-  readonly compute: (ctx: AssetContext, inputs: Readonly<Record<string, unknown>>) => unknown;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resources and config are typed at defineAsset
+  readonly compute: (ctx: AssetContext<any, any>, inputs: Readonly<Record<string, unknown>>) => unknown;
   /** Type-level only: the value type. */
   readonly [valueType]?: TValue;
   /** Type-level only: whether partitioned. */
@@ -125,6 +133,8 @@ export interface AssetSpec<
   TDeps extends readonly AssetDep[],
   TPartitions extends PartitionsDefinition | undefined,
   TResult,
+  TResources extends ResourcesSpec = readonly [],
+  TConfig extends ConfigSchema | undefined = undefined,
 > {
   /** Unique key (`name` or `path/like/name`). */
   key: TKey;
@@ -140,10 +150,19 @@ export interface AssetSpec<
   retryPolicy?: RetryPolicy;
   /** IO manager for this asset. Default: the instance's filesystem IO manager. */
   io?: IoManager;
-  /** Names of resources the compute function needs. Default none. */
-  resources?: readonly string[];
+  /**
+   * The resources the compute function uses: a record of resource definitions (or plain values)
+   * types `ctx.resources`; a list of names of the Definitions' resources gives them as `unknown`.
+   * Default none.
+   */
+  resources?: TResources;
+  /** Schema of the asset's run config (`config: { <asset key>: {...} }` at launch); types `ctx.config`. Default none. */
+  config?: TConfig;
   /** Computes the value from the upstream values. May return `output(value, { metadata })`. */
-  compute: (ctx: AssetContext, inputs: AssetInputs<TDeps, IsPartitioned<TPartitions>>) => TResult;
+  compute: (
+    ctx: AssetContext<ResourceValues<TResources>, ConfigValue<TConfig>>,
+    inputs: AssetInputs<TDeps, IsPartitioned<TPartitions>>,
+  ) => TResult;
 }
 
 function checkRetryPolicy(key: string, policy: RetryPolicy | undefined): void {
@@ -159,14 +178,29 @@ function checkRetryPolicy(key: string, policy: RetryPolicy | undefined): void {
   if (policy.maxDelayMs !== undefined && !(policy.maxDelayMs >= 0)) bad('maxDelayMs (milliseconds >= 0)');
 }
 
-/** Defines an asset. Throws DEFINITION_ERROR on an invalid key, dep or retry policy. */
+/**
+ * Defines an asset. Throws DEFINITION_ERROR on an invalid key, dep, retry policy, resources or
+ * config schema.
+ *
+ * @example
+ * ```ts
+ * const model = defineAsset({
+ *   key: 'model', deps: [features],
+ *   resources: { tracking: trackingResource() },
+ *   config: z.object({ learningRate: z.number().default(0.1) }),
+ *   compute: (ctx, { features }) => train(features, ctx.config.learningRate, ctx.resources.tracking),
+ * });
+ * ```
+ */
 export function defineAsset<
   const TKey extends string,
   const TDeps extends readonly AssetDep[] = readonly [],
   TPartitions extends PartitionsDefinition | undefined = undefined,
   TResult = unknown,
+  TResources extends ResourcesSpec = readonly [],
+  TConfig extends ConfigSchema | undefined = undefined,
 >(
-  spec: AssetSpec<TKey, TDeps, TPartitions, TResult>,
+  spec: AssetSpec<TKey, TDeps, TPartitions, TResult, TResources, TConfig>,
 ): AssetDefinition<TKey, AssetValue<TResult>, IsPartitioned<TPartitions>> {
   checkAssetKey(spec.key);
   const deps = (spec.deps ?? []).map((dep) => (typeof dep === 'string' ? dep : dep.key));
@@ -190,6 +224,8 @@ export function defineAsset<
   if (typeof spec.compute !== 'function') {
     throw new LakeloopError('DEFINITION_ERROR', `Asset "${spec.key}" needs a compute function.`);
   }
+  const resources = checkResourcesSpec(`Asset "${spec.key}"`, spec.resources);
+  checkConfigSchema(`Asset "${spec.key}"`, spec.config);
   return {
     kind: 'asset',
     key: spec.key,
@@ -200,7 +236,9 @@ export function defineAsset<
     partitions: spec.partitions,
     retryPolicy: spec.retryPolicy,
     io: spec.io,
-    requiredResources: [...(spec.resources ?? [])],
+    requiredResources: resources.names,
+    resources: resources.declared,
+    config: spec.config,
     compute: spec.compute as AssetDefinition['compute'],
   };
 }

@@ -16,6 +16,8 @@ import { LakeloopError } from '../../errors.js';
 import type { CheckContext } from './asset-context.js';
 import type { AssetDefinition } from './asset-definition.js';
 import { checkAssetKey } from './asset-key.js';
+import type { ResourcesSpec, ResourceValues } from './resource-definition.js';
+import { checkResourcesSpec } from './resources-spec.js';
 
 /** Severity of a failed check. */
 export type CheckSeverity = 'ERROR' | 'WARN';
@@ -36,11 +38,19 @@ export interface CheckDefinition<TValue = unknown> {
   readonly assetKey: string;
   readonly blocking: boolean;
   readonly description: string | undefined;
-  readonly fn: (ctx: CheckContext, value: TValue) => CheckResult | boolean | Promise<CheckResult | boolean>;
+  /** Names of resources of the Definitions the check needs. */
+  readonly requiredResources: readonly string[];
+  /** Resources declared on the check itself, by name. */
+  readonly resources: Readonly<Record<string, unknown>>;
+  readonly fn: (
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resources are typed at defineCheck
+    ctx: CheckContext<any>,
+    value: TValue,
+  ) => CheckResult | boolean | Promise<CheckResult | boolean>;
 }
 
 /** What {@link defineCheck} takes. */
-export interface CheckSpec<TValue> {
+export interface CheckSpec<TValue, TResources extends ResourcesSpec = readonly []> {
   /** Unique per asset. */
   name: string;
   /** The checked asset (a definition types the value; a key gives `unknown`). */
@@ -48,11 +58,18 @@ export interface CheckSpec<TValue> {
   /** When true, a failed ERROR check stops the asset's step and its downstream. Default false. */
   blocking?: boolean;
   description?: string;
-  fn: (ctx: CheckContext, value: TValue) => CheckResult | boolean | Promise<CheckResult | boolean>;
+  /** The resources the check uses (as an asset's `resources`); types `ctx.resources`. Default none. */
+  resources?: TResources;
+  fn: (
+    ctx: CheckContext<ResourceValues<TResources>>,
+    value: TValue,
+  ) => CheckResult | boolean | Promise<CheckResult | boolean>;
 }
 
-/** Defines an asset check. */
-export function defineCheck<TValue = unknown>(spec: CheckSpec<TValue>): CheckDefinition<TValue> {
+/** Defines an asset check (see the module example). */
+export function defineCheck<TValue = unknown, TResources extends ResourcesSpec = readonly []>(
+  spec: CheckSpec<TValue, TResources>,
+): CheckDefinition<TValue> {
   const assetKey = typeof spec.asset === 'string' ? spec.asset : spec.asset.key;
   checkAssetKey(assetKey);
   if (!/^[A-Za-z_][A-Za-z0-9_-]*$/.test(spec.name)) {
@@ -61,13 +78,16 @@ export function defineCheck<TValue = unknown>(spec: CheckSpec<TValue>): CheckDef
       `Invalid check name ${JSON.stringify(spec.name)} on asset "${assetKey}": use letters, digits, "_" and "-".`,
     );
   }
+  const resources = checkResourcesSpec(`Check "${spec.name}" on asset "${assetKey}"`, spec.resources);
   return {
     kind: 'check',
     name: spec.name,
     assetKey,
     blocking: spec.blocking ?? false,
     description: spec.description,
-    fn: spec.fn,
+    requiredResources: resources.names,
+    resources: resources.declared,
+    fn: spec.fn as CheckDefinition<TValue>['fn'],
   };
 }
 

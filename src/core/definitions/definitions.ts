@@ -20,6 +20,7 @@ import { AssetGraph } from './asset-graph.js';
 import { resolveSelection } from './asset-selection.js';
 import type { CheckDefinition } from './check-definition.js';
 import type { JobDefinition } from './job-definition.js';
+import { isResourceDefinition } from './resource-definition.js';
 import type { RunFailureHook } from './run-failure-hook.js';
 
 /** Anything with a name: sensors (see the automation area's defineSensor). */
@@ -41,7 +42,10 @@ export interface DefinitionsSpec {
   jobs?: readonly JobDefinition[];
   sensors?: readonly SensorLike[];
   schedules?: readonly ScheduleLike[];
-  /** Named resources given to compute functions as `ctx.resources`. */
+  /**
+   * Named resources: resource definitions (defineResource) or plain values. Assets and checks name
+   * them in `resources: ['name']`; one given here also replaces an asset's own resource of that name.
+   */
   resources?: Readonly<Record<string, unknown>>;
   /** Run after every run that did not succeed (see run-failure-hook.ts). */
   runFailureHooks?: readonly RunFailureHook[];
@@ -103,15 +107,35 @@ export class Definitions {
   }
 
   #validateResources(): void {
-    for (const asset of this.assets) {
-      const missing = asset.requiredResources.filter((name) => !(name in this.resources));
+    const users = [
+      ...this.assets.map((a) => ({ owner: `Asset "${a.key}"`, key: a.key, uses: a })),
+      ...this.checks.map((c) => ({
+        owner: `Check "${c.name}" on asset "${c.assetKey}"`,
+        key: c.assetKey,
+        uses: c,
+      })),
+    ];
+    for (const { owner, key, uses } of users) {
+      // Older definitions (another copy of lakeloop) may lack the lists: treat them as empty.
+      const missing = (uses.requiredResources ?? []).filter((name) => !(name in this.resources));
       if (missing.length > 0) {
         throw new LakeloopError(
           'DEFINITION_ERROR',
-          `Asset "${asset.key}" needs resources ${missing.join(', ')}, which the Definitions do not provide ` +
+          `${owner} needs resources ${missing.join(', ')}, which the Definitions do not provide ` +
             `(resources: ${Object.keys(this.resources).join(', ') || 'none'}).`,
-          { details: { key: asset.key, missing } },
+          { details: { key, missing } },
         );
+      }
+    }
+    for (const [name, value] of Object.entries(this.resources)) {
+      if (typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'resource') {
+        if (!isResourceDefinition(value)) {
+          throw new LakeloopError(
+            'DEFINITION_ERROR',
+            `Resource "${name}" looks like a resource definition but has no setup function; build it with defineResource.`,
+            { details: { resource: name } },
+          );
+        }
       }
     }
   }
@@ -143,6 +167,18 @@ export class Definitions {
       this.jobs.map((j) => j.name),
     );
     for (const job of this.jobs) {
+      if (
+        job.config !== undefined &&
+        this.graph.has(job.name) &&
+        this.graph.get(job.name).config !== undefined
+      ) {
+        throw new LakeloopError(
+          'DEFINITION_ERROR',
+          `Job "${job.name}" and asset "${job.name}" both declare a config schema; their run config sections ` +
+            'would share one name. Rename the job.',
+          { details: { job: job.name } },
+        );
+      }
       try {
         resolveSelection(this.graph, job.select);
       } catch (cause) {

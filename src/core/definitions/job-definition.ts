@@ -3,10 +3,12 @@
  *
  * @example
  * ```ts
- * const retrain = defineJob({ name: 'retrain', select: 'train_model+' });
+ * const retrain = defineJob({ name: 'retrain', select: 'train_model+', config: z.object({ months: z.number().default(6) }) });
  * ```
  */
 import { LakeloopError } from '../../errors.js';
+import { checkConfigSchema } from './resources-spec.js';
+import type { ConfigSchema } from './run-config.js';
 
 /** A defined job. */
 export interface JobDefinition {
@@ -17,6 +19,8 @@ export interface JobDefinition {
   readonly description: string | undefined;
   /** Tags added to every run of the job. */
   readonly tags: Readonly<Record<string, string>>;
+  /** Schema of the job's run config (`config[<job name>]`), given to its steps as `ctx.jobConfig`. */
+  readonly config: ConfigSchema | undefined;
 }
 
 /** What {@link defineJob} takes. */
@@ -27,6 +31,8 @@ export interface JobSpec {
   description?: string;
   /** Default none. */
   tags?: Record<string, string>;
+  /** Schema of the job's run config (a section named after the job). Default none. */
+  config?: ConfigSchema;
 }
 
 /** Defines a job (its selection is validated when the Definitions are built). */
@@ -37,11 +43,13 @@ export function defineJob(spec: JobSpec): JobDefinition {
       `Invalid job name ${JSON.stringify(spec.name)}: use letters, digits, "_" and "-".`,
     );
   }
+  checkConfigSchema(`Job "${spec.name}"`, spec.config);
   return {
     kind: 'job',
     name: spec.name,
     select: spec.select,
     description: spec.description,
     tags: { ...(spec.tags ?? {}) },
+    config: spec.config,
   };
 }

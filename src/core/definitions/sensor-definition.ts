@@ -32,6 +32,8 @@ export interface RunRequest {
   partition?: string;
   /** Another job than the sensor's. Default: the sensor's job. */
   jobName?: string;
+  /** Run config (`{ <asset key or job name>: {...} }`), validated at launch. Default none. */
+  config?: Record<string, unknown>;
 }
 
 /** What `evaluate` returns (or `undefined`: nothing to do, cursor unchanged). */

@@ -122,4 +122,6 @@ export interface RunRecord {
   endedAt?: number;
   updatedAt: number;
   error?: SerializedError;
+  /** The run config given at launch (sections by asset key / job name; see run-config.ts). */
+  config?: Record<string, unknown>;
 }

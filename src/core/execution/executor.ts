@@ -32,6 +32,10 @@ export interface StepTask {
   runTags: Record<string, string>;
   /** The stored upstream values (several per upstream asset when reading all its partitions). */
   inputs: StepInput[];
+  /** The run's config as stored (sections by asset key / job name); parsed in the step. Default none. */
+  config?: Record<string, unknown>;
+  /** The run's job (its config section becomes `ctx.jobConfig`). Default none. */
+  jobName?: string;
 }
 
 /** The result of a step attempt. */
@@ -68,6 +72,8 @@ export interface ExecutorContext {
   instanceHome: string;
   /** The instance's IO manager (in-process executors use it directly). */
   ioManager: IoManager;
+  /** Run-level LOG events (e.g. a resource teardown that failed). Default: stderr. */
+  log?: (level: LogLevel, message: string) => void;
 }
 
 /** An executor's resources for one run. */
@@ -75,6 +81,7 @@ export interface ExecutorSession {
   /** How many steps may run at once. */
   readonly maxConcurrency: number;
   runStep(task: StepTask, channel: StepChannel): Promise<StepOutcome>;
+  /** Ends the session: tears down the run-scoped resources (see resource-scope.ts). */
   close(): Promise<void>;
 }
 

@@ -1,7 +1,8 @@
 /**
  * The in-process executor: steps run in the calling process, one at a time by default
  * (`maxConcurrency` > 1 interleaves async steps). Values stay in memory between steps of a run
- * (they are still stored through the IO manager).
+ * (they are still stored through the IO manager). Run-scoped resources live as long as the
+ * session: set up on first use, torn down by `close()`.
  *
  * @example
  * ```ts
@@ -9,6 +10,7 @@
  * ```
  */
 import type { Executor, ExecutorSession } from './executor.js';
+import { RunResources } from './resource-scope.js';
 import { executeStep } from './step-execution.js';
 import type { ValueCache } from './step-execution.js';
 
@@ -25,6 +27,11 @@ export function inProcessExecutor(options: InProcessExecutorOptions = {}): Execu
     name: 'in_process',
     open: (context) => {
       const valueCache: ValueCache = new Map();
+      const resources = new RunResources({
+        runId: context.runId,
+        instanceHome: context.instanceHome,
+        ...(context.log === undefined ? {} : { log: context.log }),
+      });
       const session: ExecutorSession = {
         maxConcurrency,
         runStep: (task, channel) =>
@@ -35,10 +42,11 @@ export function inProcessExecutor(options: InProcessExecutorOptions = {}): Execu
             channel,
             instanceHome: context.instanceHome,
             valueCache,
+            resources,
           }),
-        close: () => {
+        close: async () => {
           valueCache.clear();
-          return Promise.resolve();
+          await resources.close();
         },
       };
       return Promise.resolve(session);

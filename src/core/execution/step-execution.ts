@@ -1,6 +1,7 @@
 /**
  * Runs one step where it is called: loads the inputs through the IO manager, calls the asset's
- * compute function with its context, evaluates the asset's checks on the value, and stores the
+ * compute function with its context (its resources set up and bound, its run config parsed),
+ * finishes the resource bindings, evaluates the asset's checks on the value, and stores the
  * value atomically, unless compute threw or a blocking ERROR check failed (then nothing is
  * stored). Both the in-process executor and the worker processes use it.
  *
@@ -16,7 +17,12 @@ import type { AssetContext, CheckContext, LogLevel, StepLogger } from '../defini
 import { isAssetOutput } from '../definitions/asset-definition.js';
 import type { AssetDefinition } from '../definitions/asset-definition.js';
 import { toCheckResult } from '../definitions/check-definition.js';
+import { dataCommitFromTags } from '../definitions/data-commit.js';
 import type { Definitions } from '../definitions/definitions.js';
+import { stepResourceEntries } from '../definitions/resources-spec.js';
+import { parseConfigSection } from '../definitions/run-config.js';
+import { RunResources } from './resource-scope.js';
+import type { BoundResources } from './resource-scope.js';
 import type { StepChannel, StepInput, StepOutcome, StepTask } from './executor.js';
 import type { IoManager } from './io/io-manager.js';
 import { serializeError } from './serialize-error.js';
@@ -34,6 +40,8 @@ export interface ExecuteStepOptions {
   instanceHome: string;
   /** Default: no caching. */
   valueCache?: ValueCache;
+  /** The run's resources in this process (the executor session's). Default: set up for this step only. */
+  resources?: RunResources;
 }
 
 const cacheKey = (input: { storagePath: string; dataVersion: string }): string =>
@@ -83,24 +91,32 @@ async function loadInputs(
 
 async function evaluateChecks(
   options: ExecuteStepOptions,
+  resources: RunResources,
   value: unknown,
   log: StepLogger,
 ): Promise<CheckEvaluationData[]> {
   const { defs, task, channel } = options;
   const results: CheckEvaluationData[] = [];
   for (const check of defs.checksFor(task.assetKey)) {
-    const ctx: CheckContext = {
-      assetKey: task.assetKey,
-      checkName: check.name,
-      partition: task.partition,
-      runId: task.runId,
-      log,
-      resources: defs.resources,
-      signal: channel.signal,
-    };
     let evaluation: CheckEvaluationData;
     try {
-      const result = toCheckResult(await check.fn(ctx, value));
+      const bound = await resources.bind(
+        stepResourceEntries(defs.resources, check),
+        stepInfo(task, log, channel),
+        `check "${check.name}" on asset "${task.assetKey}"`,
+      );
+      const ctx: CheckContext = {
+        assetKey: task.assetKey,
+        checkName: check.name,
+        partition: task.partition,
+        runId: task.runId,
+        runTags: task.runTags,
+        log,
+        resources: bound.values,
+        dataCommit: dataCommitFromTags(task.runTags),
+        signal: channel.signal,
+      };
+      const result = toCheckResult(await finishing(bound, () => check.fn(ctx, value), log));
       evaluation = {
         assetKey: task.assetKey,
         checkName: check.name,
@@ -128,20 +144,71 @@ async function evaluateChecks(
   return results;
 }
 
+function stepInfo(task: StepTask, log: StepLogger, channel: StepChannel) {
+  return {
+    runId: task.runId,
+    runTags: task.runTags,
+    assetKey: task.assetKey,
+    partition: task.partition,
+    attempt: task.attempt,
+    log,
+    signal: channel.signal,
+  };
+}
+
+/** Runs `fn`, then finishes the bindings with how it ended (a finish failure after a throw is only logged). */
+async function finishing<T>(bound: BoundResources, fn: () => T | Promise<T>, log: StepLogger): Promise<T> {
+  let result: T;
+  try {
+    result = await fn();
+  } catch (error) {
+    await bound.finish({ ok: false, error }).catch((finishError: unknown) => {
+      log.warn((finishError as Error).message);
+    });
+    throw error;
+  }
+  await bound.finish({ ok: true });
+  return result;
+}
+
+/** Parses the asset's and the job's sections of the run config (validated at launch; parsed again for defaults). */
+function parseStepConfig(
+  defs: Definitions,
+  asset: AssetDefinition,
+  task: StepTask,
+): { config: unknown; jobConfig: unknown } {
+  const given = task.config ?? {};
+  const config =
+    asset.config === undefined ? undefined : parseConfigSection(asset.key, asset.config, given[asset.key]);
+  const job = task.jobName === undefined ? undefined : defs.jobs.find((j) => j.name === task.jobName);
+  const jobConfig =
+    job?.config === undefined ? undefined : parseConfigSection(job.name, job.config, given[job.name]);
+  return { config, jobConfig };
+}
+
 /** Runs one step attempt and returns its outcome (never throws for step errors). */
 export async function executeStep(options: ExecuteStepOptions): Promise<StepOutcome> {
   const { defs, task, channel } = options;
   const started = performance.now();
   const elapsed = (): number => Math.round((performance.now() - started) * 1000) / 1000;
   let checks: CheckEvaluationData[] = [];
-  let stage: 'compute' | 'store' = 'compute';
+  let stage: 'config' | 'compute' | 'store' = 'config';
+  const resources =
+    options.resources ?? new RunResources({ runId: task.runId, instanceHome: options.instanceHome });
   try {
     const asset = defs.asset(task.assetKey);
+    const { config, jobConfig } = parseStepConfig(defs, asset, task);
+    stage = 'compute';
     const inputs = await loadInputs(options, asset);
     channel.signal.throwIfAborted();
     const log = makeLogger(channel);
+    const bound = await resources.bind(
+      stepResourceEntries(defs.resources, asset),
+      stepInfo(task, log, channel),
+      `asset "${asset.key}"`,
+    );
     const metadata: Record<string, unknown> = {};
-    const ctx: AssetContext = {
+    const ctx: AssetContext<Record<string, unknown>, unknown> = {
       assetKey: asset.key,
       partition: task.partition,
       partitionWindow:
@@ -150,15 +217,18 @@ export async function executeStep(options: ExecuteStepOptions): Promise<StepOutc
       runTags: task.runTags,
       attempt: task.attempt,
       log,
-      resources: defs.resources,
+      resources: bound.values,
+      config,
+      jobConfig,
+      dataCommit: dataCommitFromTags(task.runTags),
       instanceHome: options.instanceHome,
       signal: channel.signal,
       addMetadata: (more) => Object.assign(metadata, more),
     };
-    const result: unknown = await asset.compute(ctx, inputs);
+    const result: unknown = await finishing(bound, () => asset.compute(ctx, inputs), log);
     const value = isAssetOutput(result) ? result.value : result;
     if (isAssetOutput(result)) Object.assign(metadata, result.metadata);
-    checks = await evaluateChecks(options, value, log);
+    checks = await evaluateChecks(options, resources, value, log);
     const blocking = checks.filter((c) => !c.passed && c.blocking && c.severity === 'ERROR');
     if (blocking.length > 0) {
       const names = blocking.map((c) => c.checkName).join(', ');
@@ -205,5 +275,7 @@ export async function executeStep(options: ExecuteStepOptions): Promise<StepOutc
         !canceled && stage === 'compute' && !(error instanceof LakeloopError && error.code === 'NOT_FOUND'),
       durationMs: elapsed(),
     };
+  } finally {
+    if (options.resources === undefined) await resources.close();
   }
 }

@@ -3,7 +3,9 @@
  * (`child_process.fork`, TypeScript through tsx), at most `maxConcurrency` at a time. Each
  * worker loads the definitions module by file path, reads its inputs and stores its output
  * through the filesystem IO manager of the instance home (values never cross the IPC channel),
- * and is reused for later steps of the run. Cancellation aborts the step's `ctx.signal` in the
+ * and is reused for later steps of the run. Each worker sets up the resources its steps declare
+ * (so a run-scoped resource is set up once per worker) and tears them down when the session
+ * closes. Cancellation aborts the step's `ctx.signal` in the
  * worker, and kills the worker when it does not stop within `abortGraceMs`.
  *
  * @example
@@ -32,6 +34,8 @@ export interface MultiProcessExecutorOptions {
   maxConcurrency?: number;
   /** How long a canceled step may take to stop before its worker is killed. Default 5000 ms. */
   abortGraceMs?: number;
+  /** How long a worker may take to tear down its resources at the end of the run before it is killed. Default 10000 ms. */
+  closeGraceMs?: number;
 }
 
 const here = fileURLToPath(import.meta.url);
@@ -55,6 +59,7 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
   const module = resolve(options.module);
   const maxConcurrency = Math.max(1, options.maxConcurrency ?? availableParallelism());
   const abortGraceMs = options.abortGraceMs ?? 5000;
+  const closeGraceMs = options.closeGraceMs ?? 10_000;
   return {
     name: 'multi_process',
     open: (context) => {
@@ -79,7 +84,9 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
                 resolveReady();
                 break;
               case 'log':
-                worker.pending?.channel.log(message.level, message.message);
+                // Between steps (a resource teardown at close): a run-level log.
+                if (worker.pending !== undefined) worker.pending.channel.log(message.level, message.message);
+                else context.log?.(message.level, message.message);
                 break;
               case 'outcome': {
                 const pending = worker.pending;
@@ -175,8 +182,10 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
                   worker.child.once('exit', () => {
                     resolveExit();
                   });
-                  worker.child.disconnect();
-                  setTimeout(() => worker.child.kill('SIGKILL'), 2000).unref();
+                  // The worker tears down its resources and exits; kill it if it takes too long.
+                  const close: ToWorker = { type: 'close' };
+                  if (worker.child.connected) worker.child.send(close);
+                  setTimeout(() => worker.child.kill('SIGKILL'), closeGraceMs).unref();
                 }),
             ),
           );

@@ -1,13 +1,15 @@
 /**
  * Entry point of a worker process of the multi-process executor: loads the definitions module
  * named by the parent, then runs the step tasks it receives one at a time with the filesystem
- * IO manager of the instance home, sending logs and outcomes back. Exits when the parent
- * disconnects.
+ * IO manager of the instance home, sending logs and outcomes back. The worker sets up the
+ * resources its steps declare itself (it has its own copy of the definitions); on `close` it tears
+ * them down (run-scoped, then process-scoped) and exits. It also exits when the parent disconnects.
  */
 import { join } from 'node:path';
 import type { Definitions } from '../../definitions/definitions.js';
 import { loadDefinitions } from '../definitions-loader.js';
 import { FilesystemIoManager } from '../io/filesystem-io-manager.js';
+import { closeProcessResources, RunResources } from '../resource-scope.js';
 import { serializeError } from '../serialize-error.js';
 import { executeStep } from '../step-execution.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
@@ -20,10 +22,36 @@ let defs: Definitions | undefined;
 let ioManager: FilesystemIoManager | undefined;
 let instanceHome = '';
 let current: AbortController | undefined;
+/** The run-scoped resources of the runs this worker executed steps of (one per session in practice). */
+const runResources = new Map<string, RunResources>();
+
+const resourcesOf = (runId: string): RunResources => {
+  let resources = runResources.get(runId);
+  if (resources === undefined) {
+    resources = new RunResources({
+      runId,
+      instanceHome,
+      log: (level, text) => {
+        send({ type: 'log', level, message: text });
+      },
+    });
+    runResources.set(runId, resources);
+  }
+  return resources;
+};
+
+let closing: Promise<void> | undefined;
+const closeAll = (): Promise<void> =>
+  (closing ??= (async () => {
+    for (const resources of runResources.values()) await resources.close();
+    runResources.clear();
+    await closeProcessResources();
+  })());
 
 process.on('disconnect', () => {
   current?.abort();
-  process.exit(0);
+  // The parent is gone: tear down what we can (logs go to stderr), then leave.
+  void closeAll().finally(() => process.exit(0));
 });
 
 process.on('message', (raw: unknown) => {
@@ -51,6 +79,7 @@ process.on('message', (raw: unknown) => {
         task: message.task,
         ioManager,
         instanceHome,
+        resources: resourcesOf(message.task.runId),
         channel: {
           signal: controller.signal,
           log: (level, text) => {
@@ -65,6 +94,9 @@ process.on('message', (raw: unknown) => {
     }
     case 'abort':
       current?.abort();
+      break;
+    case 'close':
+      void closeAll().finally(() => process.exit(0));
       break;
   }
 });

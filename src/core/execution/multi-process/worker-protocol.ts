@@ -10,7 +10,9 @@ import type { StepOutcome, StepTask } from '../executor.js';
 export type ToWorker =
   | { type: 'init'; module: string; instanceHome: string }
   | { type: 'step'; task: StepTask }
-  | { type: 'abort' };
+  | { type: 'abort' }
+  /** The session is over: tear down the run's resources, then exit. */
+  | { type: 'close' };
 
 /** Worker -> parent. */
 export type FromWorker =

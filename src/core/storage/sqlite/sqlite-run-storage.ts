@@ -45,12 +45,14 @@ interface RunRow {
   ended_at: number | null;
   updated_at: number;
   error: string | null;
+  /** Added by migration 2. */
+  config: string | null;
 }
 
 const INSERT_RUN = `INSERT INTO runs (run_id, job_name, selection, asset_keys, partition_key, status, tags,
-  parent_run_id, created_at, started_at, ended_at, updated_at, error)
+  parent_run_id, created_at, started_at, ended_at, updated_at, error, config)
   VALUES (@runId, @jobName, @selection, @assetKeys, @partition, @status, @tags,
-  @parentRunId, @createdAt, @startedAt, @endedAt, @updatedAt, @error)`;
+  @parentRunId, @createdAt, @startedAt, @endedAt, @updatedAt, @error, @config)`;
 const INSERT_TAG = `INSERT INTO run_tags (run_id, key, value) VALUES (?, ?, ?)
   ON CONFLICT (run_id, key) DO UPDATE SET value = excluded.value`;
 const UPDATE_RUN = `UPDATE runs SET
@@ -194,6 +196,7 @@ export class SqliteRunStorage implements RunStorage {
       endedAt: run.endedAt ?? null,
       updatedAt: run.updatedAt,
       error: run.error === undefined ? null : JSON.stringify(run.error),
+      config: run.config === undefined ? null : JSON.stringify(run.config),
     });
     const insertTag = this.#statements.get(INSERT_TAG);
     for (const [key, value] of Object.entries(run.tags)) insertTag.run(run.runId, key, value);
@@ -242,5 +245,6 @@ function rowToRun(row: RunRow): RunRecord {
   if (row.started_at !== null) run.startedAt = row.started_at;
   if (row.ended_at !== null) run.endedAt = row.ended_at;
   if (row.error !== null) run.error = JSON.parse(row.error) as SerializedError;
+  if (row.config !== null) run.config = JSON.parse(row.config) as Record<string, unknown>;
   return run;
 }

@@ -98,4 +98,9 @@ export const STORAGE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    // Run config (issue #12): the JSON object given at launch, written with the run in one INSERT.
+    version: 2,
+    sql: `ALTER TABLE runs ADD COLUMN config TEXT;`,
+  },
 ];
