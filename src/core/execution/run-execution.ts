@@ -66,6 +66,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunRecord>
       runId,
       instanceHome: instance.home,
       ioManager: instance.ioManager,
+      log: (level, message) => void emit({ type: 'LOG', level, message }), // e.g. a failed resource teardown
     });
     const context: StepRunContext = {
       defs,

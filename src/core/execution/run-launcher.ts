@@ -1,8 +1,9 @@
 /**
  * Launching runs: `createRun` (validate the selection and partition, store the run as
  * NOT_STARTED or QUEUED), `executeRun` (see run-execution.ts), `materialize` (both at once),
- * `cancelRun`, and `reexecuteFromFailure` (a new run of the failed and skipped steps that reads
- * the parent run's stored upstream outputs).
+ * `launchRun` (both, returning a run handle at once: see run-handle.ts), `submitRun` (a QUEUED
+ * run for the daemon, with its handle), `cancelRun` (run-cancel.ts), and `reexecuteFromFailure`
+ * (a new run of the failed and skipped steps that reads the parent run's stored upstream outputs).
  *
  * @example
  * ```ts
@@ -11,15 +12,20 @@
  * ```
  */
 import { LakeloopError } from '../../errors.js';
+import { appendRunEvents } from '../events/event-log-notifier.js';
 import type { EventRecord, RunRecord } from '../events/event-types.js';
-import { FINISHED_RUN_STATUSES } from '../events/event-types.js';
 import type { Definitions } from '../definitions/definitions.js';
 import { assertPartitionKey } from '../definitions/partitions-definition.js';
 import type { Instance } from '../instance/instance.js';
 import type { Executor } from './executor.js';
 import { executeRun } from './run-execution.js';
-import { endRun, runOwnerState } from './dead-run-recovery.js';
+import { runHandle } from './run-handle.js';
+import type { RunHandle, RunHandleOptions } from './run-handle.js';
 import { planReexecution } from './reexecution-plan.js';
+import { validateRunConfig } from '../definitions/run-config.js';
+import { resolveLaunchTags } from './launch-tags.js';
+
+export { cancelRun } from './run-cancel.js';
 
 /** The job name of runs launched from a selection rather than a job. */
 export const ASSET_SELECTION_JOB = '__asset_selection__';
@@ -43,6 +49,8 @@ export interface CreateRunOptions {
   assetKeys?: readonly string[];
   /** The run id to use (e.g. one claimed with a sensor's run key beforehand). Default: a new id from the instance. */
   runId?: string;
+  /** Run config: one section per asset key / job name (see run-config.ts); validated here. Default none. */
+  config?: Record<string, unknown>;
 }
 
 /** Validates and stores a new run; returns its record. */
@@ -86,15 +94,22 @@ export async function createRun(defs: Definitions, options: CreateRunOptions): P
       if (partitions !== undefined) assertPartitionKey(partitions, options.partition, { assetKey: key, now });
     }
   }
+  const config = validateRunConfig(defs, { assetKeys, jobName: job?.name, config: options.config });
+  const tags = { ...(job?.tags ?? {}), ...(options.tags ?? {}) };
+  Object.assign(
+    tags,
+    await resolveLaunchTags(defs, { assetKeys, instanceHome: instance.home, runTags: tags }),
+  );
   const run: RunRecord = {
     runId: options.runId ?? instance.ids(),
     jobName: job?.name ?? ASSET_SELECTION_JOB,
     selection,
     assetKeys,
     status: options.status ?? 'NOT_STARTED',
-    tags: { ...(job?.tags ?? {}), ...(options.tags ?? {}) },
+    tags,
     createdAt: now,
     updatedAt: now,
+    ...(config === undefined ? {} : { config: { ...config } }),
   };
   if (options.partition !== undefined) run.partition = options.partition;
   if (options.parentRunId !== undefined) run.parentRunId = options.parentRunId;
@@ -125,6 +140,8 @@ export interface MaterializeOptions {
   executor?: Executor;
   /** Live events. Default none. */
   onEvent?: (event: EventRecord) => void;
+  /** Run config: `{ <asset key or job name>: {...} }`, validated against the schemas. Default none. */
+  config?: Record<string, unknown>;
 }
 
 /**
@@ -137,6 +154,7 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
     select: options.select,
     ...(options.partition === undefined ? {} : { partition: options.partition }),
     ...(options.tags === undefined ? {} : { tags: options.tags }),
+    ...(options.config === undefined ? {} : { config: options.config }),
   });
   return executeRun({
     defs,
@@ -147,60 +165,59 @@ export async function materialize(defs: Definitions, options: MaterializeOptions
   });
 }
 
+/** Options of {@link launchRun}: those of createRun (but `status`), and how to execute. */
+export interface LaunchRunOptions extends Omit<CreateRunOptions, 'status'> {
+  /** Default: the instance's executor. */
+  executor?: Executor;
+  /** Called synchronously for each event as it happens. Default none. */
+  onEvent?: (event: EventRecord) => void;
+}
+
 /**
- * Requests cancellation: a QUEUED or NOT_STARTED run becomes CANCELED at once; a STARTING or
- * STARTED run becomes CANCELING and its executing process aborts its steps (`ctx.signal`) and
- * marks it CANCELED. Throws CONFLICT when the run already finished.
+ * Creates a run and starts executing it in this process (Dagster's `launch_run`); returns its
+ * handle once the run is stored, so `handle.runId` is known at once. Invalid selections,
+ * partitions or jobs reject here; what happens while executing is in `result()` and `events()`.
+ *
+ * @example
+ * ```ts
+ * const handle = await launchRun(defs, { instance, select: '+train_model', partition: '2001-03' });
+ * for await (const event of handle.events()) if (event.type === 'LOG') console.log(event.message);
+ * const run = await handle.result(); // run.status: SUCCESS, FAILURE or CANCELED
+ * ```
  */
-export async function cancelRun(instance: Instance, runId: string): Promise<RunRecord> {
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const run = await instance.runs.getRun(runId);
-    if (run === undefined)
-      throw new LakeloopError('NOT_FOUND', `Unknown run ${runId}; list runs with \`lakeloop runs list\`.`);
-    if (FINISHED_RUN_STATUSES.includes(run.status)) {
-      throw new LakeloopError(
-        'CONFLICT',
-        `Run ${runId} already finished (${run.status}); nothing to cancel.`,
-        {
-          details: { runId, status: run.status },
-        },
-      );
-    }
-    const now = instance.clock.now();
-    if (run.status !== 'QUEUED' && run.status !== 'NOT_STARTED') {
-      // No live process would ever act on the request: end the run here.
-      const state = runOwnerState(instance, run, now);
-      if (!state.alive) {
-        const ended = await endRun(instance, run, {
-          now,
-          lost: state.lost,
-          reason: state.reason,
-          canceled: true,
-        });
-        if (ended !== undefined) return ended.run;
-        continue;
-      }
-    }
-    if (run.status === 'CANCELING') {
-      instance.activeRuns.get(runId)?.abort();
-      return run;
-    }
-    const waiting = run.status === 'QUEUED' || run.status === 'NOT_STARTED';
-    const update = waiting ? { status: 'CANCELED' as const, endedAt: now } : { status: 'CANCELING' as const };
-    if (await instance.runs.updateRun(runId, update, run.status)) {
-      await instance.events.appendEvents([
-        {
-          runId,
-          type: waiting ? 'RUN_CANCELED' : 'RUN_CANCELING',
-          timestamp: now,
-          message: waiting ? `Run ${runId} canceled before it started.` : `Run ${runId} canceling.`,
-        },
-      ]);
-      instance.activeRuns.get(runId)?.abort();
-      return (await instance.runs.getRun(runId)) ?? run;
-    }
-  }
-  throw new LakeloopError('CONFLICT', `Run ${runId} kept changing status; try cancelling again.`);
+export async function launchRun(defs: Definitions, options: LaunchRunOptions): Promise<RunHandle> {
+  const { executor, onEvent, ...create } = options;
+  const run = await createRun(defs, create);
+  const execution = executeRun({
+    defs,
+    runId: run.runId,
+    instance: options.instance,
+    ...(executor === undefined ? {} : { executor }),
+    ...(onEvent === undefined ? {} : { onEvent }),
+  });
+  return runHandle(options.instance, run.runId, { execution });
+}
+
+/** Options of {@link submitRun}: those of createRun (but `status`), and how the handle follows the run. */
+export interface SubmitRunOptions extends Omit<CreateRunOptions, 'status'> {
+  /** How often the handle looks for the daemon's writes. Default 250 ms. */
+  pollMs?: RunHandleOptions['pollMs'];
+}
+
+/**
+ * Creates a QUEUED run for the daemon's run queue (Dagster's `submit_run`) and returns its handle:
+ * its events and result come from whichever process executes it (the daemon, or this one).
+ *
+ * @example
+ * ```ts
+ * const handle = await submitRun(defs, { instance, jobName: 'retrain', tags: { team: 'ml' } });
+ * const run = await handle.result(); // once the daemon has executed it
+ * ```
+ */
+export async function submitRun(defs: Definitions, options: SubmitRunOptions): Promise<RunHandle> {
+  const { pollMs, ...create } = options;
+  const run = await createRun(defs, { ...create, status: 'QUEUED' });
+  return runHandle(options.instance, run.runId, pollMs === undefined ? {} : { pollMs });
 }
 
 /** Options of {@link createReexecution}. */
@@ -229,13 +246,19 @@ export async function createReexecution(options: CreateReexecutionOptions): Prom
     assetKeys: plan.assetKeys,
     parentRunId: parent.runId,
     tags: { ...plan.tags, ...options.tags },
+    // The parent's config, and its job so the job's config section still reaches the steps.
+    ...(parent.config === undefined ? {} : { config: parent.config }),
+    ...(defs.jobs.some((j) => j.name === parent.jobName)
+      ? { jobName: parent.jobName, select: plan.assetKeys.join(',') }
+      : {}),
     ...(plan.partition === undefined ? {} : { partition: plan.partition }),
     ...(options.runId === undefined ? {} : { runId: options.runId }),
     ...(options.status === undefined ? {} : { status: options.status }),
   });
   if (plan.notes.length > 0) {
     const timestamp = instance.clock.now();
-    await instance.events.appendEvents(
+    await appendRunEvents(
+      instance.events,
       plan.notes.map((message) => ({
         runId: run.runId,
         type: 'LOG' as const,

@@ -80,6 +80,8 @@ export async function runStepAttempts(context: StepRunContext, key: string): Pro
         runTags: run.tags,
         inputs,
         ...(partition === undefined ? {} : { partition }),
+        ...(run.config === undefined ? {} : { config: run.config }),
+        jobName: run.jobName,
       };
       outcome = await context.session.runStep(task, channel);
     }
