@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// The `lakeloop` command. Runs the compiled CLI when dist/ exists (published package),
-// otherwise the TypeScript source through tsx, so a git checkout needs no build step. Either way
-// in this one process (see run-node.js).
+// The `lakeloop` command. In a git checkout (src/ is there) it runs the TypeScript source, so that
+// `npm run build` never makes the checkout run stale compiled code; in an installed package (no
+// src/) it runs the compiled dist/. Either way in this one process (see run-node.js).
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runNode } from './run-node.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const compiled = join(root, 'dist', 'cli', 'main.js');
-const entry = existsSync(compiled) ? compiled : join(root, 'src', 'cli', 'main.ts');
+const source = join(root, 'src', 'cli', 'main.ts');
+const entry = existsSync(source) ? source : join(root, 'dist', 'cli', 'main.js');
 await runNode(entry, process.argv.slice(2));

@@ -2,7 +2,7 @@
  * How every CLI command prints: a readable table for people, JSON with `--json` for programs,
  * and one line (no stack trace) with the mapped exit code on error.
  */
-import { describeError, exitCodeOf, isLakeloopError } from '../errors.js';
+import { describeError, exitCodeOf, isLakeloopError, LakeloopError } from '../errors.js';
 
 /** Prints `value` as JSON (pretty, one document) to stdout. */
 export function printJson(value: unknown): void {
@@ -40,4 +40,19 @@ export function reportCliError(error: unknown): void {
   if (process.env.LAKELOOP_DEBUG === '1' && error instanceof Error)
     process.stderr.write(`${error.stack ?? ''}\n`);
   process.exitCode = exitCodeOf(error);
+}
+
+/**
+ * Prints a command-line usage error (unknown option, missing argument) as one line with its code,
+ * and sets exit code 2.
+ *
+ * @example
+ * ```ts
+ * reportUsageError("unknown option '--selec' (did you mean --select?); see lakeloop materialize --help");
+ * // stderr: lakeloop: INVALID_ARGUMENT: unknown option '--selec' (did you mean --select?); see lakeloop materialize --help
+ * ```
+ */
+export function reportUsageError(message: string): void {
+  process.stderr.write(`lakeloop: INVALID_ARGUMENT: ${message}\n`);
+  process.exitCode = exitCodeOf(new LakeloopError('INVALID_ARGUMENT', message));
 }

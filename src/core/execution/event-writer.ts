@@ -10,6 +10,7 @@
  * ```
  */
 import type { Clock } from '../../clock.js';
+import { eventLogNotifier } from '../events/event-log-notifier.js';
 import type { EventRecord } from '../events/event-types.js';
 import type { EventLogStorage } from '../storage/storage-types.js';
 
@@ -59,6 +60,7 @@ export class EventWriter {
     if (batch.length === 0 || this.#error !== undefined) return;
     try {
       await this.#events.appendEvents(batch);
+      eventLogNotifier(this.#events).notify(); // run handles in this process read them now
     } catch (error) {
       this.#error = error instanceof Error ? error : new Error(String(error));
     }

@@ -19,6 +19,8 @@ export * from './io/value-codec.js';
 export * from './multi-process/multi-process-executor.js';
 export * from './retry-policy.js';
 export * from './run-execution.js';
+export { openRunHandle, runHandle, RUN_END_EVENT_TYPES } from './run-handle.js';
+export type { RunHandle, RunHandleOptions } from './run-handle.js';
 export * from './run-launcher.js';
 export * from './run-summary.js';
 export { FAILURE_HOOKS_TAG, runFailureHooks, runPendingFailureHooks } from './run-failure-hooks.js';
