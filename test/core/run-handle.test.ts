@@ -48,10 +48,10 @@ function gatedDefs(release: Promise<void>): Definitions {
         });
         void release.then(resolve);
       });
-      return (rows as number[]).length;
+      return rows.length;
     },
   });
-  const after = defineAsset({ key: 'after', deps: [gated], compute: (_ctx, { gated: n }) => Number(n) * 2 });
+  const after = defineAsset({ key: 'after', deps: [gated], compute: (_ctx, { gated: n }) => n * 2 });
   return new Definitions({ assets: [source, gated, after] });
 }
 
