@@ -49,6 +49,18 @@ export function describeRunStorageContract(name: string, factory: StorageFactory
       expect(await runs.getRun('run-full')).toStrictEqual(run);
     });
 
+    it('round-trips the run config (nested JSON) and keeps it through status and tag updates', async () => {
+      const config = {
+        train_model: { learningRate: 0.05, layers: [64, 32], early: { stop: true } },
+        retrain: {},
+      };
+      await runs.addRun(makeRun({ runId: 'run-config', config }));
+      await runs.updateRun('run-config', { status: 'STARTED', tags: { owner: 'ml' } });
+      const stored = await runs.getRun('run-config');
+      expect(stored?.config).toStrictEqual(config);
+      expect((await runs.listRuns({ tags: { owner: 'ml' } }))[0]?.config).toStrictEqual(config);
+    });
+
     it('leaves optional fields absent when they were not given', async () => {
       await runs.addRun(makeRun({ runId: 'run-min' }));
       const stored = await runs.getRun('run-min');

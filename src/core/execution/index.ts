@@ -31,5 +31,7 @@ export type { EndedRun } from './dead-run-recovery.js';
 export { OWNER_LOST_TAG, ownerState } from './run-ownership.js';
 export type { RunOwner } from './run-ownership.js';
 export { serializeError, deserializeError } from './serialize-error.js';
+export { closeProcessResources } from './resource-scope.js';
+export type { BoundResources, ResourceLog, RunResourcesOptions } from './resource-scope.js';
 export { executeStep } from './step-execution.js';
 export type { ExecuteStepOptions, ValueCache } from './step-execution.js';
