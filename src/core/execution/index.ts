@@ -18,6 +18,7 @@ export * from './io/filesystem-io-manager.js';
 export * from './io/value-codec.js';
 export * from './multi-process/multi-process-executor.js';
 export * from './retry-policy.js';
+export * from './step-progress.js';
 export * from './run-execution.js';
 export { openRunHandle, runHandle, RUN_END_EVENT_TYPES } from './run-handle.js';
 export type { RunHandle, RunHandleOptions } from './run-handle.js';
