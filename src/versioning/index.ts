@@ -48,3 +48,9 @@ export type { DataTable, ReadObjectOptions, ReadTableOptions, TableFormat } from
 export type { TableColumn, TableColumns } from './duckdb-columns.js';
 export { resolveDataFiles } from './data-file-set.js';
 export type { DataFileSet, LocalDataFile, ResolveDataFilesOptions } from './data-file-set.js';
+export { dataCommitTagOf, dataRepositoryResource } from './data-resource.js';
+export type {
+  DataRepositoryResourceOptions,
+  DataRepositoryResourceValue,
+  DataRepositoryView,
+} from './data-resource.js';
