@@ -22,6 +22,7 @@ import { endianness } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  FEATURE_NAMES,
   FEATURE_SET_VERSION,
   assembleTrainingSet,
   buildMonthAggregates,
@@ -83,7 +84,11 @@ const SAMPLES: Record<FlightFeatureSize, RowSample | undefined> = {
   full: undefined,
 };
 
-/** Loads the matrices from the cache, building them (about 10–20 s) when missing or stale. */
+/**
+ * Loads the matrices from the cache, building them (about 10–20 s) when missing or stale: a cache is
+ * stale when its `version` is not {@link FEATURE_SET_VERSION} or its `featureNames` are not
+ * {@link FEATURE_NAMES}.
+ */
 export async function loadFlightFeatureMatrices(
   options: LoadFlightFeatureMatricesOptions,
 ): Promise<FlightFeatureMatrices> {
@@ -149,7 +154,10 @@ function readFiles(dir: string, size: FlightFeatureSize): FlightFeatureMatrices 
   const paths = filePaths(dir, size);
   if (!existsSync(paths.meta)) return undefined;
   const meta = JSON.parse(readFileSync(paths.meta, 'utf8')) as FlightFeatureMeta;
-  if (meta.version !== FEATURE_SET_VERSION) return undefined;
+  // A cache of another feature set (older version, or other columns) is rebuilt, never read.
+  if (meta.version !== FEATURE_SET_VERSION || meta.featureNames.join() !== FEATURE_NAMES.join()) {
+    return undefined;
+  }
   assertLittleEndian();
   const floats = (path: string): Float32Array => {
     const buffer = readFileSync(path);

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isLakeloopError } from 'lakeloop';
 import {
   DEFAULT_SMOOTHING,
+  ENCODED_KEYS,
   FEATURE_NAMES,
   assembleTrainingSet,
   buildMonthAggregates,
@@ -72,13 +73,14 @@ interface StoredRow {
   origin: string;
   destination: string;
   route: string;
+  flight: string;
 }
 
 /** The stored rows of feature files in the order the assembled matrices use. */
 async function storedRows(paths: readonly string[]): Promise<StoredRow[]> {
   const list = paths.map((p) => `'${p}'`).join(', ');
   const reader = await database.connection.runAndReadAll(
-    `SELECT month, fold, label, origin, destination, route FROM read_parquet([${list}]) ORDER BY month, row_in_month`,
+    `SELECT month, fold, label, origin, destination, route, flight FROM read_parquet([${list}]) ORDER BY month, row_in_month`,
   );
   return reader.getRowObjectsJson().map((row) => ({
     month: jsonText(row.month),
@@ -87,6 +89,7 @@ async function storedRows(paths: readonly string[]): Promise<StoredRow[]> {
     origin: jsonText(row.origin),
     destination: jsonText(row.destination),
     route: jsonText(row.route),
+    flight: jsonText(row.flight),
   }));
 }
 
@@ -97,7 +100,7 @@ const column = (data: TabularData, name: string): number[] => {
 
 /** Independent from-scratch computation of the encodings, straight from the rows. */
 function expectedEncodings(train: readonly StoredRow[], test: readonly StoredRow[], m = DEFAULT_SMOOTHING) {
-  const keys = ['origin', 'destination', 'route'] as const;
+  const keys = ['origin', 'destination', 'route', 'flight'] as const;
   const total = { n: train.length, p: train.reduce((s, r) => s + r.label, 0) };
   const fold = new Map<number, { n: number; p: number }>();
   const byKey = new Map<string, { n: number; p: number }>();
@@ -126,8 +129,10 @@ function expectedEncodings(train: readonly StoredRow[], test: readonly StoredRow
       keys.flatMap((k) => {
         const all = byKey.get(`${k}:${r[k]}`) ?? { n: 0, p: 0 };
         const own = byKeyFold.get(`${k}:${r[k]}:${r.fold}`) ?? { n: 0, p: 0 };
+        // out-of-fold like the test month: a training row's frequency never counts its own fold
+        const otherRows = total.n - f.n;
         return [
-          [`${k}_freq`, all.n / total.n],
+          [`${k}_freq`, otherRows > 0 ? (all.n - own.n) / otherRows : 0],
           [`${k}_te`, (all.p - own.p + m * prior) / (all.n - own.n + m)],
         ];
       }),
@@ -168,6 +173,7 @@ describe('buildMonthFeatures', () => {
       label: 0,
       delay: -19,
       route: 'LAX-BNA',
+      flight: 'LAX-BNA 06:55', // the scheduled flight: route + scheduled departure time of day
     });
     expect(Number(lax?.hour_sin)).toBeCloseTo(0.97134, 4); // sin(2π · 6.91667 / 24)
     expect(Number(lax?.hour_cos)).toBeCloseTo(-0.23769, 4);
@@ -259,14 +265,9 @@ describe('assembleTrainingSet', () => {
     expect(Array.from(set.train.labels)).toEqual(train.map((r) => r.label));
     expect(Array.from(set.test.labels)).toEqual(test.map((r) => r.label));
     const { trainExpected, testExpected } = expectedEncodings(train, test);
-    for (const name of [
-      'origin_freq',
-      'destination_freq',
-      'route_freq',
-      'origin_te',
-      'destination_te',
-      'route_te',
-    ]) {
+    const encodedNames = ENCODED_KEYS.flatMap((k) => [`${k}_freq`, `${k}_te`]);
+    expect(encodedNames).toContain('flight_te');
+    for (const name of encodedNames) {
       const trainValues = column(set.train, name);
       const testValues = column(set.test, name);
       trainValues.forEach((v, i) => {
@@ -310,10 +311,11 @@ describe('assembleTrainingSet', () => {
       });
     const before = await assemble(base);
     const after = await assemble(changed);
+    expect(before.featureNames).toContain('flight_te'); // the scheduled-flight encoding is covered too
     const trainRows = await storedRows(base.slice(0, 2).map((m) => m.featuresPath));
     let foldZeroRows = 0;
     let otherChanged = 0;
-    for (const name of ['origin_te', 'destination_te', 'route_te']) {
+    for (const name of ENCODED_KEYS.map((k) => `${k}_te`)) {
       const b = column(before.train, name);
       const a = column(after.train, name);
       trainRows.forEach((row, i) => {
@@ -334,6 +336,64 @@ describe('assembleTrainingSet', () => {
     expect(Array.from(marchChanged.test.labels)).not.toEqual(Array.from(before.test.labels));
     expect(marchChanged.test.features).toEqual(before.test.features);
     expect(marchChanged.train.features).toEqual(before.train.features);
+  });
+
+  it('encodes the scheduled flight (route + departure time of day) as its own key, by hand', async () => {
+    // January: JFK-ORD at 07:00 on 20 days (8 delayed) and at 07:05 on 20 days (none delayed).
+    // February (test month): the 07:00 and 07:05 flights again, and a 09:00 never seen in training.
+    const day = (d: number): string => String(d).padStart(2, '0');
+    const january = Array.from({ length: 20 }, (_, i) => [
+      {
+        date: `2001/01/${day(i + 1)} 07:00`,
+        delay: i < 8 ? 45 : 0,
+        distance: 740,
+        origin: 'JFK',
+        destination: 'ORD',
+      },
+      { date: `2001/01/${day(i + 1)} 07:05`, delay: 0, distance: 740, origin: 'JFK', destination: 'ORD' },
+    ]).flat();
+    const february = ['07:00', '07:05', '09:00'].map((time) => ({
+      date: `2001/02/01 ${time}`,
+      delay: 60,
+      distance: 740,
+      origin: 'JFK',
+      destination: 'ORD',
+    }));
+    const input = join(dir, 'scheduled.json');
+    writeFileSync(input, JSON.stringify([...january, ...february]));
+    const [jan, feb] = await buildMonths(input, join(dir, 'scheduled'), ['2001-01', '2001-02']);
+    if (jan === undefined || feb === undefined) throw new Error('no months');
+    const set = await assembleTrainingSet({ db: database.connection, trainMonths: [jan], testMonth: feb });
+    // test rows are ordered by departure: 07:00, 07:05, 09:00; prior = 8 / 40 = 0.2, m = 20
+    expect(column(set.test, 'flight_te').map((v) => +v.toFixed(6))).toEqual([0.3, 0.1, 0.2]); // (8+4)/40, 4/40, prior
+    expect(column(set.test, 'flight_freq')).toEqual([0.5, 0.5, 0]);
+    expect(column(set.test, 'route_te').map((v) => +v.toFixed(6))).toEqual([0.2, 0.2, 0.2]); // (8+4)/60
+    // Out-of-fold on training rows: a 07:00 row's encoding leaves out its own fold.
+    const rows = await storedRows([jan.featuresPath]);
+    const trainTe = column(set.train, 'flight_te');
+    const flights = rows.map((r) => r.flight);
+    expect(new Set(flights)).toEqual(new Set(['JFK-ORD 07:00', 'JFK-ORD 07:05']));
+    const { trainExpected } = expectedEncodings(rows, []);
+    trainTe.forEach((v, i) => {
+      expect(v, `train row ${i}`).toBeCloseTo(trainExpected[i]?.flight_te ?? NaN, 6);
+    });
+    expect(new Set(trainTe.map((v) => v.toFixed(6))).size).toBeGreaterThan(2); // folds differ
+    // The test month never contributes: relabelling February's flights changes no feature.
+    const relabelled = join(dir, 'scheduled-relabelled.json');
+    writeFileSync(relabelled, JSON.stringify([...january, ...february.map((f) => ({ ...f, delay: 0 }))]));
+    const [jan2, feb2] = await buildMonths(relabelled, join(dir, 'scheduled-relabelled'), [
+      '2001-01',
+      '2001-02',
+    ]);
+    if (jan2 === undefined || feb2 === undefined) throw new Error('no months');
+    const after = await assembleTrainingSet({
+      db: database.connection,
+      trainMonths: [jan2],
+      testMonth: feb2,
+    });
+    expect(Array.from(after.test.labels)).toEqual([0, 0, 0]);
+    expect(after.test.features).toEqual(set.test.features);
+    expect(after.train.features).toEqual(set.train.features);
   });
 
   it('builds month by month: a new month leaves the earlier months untouched and matches a fresh build', async () => {

@@ -1,6 +1,6 @@
 /**
  * Step 2 of the month-partitioned preprocessing: one month's feature file -> a small Parquet file
- * of, per key (origin, destination, route) and per fold, the row count and the positives. Summing
+ * of, per key (origin, destination, route, scheduled flight) and per fold, the row count and the positives. Summing
  * these over months gives every frequency and (out-of-fold) target encoding without re-reading the
  * rows of earlier months.
  *
@@ -39,8 +39,8 @@ export interface MonthAggregatesSummary {
 }
 
 /**
- * Writes `month, folds, key_type, key, fold, rows, positives` with `key_type` one of `origin`,
- * `destination`, `route`.
+ * Writes `month, folds, key_type, key, fold, rows, positives` with `key_type` one of
+ * {@link ENCODED_KEYS} (`origin`, `destination`, `route`, `flight`).
  *
  * @throws LakeloopError `INVALID_ARGUMENT` when the features file cannot be read or holds several
  *   months.
