@@ -1,17 +1,46 @@
 /**
  * A small example pipeline for the docs, tests and `npm start` until the flagship pipeline
  * exists: numbers -> cleaned (with a blocking check) -> stats -> report, plus a monthly
- * partitioned asset and a job.
+ * partitioned asset and a job. `report` shows a typed resource (`ctx.resources.units`) and a run
+ * config schema (`ctx.config.digits`, default 2).
  *
  * ```sh
  * node bin/lakeloop.js materialize --defs examples/hello-pipeline.ts --select '*'
+ * echo '{ "report": { "digits": 4 } }' > run.json
+ * node bin/lakeloop.js materialize --defs examples/hello-pipeline.ts --select report+ --config run.json
  * node bin/lakeloop.js assets list --defs examples/hello-pipeline.ts
  * ```
  *
  * Environment switches used by the tests: `HELLO_FAIL_STATS=1` makes `stats` throw;
  * `HELLO_CODE_VERSION` sets the code version of `cleaned`.
  */
-import { defineAsset, defineCheck, defineJob, Definitions, monthlyPartitions, output } from 'lakeloop';
+import { z } from 'zod';
+import {
+  defineAsset,
+  defineCheck,
+  defineJob,
+  defineResource,
+  Definitions,
+  monthlyPartitions,
+  output,
+} from 'lakeloop';
+
+/** A resource: set up once per run (lazily), seen by each step through `bind`, torn down after the run. */
+export const units = defineResource({
+  description: 'Formats numbers with a unit; counts what each step formatted.',
+  setup: () => ({ unit: 'pts', formatted: 0 }),
+  bind: (state, step) => ({
+    value: {
+      format: (n: number, digits: number) => {
+        state.formatted++;
+        return `${n.toFixed(digits)} ${state.unit}`;
+      },
+    },
+    finish: (result) => {
+      if (result.ok) step.log.debug(`formatted ${state.formatted} values so far`);
+    },
+  }),
+});
 
 /** Raw numbers (as if loaded from a file). */
 export const numbers = defineAsset({
@@ -47,12 +76,15 @@ export const stats = defineAsset({
   },
 });
 
-/** A text report. */
+/** A text report (its precision is run config: `{ "report": { "digits": 4 } }`). */
 export const report = defineAsset({
   key: 'report',
   group: 'analysis',
   deps: [stats],
-  compute: (_ctx, { stats }) => `count=${stats.count} mean=${stats.mean.toFixed(2)}`,
+  resources: { units },
+  config: z.object({ digits: z.number().int().min(0).max(10).default(2) }),
+  compute: (ctx, { stats }) =>
+    `count=${stats.count} mean=${ctx.resources.units.format(stats.mean, ctx.config.digits)}`,
 });
 
 /** One value per month of 2001 (January to June). */

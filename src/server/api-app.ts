@@ -145,6 +145,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
       ...(body.job === undefined ? {} : { jobName: body.job }),
       ...(body.select === undefined ? {} : { select: body.select }),
       ...(body.partition === undefined ? {} : { partition: body.partition }),
+      ...(body.config === undefined ? {} : { config: body.config }),
     });
     if (daemon !== undefined) void daemon.queue.tick().catch(() => undefined);
     return c.json({ run }, 201);

@@ -94,7 +94,7 @@ const nameSchema = z
   .min(1, { error: 'cannot be empty' })
   .max(MAX_NAME_LENGTH, { error: `longer than ${MAX_NAME_LENGTH} characters` });
 
-/** `POST /api/runs`: a job or an asset selection, an optional partition, tags and priority. */
+/** `POST /api/runs`: a job or an asset selection, an optional partition, tags, priority and run config. */
 export const launchSchema = z
   .strictObject(
     {
@@ -108,12 +108,16 @@ export const launchSchema = z
         .min(-1_000_000, { error: 'must be from -1000000 to 1000000' })
         .max(1_000_000, { error: 'must be from -1000000 to 1000000' })
         .optional(),
+      // Sections by asset key / job name; checked against the definitions' schemas by createRun.
+      config: z
+        .record(z.string(), z.unknown(), { error: 'must be an object of sections by asset key or job name' })
+        .optional(),
     },
     {
       error: (issue) =>
         issue.code === 'unrecognized_keys'
           ? `unknown field ${issue.keys.map((k) => JSON.stringify(k.slice(0, 40))).join(', ')}; ` +
-            'a launch request takes job or select, partition, tags and priority'
+            'a launch request takes job or select, partition, tags, priority and config'
           : undefined,
     },
   )

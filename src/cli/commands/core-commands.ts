@@ -24,6 +24,7 @@ import type { Executor } from '../../core/execution/executor.js';
 import { inProcessExecutor } from '../../core/execution/in-process-executor.js';
 import { multiProcessExecutor } from '../../core/execution/multi-process/multi-process-executor.js';
 import { cancelRun, createRun, reexecuteFromFailure } from '../../core/execution/run-launcher.js';
+import { readRunConfigFile } from '../run-config-file.js';
 import { executeRun } from '../../core/execution/run-execution.js';
 import { deleteRun, markRunFailed } from '../../core/execution/run-admin.js';
 import { summarizeSteps } from '../../core/execution/run-summary.js';
@@ -104,6 +105,7 @@ interface MaterializeCliOptions {
   tag: string[];
   executor: string;
   maxConcurrency?: string;
+  config?: string;
   json?: boolean;
 }
 
@@ -132,6 +134,7 @@ async function materializeCommand(options: MaterializeCliOptions, command: Comma
       ...(options.select === undefined ? {} : { select: options.select }),
       ...(options.job === undefined ? {} : { jobName: options.job }),
       ...(options.partition === undefined ? {} : { partition: options.partition }),
+      ...(options.config === undefined ? {} : { config: await readRunConfigFile(options.config) }),
       tags: { ...parseTags(options.tag), [DEFS_TAG]: defsPath, 'lakeloop/executor': executor.name },
     });
     const onSignal = (): void => {
@@ -245,6 +248,7 @@ function registerRunCommands(program: Command): void {
         if (run.parentRunId !== undefined) out.write(`  re-executes ${run.parentRunId}\n`);
         const tags = Object.entries(run.tags);
         if (tags.length > 0) out.write(`  tags ${tags.map(([k, v]) => `${k}=${v}`).join(' ')}\n`);
+        if (run.config !== undefined) out.write(`  config ${JSON.stringify(run.config)}\n`);
         out.write('\n');
         printTable(
           ['step', 'status', 'attempts', 'duration', 'data version', 'error'],
@@ -387,6 +391,7 @@ export function registerCoreCommands(program: Command): void {
       (value: string, previous: string[]) => [...previous, value],
       [],
     )
+    .option('--config <file>', 'run config, JSON or YAML: { <asset key or job name>: { ... } }')
     .option('--executor <kind>', 'in-process or multi-process', 'in-process')
     .option('--max-concurrency <n>', 'steps at once (multi-process default: CPU count)')
     .option('--json', 'print the final run record as JSON instead of progress')
