@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Prepares what `npm test` needs before Vitest starts: the Python virtual environment `.venv` with
 // the `mlflow` tracking server and the packages `mlflow.pyfunc` needs to load ONNX models
-// (mlflow, onnx, onnxruntime). Idempotent and quick when everything is present.
+// (mlflow, onnx, onnxruntime), at the exact versions of scripts/python-requirements.txt.
+// Idempotent and quick when everything is present at those versions.
 //
 //   node scripts/test-setup.js          # create or complete .venv
 //   LAKELOOP_SKIP_PYTHON_SETUP=1 ...    # skip (the MLflow tests then skip locally and fail in CI)
@@ -9,24 +10,40 @@
 // It never fails `npm test` itself: when the setup cannot complete it says so, and the MLflow
 // tests report the missing server (failing when CI=true).
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const venv = join(root, '.venv');
 const python = join(venv, 'bin', 'python');
+const requirements = join(root, 'scripts', 'python-requirements.txt');
 const packages = ['mlflow', 'onnx', 'onnxruntime'];
 const log = (message) => process.stdout.write(`[test-setup] ${message}\n`);
 
-function missingPackages() {
+/** The pinned version of each of `packages` (`name==version` lines of the requirements file). */
+function pinnedVersions() {
+  const pins = new Map();
+  for (const line of readFileSync(requirements, 'utf8').split('\n')) {
+    const match = /^([A-Za-z0-9_.-]+)==(\S+)/.exec(line.trim());
+    if (match !== null) pins.set(match[1].toLowerCase(), match[2]);
+  }
+  return packages.map((name) => [name, pins.get(name)]);
+}
+
+/** The packages that are missing from .venv or not at their pinned version. */
+function packagesToInstall() {
   if (!existsSync(python)) return packages;
   const probe = spawnSync(
     python,
     [
       '-c',
-      `import importlib.util, sys; print(",".join(m for m in sys.argv[1:] if importlib.util.find_spec(m) is None))`,
-      ...packages,
+      `import importlib.metadata as m, sys
+def version(name):
+    try: return m.version(name)
+    except m.PackageNotFoundError: return ""
+print(",".join(n for n, v in zip(sys.argv[1::2], sys.argv[2::2]) if version(n) != v))`,
+      ...pinnedVersions().flat(),
     ],
     { encoding: 'utf8' },
   );
@@ -45,9 +62,9 @@ function main() {
     log('LAKELOOP_SKIP_PYTHON_SETUP=1: not preparing the Python environment.');
     return;
   }
-  const missing = missingPackages();
+  const missing = packagesToInstall();
   if (missing.length === 0 && existsSync(join(venv, 'bin', 'mlflow'))) {
-    log('.venv has mlflow, onnx and onnxruntime.');
+    log('.venv has mlflow, onnx and onnxruntime at their pinned versions.');
     return;
   }
   if (!existsSync(python)) {
@@ -57,8 +74,9 @@ function main() {
       return;
     }
   }
-  const toInstall = missing.length === 0 ? packages : missing;
-  log(`installing ${toInstall.join(', ')} into .venv (a few minutes the first time) ...`);
+  log(
+    `installing ${(missing.length === 0 ? packages : missing).join(', ')} into .venv from scripts/python-requirements.txt (a few minutes the first time) ...`,
+  );
   if (
     !run(python, [
       '-m',
@@ -67,7 +85,8 @@ function main() {
       '--disable-pip-version-check',
       '--progress-bar',
       'off',
-      ...toInstall,
+      '-r',
+      requirements,
     ])
   ) {
     log('pip install failed; the MLflow tests will not run (and fail when CI=true).');

@@ -2,7 +2,9 @@
  * Vitest global setup: starts the real services the integration tests use and stops them
  * afterwards. The MLflow tracking server (tracking area) is started when a selected test file
  * needs it (all runs, or filters matching the tracking tests), and its URI is given to the tests
- * with `inject('mlflowUri')`. `LAKELOOP_MLFLOW=0` never starts it, `=1` always does.
+ * with `inject('mlflowUri')`. `LAKELOOP_MLFLOW=0` never starts it, `=1` always does. Under
+ * `CI=true` a server the selected tests need but that cannot start fails the whole run here (the
+ * MLflow suites would fail one by one anyway, see mlflow-test-server.ts; never skips in CI).
  */
 import { readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -68,6 +70,7 @@ export async function setup(project: TestProject): Promise<void> {
   if (!mlflowNeeded()) return;
   const reason = mlflowUnavailableReason();
   if (reason !== undefined) {
+    failInCi(reason);
     project.provide('mlflowUnavailable', reason);
     return;
   }
@@ -76,7 +79,16 @@ export async function setup(project: TestProject): Promise<void> {
     project.provide('mlflowUri', mlflow.uri);
     project.provide('mlflowUnavailable', '');
   } catch (error) {
-    project.provide('mlflowUnavailable', error instanceof Error ? error.message : String(error));
+    const message = error instanceof Error ? error.message : String(error);
+    failInCi(message);
+    project.provide('mlflowUnavailable', message);
+  }
+}
+
+/** Under CI=true, a service the tests need that is not there ends the run (locally its tests skip). */
+function failInCi(reason: string): void {
+  if (process.env.CI === 'true') {
+    throw new Error(`CI=true and the MLflow server the tests need cannot start: ${reason}`);
   }
 }
 
