@@ -16,8 +16,7 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { setTimeout as delay } from 'node:timers/promises';
-import { Daemon, DATA_COMMIT_TAG, FINISHED_RUN_STATUSES, Instance, LakeloopError } from 'lakeloop';
+import { awaitRunHandle, Daemon, DATA_COMMIT_TAG, Instance, LakeloopError } from 'lakeloop';
 import type { Definitions, RunRecord, StoredEvent } from 'lakeloop';
 import { createDataRepository } from 'lakeloop/data';
 import type { DataRepository } from 'lakeloop/data';
@@ -78,7 +77,7 @@ export interface StartDemoOptions {
   onProgress?: (progress: DemoProgress) => void;
   /** How long to wait for a sensor-triggered run to start, ms. Default 60 000. */
   startTimeoutMs?: number;
-  /** How often the runner looks at the instance, ms. Default 20. */
+  /** How often the runner looks at the instance for writes of other processes, ms (the daemon here wakes it at once). Default 250. */
   pollMs?: number;
 }
 
@@ -125,106 +124,100 @@ export async function startDemo(options: StartDemoOptions): Promise<Demo> {
   const instance = await Instance.open(home);
   const daemon = new Daemon({ defs, instance, tickIntervalMs: 100, maxConcurrentRuns: 1 });
   await daemon.start();
-  const pollMs = options.pollMs ?? 20;
+  const pollMs = options.pollMs ?? 250;
   const report = options.onProgress ?? (() => undefined);
 
   const awaitRunFor: Demo['awaitRunFor'] = async ({ month, commitId, committedAt, rows }) => {
-    const deadline = performance.now() + (options.startTimeoutMs ?? 60_000);
-    let run: RunRecord | undefined;
-    while (run?.startedAt === undefined) {
-      if (performance.now() > deadline) {
-        throw new LakeloopError(
-          'TIMEOUT',
-          `No run started for commit ${commitId.slice(0, 12)} (${month}); is the sensor running? See \`lakeloop sensors list\`.`,
-        );
-      }
-      await delay(pollMs);
-      [run] = await instance.runs.listRuns({ tags: { [DATA_COMMIT_TAG]: commitId }, limit: 1 });
-    }
-    const latencyMs = Math.max(0, run.startedAt - committedAt);
-    report({ kind: 'run-started', month, runId: run.runId, latencyMs });
+    const handle = await awaitRunHandle(
+      instance,
+      { tags: { [DATA_COMMIT_TAG]: commitId } },
+      { pollMs, timeoutMs: options.startTimeoutMs ?? 60_000 },
+    ).catch((error: unknown) => {
+      if (!(error instanceof LakeloopError && error.code === 'TIMEOUT')) throw error;
+      throw new LakeloopError(
+        'TIMEOUT',
+        `No run started for commit ${commitId.slice(0, 12)} (${month}); is the sensor running? See \`lakeloop sensors list\`.`,
+        { cause: error },
+      );
+    });
+    let latencyMs = 0;
     const steps: StepTiming[] = [];
     const failedChecks: string[] = [];
     const metadata = new Map<string, Record<string, unknown>>();
-    let afterId = 0;
-    const consume = (events: readonly StoredEvent[]): void => {
-      for (const event of events) {
-        afterId = Math.max(afterId, event.id);
-        const step = event.stepKey ?? '';
-        switch (event.type) {
-          case 'STEP_START':
-            report({ kind: 'step-started', month, step });
-            break;
-          case 'LOG':
-            report({ kind: 'log', month, step, message: event.message });
-            break;
-          case 'ASSET_MATERIALIZATION':
-            metadata.set(step, event.materialization?.metadata ?? {});
-            break;
-          case 'ASSET_CHECK_EVALUATION': {
-            const check = event.checkEvaluation;
-            if (check !== undefined && !check.passed) {
-              const description = check.metadata?.['description'];
-              failedChecks.push(
-                `${check.checkName}: ${typeof description === 'string' ? description : event.message}`,
-              );
-            }
-            break;
+    const consume = async (event: StoredEvent): Promise<void> => {
+      const step = event.stepKey ?? '';
+      switch (event.type) {
+        case 'STEP_START':
+          report({ kind: 'step-started', month, step });
+          break;
+        case 'LOG':
+          report({ kind: 'log', month, step, message: event.message });
+          break;
+        case 'ASSET_MATERIALIZATION':
+          metadata.set(step, event.materialization?.metadata ?? {});
+          break;
+        case 'ASSET_CHECK_EVALUATION': {
+          const check = event.checkEvaluation;
+          if (check !== undefined && !check.passed) {
+            const description = check.metadata?.['description'];
+            failedChecks.push(
+              `${check.checkName}: ${typeof description === 'string' ? description : event.message}`,
+            );
           }
-          case 'STEP_SUCCESS':
-          case 'STEP_FAILURE':
-          case 'STEP_SKIPPED': {
-            const durationMs = event.data?.['durationMs'];
-            const timing: StepTiming = {
-              step,
-              status:
-                event.type === 'STEP_SUCCESS'
-                  ? 'SUCCESS'
-                  : event.type === 'STEP_FAILURE'
-                    ? 'FAILURE'
-                    : 'SKIPPED',
-              seconds: typeof durationMs === 'number' ? durationMs / 1000 : 0,
-              metadata: metadata.get(step) ?? {},
-            };
-            steps.push(timing);
-            report({ kind: 'step-finished', month, step: timing });
-            break;
-          }
-          case 'RUN_ENQUEUED':
-          case 'RUN_STARTING':
-          case 'RUN_START':
-          case 'RUN_SUCCESS':
-          case 'RUN_FAILURE':
-          case 'RUN_CANCELING':
-          case 'RUN_CANCELED':
-          case 'STEP_OUTPUT':
-          case 'STEP_UP_FOR_RETRY':
-            break;
+          break;
         }
+        case 'STEP_SUCCESS':
+        case 'STEP_FAILURE':
+        case 'STEP_SKIPPED': {
+          const durationMs = event.data?.['durationMs'];
+          const timing: StepTiming = {
+            step,
+            status:
+              event.type === 'STEP_SUCCESS'
+                ? 'SUCCESS'
+                : event.type === 'STEP_FAILURE'
+                  ? 'FAILURE'
+                  : 'SKIPPED',
+            seconds: typeof durationMs === 'number' ? durationMs / 1000 : 0,
+            metadata: metadata.get(step) ?? {},
+          };
+          steps.push(timing);
+          report({ kind: 'step-finished', month, step: timing });
+          break;
+        }
+        case 'RUN_START': {
+          const startedAt = (await instance.runs.getRun(handle.runId))?.startedAt ?? event.timestamp;
+          latencyMs = Math.max(0, startedAt - committedAt);
+          report({ kind: 'run-started', month, runId: handle.runId, latencyMs });
+          break;
+        }
+        case 'RUN_ENQUEUED':
+        case 'RUN_STARTING':
+        case 'RUN_SUCCESS':
+        case 'RUN_FAILURE':
+        case 'RUN_CANCELING':
+        case 'RUN_CANCELED':
+        case 'STEP_OUTPUT':
+        case 'STEP_UP_FOR_RETRY':
+          break;
       }
     };
-    for (;;) {
-      consume(await instance.events.getEvents({ runId: run.runId, afterId }));
-      const current = await instance.runs.getRun(run.runId);
-      if (current !== undefined && FINISHED_RUN_STATUSES.includes(current.status)) {
-        consume(await instance.events.getEvents({ runId: run.runId, afterId }));
-        const outcome: MonthOutcome = {
-          month,
-          commitId,
-          rows: rows ?? 0,
-          importSeconds: 0,
-          latencyMs,
-          run: current,
-          steps,
-          failedChecks,
-          runSeconds:
-            ((current.endedAt ?? current.updatedAt) - (current.startedAt ?? current.createdAt)) / 1000,
-        };
-        report({ kind: 'run-finished', month, outcome });
-        return outcome;
-      }
-      await delay(pollMs);
-    }
+    for await (const event of handle.events()) await consume(event);
+    const current = await handle.result();
+    latencyMs = Math.max(0, (current.startedAt ?? committedAt) - committedAt);
+    const outcome: MonthOutcome = {
+      month,
+      commitId,
+      rows: rows ?? 0,
+      importSeconds: 0,
+      latencyMs,
+      run: current,
+      steps,
+      failedChecks,
+      runSeconds: ((current.endedAt ?? current.updatedAt) - (current.startedAt ?? current.createdAt)) / 1000,
+    };
+    report({ kind: 'run-finished', month, outcome });
+    return outcome;
   };
 
   const commitMonth: Demo['commitMonth'] = async (month) => {

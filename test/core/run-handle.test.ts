@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
+  awaitRunHandle,
   cancelRun,
   createRun,
   defineAsset,
@@ -7,6 +8,7 @@ import {
   executeRun,
   Instance,
   launchRun,
+  manualClock,
   openRunHandle,
   runHandle,
   submitRun,
@@ -234,5 +236,31 @@ describe('run handles on a run another instance executes', () => {
     expect(types).toEqual(['RUN_ENQUEUED']);
     expect(sleep.calls).toBe(1); // one more look for a last event, then the end
     expect((await handle.result()).status).toBe('FAILURE');
+  });
+
+  it('awaitRunHandle: the handle of the run a sensor creates later; TIMEOUT when none appears', async () => {
+    const sleep = yieldingSleep();
+    await using watching = await Instance.open({ home: dir.path, sleep });
+    await using launching = await Instance.open(dir.path);
+    const defs = gatedDefs(Promise.resolve());
+    const waiting = awaitRunHandle(watching, { tags: { 'lakeloop/data_commit': 'c1' } }, { pollMs: 5 });
+    const created = await createRun(defs, {
+      instance: launching,
+      select: 'source',
+      status: 'QUEUED',
+      tags: { 'lakeloop/data_commit': 'c1' },
+    });
+    expect((await waiting).runId).toBe(created.runId);
+
+    const clock = manualClock(0);
+    const advancing: Sleep = (ms) => {
+      clock.advance(ms);
+      return Promise.resolve();
+    };
+    await using timed = await Instance.open({ home: dir.path, clock, sleep: advancing });
+    await expect(
+      awaitRunHandle(timed, { tags: { 'lakeloop/data_commit': 'c2' } }, { pollMs: 100, timeoutMs: 1000 }),
+    ).rejects.toMatchObject({ code: 'TIMEOUT' });
+    expect(clock.now()).toBe(1100);
   });
 });

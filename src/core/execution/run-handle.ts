@@ -18,6 +18,7 @@ import { eventLogNotifier } from '../events/event-log-notifier.js';
 import type { EventType, RunRecord, StoredEvent } from '../events/event-types.js';
 import { FINISHED_RUN_STATUSES } from '../events/event-types.js';
 import type { Instance, Sleep } from '../instance/instance.js';
+import type { RunFilter } from '../storage/storage-types.js';
 import { cancelRun } from './run-cancel.js';
 
 /** A run being followed. */
@@ -144,4 +145,49 @@ export function runHandle(instance: Instance, runId: string, options: RunHandleO
   };
 
   return { runId, result, events: () => events(), cancel };
+}
+
+/** Options of {@link awaitRunHandle}. */
+export interface AwaitRunHandleOptions extends Omit<RunHandleOptions, 'execution'> {
+  /** Give up (TIMEOUT) after this long, by the instance's clock. Default 60 000 ms. */
+  timeoutMs?: number;
+}
+
+/**
+ * Waits until a run matching `filter` exists (e.g. the one a sensor launches for a data commit)
+ * and returns its handle: woken by this process's writes (a daemon in this process), else it
+ * looks every `pollMs`. TIMEOUT after `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * const handle = await awaitRunHandle(instance, { tags: { 'lakeloop/data_commit': commitId } });
+ * const run = await handle.result();
+ * ```
+ */
+export async function awaitRunHandle(
+  instance: Instance,
+  filter: Omit<RunFilter, 'limit'>,
+  options: AwaitRunHandleOptions = {},
+): Promise<RunHandle> {
+  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const sleep = options.sleep ?? instance.sleep;
+  const deadline = instance.clock.now() + (options.timeoutMs ?? 60_000);
+  const notifier = eventLogNotifier(instance.events);
+  for (;;) {
+    const [run] = await instance.runs.listRuns({ ...filter, limit: 1 });
+    if (run !== undefined) return runHandle(instance, run.runId, { pollMs, sleep });
+    if (instance.clock.now() > deadline) {
+      throw new LakeloopError(
+        'TIMEOUT',
+        `No run matching ${JSON.stringify(filter)} appeared within ${options.timeoutMs ?? 60_000} ms; is the daemon running its sensors? See \`lakeloop sensors list\`.`,
+        { details: { filter } },
+      );
+    }
+    const stop = new AbortController();
+    try {
+      await Promise.race([notifier.next(stop.signal), sleep(pollMs, stop.signal).catch(() => undefined)]);
+    } finally {
+      stop.abort();
+    }
+  }
 }
