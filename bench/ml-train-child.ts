@@ -6,6 +6,8 @@
  * @example
  * ```sh
  * node --conditions=lakeloop-source --import tsx bench/ml-train-child.ts --dir /tmp/f --size small --model gbdt --threads 2
+ * # the same matrices without the scheduled-flight columns (as sklearn_train.py --exclude):
+ * node --conditions=lakeloop-source --import tsx bench/ml-train-child.ts --dir /tmp/f --size small --model gbdt --exclude flight_freq,flight_te
  * ```
  */
 import { readFileSync } from 'node:fs';
@@ -26,6 +28,8 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2' },
     iterations: { type: 'string', default: '100' },
     seed: { type: 'string', default: '0' },
+    /** Comma-separated feature names to drop (the "before" figures on the same matrices). */
+    exclude: { type: 'string', default: '' },
   },
 });
 const dir = values.dir ?? '.';
@@ -36,12 +40,30 @@ const meta = JSON.parse(readFileSync(`${prefix}-meta.json`, 'utf8')) as {
   featureNames: string[];
 };
 
+const excluded = values.exclude.split(',').filter((name) => name !== '');
+const unknown = excluded.filter((name) => !meta.featureNames.includes(name));
+if (unknown.length > 0) {
+  throw new Error(
+    `--exclude names unknown features ${unknown.join(', ')}; the matrices have ${meta.featureNames.join(', ')}`,
+  );
+}
+const keep = meta.featureNames.flatMap((name, j) => (excluded.includes(name) ? [] : [j]));
+
 function load(part: 'train' | 'test'): TabularData {
   const x = readFileSync(`${prefix}-${part}-X.f32`);
   const y = readFileSync(`${prefix}-${part}-y.u8`);
-  const features = new Float32Array(x.buffer, x.byteOffset, x.byteLength / 4);
+  const all = new Float32Array(x.buffer, x.byteOffset, x.byteLength / 4);
   const labels = new Uint8Array(y.buffer, y.byteOffset, y.byteLength);
-  return { features, labels, rows: labels.length, columns: meta.columns, featureNames: meta.featureNames };
+  const rows = labels.length;
+  const featureNames = keep.map((j) => meta.featureNames[j] ?? '');
+  if (keep.length === meta.columns)
+    return { features: all, labels, rows, columns: meta.columns, featureNames };
+  const features = new Float32Array(rows * keep.length);
+  for (let i = 0; i < rows; i++) {
+    for (let c = 0; c < keep.length; c++)
+      features[i * keep.length + c] = all[i * meta.columns + (keep[c] ?? 0)] ?? 0;
+  }
+  return { features, labels, rows, columns: keep.length, featureNames };
 }
 
 const train = load('train');
@@ -67,6 +89,7 @@ const scores = model.predict(test.features, test.rows);
 console.log(
   JSON.stringify({
     model: values.model,
+    featureNames: train.featureNames,
     fitSeconds,
     cpuSeconds,
     auc: rocAuc({ labels: test.labels, scores }),

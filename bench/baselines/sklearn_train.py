@@ -2,6 +2,7 @@
 LogisticRegression (lbfgs, on standardized features) on raw float32 files and prints one JSON line.
 
 Usage: python3 sklearn_train.py --dir DIR --size small --model gbdt|lr [--iterations 100]
+       [--exclude flight_freq,flight_te]   (drop these columns: "before" figures on the same matrices)
 Files: DIR/<size>-train-X.f32 (row-major float32), -train-y.u8, -test-X.f32, -test-y.u8, <size>-meta.json.
 Threads: set OMP_NUM_THREADS in the environment (the bench sets 2).
 """
@@ -27,6 +28,7 @@ def main() -> None:
     parser.add_argument("--model", choices=["gbdt", "lr"], required=True)
     parser.add_argument("--iterations", type=int, default=100)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--exclude", default="", help="comma-separated feature names to drop")
     args = parser.parse_args()
     prefix = f"{args.dir}/{args.size}"
     with open(f"{prefix}-meta.json") as f:
@@ -36,6 +38,13 @@ def main() -> None:
     y = np.fromfile(f"{prefix}-train-y.u8", dtype=np.uint8)
     X_test = np.fromfile(f"{prefix}-test-X.f32", dtype="<f4").reshape(-1, columns)
     y_test = np.fromfile(f"{prefix}-test-y.u8", dtype=np.uint8)
+    names = meta["featureNames"]
+    excluded = [name for name in args.exclude.split(",") if name]
+    unknown = sorted(set(excluded) - set(names))
+    if unknown:
+        sys.exit(f"--exclude names unknown features {unknown}; the matrices have {names}")
+    keep = [j for j, name in enumerate(names) if name not in excluded]
+    X, X_test = X[:, keep], X_test[:, keep]
     rss_before_fit = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if args.model == "gbdt":
         model = HistGradientBoostingClassifier(
@@ -57,6 +66,7 @@ def main() -> None:
     out = {
         "sklearn": sklearn.__version__,
         "model": args.model,
+        "featureNames": [names[j] for j in keep],
         "fitSeconds": fit_seconds,
         "cpuSeconds": cpu_seconds,
         "auc": float(roc_auc_score(y_test, p)),
