@@ -1,5 +1,6 @@
 /**
- * The run queue: `tick(now)` starts QUEUED runs (highest `lakeloop/priority` tag first, then
+ * The run queue (what Dagster calls the run coordinator: its `QueuedRunCoordinator`'s policy):
+ * `tick(now)` starts QUEUED runs (highest `lakeloop/priority` tag first, then
  * oldest first) while the number of runs in progress stays under `maxConcurrentRuns` and under
  * every tag concurrency limit; a run blocked by a tag limit does not block runs behind it. Runs
  * execute in this process through `executeRun`, tagged `lakeloop/daemon_id` so that a restarted

@@ -1,6 +1,6 @@
 /**
  * The executor seam: WHERE a step runs (this process, worker processes, later a Redis queue).
- * The run coordinator decides WHAT runs and when (dependencies, retries, skipping, events); an
+ * executeRun (run-execution.ts) decides WHAT runs and when (dependencies, retries, skipping, events); an
  * executor opens a session per run and runs one step task at a time per slot. Tasks and
  * outcomes are plain JSON, and values travel through the IO manager, so a step can run anywhere
  * that can load the definitions and reach the instance's storage folder.
