@@ -45,7 +45,9 @@ export type {
   TensorSpec,
   WriteMlflowModelFolderOptions,
 } from './model/mlflow-model-folder.js';
-export { logModel } from './model/model-logging.js';
-export type { LogModelOptions } from './model/model-logging.js';
+export { inferSignature, logModel } from './model/model-logging.js';
+export type { LoggableModel, LogModelOptions } from './model/model-logging.js';
+export { loadModel } from './model/model-loading.js';
+export type { LoadModelOptions, ModelScorer, ScorerRows } from './model/model-loading.js';
 export { MetricBuffer } from './metric-buffer.js';
 export type { MetricBufferOptions } from './metric-buffer.js';
