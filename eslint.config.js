@@ -32,6 +32,26 @@ export default tseslint.config(
     },
   },
   {
+    // The layer rule: core is the orchestration kernel; versioning, tracking, ml, server and the CLI
+    // build on it, never the other way round (scripts/check-imports.js checks it too, with cycles).
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(\\.\\./)+(versioning|tracking|ml|server|cli)(/|$)',
+              message:
+                'src/core imports nothing of versioning, tracking, ml, server or cli: move the shared piece into core, or inject it.',
+            },
+            { regex: '^lakeloop(/|$)', message: 'src/core imports its own modules by relative path.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['eslint.config.js', 'vitest.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
