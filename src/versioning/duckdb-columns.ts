@@ -94,13 +94,15 @@ export function copyResultColumns(result: DuckDBMaterializedResult): TableColumn
   const columnNames = result.columnNames();
   const columns: Record<string, TableColumn> = {};
   const validity: Record<string, Uint8Array> = {};
+  // Fetched once: each getChunk crosses into the native module and costs ~0.1 ms.
+  const chunks = Array.from({ length: result.chunkCount }, (_, index) => result.getChunk(index));
   columnNames.forEach((name, index) => {
     const typeId = result.columnTypeId(index);
     const Typed = TYPED[typeId];
     const copied =
       Typed !== undefined
-        ? copyTyped(result, index, rowCount, Typed)
-        : copyValues(result, index, rowCount, typeId === DuckDBTypeId.VARCHAR);
+        ? copyTyped(chunks, index, rowCount, Typed)
+        : copyValues(chunks, index, typeId === DuckDBTypeId.VARCHAR, rowCount);
     columns[name] = copied.values;
     if (copied.validity !== undefined) validity[name] = copied.validity;
   });
@@ -113,7 +115,7 @@ interface CopiedColumn {
 }
 
 function copyTyped(
-  result: DuckDBMaterializedResult,
+  chunks: readonly DuckDBDataChunk[],
   column: number,
   rowCount: number,
   Typed: TypedArrayConstructor,
@@ -122,8 +124,7 @@ function copyTyped(
   const isFloat = out instanceof Float64Array || out instanceof Float32Array;
   let validity: Uint8Array | undefined;
   let offset = 0;
-  for (let index = 0; index < result.chunkCount; index++) {
-    const chunk = result.getChunk(index);
+  for (const chunk of chunks) {
     const rows = chunk.rowCount;
     const raw = rawVector(chunk, column, rows, out.BYTES_PER_ELEMENT);
     if (raw === undefined) {
@@ -160,19 +161,20 @@ function copyTyped(
 }
 
 function copyValues(
-  result: DuckDBMaterializedResult,
+  chunks: readonly DuckDBDataChunk[],
   column: number,
-  rowCount: number,
   text: boolean,
+  rowCount: number,
 ): CopiedColumn {
-  const out: unknown[] = new Array<unknown>(rowCount);
+  // Filled by push: `new Array(n)` of a large n is a slow dictionary-mode array in V8.
+  const out: unknown[] = [];
+  const shortStrings = new Map<number, string>();
   let validity: Uint8Array | undefined;
   let offset = 0;
-  for (let index = 0; index < result.chunkCount; index++) {
-    const chunk = result.getChunk(index);
+  for (const chunk of chunks) {
     const rows = chunk.rowCount;
     const values: unknown[] = text
-      ? chunk.getColumnVector(column).toArray()
+      ? textValues(chunk, column, rows, shortStrings)
       : chunk.convertColumnValues(column, JSDuckDBValueConverter);
     for (let row = 0; row < rows; row++) {
       const value = values[row] ?? null;
@@ -180,11 +182,63 @@ function copyValues(
         validity ??= new Uint8Array(rowCount).fill(1);
         validity[offset + row] = 0;
       }
-      out[offset + row] = value;
+      out.push(value);
     }
     offset += rows;
   }
   return { values: out, validity };
+}
+
+/**
+ * A VARCHAR column of one chunk. DuckDB keeps strings of up to 12 bytes inside the vector's
+ * 16-byte entries (length, then the bytes); those that are ASCII (codes, categories: most of what
+ * ML reads) are built here without a TextDecoder call each, the rest through node-api.
+ */
+function textValues(
+  chunk: DuckDBDataChunk,
+  column: number,
+  rows: number,
+  shortStrings: Map<number, string>,
+): (string | null)[] {
+  const raw = rawVector(chunk, column, rows, 16);
+  if (raw === undefined) return chunk.getColumnVector(column).toArray() as (string | null)[];
+  const { data, mask } = raw;
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const out = new Array<string | null>(rows);
+  let fallback: ReturnType<DuckDBDataChunk['getColumnVector']> | undefined;
+  for (let row = 0; row < rows; row++) {
+    if (mask !== undefined && ((mask[row >> 3] ?? 0) & (1 << (row & 7))) === 0) {
+      out[row] = null;
+      continue;
+    }
+    const entry = row * 16;
+    const length = view.getUint32(entry, true);
+    // Strings of up to 4 bytes (airport codes, flags) are interned by their bytes: one string each.
+    const key = length <= 4 ? length * 0x1_0000_0000 + view.getUint32(entry + 4, true) : -1;
+    let value: string | undefined = key < 0 ? undefined : shortStrings.get(key);
+    if (value !== undefined) {
+      out[row] = value;
+      continue;
+    }
+    value = '';
+    if (length <= 12) {
+      for (let index = 0; index < length; index++) {
+        const byte = data[entry + 4 + index] ?? 0;
+        if (byte >= 0x80) {
+          value = undefined;
+          break;
+        }
+        value += String.fromCharCode(byte);
+      }
+    } else value = undefined;
+    if (value === undefined) {
+      fallback ??= chunk.getColumnVector(column);
+      value = fallback.getItem(row) as string;
+    }
+    if (key >= 0 && shortStrings.size < 65_536) shortStrings.set(key, value);
+    out[row] = value;
+  }
+  return out;
 }
 
 interface RawBindings {
