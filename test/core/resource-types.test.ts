@@ -40,9 +40,9 @@ describe('typed resources', () => {
         expectTypeOf(ctx.config).toEqualTypeOf<{ path: string; retries: number }>();
         expectTypeOf(ctx.dataCommit).toEqualTypeOf<DataCommitRef | undefined>();
         // @ts-expect-error -- not a declared resource
-        void ctx.resources.tracking;
+        expectTypeOf(ctx.resources.tracking).toBeUnknown();
         // @ts-expect-error -- not a field of the config schema
-        void ctx.config.learningRate;
+        expectTypeOf(ctx.config.learningRate).toBeUnknown();
         ctx.resources.journal.note('read');
         return ctx.resources.repo.read(ctx.config.path);
       },
@@ -56,11 +56,11 @@ describe('typed resources', () => {
         expectTypeOf(value).toEqualTypeOf<string>();
         expectTypeOf(ctx.resources.journal).toEqualTypeOf<StepJournal>();
         // @ts-expect-error -- the check did not declare repo
-        void ctx.resources.repo;
+        expectTypeOf(ctx.resources.repo).toBeUnknown();
         return value.length > 0;
       },
     });
-    void new Definitions({ assets: [asset], checks: [check] });
+    expectTypeOf(new Definitions({ assets: [asset], checks: [check] })).toEqualTypeOf<Definitions>();
   });
 
   it('keeps names of Definitions resources working, typed unknown, and ctx.config undefined without a schema', () => {

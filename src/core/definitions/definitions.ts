@@ -117,7 +117,8 @@ export class Definitions {
     ];
     for (const { owner, key, uses } of users) {
       // Older definitions (another copy of lakeloop) may lack the lists: treat them as empty.
-      const missing = (uses.requiredResources ?? []).filter((name) => !(name in this.resources));
+      const required = (uses as { requiredResources?: readonly string[] }).requiredResources ?? [];
+      const missing = required.filter((name) => !(name in this.resources));
       if (missing.length > 0) {
         throw new LakeloopError(
           'DEFINITION_ERROR',

@@ -102,7 +102,7 @@ export function defineResource<TValue, TStepValue = TValue>(
   if (typeof spec.setup !== 'function') {
     throw new LakeloopError('DEFINITION_ERROR', 'defineResource needs a `setup` function.');
   }
-  const scope = spec.scope ?? 'run';
+  const scope: string = spec.scope ?? 'run'; // checked at run time too: JavaScript callers
   if (scope !== 'run' && scope !== 'process') {
     throw new LakeloopError(
       'DEFINITION_ERROR',

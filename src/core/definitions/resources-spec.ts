@@ -34,7 +34,8 @@ export function checkResourcesSpec(owner: string, spec: ResourcesSpec | undefine
     }
     return { names: [...(spec as readonly string[])], declared: {} };
   }
-  if (typeof spec !== 'object' || spec === null) {
+  const value: unknown = spec; // JavaScript callers may pass anything
+  if (typeof value !== 'object' || value === null) {
     throw new LakeloopError(
       'DEFINITION_ERROR',
       `${owner}: resources must be a list of names or a record of resources (defineResource) or values.`,

@@ -37,8 +37,9 @@ const stderrLog: ResourceLog = (level, message) => {
   process.stderr.write(`lakeloop ${level}: ${message}\n`);
 };
 
-async function setUp(resource: ResourceDefinition, ctx: ResourceSetupContext): Promise<unknown> {
-  return resource.setup(ctx);
+/** Always a promise (a setup that throws synchronously becomes a rejection). */
+function setUp(resource: ResourceDefinition, ctx: ResourceSetupContext): Promise<unknown> {
+  return Promise.resolve().then(() => resource.setup(ctx));
 }
 
 async function tearDown(entries: readonly SetUp[], log: ResourceLog, where: string): Promise<void> {
