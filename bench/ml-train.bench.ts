@@ -8,16 +8,20 @@
  * Sizes: `LAKELOOP_BENCH_ML_SIZES=small,full` (default both; `small` = 200k/100k, `full` = 2.5M/0.5M).
  * Repeats: `LAKELOOP_BENCH_ML_REPEATS` (default 3): the two libraries take turns, and the medians are
  * compared, because on a shared virtual machine one fit can take 1.5x another for no reason of its own.
- * Python: `LAKELOOP_BENCH_PYTHON` (default `/usr/bin/python3`, Debian's python3-sklearn).
+ * Python: `LAKELOOP_BENCH_PYTHON` (default the project's `.venv/bin/python` when it exists, which
+ * `node scripts/test-setup.js` creates with scikit-learn; else `/usr/bin/python3`).
+ * Columns: `LAKELOOP_BENCH_ML_EXCLUDE=flight_freq,flight_te` fits both libraries without these
+ * features (the figures before the scheduled-flight encoding, on the same matrices).
  *
  * @example
  * ```sh
  * npm run bench -- ml-train
  * LAKELOOP_BENCH_ML_SIZES=small npm run bench -- ml-train
+ * LAKELOOP_BENCH_ML_SIZES=small LAKELOOP_BENCH_ML_EXCLUDE=flight_freq,flight_te npm run bench -- ml-train
  * ```
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,7 +42,10 @@ interface FitResult {
 }
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
-const python = process.env.LAKELOOP_BENCH_PYTHON ?? '/usr/bin/python3';
+const venvPython = join(benchDir, '..', '.venv', 'bin', 'python');
+const python =
+  process.env.LAKELOOP_BENCH_PYTHON ?? (existsSync(venvPython) ? venvPython : '/usr/bin/python3');
+const exclude = process.env.LAKELOOP_BENCH_ML_EXCLUDE ?? '';
 const sizes = (process.env.LAKELOOP_BENCH_ML_SIZES ?? 'small,full').split(',') as FlightFeatureSize[];
 const THREADS = 2;
 const repeats = Math.max(1, Number(process.env.LAKELOOP_BENCH_ML_REPEATS ?? 3));
@@ -59,7 +66,10 @@ function lastJsonLine(output: string): FitResult {
 function runSklearn(dir: string, size: string, model: 'gbdt' | 'lr'): FitResult {
   const out = execFileSync(
     python,
-    [join(benchDir, 'baselines', 'sklearn_train.py'), '--dir', dir, '--size', size, '--model', model],
+    [
+      join(benchDir, 'baselines', 'sklearn_train.py'),
+      ...['--dir', dir, '--size', size, '--model', model, '--exclude', exclude],
+    ],
     { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: String(THREADS) }, maxBuffer: 1 << 24 },
   );
   return lastJsonLine(out);
@@ -81,6 +91,8 @@ function runLakeloop(dir: string, size: string, model: 'gbdt' | 'lr'): FitResult
       model,
       '--threads',
       String(THREADS),
+      '--exclude',
+      exclude,
     ],
     { encoding: 'utf8', maxBuffer: 1 << 24 },
   );
@@ -88,14 +100,14 @@ function runLakeloop(dir: string, size: string, model: 'gbdt' | 'lr'): FitResult
 }
 
 const figures: BenchFigure[] = [];
-const context: Record<string, unknown> = { threads: THREADS, python };
+const context: Record<string, unknown> = { threads: THREADS, python, exclude };
 // The baseline needs scikit-learn: say how to get it rather than print a Python traceback.
 try {
   execFileSync(python, ['-c', 'import sklearn'], { stdio: 'ignore' });
 } catch {
   console.error(
     `ml-train needs scikit-learn for its baseline: ${python} cannot import sklearn. ` +
-      "Install Debian's python3-sklearn (apt-get install python3-sklearn) or set LAKELOOP_BENCH_PYTHON.",
+      'Run `node scripts/test-setup.js` (creates .venv; then `.venv/bin/pip install scikit-learn` if it lacks it) or set LAKELOOP_BENCH_PYTHON.',
   );
   process.exit(2);
 }

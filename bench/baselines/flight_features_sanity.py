@@ -1,6 +1,6 @@
 """Sanity check of the flight-delay feature matrices with sklearn (BRIEF §3 reference: AUC 0.7895).
 
-Usage: /usr/bin/python3 bench/baselines/flight_features_sanity.py [small|full] [dir]
+Usage: .venv/bin/python bench/baselines/flight_features_sanity.py [small|full] [dir]
 (build the files first: node --conditions=lakeloop-source --import tsx bench/flight-features.ts small)
 """
 import json
