@@ -13,9 +13,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Daemon, dataCommitSensor, defineAsset, defineJob, Definitions, Instance } from 'lakeloop';
-import type { CommitLogReader } from 'lakeloop';
-import { EmbeddedDataRepository } from 'lakeloop/data';
+import { Daemon, defineAsset, defineJob, Definitions, Instance } from 'lakeloop';
+import { dataCommitSensor, EmbeddedDataRepository } from 'lakeloop/data';
+import type { CommitLogReader } from 'lakeloop/data';
 import { median, percentile, reportBench } from './bench-report.js';
 
 const COMMITS = Number(process.env.SENSOR_BENCH_COMMITS ?? 20);

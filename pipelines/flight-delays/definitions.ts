@@ -15,8 +15,9 @@
  * const { defs, backends } = buildDefinitions({ data, config: { aucFloor: 0.55 } });
  * ```
  */
-import { dataCommitSensor, defineJob, Definitions } from 'lakeloop';
-import type { CommitLogReader } from 'lakeloop';
+import { defineJob, Definitions } from 'lakeloop';
+import { dataCommitSensor } from 'lakeloop/data';
+import type { CommitLogReader } from 'lakeloop/data';
 import { evaluateModel, aucFloorCheck, notWorseThanChampionCheck } from './evaluate-model-asset.js';
 import { chunksValid, loadData } from './load-data-asset.js';
 import { PipelineBackends } from './pipeline-backends.js';

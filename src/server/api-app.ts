@@ -49,6 +49,7 @@ import {
 } from './api-input.js';
 import { bearerTokenGuard } from './bearer-token.js';
 import { commitFromWebhook, lakeFsWebhookSchema } from './lakefs-webhook.js';
+import { dataCommitWakeKey } from '../versioning/data-commit-sensor.js';
 
 /** Something to tell about each request (status and timing; never headers). */
 export type RequestLogger = (entry: { method: string; path: string; status: number; ms: number }) => void;
@@ -298,7 +299,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
         'No daemon runs in this server; start it with `lakeloop dev` to react to webhooks.',
       );
     }
-    const sensors = daemon.notifyCommit(commit);
+    const sensors = daemon.wake(dataCommitWakeKey(commit));
     return c.json({ accepted: true, sensors }, 202);
   });
 

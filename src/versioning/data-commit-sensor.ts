@@ -3,30 +3,66 @@
  * repository, oldest first, with run key = commit id (so each commit triggers exactly once) and
  * the tags `lakeloop/data_commit`, `lakeloop/data_repository` and `lakeloop/data_branch` (assets
  * read the data at exactly that commit). The cursor is the last processed commit id. It polls the
- * branch head every second (cheap: one head lookup when nothing changed) and, through `watches`,
- * the daemon also evaluates it immediately when the repository reports a commit or merge (the
- * embedded repository's `onCommit`, or a lakeFS webhook on `POST /api/hooks/lakefs`).
+ * branch head every second (cheap: one head lookup when nothing changed), and the daemon also
+ * evaluates it immediately when the repository reports a commit or merge: the embedded
+ * repository's `onCommit` (the sensor's `wake`), or a lakeFS webhook on `POST /api/hooks/lakefs`
+ * (`Daemon.wake(dataCommitWakeKey(...))`). Core knows no data repository: this lives in lakeloop/data.
  *
  * @example
  * ```ts
+ * import { dataCommitSensor, openDataRepository } from 'lakeloop/data';
  * const data = await openDataRepository({ home: '.lakeloop' });
  * const onNewData = dataCommitSensor({ name: 'new_flights', repository: 'flights', branch: 'main', job: 'retrain', dataRepository: data });
  * export const defs = new Definitions({ assets, jobs: [retrain], sensors: [onNewData] });
  * ```
  */
-import { LakeloopError } from '../../errors.js';
-import { defineSensor } from '../definitions/sensor-definition.js';
+import { LakeloopError } from '../errors.js';
+import { defineSensor } from '../core/definitions/sensor-definition.js';
 import type {
-  CommitNotifier,
   RunRequest,
   SensorDefinition,
   SensorEvaluationContext,
   SensorResult,
-} from '../definitions/sensor-definition.js';
+  SensorWake,
+} from '../core/definitions/sensor-definition.js';
+import type { ResourceMap } from '../core/definitions/asset-context.js';
 
-// The run tags naming the data commit live with DataCommitRef in core definitions.
-import { DATA_BRANCH_TAG, DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from '../definitions/data-commit.js';
-export { DATA_BRANCH_TAG, DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from '../definitions/data-commit.js';
+// The run tags naming the data commit live with DataCommitRef in core definitions (a run of any
+// kind can be for a data commit); re-exported here, next to the sensor that sets them.
+import { DATA_BRANCH_TAG, DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from '../core/definitions/data-commit.js';
+export { DATA_BRANCH_TAG, DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from '../core/definitions/data-commit.js';
+
+/** A commit or merge on a branch, as a data repository client reports it in process. */
+export interface CommitNotification {
+  repository: string;
+  branch: string;
+  commitId?: string;
+}
+
+/** The part of a data repository client that pushes commit notifications (the embedded repository has it). */
+export interface CommitNotifier {
+  onCommit?(
+    listener: (event: {
+      repository: string;
+      branch: string;
+      commitId: string;
+      kind: 'commit' | 'merge';
+    }) => void,
+  ): () => void;
+}
+
+/**
+ * The key under which a commit on `repository`/`branch` wakes the data-commit sensors watching it
+ * (`Daemon.wake(key)`; the lakeFS webhook endpoint calls it).
+ *
+ * @example
+ * ```ts
+ * daemon.wake(dataCommitWakeKey({ repository: 'flights', branch: 'main' })); // ['new_flights']
+ * ```
+ */
+export function dataCommitWakeKey(commit: { repository: string; branch: string }): string {
+  return `data-commit:${commit.repository}/${commit.branch}`;
+}
 
 /** A commit as the sensor needs it (a `Commit` of lakeloop/data fits). */
 export interface SensedCommit {
@@ -82,7 +118,14 @@ export interface DataCommitSensorSpec {
 
 const PAGE = 1000;
 
-/** Defines a sensor that launches `job` once per new commit on `repository`/`branch`. */
+/**
+ * Defines a sensor that launches `job` once per new commit on `repository`/`branch`.
+ *
+ * @example
+ * ```ts
+ * const onNewData = dataCommitSensor({ name: 'new_flights', repository: 'flights', branch: 'main', job: 'retrain' });
+ * ```
+ */
 export function dataCommitSensor(spec: DataCommitSensorSpec): SensorDefinition {
   const resourceKey = spec.resourceKey ?? 'dataRepository';
   const maxCommits = spec.maxCommitsPerTick ?? 100;
@@ -190,13 +233,19 @@ export function dataCommitSensor(spec: DataCommitSensorSpec): SensorDefinition {
     minimumIntervalSeconds: spec.minimumIntervalSeconds ?? 1,
     defaultStatus: spec.defaultStatus ?? 'RUNNING',
     description: spec.description ?? `One run of the job per new commit on ${where}.`,
-    watches: [
-      {
-        repository: spec.repository,
-        branch: spec.branch,
-        ...(spec.dataRepository === undefined ? { resourceKey } : { notifier: spec.dataRepository }),
-      },
-    ],
+    wake: wakeOnCommit(spec, resourceKey),
+    wakeKeys: [dataCommitWakeKey(spec)],
     evaluate,
   });
+}
+
+/** Wakes the sensor on the client's in-process commit notifications for its branch (when it has them). */
+function wakeOnCommit(spec: DataCommitSensorSpec, resourceKey: string): SensorWake {
+  return (trigger, { resources }: { readonly resources: ResourceMap }) => {
+    const client = (spec.dataRepository ?? resources[resourceKey]) as CommitNotifier | undefined;
+    if (typeof client?.onCommit !== 'function') return () => undefined;
+    return client.onCommit((event) => {
+      if (event.repository === spec.repository && event.branch === spec.branch) trigger();
+    });
+  };
 }

@@ -54,3 +54,17 @@ export type {
   DataRepositoryResourceValue,
   DataRepositoryView,
 } from './data-resource.js';
+export {
+  DATA_BRANCH_TAG,
+  DATA_COMMIT_TAG,
+  DATA_REPOSITORY_TAG,
+  dataCommitSensor,
+  dataCommitWakeKey,
+} from './data-commit-sensor.js';
+export type {
+  CommitLogReader,
+  CommitNotification,
+  CommitNotifier,
+  DataCommitSensorSpec,
+  SensedCommit,
+} from './data-commit-sensor.js';

@@ -10,7 +10,7 @@ import type { Hono } from 'hono';
 import { manualClock } from '../../src/clock.js';
 import type { ManualClock } from '../../src/clock.js';
 import { defineSchedule } from '../../src/core/definitions/schedule-definition.js';
-import { dataCommitSensor } from '../../src/core/daemon/data-commit-sensor.js';
+import { dataCommitSensor } from '../../src/versioning/data-commit-sensor.js';
 import { Daemon } from '../../src/core/daemon/daemon.js';
 import { Instance } from '../../src/core/instance/instance.js';
 import { createApiApp } from '../../src/server/api-app.js';

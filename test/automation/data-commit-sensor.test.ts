@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/clock.js';
 import type { ManualClock } from '../../src/clock.js';
-import { dataCommitSensor } from '../../src/core/daemon/data-commit-sensor.js';
+import { dataCommitSensor } from '../../src/versioning/data-commit-sensor.js';
 import { Daemon } from '../../src/core/daemon/daemon.js';
 import { SensorLoop } from '../../src/core/daemon/sensor-loop.js';
 import { Instance } from '../../src/core/instance/instance.js';

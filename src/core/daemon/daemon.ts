@@ -16,7 +16,6 @@
 import { describeError, LakeloopError } from '../../errors.js';
 import type { RunRecord } from '../events/event-types.js';
 import type { Definitions } from '../definitions/definitions.js';
-import type { CommitNotifier } from '../definitions/sensor-definition.js';
 import { cancelRun, createReexecution } from '../execution/run-launcher.js';
 import { endRunsOfDeadOwners } from '../execution/dead-run-recovery.js';
 import { FAILURE_HOOKS_TAG, runPendingFailureHooks } from '../execution/run-failure-hooks.js';
@@ -82,13 +81,6 @@ export interface DaemonTickResult {
   scheduleTicks: TickRecord[];
   /** Runs the queue started. */
   startedRunIds: string[];
-}
-
-/** A commit notification (from the embedded repository or a lakeFS webhook). */
-export interface CommitNotification {
-  repository: string;
-  branch: string;
-  commitId?: string;
 }
 
 const silent: DaemonLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -194,20 +186,13 @@ export class Daemon implements AsyncDisposable {
   }
 
   /**
-   * Evaluates, without waiting, every sensor watching the notified branch; returns their names.
-   * Called by the embedded repository's onCommit and by the lakeFS webhook endpoint.
+   * Evaluates, without waiting, every sensor listing `key` in its `wakeKeys`; returns their names.
+   * Called by the lakeFS webhook endpoint (with lakeloop/data's `dataCommitWakeKey`).
    */
-  notifyCommit(event: CommitNotification): string[] {
-    const names = this.sensors.sensors
-      .filter((s) => s.watches.some((w) => w.repository === event.repository && w.branch === event.branch))
-      .map((s) => s.name);
+  wake(key: string): string[] {
+    const names = this.sensors.sensors.filter((s) => s.wakeKeys.includes(key)).map((s) => s.name);
     for (const name of names) this.sensors.request(name);
-    if (names.length > 0) {
-      this.#log.info(
-        { ...event, sensors: names },
-        `commit on ${event.repository}/${event.branch}: evaluating ${names.join(', ')}`,
-      );
-    }
+    if (names.length > 0) this.#log.info({ key, sensors: names }, `${key}: evaluating ${names.join(', ')}`);
     return names;
   }
 
@@ -332,22 +317,12 @@ export class Daemon implements AsyncDisposable {
   }
 
   #subscribe(): void {
-    const seen = new Set<CommitNotifier>();
     for (const sensor of this.sensors.sensors) {
-      for (const watch of sensor.watches) {
-        const notifier =
-          watch.notifier ??
-          (watch.resourceKey === undefined
-            ? undefined
-            : (this.#defs.resources[watch.resourceKey] as CommitNotifier | undefined));
-        if (notifier === undefined || seen.has(notifier) || typeof notifier.onCommit !== 'function') continue;
-        seen.add(notifier);
-        this.#unsubscribes.push(
-          notifier.onCommit((event) => {
-            this.notifyCommit(event);
-          }),
-        );
-      }
+      if (sensor.wake === undefined) continue;
+      const trigger = (): void => {
+        this.sensors.request(sensor.name);
+      };
+      this.#unsubscribes.push(sensor.wake(trigger, { resources: this.#defs.resources }));
     }
   }
 

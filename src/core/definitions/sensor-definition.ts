@@ -61,29 +61,20 @@ export interface SensorEvaluationContext {
   readonly signal: AbortSignal;
 }
 
-/** A branch of a data repository a sensor watches, so commits to it trigger an immediate evaluation. */
-export interface WatchedBranch {
-  /** Repository name. */
-  repository: string;
-  /** Branch name. */
-  branch: string;
-  /** A data repository client with in-process commit notifications, subscribed to by the daemon. */
-  notifier?: CommitNotifier;
-  /** Or: the name of a resource of the Definitions that is such a client. */
-  resourceKey?: string;
-}
-
-/** The part of a data repository client that pushes commit notifications (structural: core knows no backend). */
-export interface CommitNotifier {
-  onCommit?(
-    listener: (event: {
-      repository: string;
-      branch: string;
-      commitId: string;
-      kind: 'commit' | 'merge';
-    }) => void,
-  ): () => void;
-}
+/**
+ * Subscribes a sensor to something that should evaluate it now rather than at its next interval
+ * (a data commit, a message): call `trigger` on each such event; return the unsubscribe function.
+ * The daemon subscribes when it starts and unsubscribes when it stops.
+ *
+ * @example
+ * ```ts
+ * const wake: SensorWake = (trigger) => {
+ *   const timer = setInterval(trigger, 100);
+ *   return () => clearInterval(timer);
+ * };
+ * ```
+ */
+export type SensorWake = (trigger: () => void, context: { readonly resources: ResourceMap }) => () => void;
 
 /** A defined sensor. */
 export interface SensorDefinition {
@@ -98,8 +89,10 @@ export interface SensorDefinition {
   readonly description: string | undefined;
   /** Tags added to every run it launches (besides `lakeloop/sensor`). */
   readonly tags: Readonly<Record<string, string>>;
-  /** Branches whose commits trigger an immediate evaluation. */
-  readonly watches: readonly WatchedBranch[];
+  /** In-process events that trigger an immediate evaluation. */
+  readonly wake: SensorWake | undefined;
+  /** Keys of out-of-process events (`Daemon.wake(key)`, e.g. from a webhook) that trigger an immediate evaluation. */
+  readonly wakeKeys: readonly string[];
   readonly evaluate: (
     ctx: SensorEvaluationContext,
   ) => Promise<SensorResult | undefined> | SensorResult | undefined;
@@ -118,7 +111,9 @@ export interface SensorSpec {
   /** Default none. */
   tags?: Record<string, string>;
   /** Default none. */
-  watches?: readonly WatchedBranch[];
+  wake?: SensorWake;
+  /** Default none. */
+  wakeKeys?: readonly string[];
   evaluate: SensorDefinition['evaluate'];
 }
 
@@ -158,7 +153,8 @@ export function defineSensor(spec: SensorSpec): SensorDefinition {
     defaultStatus: spec.defaultStatus ?? 'RUNNING',
     description: spec.description,
     tags: { ...(spec.tags ?? {}) },
-    watches: [...(spec.watches ?? [])],
+    wake: spec.wake,
+    wakeKeys: [...(spec.wakeKeys ?? [])],
     evaluate: spec.evaluate,
   };
 }
