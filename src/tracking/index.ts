@@ -51,3 +51,12 @@ export { loadModel } from './model/model-loading.js';
 export type { LoadModelOptions, ModelScorer, ScorerRows } from './model/model-loading.js';
 export { MetricBuffer } from './metric-buffer.js';
 export type { MetricBufferOptions } from './metric-buffer.js';
+export { trackingResource, lineageTagsOf } from './resources/tracking-resource.js';
+export type {
+  StartRunOptions,
+  StepTracking,
+  TrackingResourceOptions,
+} from './resources/tracking-resource.js';
+export { registryResource, stepMover } from './resources/registry-resource.js';
+export { ActiveTrainingRun } from './resources/active-training-run.js';
+export type { ParamValue, TrainingRunEndStatus } from './resources/active-training-run.js';
