@@ -1,0 +1,165 @@
+/**
+ * lakeloop as another project gets it: `npm pack`, install the tarball into an empty project, run
+ * the README's first asset there with the installed CLI (TypeScript definitions loaded by the
+ * package) and type-check a consumer of every entry point under the consumer's own tsconfig
+ * (skipLibCheck: false, so the shipped declarations themselves are checked). Slow (an npm install
+ * that may compile better-sqlite3): one file, generous timeouts.
+ */
+import { execFile } from 'node:child_process';
+import {
+  copyFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../core/cli-test-helpers.js';
+
+const run = promisify(execFile);
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const MINUTE = 60_000;
+const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+const typesNodeVersion = (
+  JSON.parse(readFileSync(join(repoRoot, 'node_modules/@types/node/package.json'), 'utf8')) as {
+    version: string;
+  }
+).version;
+
+/** Newest modification time of the files under `dir`. */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true }))
+    if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+  return newest;
+}
+
+/** dist/ exists and is newer than every source file (else the test builds it). */
+function distIsFresh(): boolean {
+  try {
+    return statSync(join(repoRoot, 'dist', 'index.js')).mtimeMs >= newestMtime(join(repoRoot, 'src'));
+  } catch {
+    return false;
+  }
+}
+
+const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_update_notifier: 'false' };
+let work: string;
+let project: string;
+let packed: { filename: string; files: { path: string }[] };
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'lakeloop-pack-'));
+  if (!distIsFresh()) await run(process.execPath, ['scripts/build.js'], { cwd: repoRoot, env });
+  const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', work], { cwd: repoRoot, env });
+  packed = (JSON.parse(stdout) as (typeof packed)[])[0] as typeof packed;
+  project = join(work, 'project');
+  await run('mkdir', [project]);
+  writeFileSync(
+    join(project, 'package.json'),
+    JSON.stringify({ name: 'lakeloop-consumer', private: true, type: 'module' }),
+  );
+  await run(
+    npm,
+    [
+      'install',
+      '--no-audit',
+      '--no-fund',
+      '--prefer-offline',
+      join(work, packed.filename),
+      `@types/node@${typesNodeVersion}`,
+    ],
+    { cwd: project, env, timeout: 15 * MINUTE },
+  );
+}, 20 * MINUTE);
+
+afterAll(() => {
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('the packed lakeloop', () => {
+  it('contains the compiled dist/, the launcher and the README, nothing else of the tree', () => {
+    const paths = packed.files.map((file) => file.path);
+    expect(paths).toContain('dist/index.js');
+    expect(paths).toContain('dist/cli/main.js');
+    expect(paths).toContain('dist/webassembly-globals.d.ts');
+    expect(paths).toContain('bin/lakeloop.js');
+    const outside = paths.filter(
+      (path) => !/^(dist\/|bin\/|README\.md$|package\.json$|LICENSE)/.test(path) || path.endsWith('.map'),
+    );
+    expect(outside).toEqual([]);
+  });
+
+  it('does not install onnxruntime-node or the example data (optional peer, devDependency)', () => {
+    const installed = readdirSync(join(project, 'node_modules'));
+    expect(installed).toContain('lakeloop');
+    expect(installed).not.toContain('onnxruntime-node');
+    expect(installed).not.toContain('vega-datasets');
+  });
+
+  it(
+    "runs the README's first asset with the installed CLI",
+    async () => {
+      copyFileSync(join(repoRoot, 'examples', 'first-asset.ts'), join(project, 'pipeline.ts'));
+      const { stdout } = await run(
+        'npx',
+        ['--no-install', 'lakeloop', 'materialize', '--defs', 'pipeline.ts', '--select', '*'],
+        { cwd: project, env: { ...env, LAKELOOP_HOME: join(project, '.lakeloop') }, timeout: 5 * MINUTE },
+      );
+      expect(stdout).toMatch(/ok stats/);
+      expect(stdout).toMatch(/succeeded\./);
+      const { stdout: runs } = await run('npx', ['--no-install', 'lakeloop', 'runs', 'list', '--json'], {
+        cwd: project,
+        env: { ...env, LAKELOOP_HOME: join(project, '.lakeloop') },
+      });
+      expect(runs).toContain('SUCCESS');
+    },
+    10 * MINUTE,
+  );
+
+  it(
+    'type-checks a consumer of every entry point with its own tsconfig (skipLibCheck: false)',
+    async () => {
+      writeFileSync(
+        join(project, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            target: 'ES2022',
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            strict: true,
+            skipLibCheck: false,
+            noEmit: true,
+            types: ['node'],
+          },
+          include: ['consumer.ts', 'pipeline.ts'],
+        }),
+      );
+      writeFileSync(
+        join(project, 'consumer.ts'),
+        [
+          "import { defineAsset, Definitions } from 'lakeloop';",
+          "import * as data from 'lakeloop/data';",
+          "import * as tracking from 'lakeloop/tracking';",
+          "import * as ml from 'lakeloop/ml';",
+          "import * as server from 'lakeloop/server';",
+          "const one = defineAsset({ key: 'one', compute: () => 1 });",
+          'export const defs = new Definitions({ assets: [one] });',
+          'export const entryPoints = [data, tracking, ml, server].map((m) => Object.keys(m).length);',
+          '',
+        ].join('\n'),
+      );
+      const result = await run(process.execPath, [tsc, '-p', project], { cwd: project }).catch(
+        (error: unknown) => error as { stdout: string; code: number },
+      );
+      expect('code' in result ? result.stdout : '').toBe('');
+    },
+    5 * MINUTE,
+  );
+});
