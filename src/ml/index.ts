@@ -29,3 +29,11 @@ export { makeSyntheticData } from './synthetic-data.js';
 export type { SyntheticDataOptions } from './synthetic-data.js';
 export { modelFromJSON } from './model-json.js';
 export type { TrainedModel } from './model-json.js';
+export { championGate, compareScores, GATE_METRICS } from './champion-gate.js';
+export type {
+  ChampionGateOptions,
+  GateMetricDefinition,
+  GateMetricName,
+  GateScorer,
+  GateVerdict,
+} from './champion-gate.js';
