@@ -104,3 +104,46 @@ it('answers bad input with one specific line and a usage exit code', async () =>
   const unknownExperiment = await cli('training-runs', 'list', '--experiment', 'nope');
   expect(unknownExperiment.stderr).toContain('Unknown experiment "nope"');
 }, 60_000);
+
+it('records promotions with reason and mover, and shows the alias history newest first', async () => {
+  await cli(
+    'models',
+    'promote',
+    'flight-delays',
+    '2',
+    '--alias',
+    'staging',
+    '--reason',
+    'smoke test',
+    '--by',
+    'ci',
+  );
+  await cli(
+    'models',
+    'promote',
+    'flight-delays',
+    '1',
+    '--alias',
+    'staging',
+    '--reason',
+    'rollback',
+    '--by',
+    'ann',
+  );
+  const moves = JSON.parse(
+    (await cli('models', 'history', 'flight-delays', '--alias', 'staging', '--json')).stdout,
+  ) as { fromVersion?: string; toVersion?: string; reason: string; by: string }[];
+  expect(moves.map((m) => [m.fromVersion, m.toVersion, m.reason, m.by])).toEqual([
+    ['2', '1', 'rollback', 'ann'],
+    [undefined, '2', 'smoke test', 'ci'],
+  ]);
+  const table = (await cli('models', 'history', 'flight-delays', '--alias', 'staging')).stdout.split('\n');
+  expect(table[0]).toMatch(/^when\s+alias\s+from\s+to\s+by\s+reason/);
+  expect(table[2]).toMatch(/staging\s+v2\s+v1\s+ann\s+rollback$/);
+  expect(table[3]).toMatch(/staging\s+-\s+v2\s+ci\s+smoke test$/);
+  const none = await cli('models', 'history', 'flight-delays', '--alias', 'nope');
+  expect(none.stdout.trim()).toBe('No alias moves recorded for flight-delays@nope.');
+  const badLimit = await cli('models', 'history', 'flight-delays', '--limit', '0');
+  expect(badLimit.code).toBe(2);
+  expect(badLimit.stderr).toContain('--limit must be a positive whole number');
+}, 60_000);

@@ -8,12 +8,14 @@
  * lakeloop experiments list
  * lakeloop training-runs list --experiment flight-delays --json
  * lakeloop models show flight-delays
- * lakeloop models promote flight-delays 3 --alias champion
+ * lakeloop models promote flight-delays 3 --alias champion --reason "AUC 0.791"
+ * lakeloop models history flight-delays --alias champion
  * ```
  */
 import type { Command } from 'commander';
 import { instanceHome } from '../instance-home.js';
 import { printJson, printTable } from '../output.js';
+import { LakeloopError } from '../../errors.js';
 import { LineageTag, openRegistry, openTracking } from '../../tracking/index.js';
 import type { ModelRegistry, TrackingRun, TrackingStore } from '../../tracking/index.js';
 
@@ -251,22 +253,79 @@ export function registerTrackingCommands(program: Command): void {
     .command('promote <name> <version>')
     .description('point an alias (default champion) at a model version')
     .option('--alias <alias>', 'the alias to move', 'champion')
+    .option('--reason <text>', 'why it moves (recorded in `models history`)')
+    .option('--by <who>', 'who moves it (default $USER)')
     .option('--json', 'print JSON')
     .option(...uriOption)
     .action(
-      async (name: string, version: string, options: CommonOptions & { alias: string }, command: Command) => {
+      async (
+        name: string,
+        version: string,
+        options: CommonOptions & { alias: string; reason?: string; by?: string },
+        command: Command,
+      ) => {
         await withStores(command, async ({ registry }) => {
           const previous = await registry
             .getModelVersionByAlias({ name, alias: options.alias })
             .then((v) => v.version)
             .catch(() => undefined);
-          await registry.setAlias({ name, alias: options.alias, version });
+          await registry.setAlias(name, options.alias, version, {
+            ...(options.reason === undefined ? {} : { reason: options.reason }),
+            ...(options.by === undefined ? {} : { by: options.by }),
+          });
           if (command.optsWithGlobals<CommonOptions>().json === true) {
             printJson({ name, alias: options.alias, version, previous });
             return;
           }
           process.stdout.write(
             `${name}@${options.alias} -> version ${version}${previous === undefined || previous === version ? '' : ` (was ${previous})`}\n`,
+          );
+        });
+      },
+    );
+  models
+    .command('history <name>')
+    .description(
+      'every move of the aliases of a registered model, newest first (from, to, when, why, by whom)',
+    )
+    .option('--alias <alias>', 'only this alias')
+    .option('--limit <n>', 'at most this many moves', '50')
+    .option('--json', 'print JSON')
+    .option(...uriOption)
+    .action(
+      async (name: string, options: CommonOptions & { alias?: string; limit: string }, command: Command) => {
+        await withStores(command, async ({ registry }) => {
+          const limit = Number(options.limit);
+          if (!Number.isInteger(limit) || limit < 1) {
+            throw new LakeloopError(
+              'INVALID_ARGUMENT',
+              `--limit must be a positive whole number, not "${options.limit}".`,
+            );
+          }
+          const moves = await registry.aliasHistory(name, {
+            ...(options.alias === undefined ? {} : { alias: options.alias }),
+            maxResults: limit,
+          });
+          if (command.optsWithGlobals<CommonOptions>().json === true) {
+            printJson(moves);
+            return;
+          }
+          if (moves.length === 0) {
+            process.stdout.write(
+              `No alias moves recorded for ${name}${options.alias === undefined ? '' : `@${options.alias}`}.\n`,
+            );
+            return;
+          }
+          printTable(
+            ['when', 'alias', 'from', 'to', 'by', 'reason'],
+            moves.map((m) => [
+              time(m.timestamp),
+              m.alias,
+              m.fromVersion === undefined ? '-' : `v${m.fromVersion}`,
+              m.toVersion === undefined ? '(deleted)' : `v${m.toVersion}`,
+              m.by,
+              m.reason,
+            ]),
           );
         });
       },
