@@ -15,6 +15,7 @@ import {
   Definitions,
   Instance,
   materialize,
+  staticPartitions,
 } from '../../src/index.js';
 import { makeSyntheticData, trainGradientBoosting } from '../../src/ml/index.js';
 import {
@@ -191,6 +192,26 @@ describe('trackingResource', () => {
       ['1', 'FAILED'],
       ['2', 'FINISHED'],
     ]);
+  });
+
+  it('names and tags a partitioned step’s run by its partition', async () => {
+    const monthly = defineAsset({
+      key: 'monthly',
+      partitions: staticPartitions(['2001-01', '2001-02']),
+      resources: embedded,
+      compute: async (ctx) => {
+        await using run = await ctx.resources.tracking.startRun({ experiment: 'monthly' });
+        run.logMetric('rows', 1);
+      },
+    });
+    await materialize(new Definitions({ assets: [monthly] }), {
+      select: '*',
+      partition: '2001-02',
+      instance,
+    });
+    const [run] = await runsOf('monthly');
+    expect(run?.info).toMatchObject({ runName: 'monthly[2001-02]', status: 'FINISHED' });
+    expect(run?.tags[LineageTag.PARTITION]).toBe('2001-02');
   });
 
   it('refuses a param logged again with another value at once (params are immutable)', async () => {
