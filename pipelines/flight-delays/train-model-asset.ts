@@ -52,13 +52,13 @@ export interface TrainedModelValue {
   baseline: { trackingRunId: string; auc: number; logLoss: number; trainRows: number } | undefined;
 }
 
-/** The model's MLflow signature: the 12 float features in, one probability out. */
+/** The model's MLflow signature: the float features of {@link FEATURE_NAMES} in, one probability out. */
 export const MODEL_SIGNATURE: ModelSignature = {
   inputs: FEATURE_NAMES.map((name) => ({ name, type: 'float' as const })),
   outputs: { type: 'tensor', dtype: 'float32', shape: [-1, 1], name: 'probability' },
 };
 
-/** A feature matrix of the pipeline's 12 features with its labels. */
+/** A feature matrix of the pipeline's {@link FEATURE_NAMES} features with its labels. */
 function featureMatrix(features: Float32Array, labels: Uint8Array): TabularData {
   return {
     features,

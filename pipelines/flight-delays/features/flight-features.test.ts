@@ -173,7 +173,7 @@ describe('buildMonthFeatures', () => {
       label: 0,
       delay: -19,
       route: 'LAX-BNA',
-      flight: 'LAX-BNA 06:55', // the scheduled flight: route + scheduled departure time of day
+      flight: 'LAX-BNA 0655', // route + departure time of day
     });
     expect(Number(lax?.hour_sin)).toBeCloseTo(0.97134, 4); // sin(2π · 6.91667 / 24)
     expect(Number(lax?.hour_cos)).toBeCloseTo(-0.23769, 4);
@@ -372,7 +372,7 @@ describe('assembleTrainingSet', () => {
     const rows = await storedRows([jan.featuresPath]);
     const trainTe = column(set.train, 'flight_te');
     const flights = rows.map((r) => r.flight);
-    expect(new Set(flights)).toEqual(new Set(['JFK-ORD 07:00', 'JFK-ORD 07:05']));
+    expect(new Set(flights)).toEqual(new Set(['JFK-ORD 0700', 'JFK-ORD 0705']));
     const { trainExpected } = expectedEncodings(rows, []);
     trainTe.forEach((v, i) => {
       expect(v, `train row ${i}`).toBeCloseTo(trainExpected[i]?.flight_te ?? NaN, 6);

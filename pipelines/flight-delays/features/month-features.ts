@@ -52,7 +52,7 @@ export interface MonthFeaturesSummary {
  * Builds one month's row features. Columns of the output: `month, row_in_month, row_hash, folds,
  * fold, label, departure, delay, distance, origin, destination, route, flight, hour, hour_sin,
  * hour_cos, day_of_week, day_of_month, log_distance` (features as FLOAT). `route` is
- * `origin-destination`, `flight` the scheduled flight `origin-destination HH:MM`. Rows are sorted by departure, origin,
+ * `origin-destination`, `flight` the scheduled flight `origin-destination HHMM`. Rows are sorted by departure, origin,
  * destination, distance, delay, so the output does not depend on the input's row order; the fold is
  * `hash(departure, origin, destination, distance) % folds` (independent of the label).
  *
@@ -121,7 +121,7 @@ export async function buildMonthFeatures(options: BuildMonthFeaturesOptions): Pr
            CAST(delay > ${DELAY_THRESHOLD_MINUTES} AS UTINYINT) AS label,
            departure, delay, distance, origin, destination,
            origin || '-' || destination AS route,
-           origin || '-' || destination || ' ' || strftime(departure, '%H:%M') AS flight,
+           origin || '-' || destination || ' ' || strftime(departure, '%H%M') AS flight,
            CAST(hour(departure) AS FLOAT) AS hour,
            CAST(sin(2 * pi() * (hour(departure) + minute(departure) / 60.0) / 24) AS FLOAT) AS hour_sin,
            CAST(cos(2 * pi() * (hour(departure) + minute(departure) / 60.0) / 24) AS FLOAT) AS hour_cos,

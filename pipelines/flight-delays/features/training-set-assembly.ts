@@ -69,7 +69,9 @@ export interface TrainingSet {
 }
 
 /**
- * SQL of the encoding tables as CTEs: `enc_train(key_type, key, fold, freq, te)` (out-of-fold),
+ * SQL of the encoding tables as CTEs: `enc_train(key_type, key, fold, freq, te)` (out-of-fold; only
+ * the (key, fold) pairs that training rows have, which is all a training row looks up: a key × fold
+ * cross product is 2.5x larger with the ~1M scheduled-flight keys of five months),
  * `enc_test(key_type, key, freq, te)` (all training rows) and `total(n, p)`, computed from the
  * aggregates files. `te = (positives + smoothing * prior) / (rows + smoothing)` and `freq = rows /
  * all rows` where, for a training row of fold f, positives/rows/prior come from the training rows of
@@ -78,14 +80,27 @@ export interface TrainingSet {
  * first time (counting the row itself made `flight_freq` never 0 in training and cost 0.012 of June
  * log loss with sklearn's HistGradientBoosting).
  */
-export function encodingCtes(options: { aggregatesPaths: readonly string[]; smoothing: number }): string {
+export function encodingCtes(options: {
+  aggregatesPaths: readonly string[];
+  smoothing: number;
+  /** Tables already holding `per_key_fold` and `per_key` (see {@link assembleTrainingSet}). Default: computed. */
+  sums?: { perKeyFold: string; perKey: string };
+}): string {
   const m = options.smoothing;
+  const sums = options.sums;
+  const perKeyFold =
+    sums === undefined
+      ? `SELECT key_type, key, fold, max(folds) AS folds, sum(rows)::DOUBLE AS n, sum(positives)::DOUBLE AS p
+         FROM read_parquet(${sqlStringList(options.aggregatesPaths)}) GROUP BY key_type, key, fold`
+      : `SELECT * FROM ${sums.perKeyFold}`;
+  const perKey =
+    sums === undefined
+      ? 'SELECT key_type, key, sum(n) AS n, sum(p) AS p FROM per_key_fold GROUP BY ALL'
+      : `SELECT * FROM ${sums.perKey}`;
   return `
-    agg AS (SELECT * FROM read_parquet(${sqlStringList(options.aggregatesPaths)})),
-    fold_ids AS (SELECT unnest(range(CAST(max(folds) AS BIGINT))) AS fold FROM agg),
-    per_key_fold AS (SELECT key_type, key, fold, sum(rows)::DOUBLE AS n, sum(positives)::DOUBLE AS p
-                     FROM agg GROUP BY ALL),
-    per_key AS (SELECT key_type, key, sum(n) AS n, sum(p) AS p FROM per_key_fold GROUP BY ALL),
+    per_key_fold AS (${perKeyFold}),
+    fold_ids AS (SELECT unnest(range(CAST(max(folds) AS BIGINT))) AS fold FROM per_key_fold),
+    per_key AS (${perKey}),
     per_fold AS (SELECT f.fold, coalesce(sum(a.n), 0) AS n, coalesce(sum(a.p), 0) AS p
                  FROM fold_ids f LEFT JOIN per_key_fold a ON a.fold = f.fold AND a.key_type = 'origin'
                  GROUP BY f.fold),
@@ -95,10 +110,11 @@ export function encodingCtes(options: { aggregatesPaths: readonly string[]; smoo
                    FROM per_fold f, total t),
     enc_train AS (
       SELECT k.key_type, k.key, fp.fold,
-             CASE WHEN fp.other_n > 0 THEN (k.n - coalesce(kf.n, 0)) / fp.other_n ELSE 0 END AS freq,
-             ((k.p - coalesce(kf.p, 0)) + ${m} * fp.prior) / ((k.n - coalesce(kf.n, 0)) + ${m}) AS te
-      FROM per_key k CROSS JOIN fold_prior fp CROSS JOIN total t
-      LEFT JOIN per_key_fold kf ON kf.key_type = k.key_type AND kf.key = k.key AND kf.fold = fp.fold),
+             CASE WHEN fp.other_n > 0 THEN (k.n - kf.n) / fp.other_n ELSE 0 END AS freq,
+             ((k.p - kf.p) + ${m} * fp.prior) / ((k.n - kf.n) + ${m}) AS te
+      FROM per_key_fold kf
+      JOIN per_key k ON k.key_type = kf.key_type AND k.key = kf.key
+      JOIN fold_prior fp ON fp.fold = kf.fold),
     enc_test AS (
       SELECT k.key_type, k.key, k.n / t.n AS freq, (k.p + ${m} * t.p / t.n) / (k.n + ${m}) AS te
       FROM per_key k, total t)`;
@@ -122,12 +138,22 @@ export async function assembleTrainingSet(options: AssembleTrainingSetOptions): 
   // times slower because DuckDB re-plans them per join.
   const suffix = randomBytes(6).toString('hex');
   const tables = {
+    perKeyFold: `lakeloop_enc_key_fold_${suffix}`,
+    perKey: `lakeloop_enc_key_${suffix}`,
     train: `lakeloop_enc_train_${suffix}`,
     test: `lakeloop_enc_test_${suffix}`,
     total: `lakeloop_enc_total_${suffix}`,
   };
-  const ctes = encodingCtes({ aggregatesPaths: trainMonths.map((m) => m.aggregatesPath), smoothing });
+  const aggregatesPaths = trainMonths.map((m) => m.aggregatesPath);
+  const ctes = encodingCtes({ aggregatesPaths, smoothing, sums: tables });
   try {
+    // The sums per (key, fold) and per key are computed once: with ~400k scheduled-flight (key, fold)
+    // rows per month, re-aggregating them for each encoding table cost more than the row joins.
+    const sumsCtes = encodingCtes({ aggregatesPaths, smoothing });
+    await db.run(`CREATE TEMP TABLE ${tables.perKeyFold} AS WITH ${sumsCtes} SELECT * FROM per_key_fold`);
+    await db.run(
+      `CREATE TEMP TABLE ${tables.perKey} AS SELECT key_type, key, sum(n) AS n, sum(p) AS p FROM ${tables.perKeyFold} GROUP BY ALL`,
+    );
     await db.run(`CREATE TEMP TABLE ${tables.train} AS WITH ${ctes} SELECT * FROM enc_train`);
     await db.run(`CREATE TEMP TABLE ${tables.test} AS WITH ${ctes} SELECT * FROM enc_test`);
     await db.run(`CREATE TEMP TABLE ${tables.total} AS WITH ${ctes} SELECT * FROM total`);
