@@ -15,15 +15,8 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import {
-  defineAsset,
-  defineJob,
-  defineSensor,
-  Definitions,
-  Instance,
-  manualClock,
-  SensorLoop,
-} from 'lakeloop';
+import { defineAsset, defineJob, defineSensor, Definitions, Instance, manualClock } from 'lakeloop';
+import { SensorLoop } from '../src/core/daemon/sensor-loop.js';
 import { reportBench } from './bench-report.js';
 
 const DAY = 86_400;

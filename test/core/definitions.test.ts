@@ -8,10 +8,10 @@ import {
   Definitions,
   isLakeloopError,
   monthlyPartitions,
-  parseSelection,
   resolveSelection,
   staticPartitions,
 } from '../../src/index.js';
+import { parseSelection } from '../../src/core/definitions/asset-selection.js';
 
 const noop = (): null => null;
 

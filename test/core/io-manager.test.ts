@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FilesystemIoManager, hashBytes, isLakeloopError } from '../../src/index.js';
+import { FilesystemIoManager, isLakeloopError } from '../../src/index.js';
+import { hashBytes } from '../../src/core/execution/io/filesystem-io-manager.js';
 import { tempDir } from './core-test-helpers.js';
 
 describe('FilesystemIoManager', () => {

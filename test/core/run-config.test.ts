@@ -8,10 +8,10 @@ import {
   Definitions,
   executeRun,
   Instance,
-  launchRunRequest,
   materialize,
   reexecuteFromFailure,
 } from '../../src/index.js';
+import { launchRunRequest } from '../../src/core/daemon/run-request-launch.js';
 import { recordingSleep } from './core-test-helpers.js';
 
 let instance: Instance;

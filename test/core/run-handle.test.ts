@@ -10,9 +10,9 @@ import {
   launchRun,
   manualClock,
   openRunHandle,
-  runHandle,
   submitRun,
 } from '../../src/index.js';
+import { runHandle } from '../../src/core/execution/run-handle.js';
 import type { Sleep, StoredEvent } from '../../src/index.js';
 import { tempDir } from './core-test-helpers.js';
 

@@ -1,7 +1,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { decodeValue, encodeValue, FilesystemIoManager, isLakeloopError } from '../../src/index.js';
+import { FilesystemIoManager, isLakeloopError } from '../../src/index.js';
+import { decodeValue, encodeValue } from '../../src/core/execution/io/value-codec.js';
 import type { ValueFormat } from '../../src/index.js';
 import type { TabularData } from '../../src/ml/index.js';
 import { tempDir } from './core-test-helpers.js';
