@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LakeloopError } from '../../src/errors.js';
-import type { GradientBoostingModel} from '../../src/ml/index.js';
+import type { GradientBoostingModel } from '../../src/ml/index.js';
 import { makeSyntheticData, trainGradientBoosting } from '../../src/ml/index.js';
 import {
   LocalModelRegistry,
@@ -21,6 +21,7 @@ import {
 } from '../../src/tracking/index.js';
 import type { ModelRegistry, TrackingStore } from '../../src/tracking/index.js';
 import { expectCode } from '../contracts/tracking-store.contract.js';
+import { signatureInputNames, versionArtifactPath } from '../../src/tracking/model/model-loading.js';
 import { describeWithMlflow } from './mlflow-test-server.js';
 
 const data = makeSyntheticData({ rows: 2000, columns: 5, seed: 7 });
@@ -180,5 +181,28 @@ describe('logModel signature inference', () => {
     } finally {
       rmSync(root, { recursive: true, force: true });
     }
+  });
+});
+
+describe('model folder parsing', () => {
+  it('reads the signature inputs as lakeloop (JSON-quoted) and MLflow (YAML single-quoted) write them', () => {
+    const lakeloop = `signature:\n  inputs: ${JSON.stringify(
+      JSON.stringify([
+        { type: 'float', name: 'hour' },
+        { type: 'float', name: "o'hare" },
+      ]),
+    )}\n  outputs: "[]"\n`;
+    const mlflow = `signature:\n  inputs: '[{"type": "double", "name": "hour", "required": true}, {"type": "double", "name": "o''hare", "required": true}]'\n  outputs: '[]'\n`;
+    expect(signatureInputNames(lakeloop)).toEqual(['hour', "o'hare"]);
+    expect(signatureInputNames(mlflow)).toEqual(['hour', "o'hare"]);
+    expect(signatureInputNames('flavors: {}\n')).toBeUndefined();
+  });
+
+  it('finds the model folder of a version from either backend’s source', () => {
+    expect(versionArtifactPath({ runId: 'r1', source: 'runs:/r1/models/gbdt' })).toBe('models/gbdt');
+    expect(versionArtifactPath({ runId: 'r1', source: 'mlflow-artifacts:/4/r1/artifacts/model' })).toBe(
+      'model',
+    );
+    expect(versionArtifactPath({ runId: 'r1', source: 'mlflow-artifacts:/4/r1/artifacts' })).toBe('');
   });
 });
