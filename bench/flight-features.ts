@@ -93,10 +93,10 @@ export async function loadFlightFeatureMatrices(
   options: LoadFlightFeatureMatricesOptions,
 ): Promise<FlightFeatureMatrices> {
   const dir = options.cacheDir ?? FLIGHT_FEATURES_CACHE_DIR;
-  const cached = options.refresh === true ? undefined : readFiles(dir, options.size);
+  const cached = options.refresh === true ? undefined : readCachedFlightFeatures(dir, options.size);
   if (cached !== undefined) return cached;
   const built = await buildMatrices(options.size, dir);
-  writeFiles(dir, built);
+  writeFlightFeatureMatrices(dir, built);
   return built;
 }
 
@@ -105,7 +105,7 @@ export async function writeFlightFeatureFiles(
   options: WriteFlightFeatureFilesOptions,
 ): Promise<Record<string, string>> {
   const matrices = await loadFlightFeatureMatrices({ size: options.size });
-  return writeFiles(options.dir, matrices);
+  return writeFlightFeatureMatrices(options.dir, matrices);
 }
 
 function filePaths(
@@ -125,7 +125,15 @@ function assertLittleEndian(): void {
   if (endianness() !== 'LE') throw new Error('The raw feature files are little-endian; this machine is not.');
 }
 
-function writeFiles(dir: string, m: FlightFeatureMatrices): Record<string, string> {
+/**
+ * Writes `m` as the raw files of its size into `dir` (meta last: its presence marks a complete set).
+ *
+ * @example
+ * ```ts
+ * writeFlightFeatureMatrices('/tmp/flights', await loadFlightFeatureMatrices({ size: 'small' }));
+ * ```
+ */
+export function writeFlightFeatureMatrices(dir: string, m: FlightFeatureMatrices): Record<string, string> {
   assertLittleEndian();
   mkdirSync(dir, { recursive: true });
   const paths = filePaths(dir, m.size);
@@ -150,7 +158,19 @@ function writeFiles(dir: string, m: FlightFeatureMatrices): Record<string, strin
   return paths;
 }
 
-function readFiles(dir: string, size: FlightFeatureSize): FlightFeatureMatrices | undefined {
+/**
+ * The cached matrices of `size` in `dir`, or `undefined` when missing or stale (another
+ * {@link FEATURE_SET_VERSION} or other feature names than {@link FEATURE_NAMES}).
+ *
+ * @example
+ * ```ts
+ * const cached = readCachedFlightFeatures(FLIGHT_FEATURES_CACHE_DIR, 'small'); // undefined: rebuild
+ * ```
+ */
+export function readCachedFlightFeatures(
+  dir: string,
+  size: FlightFeatureSize,
+): FlightFeatureMatrices | undefined {
   const paths = filePaths(dir, size);
   if (!existsSync(paths.meta)) return undefined;
   const meta = JSON.parse(readFileSync(paths.meta, 'utf8')) as FlightFeatureMeta;
