@@ -10,8 +10,17 @@
  * const onnxBytes = model.toOnnx();
  * ```
  */
-export * from './tabular-data.js';
-export * from './classification-metrics.js';
+export { validateTrainingData, TrainingDataError } from './tabular-data.js';
+export type { TabularData, TrainingDataProblem, ValidateTrainingDataOptions } from './tabular-data.js';
+export { accuracy, calibrationTable, logLoss, rocAuc, thresholdMetrics } from './classification-metrics.js';
+export type {
+  CalibrationBin,
+  CalibrationOptions,
+  LogLossOptions,
+  ScoredLabels,
+  ThresholdMetrics,
+  ThresholdOptions,
+} from './classification-metrics.js';
 export { trainGradientBoosting } from './gradient-boosting-trainer.js';
 export type { GradientBoostingParams, BoostingProgress } from './gradient-boosting-trainer.js';
 export { GradientBoostingModel } from './gradient-boosting-model.js';

@@ -7,8 +7,11 @@
  * const dev = await startDev({ defs, instance, port: 3000 });
  * ```
  */
-export * from './api-app.js';
-export * from './api-errors.js';
-export * from './bearer-token.js';
-export * from './dev-server.js';
-export * from './lakefs-webhook.js';
+export { createApiApp } from './api-app.js';
+export type { ApiAppOptions, RequestLogger } from './api-app.js';
+export type { ApiErrorBody } from './api-errors.js';
+export { bearerTokenGuard, MIN_TOKEN_LENGTH } from './bearer-token.js';
+export { startDev } from './dev-server.js';
+export type { DevHandle, StartDevOptions } from './dev-server.js';
+export { LAKEFS_COMMIT_EVENTS } from './lakefs-webhook.js';
+export type { LakeFsWebhook } from './lakefs-webhook.js';

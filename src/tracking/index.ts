@@ -18,9 +18,35 @@
  * await registry.setAlias({ name: 'flight-delays', alias: 'champion', version: version.version });
  * ```
  */
-export * from './tracking-types.js';
-export type * from './tracking-store.js';
-export * from './model-registry.js';
+export { LineageTag, TERMINAL_RUN_STATUSES, TrackingRunStatus } from './tracking-types.js';
+export type {
+  AliasMove,
+  ArtifactInfo,
+  DatasetInput,
+  Experiment,
+  LogBatch,
+  Metric,
+  MetricComparator,
+  MetricInput,
+  ModelVersion,
+  RegisteredModel,
+  SearchRunsQuery,
+  TrackingRun,
+  TrackingRunInfo,
+} from './tracking-types.js';
+export type { CreateRunOptions, DownloadArtifactsOptions, TrackingStore } from './tracking-store.js';
+export { parseModelRef } from './model-registry.js';
+export type {
+  AliasHistoryOptions,
+  AliasMoveOptions,
+  AliasRef,
+  CreateModelVersionOptions,
+  CreateRegisteredModelOptions,
+  ModelRegistry,
+  RegisterModelOptions,
+  SearchModelVersionsOptions,
+  SetAliasOptions,
+} from './model-registry.js';
 export { TrackingLimits, normalizeArtifactPath } from './tracking-validation.js';
 export { resolveTrackingUri } from './tracking-uri.js';
 export type { ResolveTrackingUriOptions, TrackingTarget } from './tracking-uri.js';

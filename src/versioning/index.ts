@@ -12,7 +12,32 @@
  * const file = await resolveToLocalPath(data, 'lakefs://flights/main/flights-3m/2001-01.parquet', { cacheDir: '.lakeloop/data/cache' });
  * ```
  */
-export type * from './data-repository.js';
+export type {
+  BranchAddress,
+  Commit,
+  CommitEvent,
+  CommitOptions,
+  CreateRepositoryOptions,
+  DataBackendKind,
+  DataRepository,
+  DiffEntry,
+  DiffOptions,
+  DiffType,
+  ListObjectsOptions,
+  LogOptions,
+  MergeOptions,
+  MergeResult,
+  MergeStrategy,
+  ObjectAddress,
+  ObjectContent,
+  ObjectListEntry,
+  ObjectStat,
+  Page,
+  PageOptions,
+  PutObjectOptions,
+  RefInfo,
+  RepositoryInfo,
+} from './data-repository.js';
 export { MERGE_STRATEGIES } from './data-repository.js';
 export {
   DEFAULT_PAGE_SIZE,
