@@ -1,8 +1,9 @@
-// Runs `entry` in THIS process (no child): tsx's loader is registered in-process, and for a
-// TypeScript entry so is the `lakeloop-source` export condition (so `import 'lakeloop'` resolves to
-// src/). One process means signals reach the program itself, a SIGKILL leaves nothing running (no
-// orphaned daemon holding its port), and a death by signal shows as 128 + the signal's number, as
-// for any program.
+// Runs `entry` in THIS process (no child). For a TypeScript entry, tsx's loader is registered
+// in-process, and so is the `lakeloop-source` export condition (so `import 'lakeloop'` resolves to
+// src/); a JavaScript entry runs with plain Node (its definitions loader registers tsx when it
+// loads a `.ts` module). One process means signals reach the program itself, a SIGKILL leaves
+// nothing running (no orphaned daemon holding its port), and a death by signal shows as 128 + the
+// signal's number, as for any program.
 import { register } from 'node:module';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,13 +15,14 @@ import { pathToFileURL } from 'node:url';
  */
 export async function runNode(entry, args) {
   const file = resolve(entry);
-  // First, so that it sits next to Node's own resolver, below tsx's hooks (which call it).
-  if (/\.[cm]?ts$/.test(file)) register('./source-condition.js', import.meta.url);
-  // tsx resolved from this package (not from the working directory), so `lakeloop` works anywhere;
-  // registered for the compiled CLI too, so that it still loads `.ts` definitions modules.
-  const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
-  esm.register();
-  cjs.register();
+  if (/\.[cm]?ts$/.test(file)) {
+    // First, so that it sits next to Node's own resolver, below tsx's hooks (which call it).
+    register('./source-condition.js', import.meta.url);
+    // tsx resolved from this package (not from the working directory), so it works anywhere.
+    const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')]);
+    esm.register();
+    cjs.register();
+  }
   process.argv = [process.argv[0] ?? process.execPath, file, ...args];
   await import(pathToFileURL(file).href);
 }
