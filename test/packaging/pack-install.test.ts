@@ -2,8 +2,9 @@
  * lakeloop as another project gets it: `npm pack`, install the tarball into an empty project, run
  * the README's first asset there with the installed CLI (TypeScript definitions loaded by the
  * package) and type-check a consumer of every entry point under the consumer's own tsconfig
- * (skipLibCheck: false, so the shipped declarations themselves are checked). Slow (an npm install
- * that may compile better-sqlite3): one file, generous timeouts.
+ * (skipLibCheck: false, so the shipped declarations themselves are checked). The install gets
+ * better-sqlite3's native module as a local prebuild made from our own node_modules (prebuild-install
+ * cannot download one here, and compiling it takes ~15 minutes); one file, generous timeouts.
  */
 import { execFile } from 'node:child_process';
 import {
@@ -49,7 +50,27 @@ function distIsFresh(): boolean {
   }
 }
 
-const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_update_notifier: 'false' };
+const env: NodeJS.ProcessEnv = {
+  ...process.env,
+  ONNXRUNTIME_NODE_INSTALL: 'skip',
+  npm_config_update_notifier: 'false',
+};
+const betterSqlite = join(repoRoot, 'node_modules', 'better-sqlite3');
+const betterSqliteVersion = (
+  JSON.parse(readFileSync(join(betterSqlite, 'package.json'), 'utf8')) as { version: string }
+).version;
+
+/**
+ * A prebuild-install "local prebuild" of our own compiled better-sqlite3 (same Node ABI, platform
+ * and arch), in `dir`: what `npm_config_better_sqlite3_local_prebuilds` points at. The name is
+ * prebuild-install's `{name}-v{version}-{runtime}-v{abi}-{platform}{libc}-{arch}.tar.gz` (libc is
+ * empty on glibc Linux, macOS and Windows).
+ */
+async function localBetterSqlitePrebuild(dir: string): Promise<void> {
+  const name = `better-sqlite3-v${betterSqliteVersion}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+  await run('tar', ['-czf', join(dir, name), '-C', betterSqlite, 'build/Release/better_sqlite3.node']);
+}
+
 let work: string;
 let project: string;
 let packed: { filename: string; files: { path: string }[] };
@@ -60,10 +81,19 @@ beforeAll(async () => {
   const { stdout } = await run(npm, ['pack', '--json', '--pack-destination', work], { cwd: repoRoot, env });
   packed = (JSON.parse(stdout) as (typeof packed)[])[0] as typeof packed;
   project = join(work, 'project');
-  await run('mkdir', [project]);
+  const prebuilds = join(work, 'prebuilds');
+  await run('mkdir', [project, prebuilds]);
+  await localBetterSqlitePrebuild(prebuilds);
+  env['npm_config_better_sqlite3_local_prebuilds'] = prebuilds;
+  // The version our prebuild is of (a newer 12.x on the registry would be compiled from source).
   writeFileSync(
     join(project, 'package.json'),
-    JSON.stringify({ name: 'lakeloop-consumer', private: true, type: 'module' }),
+    JSON.stringify({
+      name: 'lakeloop-consumer',
+      private: true,
+      type: 'module',
+      overrides: { 'better-sqlite3': betterSqliteVersion },
+    }),
   );
   await run(
     npm,
@@ -75,9 +105,9 @@ beforeAll(async () => {
       join(work, packed.filename),
       `@types/node@${typesNodeVersion}`,
     ],
-    { cwd: project, env, timeout: 15 * MINUTE },
+    { cwd: project, env, timeout: 10 * MINUTE },
   );
-}, 20 * MINUTE);
+}, 15 * MINUTE);
 
 afterAll(() => {
   rmSync(work, { recursive: true, force: true });
@@ -101,6 +131,12 @@ describe('the packed lakeloop', () => {
     expect(installed).toContain('lakeloop');
     expect(installed).not.toContain('onnxruntime-node');
     expect(installed).not.toContain('vega-datasets');
+  });
+
+  it("installs better-sqlite3's native module from the local prebuild (not compiled from source)", () => {
+    const native = 'build/Release/better_sqlite3.node';
+    const installed = readFileSync(join(project, 'node_modules', 'better-sqlite3', native));
+    expect(installed.equals(readFileSync(join(betterSqlite, native)))).toBe(true);
   });
 
   it(
