@@ -19,7 +19,7 @@ import { isLakeloopError, LakeloopError } from 'lakeloop';
 import { importChunks } from 'lakeloop/data';
 import type { DataRepository, ImportChunksResult } from 'lakeloop/data';
 import { monthRange } from './features/index.js';
-import type { PipelineConfigOverrides } from './pipeline-config.js';
+import type { FlightConfigOverrides } from './pipeline-config.js';
 
 /** The datasets the demo can run on. */
 export const DEMO_DATASETS = ['flights-3m', 'flights-2k'] as const;
@@ -51,7 +51,7 @@ const MONTHS: Readonly<Record<DemoDataset, readonly string[]>> = {
  * The demo's configuration per dataset: flights-2k (about 700 rows a month) gets a small model
  * (50 iterations, 8 leaves) and an AUC floor of 0.5; flights-3m the pipeline defaults.
  */
-export function demoConfig(dataset: DemoDataset): PipelineConfigOverrides {
+export function demoConfig(dataset: DemoDataset): FlightConfigOverrides {
   return dataset === 'flights-2k'
     ? { aucFloor: 0.5, gbdt: { maxIterations: 50, maxLeaves: 8, minSamplesLeaf: 20 } }
     : {};

@@ -16,13 +16,22 @@
  */
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { awaitRunHandle, Daemon, DATA_COMMIT_TAG, Instance, LakeloopError } from 'lakeloop';
+import {
+  awaitRunHandle,
+  closeProcessResources,
+  Daemon,
+  DATA_COMMIT_TAG,
+  Instance,
+  LakeloopError,
+} from 'lakeloop';
 import type { Definitions, RunRecord, StoredEvent } from 'lakeloop';
 import { createDataRepository } from 'lakeloop/data';
 import type { DataRepository } from 'lakeloop/data';
+import { openRegistry, openTracking } from 'lakeloop/tracking';
+import type { ModelRegistry, TrackingStore } from 'lakeloop/tracking';
 import { buildDefinitions } from './definitions.js';
-import type { PipelineBackends } from './pipeline-backends.js';
-import type { PipelineConfig, PipelineConfigOverrides } from './pipeline-config.js';
+import type { PipelineSettings } from './flight-resources.js';
+import type { FlightConfigOverrides } from './pipeline-config.js';
 import { ensureRepository, importMonth, prepareSource } from './demo-data.js';
 import type { DemoDataset, DemoSource } from './demo-data.js';
 import { versionTable } from './version-table.js';
@@ -67,8 +76,8 @@ export interface StartDemoOptions {
   home: string;
   /** Default `flights-3m`. */
   dataset?: DemoDataset;
-  /** Pipeline configuration overrides. Default none. */
-  config?: PipelineConfigOverrides;
+  /** Settings and run-config defaults of the pipeline. Default none. */
+  config?: FlightConfigOverrides;
   /** A data repository to use. Default: configured by the environment, embedded in `home`. */
   data?: DataRepository;
   /** Tracking/registry URI. Default `MLFLOW_TRACKING_URI`, else embedded in `home`. */
@@ -81,14 +90,16 @@ export interface StartDemoOptions {
   pollMs?: number;
 }
 
-/** A running demo: the instance, the daemon and the pipeline's services. */
+/** A running demo: the instance, the daemon, and the stores the runs write (to inspect them). */
 export interface Demo extends AsyncDisposable {
   readonly instance: Instance;
   readonly daemon: Daemon;
   readonly defs: Definitions;
-  readonly backends: PipelineBackends;
-  readonly config: PipelineConfig;
+  readonly settings: PipelineSettings;
   readonly data: DataRepository;
+  /** The tracking store of the instance home (as the runs' tracking resource opens it). */
+  readonly tracking: TrackingStore;
+  readonly registry: ModelRegistry;
   readonly source: DemoSource;
   /** Commits one month and waits for the run the sensor launches for it to finish. */
   commitMonth(month: string): Promise<MonthOutcome>;
@@ -110,7 +121,7 @@ export async function startDemo(options: StartDemoOptions): Promise<Demo> {
   const home = options.home;
   const ownsData = options.data === undefined;
   const data = options.data ?? createDataRepository({ home });
-  const { defs, backends, config } = buildDefinitions({
+  const { defs, settings } = buildDefinitions({
     home,
     data,
     ...(options.trackingUri === undefined ? {} : { trackingUri: options.trackingUri }),
@@ -120,7 +131,10 @@ export async function startDemo(options: StartDemoOptions): Promise<Demo> {
     dataset: options.dataset ?? 'flights-3m',
     workDir: join(home, 'demo-source'),
   });
-  await ensureRepository(data, config.repository);
+  await ensureRepository(data, settings.repository);
+  const uri = options.trackingUri === undefined ? {} : { uri: options.trackingUri };
+  const tracking = openTracking({ home, ...uri });
+  const registry = openRegistry({ home, ...uri });
   const instance = await Instance.open(home);
   const daemon = new Daemon({ defs, instance, tickIntervalMs: 100, maxConcurrentRuns: 1 });
   await daemon.start();
@@ -226,9 +240,9 @@ export async function startDemo(options: StartDemoOptions): Promise<Demo> {
       data,
       source,
       month,
-      repository: config.repository,
-      branch: config.branch,
-      prefix: config.prefix,
+      repository: settings.repository,
+      branch: settings.branch,
+      prefix: settings.prefix,
     });
     const committedAt = Date.now();
     const chunk = imported.chunks[0];
@@ -245,7 +259,9 @@ export async function startDemo(options: StartDemoOptions): Promise<Demo> {
     closed = true;
     await daemon.stop();
     await instance.close();
-    await backends.close();
+    await closeProcessResources(); // the steps' data, tracking and registry clients
+    await tracking.close();
+    await registry.close();
     if (ownsData) await data.close();
   };
 
@@ -253,14 +269,14 @@ export async function startDemo(options: StartDemoOptions): Promise<Demo> {
     instance,
     daemon,
     defs,
-    backends,
-    config,
+    settings,
     data,
+    tracking,
+    registry,
     source,
     commitMonth,
     awaitRunFor,
-    versions: () =>
-      versionTable({ registry: backends.forHome(home).registry, instance, modelName: config.modelName }),
+    versions: () => versionTable({ registry, instance, modelName: settings.modelName }),
     close,
     [Symbol.asyncDispose]: close,
   };

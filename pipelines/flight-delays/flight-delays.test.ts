@@ -1,42 +1,51 @@
 /**
  * Unit tests of the pipeline's pure parts and of chunk validation on real Parquet files:
- * configuration (defaults, environment, overrides, errors), the promotion gates, the temporal
+ * configuration (defaults, environment, overrides, the run-config schema, errors), the temporal
  * split plan, chunk validation (schema, types, ranges, month, garbled pages, single class), and the
- * Definitions' shape.
+ * Definitions' shape. The promotion (gates, promote_model) is tested in promotion.test.ts.
  */
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { isLakeloopError } from 'lakeloop';
+import { createRun, Instance, isLakeloopError } from 'lakeloop';
 import { badMonthSelect, garbleDataPages, writeParquet } from '../../test/e2e/bad-flight-chunks.js';
 import { validateChunk } from './chunk-validation.js';
 import { buildDefinitions, NEW_DATA_SENSOR, RETRAIN_JOB } from './definitions.js';
 import { openFeatureDatabase } from './features/index.js';
 import type { FeatureDatabase } from './features/index.js';
-import { DEFAULT_PIPELINE_CONFIG, resolvePipelineConfig } from './pipeline-config.js';
+import { DEFAULT_RUN_CONFIG, resolveFlightConfig, runConfigSchema } from './pipeline-config.js';
 import { planSplit } from './preprocess-asset.js';
-import { evaluateGates } from './quality-gates.js';
 import { formatVersionTable } from './version-table.js';
 
 describe('pipeline configuration', () => {
   it('defaults to the brief’s model and flights@main', () => {
-    const config = resolvePipelineConfig({ env: {} });
-    expect(config).toEqual(DEFAULT_PIPELINE_CONFIG);
-    expect(config.gbdt).toEqual({ maxIterations: 100, maxLeaves: 31, learningRate: 0.1, minSamplesLeaf: 20 });
-    expect([config.repository, config.branch]).toEqual(['flights', 'main']);
+    const { settings, runDefaults } = resolveFlightConfig({}, {});
+    expect(runDefaults).toEqual(DEFAULT_RUN_CONFIG);
+    expect(runDefaults.gbdt).toEqual({
+      maxIterations: 100,
+      maxLeaves: 31,
+      learningRate: 0.1,
+      minSamplesLeaf: 20,
+    });
+    expect([settings.repository, settings.branch, settings.modelName]).toEqual([
+      'flights',
+      'main',
+      'flight-delays',
+    ]);
   });
 
-  it('reads LAKELOOP_FLIGHTS_* variables; overrides win over them', () => {
-    const env = {
-      LAKELOOP_FLIGHTS_AUC_FLOOR: '0.7',
-      LAKELOOP_FLIGHTS_GBDT_ITERATIONS: '40',
-      LAKELOOP_FLIGHTS_BRANCH: 'dev',
-    };
-    const config = resolvePipelineConfig({ env, overrides: { aucFloor: 0.65, gbdt: { maxLeaves: 15 } } });
-    expect(config.aucFloor).toBe(0.65);
-    expect(config.branch).toBe('dev');
-    expect(config.gbdt).toMatchObject({ maxIterations: 40, maxLeaves: 15, learningRate: 0.1 });
+  it('reads LAKELOOP_FLIGHTS_REPOSITORY/_BRANCH; overrides win over them and become the schema’s defaults', () => {
+    const env = { LAKELOOP_FLIGHTS_BRANCH: 'dev', LAKELOOP_FLIGHTS_REPOSITORY: 'air' };
+    const { settings, runDefaults } = resolveFlightConfig(
+      { repository: 'planes', aucFloor: 0.65, gbdt: { maxLeaves: 15 } },
+      env,
+    );
+    expect([settings.repository, settings.branch]).toEqual(['planes', 'dev']);
+    const parsed = runConfigSchema(runDefaults).parse({ gbdt: { maxIterations: 40 } });
+    expect(parsed.aucFloor).toBe(0.65);
+    expect(parsed.gbdt).toEqual({ maxIterations: 40, maxLeaves: 15, learningRate: 0.1, minSamplesLeaf: 20 });
+    expect(runConfigSchema().parse({})).toEqual(DEFAULT_RUN_CONFIG);
   });
 
   it('refuses invalid values naming the setting', () => {
@@ -49,57 +58,28 @@ describe('pipeline configuration', () => {
       }
       throw new Error('expected an error');
     };
-    expect(bad(() => resolvePipelineConfig({ env: {}, overrides: { aucFloor: 1.5 } }))).toContain('aucFloor');
-    expect(bad(() => resolvePipelineConfig({ env: {}, overrides: { gbdt: { maxLeaves: 1 } } }))).toContain(
-      'gbdt.maxLeaves',
-    );
-    expect(bad(() => resolvePipelineConfig({ env: { LAKELOOP_FLIGHTS_AUC_FLOOR: 'high' } }))).toContain(
-      'LAKELOOP_FLIGHTS_AUC_FLOOR',
-    );
-  });
-});
-
-describe('quality gates', () => {
-  it('passes without a champion when the AUC reaches the floor', () => {
-    const gates = evaluateGates({ auc: 0.7, championAuc: undefined, aucFloor: 0.6, aucTolerance: 0.005 });
-    expect(gates.passed).toBe(true);
-    expect(gates.notWorseThanChampion.description).toContain('No champion');
+    expect(bad(() => resolveFlightConfig({ aucFloor: 1.5 }, {}))).toContain('aucFloor');
+    expect(bad(() => resolveFlightConfig({ gbdt: { maxLeaves: 1 } }, {}))).toContain('gbdt.maxLeaves');
+    expect(bad(() => resolveFlightConfig({ modelName: '' }, {}))).toContain('modelName');
   });
 
-  it('fails below the floor, even when better than the champion', () => {
-    const gates = evaluateGates({ auc: 0.59, championAuc: 0.5, aucFloor: 0.6, aucTolerance: 0.005 });
-    expect([gates.passed, gates.aucFloor.passed, gates.notWorseThanChampion.passed]).toEqual([
-      false,
-      false,
-      true,
-    ]);
-    expect(gates.aucFloor.description).toBe('AUC 0.5900 < floor 0.6000.');
-  });
-
-  it('allows the tolerance below the champion, not more', () => {
-    const within = evaluateGates({
-      auc: 0.786,
-      championAuc: 0.79,
-      championVersion: '3',
-      aucFloor: 0.6,
-      aucTolerance: 0.005,
-    });
-    const beyond = evaluateGates({
-      auc: 0.784,
-      championAuc: 0.79,
-      championVersion: '3',
-      aucFloor: 0.6,
-      aucTolerance: 0.005,
-    });
-    expect(within.passed).toBe(true);
-    expect(beyond.passed).toBe(false);
-    expect(beyond.notWorseThanChampion.description).toContain('champion v3 0.7900');
-  });
-
-  it('fails a NaN AUC', () => {
-    expect(
-      evaluateGates({ auc: Number.NaN, championAuc: undefined, aucFloor: 0, aucTolerance: 1 }).passed,
-    ).toBe(false);
+  it('validates a run’s config at launch, naming the field', async () => {
+    const { defs } = buildDefinitions({ home: join(tmpdir(), 'lakeloop-never-opened'), env: {} });
+    const home = mkdtempSync(join(tmpdir(), 'lakeloop-config-'));
+    const instance = await Instance.open(home);
+    try {
+      await expect(
+        createRun(defs, {
+          instance,
+          jobName: RETRAIN_JOB,
+          config: { retrain: { gbdt: { maxLeaves: 'many' } } },
+        }),
+      ).rejects.toThrow(/config\.retrain\.gbdt\.maxLeaves/);
+      expect(await instance.runs.listRuns()).toEqual([]);
+    } finally {
+      await instance.close();
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
 
@@ -270,13 +250,14 @@ describe('chunk validation', () => {
 });
 
 describe('definitions', () => {
-  it('has the four assets, the retrain job, the blocking checks and the sensor', () => {
+  it('has the five assets, the retrain job, the blocking checks and the sensor', () => {
     const { defs } = buildDefinitions({ home: join(tmpdir(), 'lakeloop-never-opened'), env: {} });
     expect(defs.select(defs.job(RETRAIN_JOB).select)).toEqual([
       'load_data',
       'preprocess',
       'train_model',
       'evaluate_model',
+      'promote_model',
     ]);
     expect(defs.checksFor('load_data').map((c) => [c.name, c.blocking])).toEqual([['chunks_valid', true]]);
     expect(defs.checksFor('evaluate_model').map((c) => [c.name, c.blocking])).toEqual([

@@ -1,22 +1,22 @@
 /**
- * `load_data`: the monthly chunks of the run's data commit (the `lakeloop/data_commit` run tag set
- * by the sensor; the branch head when the run has no such tag), read immutably by commit id,
- * cached locally by checksum, and validated (columns, types, ranges). The blocking check
+ * `load_data`: the monthly chunks at the run's data commit (`ctx.dataCommit`: the sensor's commit,
+ * else the branch head the data resource recorded at launch), read through the data resource's
+ * pinned view (local files by checksum) and validated (columns, types, ranges). The blocking check
  * `chunks_valid` fails when any chunk is bad, naming the file and the problem, so nothing
  * downstream runs and the champion model stays.
  *
  * @example
  * ```ts
- * const defs = new Definitions({ assets: [loadData], checks: [chunksValid], resources });
- * await materialize(defs, { select: 'load_data', instance, tags: { 'lakeloop/data_commit': commitId } });
+ * const defs = new Definitions({ assets: [loadData], checks: [chunksValid] });
+ * await materialize(defs, { select: 'load_data', instance });
  * ```
  */
-import { defineAsset, defineCheck, LakeloopError, output } from 'lakeloop';
-import { formatDataUri, lakeloopDataCacheDir, resolveDataFile } from 'lakeloop/data';
-import type { DataRepository, ObjectStat } from 'lakeloop/data';
+import { defineAsset, defineCheck, isLakeloopError, LakeloopError, output } from 'lakeloop';
+import { lakeloopDataCacheDir, resolveDataFile } from 'lakeloop/data';
+import type { DataFileSet, DataRepository, LocalDataFile } from 'lakeloop/data';
 import { validateChunk } from './chunk-validation.js';
 import { openFeatureDatabase } from './features/index.js';
-import { DATA_COMMIT_RUN_TAG, PIPELINE_RESOURCES, pipelineServices } from './pipeline-resources.js';
+import { flightResources } from './flight-resources.js';
 
 /** One monthly chunk of the data commit. */
 export interface LoadedChunk {
@@ -54,112 +54,79 @@ export interface LoadedData {
 
 const MONTH_FILE = /^(\d{4}-(?:0[1-9]|1[0-2]))\.parquet$/;
 
-async function listChunkObjects(
-  data: DataRepository,
-  options: { repository: string; ref: string; prefix: string },
-): Promise<ObjectStat[]> {
-  const objects: ObjectStat[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await data.listObjects({
-      repository: options.repository,
-      ref: options.ref,
-      prefix: options.prefix,
-      amount: 1000,
-      ...(after === undefined ? {} : { after }),
-    });
-    for (const entry of page.results) if (entry.pathType === 'object') objects.push(entry);
-    if (!page.hasMore || page.nextOffset === '') return objects;
-    after = page.nextOffset;
-  }
+/**
+ * A local path of the file that ends in its object name: the features pick their reader by the
+ * extension, and an embedded blob has none (then it is hard-linked into the data cache by checksum).
+ */
+async function withExtension(client: DataRepository, file: LocalDataFile, home: string): Promise<string> {
+  if (file.localPath.endsWith('.parquet')) return file.localPath;
+  return (await resolveDataFile(client, file.uri, { cacheDir: lakeloopDataCacheDir(home) })).path;
 }
 
 /** The `load_data` asset. */
 export const loadData = defineAsset({
   key: 'load_data',
   group: 'flight_delays',
-  codeVersion: 'load-data-v1',
+  codeVersion: 'load-data-v2',
   description: 'Monthly flight chunks at the run’s data commit, validated (schema and ranges).',
-  resources: [PIPELINE_RESOURCES.backends, PIPELINE_RESOURCES.config],
+  resources: { data: flightResources.data, settings: flightResources.settings },
   compute: async (ctx) => {
-    const { data, config } = pipelineServices(ctx);
-    const { repository, branch } = config;
-    const tagged = ctx.runTags[DATA_COMMIT_RUN_TAG];
-    const commitId = tagged ?? (await data.getBranch({ repository, branch })).commitId;
-    const commit = await data.getCommit({ repository, ref: commitId });
-    const prefix = `${config.prefix.replace(/\/+$/, '')}/`;
-    const objects = await listChunkObjects(data, { repository, ref: commit.id, prefix });
-    const cacheDir = lakeloopDataCacheDir(ctx.instanceHome);
+    const { data, settings } = ctx.resources;
+    const prefix = `${settings.prefix.replace(/\/+$/, '')}/`;
+    const noChunks = async (cause?: unknown): Promise<LakeloopError> =>
+      new LakeloopError(
+        'PRECONDITION_FAILED',
+        `${await data.uri(prefix)} holds no monthly chunks; import data first (e.g. \`lakeloop data import-chunks\`).`,
+        { cause, details: { repository: data.repositoryName, prefix } },
+      );
+    let files: DataFileSet;
+    try {
+      files = await data.files(prefix);
+    } catch (error) {
+      throw isLakeloopError(error, 'NOT_FOUND') ? await noChunks(error) : error;
+    }
+    await using _release = files;
     const chunks: LoadedChunk[] = [];
-    const strays: string[] = [];
     await using db = await openFeatureDatabase();
-    for (const object of objects) {
-      const name = object.path.slice(prefix.length);
-      const match = MONTH_FILE.exec(name);
-      if (match?.[1] === undefined) {
-        if (name.endsWith('.parquet')) strays.push(object.path);
+    for (const file of files.files) {
+      const name = file.path.slice(prefix.length);
+      if (!name.endsWith('.parquet')) continue;
+      const month = MONTH_FILE.exec(name)?.[1];
+      const base = { objectPath: file.path, uri: file.uri, checksum: file.stat.checksum };
+      if (month === undefined) {
+        const problem = `${file.uri} is not named <YYYY-MM>.parquet, so its month is unknown; rename or remove it`;
+        chunks.push({
+          ...base,
+          month: '',
+          localPath: '',
+          sizeBytes: 0,
+          rows: 0,
+          positives: 0,
+          problems: [problem],
+        });
         continue;
       }
       ctx.signal.throwIfAborted();
-      const month = match[1];
-      const resolved = await resolveDataFile(
-        data,
-        formatDataUri({ repository, ref: commit.id, path: object.path }),
-        { cacheDir },
-      );
-      const validation = await validateChunk({
-        db: db.connection,
-        file: resolved.path,
-        name: resolved.immutableUri,
-        month,
-      });
-      chunks.push({
-        month,
-        objectPath: object.path,
-        uri: resolved.immutableUri,
-        checksum: resolved.stat.checksum,
-        localPath: resolved.path,
-        sizeBytes: resolved.stat.sizeBytes,
-        ...validation,
-      });
+      const localPath = await withExtension(data.repository, file, ctx.instanceHome);
+      const validation = await validateChunk({ db: db.connection, file: localPath, name: file.uri, month });
+      chunks.push({ ...base, month, localPath, sizeBytes: file.stat.sizeBytes, ...validation });
     }
-    for (const path of strays) {
-      const uri = formatDataUri({ repository, ref: commit.id, path });
-      chunks.push({
-        month: '',
-        objectPath: path,
-        uri,
-        checksum: '',
-        localPath: '',
-        sizeBytes: 0,
-        rows: 0,
-        positives: 0,
-        problems: [`${uri} is not named <YYYY-MM>.parquet, so its month is unknown; rename or remove it`],
-      });
-    }
+    if (chunks.length === 0) throw await noChunks();
     chunks.sort((a, b) => (a.month < b.month ? -1 : a.month > b.month ? 1 : 0));
-    if (chunks.length === 0) {
-      throw new LakeloopError(
-        'PRECONDITION_FAILED',
-        `Commit ${commit.id.slice(0, 12)} of ${repository} has no monthly chunks under ${prefix}; ` +
-          'import data first (e.g. `lakeloop data import`).',
-        { details: { repository, commitId: commit.id, prefix } },
-      );
-    }
     const value: LoadedData = {
-      repository,
-      branch,
-      commitId: commit.id,
-      datasetUri: formatDataUri({ repository, ref: commit.id, path: prefix }),
+      repository: data.repositoryName,
+      branch: data.branch,
+      commitId: files.commitId,
+      datasetUri: await data.uri(prefix),
       chunks,
       rows: chunks.reduce((sum, c) => sum + c.rows, 0),
     };
     ctx.log.info(
-      `Read ${chunks.length} chunk(s), ${value.rows.toLocaleString('en-US')} rows at ${commit.id.slice(0, 12)}.`,
+      `Read ${chunks.length} chunk(s), ${value.rows.toLocaleString('en-US')} rows at ${files.commitId.slice(0, 12)}.`,
     );
     return output(value, {
       metadata: {
-        data_commit: commit.id,
+        data_commit: files.commitId,
         dataset_uri: value.datasetUri,
         months: chunks.map((c) => c.month),
         rows: value.rows,

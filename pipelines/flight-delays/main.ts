@@ -112,7 +112,7 @@ async function main(options: MainOptions): Promise<void> {
   const outcomes: MonthOutcome[] = [];
   try {
     log(
-      `daemon running; sensor watches ${demo.config.repository}@${demo.config.branch} (months: ${demo.source.months.join(', ')})`,
+      `daemon running; sensor watches ${demo.settings.repository}@${demo.settings.branch} (months: ${demo.source.months.join(', ')})`,
     );
     for (const month of demo.source.months) outcomes.push(await demo.commitMonth(month));
     const rows = await demo.versions();

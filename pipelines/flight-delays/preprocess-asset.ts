@@ -28,7 +28,7 @@ import { writeAtomically } from './features/month-input.js';
 import type { MonthFeatureFiles } from './features/index.js';
 import type { LoadedChunk } from './load-data-asset.js';
 import { loadData } from './load-data-asset.js';
-import { PIPELINE_RESOURCES, pipelineServices } from './pipeline-resources.js';
+import { flightResources, runConfigOf } from './flight-resources.js';
 
 /** The value of `preprocess`: dense row-major float32 matrices ({@link FEATURE_NAMES} columns). */
 export interface PreprocessedData {
@@ -141,9 +141,9 @@ export const preprocess = defineAsset({
   codeVersion: `preprocess-v1+${FEATURE_SET_VERSION}`,
   description:
     'Per-month DuckDB features (cached by chunk checksum), out-of-fold encodings, temporal split (newest month = evaluation).',
-  resources: [PIPELINE_RESOURCES.backends, PIPELINE_RESOURCES.config],
+  resources: { settings: flightResources.settings },
   compute: async (ctx, { load_data }) => {
-    const { config } = pipelineServices(ctx);
+    const config = runConfigOf(ctx);
     const cacheRoot = featureCacheDir(ctx.instanceHome);
     const started = performance.now();
     await using db = await openFeatureDatabase();

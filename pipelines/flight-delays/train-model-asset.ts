@@ -1,9 +1,11 @@
 /**
  * `train_model`: histogram gradient boosting from `lakeloop/ml` (100 iterations, 31 leaves, lr 0.1
- * by default) on the training months, plus logistic regression as a logged baseline. Logged to
- * the tracking store: params, the training curve (log loss on the evaluation month after every
- * tree; monitoring only, no early stopping), the dataset input (the data commit URI), lineage tags,
- * and the model as an MLflow model folder with the ONNX flavor and a signature.
+ * by default) on the training months, plus logistic regression as a baseline child run. Tracked
+ * through the tracking resource (`startRun`: lineage tags and the data commit as input dataset
+ * automatic, FINISHED/FAILED with the step): params, the training curve (log loss on the
+ * evaluation month after every tree; monitoring only, no early stopping), and the model as an
+ * MLflow model folder (ONNX flavor, signature inferred from the feature names). Progress lines
+ * (trees done / elapsed) at least every 2 s.
  *
  * @example
  * ```ts
@@ -12,17 +14,14 @@
  */
 import { performance } from 'node:perf_hooks';
 import { availableParallelism } from 'node:os';
-import { defineAsset, output } from 'lakeloop';
+import { defineAsset, output, stepProgress } from 'lakeloop';
 import { logLoss, rocAuc, trainGradientBoosting, trainLogisticRegression } from 'lakeloop/ml';
 import type { TabularData } from 'lakeloop/ml';
-import { LineageTag, logModel } from 'lakeloop/tracking';
-import type { ModelSignature, TrackingStore } from 'lakeloop/tracking';
+import type { StepTracking } from 'lakeloop/tracking';
 import { pipelineCodeVersion } from './code-version.js';
 import { FEATURE_NAMES } from './features/index.js';
+import { flightResources, runConfigOf } from './flight-resources.js';
 import { loadData } from './load-data-asset.js';
-import type { LoadedData } from './load-data-asset.js';
-import { PIPELINE_RESOURCES, pipelineServices } from './pipeline-resources.js';
-import type { PipelineConfig } from './pipeline-config.js';
 import { planSplit, preprocess } from './preprocess-asset.js';
 import type { PreprocessedData } from './preprocess-asset.js';
 
@@ -51,12 +50,6 @@ export interface TrainedModelValue {
   trainSeconds: number;
   baseline: { trackingRunId: string; auc: number; logLoss: number; trainRows: number } | undefined;
 }
-
-/** The model's MLflow signature: the float features of {@link FEATURE_NAMES} in, one probability out. */
-export const MODEL_SIGNATURE: ModelSignature = {
-  inputs: FEATURE_NAMES.map((name) => ({ name, type: 'float' as const })),
-  outputs: { type: 'tensor', dtype: 'float32', shape: [-1, 1], name: 'probability' },
-};
 
 /** A feature matrix of the pipeline's {@link FEATURE_NAMES} features with its labels. */
 function featureMatrix(features: Float32Array, labels: Uint8Array): TabularData {
@@ -93,68 +86,31 @@ function evenSample(data: TabularData, maxRows: number): TabularData {
   return { ...data, features, labels, rows };
 }
 
-function lineageTags(ctx: { runId: string }, data: LoadedData): Record<string, string> {
-  return {
-    [LineageTag.DATA_COMMIT]: data.commitId,
-    [LineageTag.DATA_REPOSITORY]: data.repository,
-    [LineageTag.PIPELINE_RUN_ID]: ctx.runId,
-    [CODE_VERSION_TAG]: pipelineCodeVersion(),
-  };
-}
-
+/** The logistic-regression baseline, logged as a child run of the candidate's. */
 async function trainBaseline(options: {
-  tracking: TrackingStore;
-  experimentId: string;
+  tracking: StepTracking;
+  experiment: string;
   parentRunId: string;
   tags: Record<string, string>;
   train: TabularData;
   test: TabularData;
-  data: LoadedData;
 }): Promise<NonNullable<TrainedModelValue['baseline']>> {
-  const { tracking, train, test } = options;
+  const { train, test } = options;
   const sample = evenSample(train, BASELINE_MAX_ROWS);
-  const run = await tracking.createRun({
-    experimentId: options.experimentId,
-    name: `logreg-baseline-${options.tags[LineageTag.DATA_COMMIT]?.slice(0, 8) ?? ''}`,
+  await using run = await options.tracking.startRun({
+    experiment: options.experiment,
+    runName: `logreg-baseline-${options.tags['lakeloop.evaluation_month'] ?? ''}`,
     tags: { ...options.tags, 'mlflow.parentRunId': options.parentRunId, 'lakeloop.role': 'baseline' },
+    params: { model: 'logistic_regression', l2_regularization: 1, train_rows: sample.rows },
   });
-  try {
-    const started = performance.now();
-    const model = await trainLogisticRegression(sample, { l2Regularization: 1 });
-    const seconds = (performance.now() - started) / 1000;
-    const scores = model.predict(test.features, test.rows);
-    const auc = rocAuc({ labels: test.labels, scores });
-    const loss = logLoss({ labels: test.labels, scores });
-    await tracking.logInputs(run.info.runId, [datasetInput(options.data)]);
-    await tracking.logBatch(run.info.runId, {
-      params: { model: 'logistic_regression', l2_regularization: 1, train_rows: sample.rows },
-      metrics: [
-        { key: 'auc', value: auc },
-        { key: 'log_loss', value: loss },
-        { key: 'train_seconds', value: seconds },
-      ],
-    });
-    await tracking.endRun(run.info.runId, 'FINISHED');
-    return { trackingRunId: run.info.runId, auc, logLoss: loss, trainRows: sample.rows };
-  } catch (error) {
-    await tracking.endRun(run.info.runId, 'FAILED').catch(() => undefined);
-    throw error;
-  }
-}
-
-function datasetInput(data: LoadedData): Parameters<TrackingStore['logInputs']>[1][number] {
-  return {
-    name: data.repository,
-    digest: data.commitId.slice(0, 36),
-    sourceType: 'lakefs',
-    source: data.datasetUri,
-    profile: JSON.stringify({ rows: data.rows, months: data.chunks.map((c) => c.month) }),
-    tags: { 'mlflow.data.context': 'training' },
-  };
-}
-
-function threadsOf(config: PipelineConfig): number {
-  return config.threads === 0 ? availableParallelism() : config.threads;
+  const started = performance.now();
+  const model = await trainLogisticRegression(sample, { l2Regularization: 1 });
+  const seconds = (performance.now() - started) / 1000;
+  const scores = model.predict(test.features, test.rows);
+  const auc = rocAuc({ labels: test.labels, scores });
+  const loss = logLoss({ labels: test.labels, scores });
+  run.logMetrics({ auc, log_loss: loss, train_seconds: seconds });
+  return { trackingRunId: run.id, auc, logLoss: loss, trainRows: sample.rows };
 }
 
 /** The `train_model` asset. */
@@ -162,11 +118,12 @@ export const trainModel = defineAsset({
   key: 'train_model',
   deps: [preprocess, loadData],
   group: 'flight_delays',
-  codeVersion: 'train-model-v1',
+  codeVersion: 'train-model-v2',
   description: 'Gradient boosting (+ logistic-regression baseline), logged with its ONNX model folder.',
-  resources: [PIPELINE_RESOURCES.backends, PIPELINE_RESOURCES.config],
+  resources: { tracking: flightResources.tracking, settings: flightResources.settings },
   compute: async (ctx, inputs) => {
-    const { tracking, config } = pipelineServices(ctx);
+    const { tracking, settings } = ctx.resources;
+    const config = runConfigOf(ctx);
     const data = inputs.load_data;
     const train = trainingData(inputs.preprocess);
     const test = evaluationData(inputs.preprocess);
@@ -174,22 +131,19 @@ export const trainModel = defineAsset({
       data.chunks.map((c) => c.month),
       config.singleMonthHoldoutDays,
     );
-    const experiment = await tracking.getOrCreateExperiment(config.experimentName);
-    const tags = lineageTags(ctx, data);
-    const run = await tracking.createRun({
-      experimentId: experiment.experimentId,
-      name: `gbdt-${split.testLabel.slice(0, 7)}-${data.commitId.slice(0, 8)}`,
-      tags: { ...tags, 'lakeloop.role': 'candidate', 'lakeloop.evaluation_month': split.testLabel },
-    });
-    const runId = run.info.runId;
-    try {
-      const curveRows = evenSample(test, CURVE_MAX_ROWS);
-      const params = {
+    const tags = { [CODE_VERSION_TAG]: pipelineCodeVersion(), 'lakeloop.evaluation_month': split.testLabel };
+    const curveRows = evenSample(test, CURVE_MAX_ROWS);
+    const { gbdt } = config;
+    await using run = await tracking.startRun({
+      experiment: settings.experimentName,
+      runName: `gbdt-${split.testLabel.slice(0, 7)}-${data.commitId.slice(0, 8)}`,
+      tags: { ...tags, 'lakeloop.role': 'candidate' },
+      params: {
         model: 'gradient_boosting',
-        max_iterations: config.gbdt.maxIterations,
-        max_leaves: config.gbdt.maxLeaves,
-        learning_rate: config.gbdt.learningRate,
-        min_samples_leaf: config.gbdt.minSamplesLeaf,
+        max_iterations: gbdt.maxIterations,
+        max_leaves: gbdt.maxLeaves,
+        learning_rate: gbdt.learningRate,
+        min_samples_leaf: gbdt.minSamplesLeaf,
         features: FEATURE_NAMES.join(','),
         train_rows: train.rows,
         test_rows: test.rows,
@@ -197,87 +151,68 @@ export const trainModel = defineAsset({
         train_months: split.trainMonths.join(','),
         evaluation_month: split.testLabel,
         data_commit: data.commitId,
-      };
-      await tracking.logParams(runId, params);
-      await tracking.logInputs(runId, [datasetInput(data)]);
-      const curve: { key: string; value: number; step: number }[] = [];
-      const started = performance.now();
-      const model = await trainGradientBoosting(train, {
-        maxIterations: config.gbdt.maxIterations,
-        maxLeaves: config.gbdt.maxLeaves,
-        learningRate: config.gbdt.learningRate,
-        minSamplesLeaf: config.gbdt.minSamplesLeaf,
-        threads: threadsOf(config),
-        // The evaluation month is only watched (the training curve), never used to stop early.
-        validation: curveRows,
-        earlyStoppingRounds: config.gbdt.maxIterations + 1,
-        onIteration: (p) => {
-          if (p.validationLoss !== undefined)
-            curve.push({ key: 'eval_log_loss', value: p.validationLoss, step: p.iteration });
-        },
-      });
-      const trainSeconds = (performance.now() - started) / 1000;
-      ctx.log.info(
-        `Trained ${model.iterations} trees on ${train.rows.toLocaleString('en-US')} rows in ${trainSeconds.toFixed(1)} s.`,
-      );
-      await tracking.logBatch(runId, {
-        metrics: [...curve, { key: 'train_seconds', value: trainSeconds }],
-      });
-      const inputExample = {
-        columns: [...FEATURE_NAMES],
-        data: Array.from({ length: Math.min(3, test.rows) }, (_, r) =>
-          Array.from(test.features.subarray(r * test.columns, (r + 1) * test.columns)),
-        ),
-      };
-      const logged = await logModel(tracking, runId, {
-        onnx: model.toOnnx(),
-        signature: MODEL_SIGNATURE,
-        inputExample,
-        artifactPath: 'model',
-      });
-      const baseline = config.baseline
-        ? await trainBaseline({
-            tracking,
-            experimentId: experiment.experimentId,
-            parentRunId: runId,
-            tags,
-            train,
-            test,
-            data,
-          })
-        : undefined;
-      if (baseline !== undefined) {
-        await tracking.logBatch(runId, {
-          metrics: [
-            { key: 'baseline_auc', value: baseline.auc },
-            { key: 'baseline_log_loss', value: baseline.logLoss },
-          ],
-        });
-      }
-      await tracking.endRun(runId, 'FINISHED');
-      const value: TrainedModelValue = {
-        trackingRunId: runId,
-        artifactPath: logged.artifactPath,
-        model: model.toJSON(),
-        trainRows: train.rows,
-        trainMonths: split.trainMonths,
-        testLabel: split.testLabel,
-        trainSeconds,
-        baseline,
-      };
-      return output(value, {
-        metadata: {
-          tracking_run_id: runId,
-          train_rows: train.rows,
-          train_seconds: Math.round(trainSeconds * 1000) / 1000,
-          iterations: model.iterations,
-          final_eval_log_loss: curve.at(-1)?.value ?? null,
-          baseline_auc: baseline?.auc ?? null,
-        },
-      });
-    } catch (error) {
-      await tracking.endRun(runId, 'FAILED').catch(() => undefined);
-      throw error;
-    }
+      },
+    });
+    const progress = stepProgress(ctx.log);
+    let finalEvalLoss: number | undefined;
+    const started = performance.now();
+    const model = await trainGradientBoosting(train, {
+      ...gbdt,
+      threads: config.threads === 0 ? availableParallelism() : config.threads,
+      // The evaluation month is only watched (the training curve), never used to stop early.
+      validation: curveRows,
+      earlyStoppingRounds: gbdt.maxIterations + 1,
+      onIteration: (p) => {
+        if (p.validationLoss !== undefined) {
+          run.logMetric('eval_log_loss', p.validationLoss, p.iteration);
+          finalEvalLoss = p.validationLoss;
+        }
+        progress({ done: p.iteration, total: p.maxIterations, unit: 'trees' });
+      },
+    });
+    const trainSeconds = (performance.now() - started) / 1000;
+    ctx.log.info(
+      `Trained ${model.iterations} trees on ${train.rows.toLocaleString('en-US')} rows in ${trainSeconds.toFixed(1)} s.`,
+    );
+    run.logMetric('train_seconds', trainSeconds);
+    const inputExample = {
+      columns: [...FEATURE_NAMES],
+      data: Array.from({ length: Math.min(3, test.rows) }, (_, r) =>
+        Array.from(test.features.subarray(r * test.columns, (r + 1) * test.columns)),
+      ),
+    };
+    const logged = await run.logModel({ model, inputExample, artifactPath: 'model' });
+    const baseline = config.baseline
+      ? await trainBaseline({
+          tracking,
+          experiment: settings.experimentName,
+          parentRunId: run.id,
+          tags,
+          train,
+          test,
+        })
+      : undefined;
+    if (baseline !== undefined)
+      run.logMetrics({ baseline_auc: baseline.auc, baseline_log_loss: baseline.logLoss });
+    const value: TrainedModelValue = {
+      trackingRunId: run.id,
+      artifactPath: logged.artifactPath,
+      model: model.toJSON(),
+      trainRows: train.rows,
+      trainMonths: split.trainMonths,
+      testLabel: split.testLabel,
+      trainSeconds,
+      baseline,
+    };
+    return output(value, {
+      metadata: {
+        tracking_run_id: run.id,
+        train_rows: train.rows,
+        train_seconds: Math.round(trainSeconds * 1000) / 1000,
+        iterations: model.iterations,
+        final_eval_log_loss: finalEvalLoss ?? null,
+        baseline_auc: baseline?.auc ?? null,
+      },
+    });
   },
 });

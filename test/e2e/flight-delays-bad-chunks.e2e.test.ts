@@ -40,9 +40,9 @@ async function badMarch(kind: BadMonthKind) {
   for (const month of ['2001-01', '2001-02']) {
     expect((await demo.commitMonth(month)).run.status).toBe('SUCCESS');
   }
-  const registry = demo.backends.forHome(home).registry;
+  const registry = demo.registry;
   const champion = async (): Promise<string> =>
-    (await registry.getModelVersionByAlias({ name: demo?.config.modelName ?? '', alias: CHAMPION_ALIAS }))
+    (await registry.getModelVersionByAlias({ name: demo?.settings.modelName ?? '', alias: CHAMPION_ALIAS }))
       .version;
   expect(await champion()).toBe('2');
 
@@ -63,14 +63,14 @@ async function badMarch(kind: BadMonthKind) {
   }
   const committed = await commitFile({
     data: demo.data,
-    repository: demo.config.repository,
-    branch: demo.config.branch,
-    path: `${demo.config.prefix}/2001-03.parquet`,
+    repository: demo.settings.repository,
+    branch: demo.settings.branch,
+    path: `${demo.settings.prefix}/2001-03.parquet`,
     file,
     message: `Bad March (${kind})`,
   });
   const outcome = await demo.awaitRunFor({ month: '2001-03', ...committed });
-  const uri = `lakefs://${demo.config.repository}/${committed.commitId}/${committed.path}`;
+  const uri = `lakefs://${demo.settings.repository}/${committed.commitId}/${committed.path}`;
 
   expect(outcome.run.status).toBe('FAILURE');
   expect(outcome.steps.map((s) => [s.step, s.status])).toEqual([
@@ -78,6 +78,7 @@ async function badMarch(kind: BadMonthKind) {
     ['preprocess', 'SKIPPED'],
     ['train_model', 'SKIPPED'],
     ['evaluate_model', 'SKIPPED'],
+    ['promote_model', 'SKIPPED'],
   ]);
   expect(outcome.failedChecks).toHaveLength(1);
   const [failed = ''] = outcome.failedChecks;

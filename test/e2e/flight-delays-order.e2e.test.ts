@@ -35,8 +35,8 @@ describe('champion order', () => {
     const january = await demo.commitMonth('2001-01');
     const february = await demo.commitMonth('2001-02');
     expect([january.run.status, february.run.status]).toEqual(['SUCCESS', 'SUCCESS']);
-    const registry = demo.backends.forHome(home).registry;
-    const name = demo.config.modelName;
+    const registry = demo.registry;
+    const name = demo.settings.modelName;
     expect((await registry.getModelVersionByAlias({ name, alias: CHAMPION_ALIAS })).version).toBe('2');
 
     // January's commit trains again, after February's (its gates pass: floor 0, tolerance 1).
@@ -45,8 +45,8 @@ describe('champion order', () => {
       jobName: RETRAIN_JOB,
       tags: {
         [DATA_COMMIT_TAG]: january.commitId,
-        [DATA_REPOSITORY_TAG]: demo.config.repository,
-        [DATA_BRANCH_TAG]: demo.config.branch,
+        [DATA_REPOSITORY_TAG]: demo.settings.repository,
+        [DATA_BRANCH_TAG]: demo.settings.branch,
       },
     });
     const done = await executeRun({ defs: demo.defs, runId: late.runId, instance: demo.instance });

@@ -81,17 +81,23 @@ export async function expectLineage(options: {
   const registered = await registry.getModelVersion(modelName, version);
   expect(registered.tags[LineageTag.DATA_COMMIT]).toBe(outcome.commitId);
   expect(registered.tags[LineageTag.PIPELINE_RUN_ID]).toBe(outcome.run.runId);
-  expect(registered.tags[LineageTag.DATA_REPOSITORY]).toBe(options.demo.config.repository);
+  expect(registered.tags[LineageTag.DATA_REPOSITORY]).toBe(options.demo.settings.repository);
   expect(registered.tags[CODE_VERSION_TAG]).toBe(pipelineCodeVersion());
   // the run was launched by the sensor for exactly that commit
   expect(outcome.run.tags[DATA_COMMIT_TAG]).toBe(outcome.commitId);
   expect(outcome.run.jobName).toBe('retrain');
-  // the training run logged the commit as its input dataset
-  const tracking = options.demo.backends.forHome(options.demo.instance.home).tracking;
+  // the training run logged the commit as its input dataset and carries the lineage tags
+  const tracking = options.demo.tracking;
   expect(registered.runId).toBeDefined();
   const trainingRun = await tracking.getRun(registered.runId ?? '');
   expect(trainingRun.inputs.map((i) => i.source)).toContain(
-    `lakefs://${options.demo.config.repository}/${outcome.commitId}/${options.demo.config.prefix}/`,
+    `lakefs://${options.demo.settings.repository}/${outcome.commitId}`,
   );
+  expect(trainingRun.info.status).toBe('FINISHED');
+  expect(trainingRun.tags).toMatchObject({
+    [LineageTag.PIPELINE_RUN_ID]: outcome.run.runId,
+    [LineageTag.ASSET_KEY]: 'train_model',
+    [LineageTag.DATA_COMMIT]: outcome.commitId,
+  });
   expect(trainingRun.params['max_iterations']).toBeDefined();
 }

@@ -5,7 +5,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunRecord } from 'lakeloop';
-import { LineageTag } from 'lakeloop/tracking';
+import { LineageTag, openTracking } from 'lakeloop/tracking';
+import type { TrackingStore } from 'lakeloop/tracking';
 import { buildDefinitions } from '../../pipelines/flight-delays/definitions.js';
 import type { FlightDelayDefinitions } from '../../pipelines/flight-delays/definitions.js';
 import { removeHome, tempHome } from './flight-delays-support.js';
@@ -13,20 +14,21 @@ import { removeHome, tempHome } from './flight-delays-support.js';
 describe('flight-delays run failure hook', () => {
   let home: string;
   let built: FlightDelayDefinitions;
+  let tracking: TrackingStore;
 
   beforeEach(() => {
     home = tempHome();
     built = buildDefinitions({ home, env: {} }); // embedded tracking under the home
+    tracking = openTracking({ home, env: {} }); // what the hook opens for the run's instance home
   });
 
   afterEach(async () => {
-    await built.backends.close();
+    await tracking.close();
     removeHome(home);
   });
 
   it("ends the failed run's RUNNING tracking runs, and only those", async () => {
-    const { tracking } = built.backends.forHome(home);
-    const experiment = await tracking.getOrCreateExperiment(built.config.experimentName);
+    const experiment = await tracking.getOrCreateExperiment(built.settings.experimentName);
     const start = (pipelineRunId: string): Promise<string> =>
       tracking
         .createRun({

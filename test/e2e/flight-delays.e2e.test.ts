@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openRunHandle } from 'lakeloop';
 import { startDemo } from '../../pipelines/flight-delays/demo-runner.js';
 import type { Demo } from '../../pipelines/flight-delays/demo-runner.js';
 import { CHAMPION_ALIAS } from '../../pipelines/flight-delays/evaluate-model-asset.js';
@@ -59,10 +60,11 @@ describe('flight-delay pipeline on flights-2k (embedded backends)', () => {
         ['preprocess', 'SUCCESS'],
         ['train_model', 'SUCCESS'],
         ['evaluate_model', 'SUCCESS'],
+        ['promote_model', 'SUCCESS'],
       ]);
       await expectLineage({
-        registry: demo.backends.forHome(home).registry,
-        modelName: demo.config.modelName,
+        registry: demo.registry,
+        modelName: demo.settings.modelName,
         version: String(i + 1),
         outcome,
         demo,
@@ -81,6 +83,25 @@ describe('flight-delay pipeline on flights-2k (embedded backends)', () => {
     expect(rows.map((r) => r.trainRows)).toEqual([expect.any(Number), 707, 707 + 594]);
     expect(rows.map((r) => r.gate)).toEqual(['passed', 'passed', 'passed']);
     expect(rows.map((r) => r.champion)).toEqual([false, false, true]);
+    // promote_model moved the alias once per run, with the gate's reason, by its pipeline run
+    const history = await demo.registry.aliasHistory(demo.settings.modelName, { alias: CHAMPION_ALIAS });
+    expect(history.map((m) => [m.fromVersion ?? null, m.toVersion ?? null])).toEqual([
+      ['2', '3'],
+      ['1', '2'],
+      [null, '1'],
+    ]);
+    expect(history[0]?.reason).toMatch(
+      /^AUC 0\.\d+ >= floor 0\.0000\. auc 0\.\d+ >= champion v2 0\.\d+ - 1: promote\.$/,
+    );
+    expect(history[2]?.reason).toContain('No champion yet: promote');
+    expect(history[0]?.by).toBe(`lakeloop run ${outcomes[2]?.run.runId ?? ''} (promote_model)`);
+    // train_model reported its progress (trees done / elapsed), ending with the last tree
+    const progress: string[] = [];
+    for await (const event of (await openRunHandle(demo.instance, outcomes[0]?.run.runId ?? '')).events())
+      if (event.type === 'LOG' && event.stepKey === 'train_model' && event.message.startsWith('progress: '))
+        progress.push(event.message);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress.at(-1)).toMatch(/^progress: (\d+)\/\1 trees, \d+\.\d s$/);
   }, 180_000);
 
   it('moves the champion only when the gates pass', async () => {
@@ -95,9 +116,9 @@ describe('flight-delay pipeline on flights-2k (embedded backends)', () => {
     expect(february.run.status).toBe('FAILURE');
     expect(february.failedChecks.join(' ')).toMatch(/^auc_floor: AUC 0\.\d+ < floor 0\.9900/);
     expect(february.run.error?.message).toContain('auc_floor');
-    const registry = strict.backends.forHome(home).registry;
+    const registry = strict.registry;
     const champion = await registry.getModelVersionByAlias({
-      name: strict.config.modelName,
+      name: strict.settings.modelName,
       alias: CHAMPION_ALIAS,
     });
     expect(champion.version).toBe('1');
@@ -115,9 +136,9 @@ describe('flight-delay pipeline on flights-2k (embedded backends)', () => {
       data: demo.data,
       sourceFile: demo.source.file,
       month: '2001-02',
-      repository: demo.config.repository,
-      branch: demo.config.branch,
-      prefix: demo.config.prefix,
+      repository: demo.settings.repository,
+      branch: demo.settings.branch,
+      prefix: demo.settings.prefix,
       workDir: join(home, 'demo-source'),
     });
     const outcome = await demo.awaitRunFor({ month: '2001-02', ...bad });
@@ -128,6 +149,7 @@ describe('flight-delay pipeline on flights-2k (embedded backends)', () => {
       ['preprocess', 'SKIPPED'],
       ['train_model', 'SKIPPED'],
       ['evaluate_model', 'SKIPPED'],
+      ['promote_model', 'SKIPPED'],
     ]);
     expect(outcome.failedChecks).toHaveLength(1);
     expect(outcome.failedChecks[0]).toContain('chunks_valid');

@@ -64,7 +64,7 @@ describeWithMlflow('flight-delay pipeline against the MLflow server', (uri) => {
     const outcomes = [];
     for (const month of demo.source.months) outcomes.push(await demo.commitMonth(month));
     expect(outcomes.map((o) => o.run.status)).toEqual(['SUCCESS', 'SUCCESS', 'SUCCESS']);
-    const registry = demo.backends.forHome(home).registry;
+    const registry = demo.registry;
     expect(registry.uri).toContain(uri.replace(/^https?:\/\//, ''));
     for (const [i, outcome] of outcomes.entries()) {
       await expectLineage({ registry, modelName, version: String(i + 1), outcome, demo });
