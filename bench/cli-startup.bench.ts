@@ -1,8 +1,9 @@
 /**
  * CLI start-up: the median wall time of N runs of `lakeloop --version` and `lakeloop runs list`
- * (an empty instance home) from this checkout (TypeScript source through tsx) and from the built
- * package (dist/, plain Node; skipped when dist/ is missing: `npm run build`). Goal for
- * `runs list` from a checkout: <= 400 ms median.
+ * (an empty instance home) from this checkout (bin/lakeloop.js: the compiled cache of src/, see
+ * bin/compiled-cache.js; built by the warm-up run when src/ changed) and from the built package
+ * (dist/, plain Node; skipped when dist/ is missing: `npm run build`). Goal for `runs list` from a
+ * checkout: <= 400 ms median.
  *
  *   npm run bench -- cli-startup         # N = 10; LAKELOOP_BENCH_RUNS=20 for more
  */
@@ -35,8 +36,8 @@ function medianMs(args: readonly string[]): number {
   return times[Math.floor(times.length / 2)] ?? Number.NaN;
 }
 
-// Each command line after `node`: the checkout's launcher (runs src/), and what an installed
-// package's launcher does (bin/run-node.js on dist/cli/main.js, tsx registered for .ts definitions).
+// Each command line after `node`: the checkout's launcher (runs the compiled cache of src/), and
+// what an installed package's launcher does (bin/run-node.js on dist/cli/main.js, plain Node).
 const commands: [string, string[]][] = [['checkout', [join(root, 'bin', 'lakeloop.js')]]];
 if (existsSync(join(root, 'dist', 'cli', 'main.js'))) {
   commands.push(['package', [join(root, 'bin', 'run-ts.js'), join(root, 'dist', 'cli', 'main.js')]]);

@@ -14,7 +14,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 let entry = join(root, 'dist', 'cli', 'main.js');
 if (existsSync(join(root, 'src', 'cli', 'main.ts'))) {
   const { ensureCompiledCache } = await import('./compiled-cache.js');
-  const { folder } = await ensureCompiledCache({ root });
-  entry = join(folder, 'src', 'cli', 'main.js');
+  try {
+    const { folder } = await ensureCompiledCache({ root });
+    entry = join(folder, 'src', 'cli', 'main.js');
+  } catch (error) {
+    // E.g. a read-only node_modules: run the source through tsx, slower but the same program.
+    console.error(`lakeloop: cannot build the compiled cache of src/ (${error}); running src/ through tsx.`);
+    entry = join(root, 'src', 'cli', 'main.ts');
+  }
 }
 await runNode(entry, process.argv.slice(2));
