@@ -74,7 +74,7 @@ describe('champion order', () => {
       runId: january.run.runId,
       instance: demo.instance,
     });
-    expect(again.assetKeys).toEqual(['evaluate_model']);
+    expect(again.assetKeys).toEqual(['evaluate_model', 'promote_model']);
     expect((await demo.versions()).map((r) => r.version)).toEqual(['1']);
   }, 180_000);
 });
