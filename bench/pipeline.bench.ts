@@ -3,7 +3,7 @@
  * commits, each retrain launched by the data-commit sensor of a running daemon) on the embedded
  * backends. Figures: total wall time from the first import to the last registered version (goal
  * <= 3 min), commit -> run STARTED latency per commit (goal <= 1 s), time per stage per month
- * (load, preprocess, train, evaluate, register), preprocessing of the new month per month (should
+ * (load, preprocess, train, evaluate, register, promote), preprocessing of the new month per month (should
  * not grow with the month number), and the peak RSS of the process (goal <= 3 GiB).
  *
  * Run: `npm run bench -- pipeline`   (LL_DATASET=flights-2k for a quick check)
@@ -40,6 +40,7 @@ function stageSeconds(outcome: MonthOutcome): Record<string, number> {
     train: step('train_model')?.seconds ?? Number.NaN,
     evaluate: (evaluate?.seconds ?? Number.NaN) - register,
     register,
+    promote: step('promote_model')?.seconds ?? Number.NaN,
     run: outcome.runSeconds,
   };
 }
@@ -56,7 +57,7 @@ try {
         console.log(
           `${p.month}: ${p.outcome.run.status} in ${s.run?.toFixed(1)} s ` +
             `(latency ${p.outcome.latencyMs.toFixed(0)} ms, load ${s.load?.toFixed(1)}, preprocess ${s.preprocess?.toFixed(1)}, ` +
-            `train ${s.train?.toFixed(1)}, evaluate ${s.evaluate?.toFixed(1)}, register ${s.register?.toFixed(2)})`,
+            `train ${s.train?.toFixed(1)}, evaluate ${s.evaluate?.toFixed(1)}, register ${s.register?.toFixed(2)}, promote ${s.promote?.toFixed(2)})`,
         );
       }
     },
@@ -106,6 +107,7 @@ try {
       'train',
       'evaluate',
       'register',
+      'promote',
       'run',
     ]) {
       figures.push({ name: `${m}_${stage}`, value: s[stage] ?? Number.NaN, unit: 's' });
