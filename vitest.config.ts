@@ -6,7 +6,7 @@ export default defineConfig({
   // `import 'lakeloop'` (pipelines, examples) cannot resolve to src/.
   ssr: { resolve: { conditions: ['lakeloop-source'] } },
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'pipelines/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'pipelines/**/*.test.ts', 'examples/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,

@@ -1,7 +1,8 @@
 /**
  * lakeloop as another project gets it: `npm pack`, install the tarball into an empty project, run
  * the README's first asset there with the installed CLI (TypeScript definitions loaded by the
- * package) and type-check a consumer of every entry point under the consumer's own tsconfig
+ * package), run the tests of a training loop written from the docs (examples/train-and-promote.ts,
+ * with the consumer's own vitest and zod) and type-check a consumer of every entry point under the consumer's own tsconfig
  * (skipLibCheck: false, so the shipped declarations themselves are checked). The install gets
  * better-sqlite3's native module as a local prebuild made from our own node_modules (prebuild-install
  * cannot download one here, and compiling it takes ~15 minutes); one file, generous timeouts.
@@ -27,11 +28,13 @@ const run = promisify(execFile);
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const MINUTE = 60_000;
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const typesNodeVersion = (
-  JSON.parse(readFileSync(join(repoRoot, 'node_modules/@types/node/package.json'), 'utf8')) as {
-    version: string;
-  }
-).version;
+/** The version of a package installed here (the consumer gets the same, from npm's cache). */
+const versionOf = (name: string): string =>
+  (
+    JSON.parse(readFileSync(join(repoRoot, 'node_modules', name, 'package.json'), 'utf8')) as {
+      version: string;
+    }
+  ).version;
 
 /** Newest modification time of the files under `dir`. */
 function newestMtime(dir: string): number {
@@ -103,7 +106,10 @@ beforeAll(async () => {
       '--no-fund',
       '--prefer-offline',
       join(work, packed.filename),
-      `@types/node@${typesNodeVersion}`,
+      `@types/node@${versionOf('@types/node')}`,
+      // What the docs' pipeline author adds: zod for config schemas, vitest for tests.
+      `zod@${versionOf('zod')}`,
+      `vitest@${versionOf('vitest')}`,
     ],
     { cwd: project, env, timeout: 10 * MINUTE },
   );
@@ -160,6 +166,22 @@ describe('the packed lakeloop', () => {
   );
 
   it(
+    'runs the tests of a training loop written from the docs (data, config, tracking, registry, promotion)',
+    async () => {
+      for (const file of ['train-and-promote.ts', 'train-and-promote.test.ts'])
+        copyFileSync(join(repoRoot, 'examples', file), join(project, file));
+      const { stdout } = await run('npx', ['--no-install', 'vitest', 'run', '--reporter=json'], {
+        cwd: project,
+        env: { ...env, CI: 'true' },
+        timeout: 5 * MINUTE,
+      });
+      const report = JSON.parse(stdout) as { numPassedTests: number; numFailedTests: number };
+      expect(report).toMatchObject({ numPassedTests: 2, numFailedTests: 0 });
+    },
+    10 * MINUTE,
+  );
+
+  it(
     'type-checks a consumer of every entry point with its own tsconfig (skipLibCheck: false)',
     async () => {
       writeFileSync(
@@ -174,7 +196,7 @@ describe('the packed lakeloop', () => {
             noEmit: true,
             types: ['node'],
           },
-          include: ['consumer.ts', 'pipeline.ts'],
+          include: ['consumer.ts', 'pipeline.ts', 'train-and-promote.ts', 'train-and-promote.test.ts'],
         }),
       );
       writeFileSync(
