@@ -161,6 +161,23 @@ describe('the packed lakeloop', () => {
         env: { ...env, LAKELOOP_HOME: join(project, '.lakeloop') },
       });
       expect(runs).toContain('SUCCESS');
+      // Steps in worker processes load the same TypeScript definitions from the installed package.
+      const { stdout: workers } = await run(
+        'npx',
+        [
+          '--no-install',
+          'lakeloop',
+          'materialize',
+          '--defs',
+          'pipeline.ts',
+          '--select',
+          '*',
+          '--executor',
+          'multi-process',
+        ],
+        { cwd: project, env: { ...env, LAKELOOP_HOME: join(project, '.lakeloop') }, timeout: 5 * MINUTE },
+      );
+      expect(workers).toMatch(/ok stats/);
     },
     10 * MINUTE,
   );

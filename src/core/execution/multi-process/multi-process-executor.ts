@@ -40,7 +40,17 @@ export interface MultiProcessExecutorOptions {
 
 const here = fileURLToPath(import.meta.url);
 const workerEntry = resolve(here, '..', `step-worker${extname(here)}`);
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+// Run from TypeScript source (tests), a worker needs tsx and the source condition from the start;
+// compiled (an installed package, the CLI's cache), the definitions loader registers what a `.ts`
+// definitions module needs when it loads one, and `lakeloop` resolves to the worker's own copy.
+const workerExecArgv =
+  extname(here) === '.ts'
+    ? [
+        '--conditions=lakeloop-source',
+        '--import',
+        pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href,
+      ]
+    : [];
 
 interface Worker {
   child: ChildProcess;
@@ -68,7 +78,7 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
 
       const spawn = (): Worker => {
         const child = fork(workerEntry, [], {
-          execArgv: ['--conditions=lakeloop-source', '--import', tsxLoader],
+          execArgv: workerExecArgv,
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
         const worker: Worker = { child, ready: Promise.resolve() };
