@@ -3,8 +3,9 @@
  * child `lakeloop daemon` (or `lakeloop dev`) with `--orphaned-runs reexecute`, the months
  * committed by a child importer (sometimes two at once), and SIGKILLs at seeded points — while a
  * run is in `load_data`, `preprocess`, `train_model`, `evaluate_model` or `promote_model` (a step
- * of milliseconds: the kill mostly lands just after it), between runs, while the daemon starts, or the importer in the middle of a commit — each followed by a restart, until
- * every commit has been trained or the kill budget is spent. Then one clean daemon runs until every
+ * of milliseconds: the kill mostly lands just after it), between runs, while the daemon starts,
+ * or the importer in the middle of a commit — each followed by a restart, until every commit has
+ * been trained or the kill budget is spent. Then one clean daemon runs until every
  * commit has a successful run and nothing is in progress, is stopped with SIGTERM, and the
  * invariants of instance-invariants.ts are checked.
  *
