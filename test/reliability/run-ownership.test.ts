@@ -12,6 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { manualClock } from '../../src/clock.js';
 import type { ManualClock } from '../../src/clock.js';
 import { Daemon } from '../../src/core/daemon/daemon.js';
+import { DAEMON_ID_TAG } from '../../src/core/daemon/run-queue.js';
 import type { Definitions } from '../../src/core/definitions/definitions.js';
 import type { RunRecord } from '../../src/core/events/event-types.js';
 import { endRunsOfDeadOwners } from '../../src/core/execution/dead-run-recovery.js';
@@ -105,6 +106,31 @@ describe('run ownership', () => {
     expect(failed).toHaveLength(4);
   });
 
+  it('ends SUCCESS a run whose process died after every step succeeded, and re-executes nothing', async () => {
+    const { defs } = automationDefs();
+    const orphan = await runOfDeadProcess(defs, { [DAEMON_ID_TAG]: 'a-daemon' });
+    // What the killed process had written: the step's success, not the run's end.
+    await instance.events.appendEvents([
+      {
+        runId: orphan.runId,
+        type: 'STEP_SUCCESS',
+        stepKey: 'processed',
+        timestamp: clock.now(),
+        message: 'ok',
+      },
+    ]);
+    const daemon = new Daemon({ defs, instance, orphanedRunPolicy: 'reexecute' });
+    const ended = await daemon.recoverOrphanedRuns();
+    expect(ended.map((run) => run.status)).toEqual(['SUCCESS']);
+    const events = await instance.events.getEvents({
+      runId: orphan.runId,
+      types: ['RUN_SUCCESS', 'RUN_FAILURE'],
+    });
+    expect(events.map((e) => e.type)).toEqual(['RUN_SUCCESS']);
+    await daemon.recoverOrphanedRuns(); // a later heartbeat: still nothing to re-execute
+    expect(await instance.runs.listRuns({})).toHaveLength(1);
+  });
+
   it('ends a canceled run at once when no live process executes it', async () => {
     const { defs } = automationDefs();
     const orphan = await runOfDeadProcess(defs);
@@ -163,10 +189,11 @@ describe('run ownership', () => {
       /finished SUCCESS, but its status could not be stored after 6 attempts/,
     );
     expect((await instance.runs.getRun(second.runId))?.status).toBe('STARTED');
-    // ... and once space returns, any pass of recovery (daemon, runs list, the next open) ends it.
+    // ... and once space returns, any pass of recovery (daemon, runs list, the next open) ends it:
+    // SUCCESS, as its process had decided, since every step's success was recorded.
     disk.full = false;
     const [ended] = await endRunsOfDeadOwners({ instance });
-    expect(ended?.run.status).toBe('FAILURE');
+    expect(ended?.run.status).toBe('SUCCESS');
     expect(ended?.run.tags['lakeloop/owner_lost']).toBe('not_executing');
     expect(await instance.runs.listRuns({ statuses: ['STARTED', 'STARTING', 'CANCELING'] })).toEqual([]);
   });

@@ -24,7 +24,7 @@ export const OWNED_RUN_STATUSES: readonly RunStatus[] = ['STARTING', 'STARTED', 
 
 /** A run ended by {@link endRunsOfDeadOwners}. */
 export interface EndedRun {
-  /** The run as it is now (FAILURE or CANCELED). */
+  /** The run as it is now (FAILURE or CANCELED; SUCCESS when every step had succeeded). */
   run: RunRecord;
   /** Its status before. */
   previousStatus: RunStatus;
@@ -61,10 +61,51 @@ export async function endRunsOfDeadOwners(options: EndRunsOfDeadOwnersOptions): 
     if (!OWNED_RUN_STATUSES.includes(run.status)) continue;
     const state = runOwnerState(instance, run, now);
     if (state.alive) continue;
-    const result = await endRun(instance, run, { now, lost: state.lost, reason: state.reason });
+    const options = { now, lost: state.lost, reason: state.reason };
+    const result =
+      run.status !== 'CANCELING' && (await everyStepSucceeded(instance, run))
+        ? await endFinishedRun(instance, run, options)
+        : await endRun(instance, run, options);
     if (result !== undefined) ended.push(result);
   }
   return ended;
+}
+
+/** Whether every planned step of `run` recorded STEP_SUCCESS (its value is stored). */
+async function everyStepSucceeded(instance: Instance, run: RunRecord): Promise<boolean> {
+  const succeeded = new Set(
+    (await instance.events.getEvents({ runId: run.runId, types: ['STEP_SUCCESS'] })).map((e) => e.stepKey),
+  );
+  return run.assetKeys.length > 0 && run.assetKeys.every((key) => succeeded.has(key));
+}
+
+/**
+ * Ends SUCCESS a run whose process died after every step succeeded but before it wrote the run's
+ * end: its work is done, and as a FAILURE it could never be re-executed (there is no failed step),
+ * so an automatic re-execution would be refused on every heartbeat and its data commit would keep
+ * no successful run.
+ */
+async function endFinishedRun(
+  instance: Instance,
+  run: RunRecord,
+  options: Pick<EndRunOptions, 'now' | 'lost' | 'reason'>,
+): Promise<EndedRun | undefined> {
+  const ok = await instance.runs.updateRun(
+    run.runId,
+    { status: 'SUCCESS', endedAt: options.now, tags: { [OWNER_LOST_TAG]: options.lost } },
+    run.status,
+  );
+  if (!ok) return undefined;
+  await instance.events.appendEvents([
+    {
+      runId: run.runId,
+      type: 'RUN_SUCCESS',
+      timestamp: options.now,
+      message: `Run ${run.runId} succeeded: every step had succeeded when ${options.reason}.`,
+    },
+  ]);
+  const current = (await instance.runs.getRun(run.runId)) ?? { ...run, status: 'SUCCESS' as const };
+  return { run: current, previousStatus: run.status, reason: options.reason };
 }
 
 /** Options of {@link endRun}. */
