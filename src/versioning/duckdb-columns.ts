@@ -88,7 +88,17 @@ export function quoteIdentifier(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }
 
-/** Copies every column of a materialized result (the result can be released afterwards). */
+/**
+ * Copies every column of a materialized DuckDB result into typed arrays (numbers) or arrays
+ * (text, other values); the result can be released afterwards. For your own SQL over the files of
+ * `resolveDataFiles`.
+ *
+ * @example
+ * ```ts
+ * const table = copyResultColumns(await connection.run('SELECT CAST(delay AS DOUBLE) AS delay, origin FROM f'));
+ * table.columns.delay; // Float64Array (NaN at NULL); table.columns.origin: string[]
+ * ```
+ */
 export function copyResultColumns(result: DuckDBMaterializedResult): TableColumns {
   const rowCount = result.rowCount;
   const columnNames = result.columnNames();

@@ -70,6 +70,7 @@ export type {
 export { lakeloopDataCacheDir } from './data-paths.js';
 export { TABLE_FORMATS, openData, readJson, readTable, readText, tableFormatOf } from './data-readers.js';
 export type { DataTable, ReadObjectOptions, ReadTableOptions, TableFormat } from './data-readers.js';
+export { copyResultColumns } from './duckdb-columns.js';
 export type { TableColumn, TableColumns } from './duckdb-columns.js';
 export { resolveDataFiles } from './data-file-set.js';
 export type { DataFileSet, LocalDataFile, ResolveDataFilesOptions } from './data-file-set.js';

@@ -1,17 +1,18 @@
 /**
  * Turns a DuckDB query result (feature columns as FLOAT, then a UTINYINT label column) into the
- * dense row-major {@link TabularData} the ML library trains on, reading the result chunk by chunk
- * and column by column over typed-array views of DuckDB's memory (no per-row objects).
+ * dense row-major {@link TabularData} the ML library trains on: `copyResultColumns` of lakeloop/data
+ * copies each column out of DuckDB's vectors as a typed array (no per-row objects), then the
+ * columns are interleaved.
  *
  * @example
  * ```ts
  * const data = await readTabularData({ db, sql: 'SELECT f1, f2, label FROM t', featureNames: ['f1', 'f2'] });
  * ```
  */
-import { DuckDBTypeId, type DuckDBConnection, type DuckDBDataChunk } from '@duckdb/node-api';
+import { DuckDBTypeId, type DuckDBConnection } from '@duckdb/node-api';
 import { LakeloopError } from 'lakeloop';
+import { copyResultColumns } from 'lakeloop/data';
 import type { TabularData } from './feature-schema.js';
-import { floatColumn, uint8Column } from './duckdb-vector-data.js';
 
 /** Options of {@link readTabularData}. */
 export interface ReadTabularDataOptions {
@@ -41,60 +42,19 @@ export async function readTabularData(options: ReadTabularDataOptions): Promise<
       `Feature query must return ${columns} FLOAT features and a UTINYINT label; got types ${types.join(', ')}.`,
     );
   }
-  const rows = result.rowCount;
+  // Typed columns straight from DuckDB's vectors (NaN at NULL features), then row-major.
+  const table = copyResultColumns(result);
+  const rows = table.rowCount;
   const features = new Float32Array(rows * columns);
-  const labels = new Uint8Array(rows);
-  let offset = 0;
-  for (let chunkIndex = 0; chunkIndex < result.chunkCount; chunkIndex++) {
-    const chunk = result.getChunk(chunkIndex);
-    for (let column = 0; column < columns; column++) copyFeature(chunk, column, columns, offset, features);
-    copyLabels(chunk, columns, offset, labels);
-    offset += chunk.rowCount;
+  table.columnNames.slice(0, columns).forEach((name, column) => {
+    const values = table.columns[name] as Float32Array;
+    for (let row = 0, at = column; row < rows; row++, at += columns) features[at] = values[row] ?? Number.NaN;
+  });
+  const labelName = table.columnNames[columns] ?? '';
+  const missing = table.validity[labelName]?.indexOf(0) ?? -1;
+  if (missing >= 0) {
+    throw new LakeloopError('INTERNAL', `Feature query returned a missing label at row ${missing}.`);
   }
+  const labels = table.columns[labelName] as Uint8Array;
   return { features, rows, columns, featureNames: [...featureNames], labels };
-}
-
-function copyFeature(
-  chunk: DuckDBDataChunk,
-  column: number,
-  columns: number,
-  offset: number,
-  out: Float32Array,
-): void {
-  const rows = chunk.rowCount;
-  let position = offset * columns + column;
-  const data = floatColumn(chunk, column);
-  if (data === undefined) {
-    const vector = chunk.getColumnVector(column);
-    for (let row = 0; row < rows; row++, position += columns) {
-      const value = vector.getItem(row);
-      out[position] = typeof value === 'number' ? value : Number.NaN;
-    }
-    return;
-  }
-  const { values, valid } = data;
-  if (valid === undefined) {
-    for (let row = 0; row < rows; row++, position += columns) out[position] = values[row] ?? Number.NaN;
-  } else {
-    for (let row = 0; row < rows; row++, position += columns) {
-      out[position] = valid(row) ? (values[row] ?? Number.NaN) : Number.NaN;
-    }
-  }
-}
-
-function copyLabels(chunk: DuckDBDataChunk, column: number, offset: number, out: Uint8Array): void {
-  const rows = chunk.rowCount;
-  const data = uint8Column(chunk, column);
-  if (data?.valid === undefined && data !== undefined) {
-    out.set(data.values, offset);
-    return;
-  }
-  const vector = chunk.getColumnVector(column);
-  for (let row = 0; row < rows; row++) {
-    const value = vector.getItem(row);
-    if (typeof value !== 'number') {
-      throw new LakeloopError('INTERNAL', `Feature query returned a missing label at row ${offset + row}.`);
-    }
-    out[offset + row] = value;
-  }
 }
