@@ -8,6 +8,8 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'pipelines/**/*.test.ts', 'examples/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
+    // Without LAKELOOP_TEST_LAKEFS=1, tests never see the caller's LAKEFS_* (test/setup-test-env.ts).
+    setupFiles: ['test/setup-test-env.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

@@ -78,8 +78,10 @@ export interface StartDemoOptions {
   dataset?: DemoDataset;
   /** Settings and run-config defaults of the pipeline. Default none. */
   config?: FlightConfigOverrides;
-  /** A data repository to use. Default: configured by the environment, embedded in `home`. */
+  /** A data repository to use. Default: configured by `env`, embedded in `home`. */
   data?: DataRepository;
+  /** Environment the data backend, tracking and settings read. Default `process.env`. */
+  env?: Record<string, string | undefined>;
   /** Tracking/registry URI. Default `MLFLOW_TRACKING_URI`, else embedded in `home`. */
   trackingUri?: string;
   /** Progress callback. Default none. */
@@ -120,10 +122,12 @@ export interface Demo extends AsyncDisposable {
 export async function startDemo(options: StartDemoOptions): Promise<Demo> {
   const home = options.home;
   const ownsData = options.data === undefined;
-  const data = options.data ?? createDataRepository({ home });
+  const env = options.env ?? process.env;
+  const data = options.data ?? createDataRepository({ home, env });
   const { defs, settings } = buildDefinitions({
     home,
     data,
+    env,
     ...(options.trackingUri === undefined ? {} : { trackingUri: options.trackingUri }),
     ...(options.config === undefined ? {} : { config: options.config }),
   });
@@ -133,8 +137,8 @@ export async function startDemo(options: StartDemoOptions): Promise<Demo> {
   });
   await ensureRepository(data, settings.repository);
   const uri = options.trackingUri === undefined ? {} : { uri: options.trackingUri };
-  const tracking = openTracking({ home, ...uri });
-  const registry = openRegistry({ home, ...uri });
+  const tracking = openTracking({ home, env, ...uri });
+  const registry = openRegistry({ home, env, ...uri });
   const instance = await Instance.open(home);
   const daemon = new Daemon({ defs, instance, tickIntervalMs: 100, maxConcurrentRuns: 1 });
   await daemon.start();

@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { embeddedTestEnv } from '../support/lakefs-test-env.js';
 import { startDemo } from '../../pipelines/flight-delays/demo-runner.js';
 import type { Demo } from '../../pipelines/flight-delays/demo-runner.js';
 import { CHAMPION_ALIAS } from '../../pipelines/flight-delays/evaluate-model-asset.js';
@@ -34,6 +35,7 @@ afterEach(async () => {
 async function badMarch(kind: BadMonthKind) {
   demo = await startDemo({
     home,
+    env: embeddedTestEnv(),
     dataset: 'flights-2k',
     config: { aucFloor: 0, aucTolerance: 1, gbdt: SMALL_MODEL, baseline: false },
   });

@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DATA_BRANCH_TAG, DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from 'lakeloop';
 import { executeRun } from '../../src/core/execution/run-execution.js';
 import { createRun, reexecuteFromFailure } from '../../src/core/execution/run-launcher.js';
+import { embeddedTestEnv } from '../support/lakefs-test-env.js';
 import { startDemo } from '../../pipelines/flight-delays/demo-runner.js';
 import type { Demo } from '../../pipelines/flight-delays/demo-runner.js';
 import { CHAMPION_ALIAS } from '../../pipelines/flight-delays/evaluate-model-asset.js';
@@ -29,6 +30,7 @@ describe('champion order', () => {
   it('keeps the champion on the newer commit when an older commit trains late', async () => {
     demo = await startDemo({
       home,
+      env: embeddedTestEnv(),
       dataset: 'flights-2k',
       config: { aucFloor: 0, aucTolerance: 1, gbdt: { maxIterations: 10, maxLeaves: 8, minSamplesLeaf: 20 } },
     });
@@ -64,6 +66,7 @@ describe('champion order', () => {
     // (as a process killed between registering and finishing would leave it).
     demo = await startDemo({
       home,
+      env: embeddedTestEnv(),
       dataset: 'flights-2k',
       config: { aucFloor: 0.99, gbdt: { maxIterations: 10, maxLeaves: 8, minSamplesLeaf: 20 } },
     });

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openRunHandle } from 'lakeloop';
+import { embeddedTestEnv } from '../support/lakefs-test-env.js';
 import { startDemo } from '../../pipelines/flight-delays/demo-runner.js';
 import type { Demo } from '../../pipelines/flight-delays/demo-runner.js';
 import { CHAMPION_ALIAS } from '../../pipelines/flight-delays/evaluate-model-asset.js';
@@ -29,6 +30,7 @@ afterEach(async () => {
 async function demoWith(options: { aucFloor: number; aucTolerance?: number }): Promise<Demo> {
   const demo = await startDemo({
     home,
+    env: embeddedTestEnv(),
     dataset: 'flights-2k',
     config: {
       aucFloor: options.aucFloor,

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { GradientBoostingModel } from 'lakeloop/ml';
 import { FEATURE_NAMES } from '../../pipelines/flight-delays/features/index.js';
+import { embeddedTestEnv } from '../support/lakefs-test-env.js';
 import { startDemo } from '../../pipelines/flight-delays/demo-runner.js';
 import type { Demo } from '../../pipelines/flight-delays/demo-runner.js';
 import type { PreprocessedData } from '../../pipelines/flight-delays/preprocess-asset.js';
@@ -51,6 +52,7 @@ describeWithMlflow('flight-delay pipeline against the MLflow server', (uri) => {
     const modelName = `flight-delays-e2e-${suffix}`;
     demo = await startDemo({
       home,
+      env: embeddedTestEnv(),
       dataset: 'flights-2k',
       trackingUri: uri,
       config: {

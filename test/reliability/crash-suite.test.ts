@@ -19,6 +19,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATA_COMMIT_TAG, Instance } from 'lakeloop';
 import { LineageTag, openRegistry } from 'lakeloop/tracking';
+import { embeddedTestEnv } from '../support/lakefs-test-env.js';
 import { startDemo } from '../../pipelines/flight-delays/demo-runner.js';
 import { demoConfig } from '../../pipelines/flight-delays/demo-data.js';
 import { checkInvariants } from './instance-invariants.js';
@@ -55,7 +56,12 @@ describe('crash suite', () => {
     beforeAll(async () => {
       // a sound home: the flights-2k demo, three months, three runs, three versions
       home = join(dir, 'checker');
-      const demo = await startDemo({ home, dataset: 'flights-2k', config: demoConfig('flights-2k') });
+      const demo = await startDemo({
+        home,
+        env: embeddedTestEnv(),
+        dataset: 'flights-2k',
+        config: demoConfig('flights-2k'),
+      });
       try {
         commits = [];
         for (const month of demo.source.months) commits.push((await demo.commitMonth(month)).commitId);

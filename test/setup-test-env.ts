@@ -1,0 +1,10 @@
+/**
+ * Vitest setup file (runs in every test worker before its tests): the worker's environment loses
+ * the caller's `LAKEFS_*` variables, `LAKELOOP_DATA_BACKEND` and lakectl's file, so no test — nor
+ * an example it imports, nor a CLI or daemon process it starts, which inherit this environment —
+ * can reach a lakeFS server configured in the caller's shell. With `LAKELOOP_TEST_LAKEFS=1` the
+ * values are kept aside for the real-server cases (test/support/lakefs-test-env.ts).
+ */
+import { isolateFromCallerLakeFs } from './support/lakefs-test-env.js';
+
+isolateFromCallerLakeFs();
