@@ -24,6 +24,18 @@ export function tokenMatches(presented: string, expected: string): boolean {
   return timingSafeEqual(digest(presented), digest(expected));
 }
 
+/**
+ * What a 401 says: an empty bearer token is nearly always a lakeFS action whose
+ * `{{ ENV.LAKEFSACTION_… }}` header variable is unset (lakeFS exposes only `LAKEFSACTION_`-prefixed
+ * variables of its own environment to actions and substitutes an empty string for any other).
+ */
+function unauthorizedMessage(header: string): string {
+  if (/^Bearer\s*$/i.test(header)) {
+    return 'Empty bearer token (`Authorization: Bearer ` with nothing after it): from a lakeFS action, its `{{ ENV.LAKEFSACTION_… }}` variable is probably unset — lakeFS passes only LAKEFSACTION_-prefixed variables of its own environment to actions (no S after ACTION) and sends an empty string for any other; export e.g. LAKEFSACTION_LAKELOOP_TOKEN=<token> where lakeFS runs and use `{{ ENV.LAKEFSACTION_LAKELOOP_TOKEN }}`.';
+  }
+  return 'Missing or wrong API token: send `Authorization: Bearer <token>` with the token the server was started with (--token or LAKELOOP_TOKEN).';
+}
+
 /** Middleware answering 401 (JSON error) unless the request carries the token. */
 export function bearerTokenGuard(token: string): MiddlewareHandler {
   if (token === '')
@@ -31,15 +43,10 @@ export function bearerTokenGuard(token: string): MiddlewareHandler {
   return async (c, next) => {
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer\s+(.+)$/i.exec(header);
-    if (match?.[1] === undefined || !tokenMatches(match[1].trim(), token)) {
+    const presented = match?.[1]?.trim() ?? '';
+    if (presented === '' || !tokenMatches(presented, token)) {
       c.header('WWW-Authenticate', 'Bearer realm="lakeloop"');
-      return errorResponse(
-        c,
-        new LakeloopError(
-          'UNAUTHORIZED',
-          'Missing or wrong API token: send `Authorization: Bearer <token>` with the token the server was started with (--token or LAKELOOP_TOKEN).',
-        ),
-      );
+      return errorResponse(c, new LakeloopError('UNAUTHORIZED', unauthorizedMessage(header.trim())));
     }
     await next();
   };

@@ -16,8 +16,11 @@
  *     type: webhook
  *     properties:
  *       url: http://lakeloop-host:3000/api/hooks/lakefs
- *       headers: { Authorization: "Bearer {{ ENV.LAKEFSACTIONS_LAKELOOP_TOKEN }}" }
+ *       headers: { Authorization: "Bearer {{ ENV.LAKEFSACTION_LAKELOOP_TOKEN }}" }
  * ```
+ * lakeFS passes actions only the `LAKEFSACTION_`-prefixed variables of its own environment (export
+ * `LAKEFSACTION_LAKELOOP_TOKEN` where lakeFS runs) and substitutes an empty string for any other,
+ * which arrives as `Bearer ` and gets a 401 saying so.
  */
 import { z } from 'zod';
 import { LakeloopError } from '../errors.js';

@@ -372,4 +372,27 @@ describe('REST API', () => {
     const ok = await secured.request('/api/runs', { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(ok.status).toBe(200);
   });
+
+  it('says an empty bearer token is probably an unset LAKEFSACTION_ variable of a lakeFS action', async () => {
+    const { defs } = automationDefs();
+    const secured = createApiApp({ defs, instance, token: TOKEN });
+    // what lakeFS sends for "Bearer {{ ENV.LAKEFSACTIONS_LAKELOOP_TOKEN }}" (unknown variable -> '')
+    for (const authorization of ['Bearer ', 'Bearer', 'bearer   ']) {
+      const hook = await secured.request('/api/hooks/lakefs', {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json' },
+        body: JSON.stringify({ event_type: 'post-commit', repository_id: 'flights', branch_id: 'main' }),
+      });
+      expect(hook.status).toBe(401);
+      const body = (await hook.json()) as ErrorBody;
+      expect(body.error.code).toBe('UNAUTHORIZED');
+      expect(body.error.message).toMatch(/^Empty bearer token/);
+      expect(body.error.message).toContain('LAKEFSACTION_');
+    }
+    // a wrong or missing token keeps the generic message
+    const wrong = await secured.request('/api/runs', { headers: { authorization: 'Bearer wrong-token' } });
+    expect(((await wrong.json()) as ErrorBody).error.message).toMatch(/^Missing or wrong API token/);
+    const missing = await secured.request('/api/runs');
+    expect(((await missing.json()) as ErrorBody).error.message).toMatch(/^Missing or wrong API token/);
+  });
 });
