@@ -124,6 +124,45 @@ export function checkMetadata(metadata: Record<string, string> | undefined): Rec
   return result;
 }
 
+/** An HTTP header-name token: lakeFS carries object metadata keys in `x-lakefs-meta-<key>` headers. */
+const OBJECT_METADATA_KEY = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+/** Printable ASCII: what an HTTP header value carries intact. */
+const OBJECT_METADATA_VALUE = /^[\x20-\x7e]*$/;
+
+/**
+ * Checks object metadata ({@link checkMetadata}, and ASCII only): lakeFS carries it in HTTP headers,
+ * where a non-ASCII value (`héllo`) gets a 500 and an emoji a failed request, so both backends
+ * refuse it up front with INVALID_ARGUMENT naming the key, before any request. Keys are header
+ * tokens (letters, digits, `-_.!#$%&'*+^\`|~`), values printable ASCII; encode anything else
+ * yourself (e.g. `encodeURIComponent`). Commit metadata travels in JSON and may be any text.
+ *
+ * @example
+ * ```ts
+ * checkObjectMetadata({ source: 'bts', month: '2001-01' }); // returned as is
+ * checkObjectMetadata({ note: 'héllo' }); // throws INVALID_ARGUMENT naming "note"
+ * ```
+ */
+export function checkObjectMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
+  const checked = checkMetadata(metadata);
+  for (const [key, value] of Object.entries(checked)) {
+    if (!OBJECT_METADATA_KEY.test(key)) {
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        `Invalid object metadata key ${JSON.stringify(key)}: object metadata must be ASCII (keys of letters, digits and - _ . ! # $ % & ' * + ^ \` | ~, no spaces), because lakeFS carries it in HTTP headers; rename the key.`,
+        { details: { key } },
+      );
+    }
+    if (!OBJECT_METADATA_VALUE.test(value)) {
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        `Invalid value of object metadata key ${JSON.stringify(key)}: object metadata must be ASCII (printable characters only), because lakeFS carries it in HTTP headers; encode the value first (e.g. encodeURIComponent).`,
+        { details: { key } },
+      );
+    }
+  }
+  return checked;
+}
+
 /** Default page size of list calls. */
 export const DEFAULT_PAGE_SIZE = 100;
 

@@ -181,7 +181,7 @@ export interface PutObjectOptions {
   content: ObjectContent;
   /** Default `'application/octet-stream'`. */
   contentType?: string;
-  /** User metadata. Default `{}`. */
+  /** User metadata. Default `{}`. ASCII only (see `checkObjectMetadata`): anything else is INVALID_ARGUMENT on every backend. */
   metadata?: Record<string, string>;
 }
 

@@ -42,6 +42,7 @@ export { MERGE_STRATEGIES } from './data-repository.js';
 export {
   DEFAULT_PAGE_SIZE,
   checkBranchName,
+  checkObjectMetadata,
   checkObjectPath,
   checkRef,
   checkRepositoryName,

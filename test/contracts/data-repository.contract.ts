@@ -355,5 +355,36 @@ export function describeDataRepositoryContract(
       );
       await expectCode(data.getRepository('no-such-repo-here'), 'NOT_FOUND');
     });
+
+    it('refuses non-ASCII object metadata with INVALID_ARGUMENT naming the key, and stages nothing', async () => {
+      const { data, repo } = await setup();
+      const refused: [Record<string, string>, string][] = [
+        [{ note: 'héllo' }, 'note'],
+        [{ mood: '\u{1F600}' }, 'mood'],
+        [{ clé: 'x' }, 'clé'],
+        [{ 'two words': 'x' }, 'two words'],
+      ];
+      for (const [metadata, key] of refused) {
+        const error = await expectCode(
+          data.putObject({ repository: repo, branch: 'main', path: 'meta.txt', content: 'x', metadata }),
+          'INVALID_ARGUMENT',
+        );
+        expect(error.message).toContain(JSON.stringify(key));
+        expect(error.message).toMatch(/must be ASCII/);
+      }
+      expect((await data.diffUncommitted({ repository: repo, branch: 'main' })).results).toEqual([]);
+      // printable ASCII, encoded by the caller, round-trips on every backend
+      const note = encodeURIComponent('héllo \u{1F600}');
+      await data.putObject({
+        repository: repo,
+        branch: 'main',
+        path: 'meta.txt',
+        content: 'x',
+        metadata: { note },
+      });
+      const stat = await data.statObject({ repository: repo, ref: 'main', path: 'meta.txt' });
+      expect(stat.metadata).toEqual({ note });
+      expect(decodeURIComponent(stat.metadata['note'] ?? '')).toBe('héllo \u{1F600}');
+    });
   });
 }

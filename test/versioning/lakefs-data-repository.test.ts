@@ -378,6 +378,18 @@ describe('LakeFsDataRepository retries and errors', () => {
     );
     expect(requests).toHaveLength(0);
   });
+
+  it('refuses non-ASCII object metadata before sending anything (lakeFS would answer 500, retried)', async () => {
+    const { fetch, requests } = recordingFetch([]);
+    const data = client(fetch);
+    const refused: Record<string, string>[] = [{ note: 'héllo' }, { note: '\u{1F600}' }, { clé: 'x' }];
+    for (const metadata of refused) {
+      await expect(
+        data.putObject({ repository: 'flights', branch: 'main', path: 'a.txt', content: 'x', metadata }),
+      ).rejects.toThrow(/must be ASCII/);
+    }
+    expect(requests).toHaveLength(0);
+  });
 });
 
 describe('LakeFsDataRepository retries never apply a change twice', () => {

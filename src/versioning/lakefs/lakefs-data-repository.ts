@@ -28,6 +28,7 @@ import {
   checkAmount,
   checkBranchName,
   checkMetadata,
+  checkObjectMetadata,
   checkObjectPath,
   checkPrefix,
   checkRef,
@@ -464,7 +465,7 @@ export class LakeFsDataRepository implements DataRepository {
   /** {@inheritDoc DataRepository.putObject} */
   async putObject(options: PutObjectOptions): Promise<ObjectStat> {
     const path = checkObjectPath(options.path);
-    const metadata = checkMetadata(options.metadata);
+    const metadata = checkObjectMetadata(options.metadata);
     const headers: Record<string, string> = {
       'content-type': options.contentType ?? 'application/octet-stream',
     };

@@ -30,6 +30,7 @@ import {
   checkAmount,
   checkBranchName,
   checkMetadata,
+  checkObjectMetadata,
   checkObjectPath,
   checkPrefix,
   checkRef,
@@ -633,7 +634,7 @@ export class EmbeddedDataRepository implements DataRepository {
   async putObject(options: PutObjectOptions): Promise<ObjectStat> {
     this.#open();
     const path = checkObjectPath(options.path);
-    const metadata = JSON.stringify(sortedMetadata(checkMetadata(options.metadata)));
+    const metadata = JSON.stringify(sortedMetadata(checkObjectMetadata(options.metadata)));
     const contentType = options.contentType ?? DEFAULT_CONTENT_TYPE;
     const { content } = options;
     const bytes =
