@@ -246,7 +246,10 @@ export interface DataRepository extends AsyncDisposable {
   diff(options: DiffOptions): Promise<Page<DiffEntry>>;
   /** A branch's uncommitted changes. */
   diffUncommitted(options: BranchAddress & PageOptions & { prefix?: string }): Promise<Page<DiffEntry>>;
-  /** Merges a ref into a branch: fast-forward when possible, else a merge commit. */
+  /**
+   * Merges a ref into a branch: fast-forward when possible, else a merge commit. PRECONDITION_FAILED
+   * (on every backend) when the destination has uncommitted changes; CONFLICT on conflicting paths.
+   */
   merge(options: MergeOptions): Promise<MergeResult>;
 
   /** Creates a tag pointing at the commit `ref` resolves to. */

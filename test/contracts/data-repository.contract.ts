@@ -242,6 +242,25 @@ export function describeDataRepositoryContract(
       ).toBe('from dev');
     });
 
+    it('refuses to merge into a branch with uncommitted changes with PRECONDITION_FAILED, changing nothing', async () => {
+      const { data, repo } = await setup();
+      await data.putObject({ repository: repo, branch: 'main', path: 'base.txt', content: 'base' });
+      await data.commit({ repository: repo, branch: 'main', message: 'base' });
+      await data.createBranch({ repository: repo, name: 'dev', source: 'main' });
+      await data.putObject({ repository: repo, branch: 'dev', path: 'dev.txt', content: 'dev' });
+      await data.commit({ repository: repo, branch: 'dev', message: 'dev work' });
+      await data.putObject({ repository: repo, branch: 'main', path: 'staged.txt', content: 'staged' });
+      const headBefore = (await data.getBranch({ repository: repo, branch: 'main' })).commitId;
+      const error = await expectCode(
+        data.merge({ repository: repo, source: 'dev', destination: 'main' }),
+        'PRECONDITION_FAILED',
+      );
+      expect(error.message).toMatch(/uncommitted changes/);
+      expect((await data.getBranch({ repository: repo, branch: 'main' })).commitId).toBe(headBefore);
+      const staged = await data.diffUncommitted({ repository: repo, branch: 'main' });
+      expect(staged.results.map((entry) => entry.path)).toEqual(['staged.txt']);
+    });
+
     it('manages branches: create from a ref, list, reset and delete', async () => {
       const { data, repo } = await setup();
       await data.putObject({ repository: repo, branch: 'main', path: 'a.txt', content: 'a' });

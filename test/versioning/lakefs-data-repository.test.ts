@@ -357,6 +357,33 @@ describe('LakeFsDataRepository retries and errors', () => {
     expect(isLakeloopError(error, 'CONFLICT')).toBe(true);
   });
 
+  it('maps a merge into a dirty branch (400 "uncommitted changes") to PRECONDITION_FAILED, as embedded', async () => {
+    const { fetch, requests } = recordingFetch((request) => {
+      if (request.method === 'POST') {
+        return { status: 400, json: { message: 'uncommitted changes (dirty branch)' } };
+      }
+      if (request.url.pathname.endsWith('/commits')) {
+        return {
+          status: 200,
+          json: {
+            pagination: pagination(false),
+            results: [
+              { id: 's', parents: [], committer: '', message: '', creation_date: 0, meta_range_id: '' },
+            ],
+          },
+        };
+      }
+      return { status: 200, json: { id: 'main', commit_id: 'd' } };
+    });
+    const error = await client(fetch)
+      .merge({ repository: 'flights', source: 'dev', destination: 'main' })
+      .catch((caught: unknown) => caught);
+    expect(isLakeloopError(error, 'PRECONDITION_FAILED')).toBe(true);
+    expect((error as Error).message).toMatch(/"main" has uncommitted changes; commit or reset them/);
+    // a 400 is not retried
+    expect(requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+
   it('never puts the secret key in errors, details or the inspected client', async () => {
     const { fetch } = recordingFetch([{ status: 401, json: { message: 'error authenticating request' } }]);
     const data = client(fetch);

@@ -35,6 +35,7 @@ import {
   checkRepositoryName,
   checkTagName,
 } from '../data-names.js';
+import { uncommittedChangesBeforeMerge } from '../data-errors.js';
 import type {
   BranchAddress,
   Commit,
@@ -393,6 +394,14 @@ export class LakeFsDataRepository implements DataRepository {
     } catch (error) {
       if (error instanceof HttpError && error.status === 400 && /no changes/i.test(error.body)) {
         return { reference: before.commitId, kind: 'none' };
+      }
+      // lakeFS answers 400 "uncommitted changes (dirty branch)": the embedded backend's code and message.
+      if (
+        error instanceof HttpError &&
+        error.status === 400 &&
+        /dirty branch|uncommitted changes/i.test(error.body)
+      ) {
+        throw uncommittedChangesBeforeMerge(options.repository, options.destination, error);
       }
       if (isLakeloopError(error, 'CONFLICT')) {
         throw new LakeloopError(

@@ -39,6 +39,7 @@ import {
   prefixUpperBound,
   sortedMetadata,
 } from '../data-names.js';
+import { uncommittedChangesBeforeMerge } from '../data-errors.js';
 import type {
   BranchAddress,
   Commit,
@@ -514,11 +515,7 @@ export class EmbeddedDataRepository implements DataRepository {
       .transaction(() => {
         const destHead = this.#requireBranch(repository, destination);
         if (this.#hasEffectiveChanges(repository, destination, destHead)) {
-          throw new LakeloopError(
-            'PRECONDITION_FAILED',
-            `Branch "${destination}" has uncommitted changes; commit or reset them before merging into it.`,
-            { details: { repository, branch: destination } },
-          );
+          throw uncommittedChangesBeforeMerge(repository, destination);
         }
         const source = this.#resolve(repository, options.source).commitId;
         if (this.#graph.isAncestor(repository, source, destHead)) {
