@@ -99,11 +99,32 @@ describe('LakeFsDataRepository request shapes', () => {
     expect(request?.headers.authorization).toBe(
       `Basic ${Buffer.from(`AKIAEXAMPLE:${SECRET}`).toString('base64')}`,
     );
-    expect(JSON.parse(request?.body ?? '{}')).toEqual({
-      name: 'flights',
-      storage_namespace: 'local://flights',
-      default_branch: 'main',
+    const body = JSON.parse(request?.body ?? '{}') as Record<string, string>;
+    expect(body).toMatchObject({ name: 'flights', default_branch: 'main' });
+    // Under the namespace root, unique per creation (lakeFS refuses a namespace used before).
+    expect(body['storage_namespace']).toMatch(/^local:\/\/flights-[0-9a-f]{8}$/);
+  });
+
+  it('gives every creation its own storage namespace under the configured root', async () => {
+    const created = {
+      status: 201,
+      json: { id: 'flights', creation_date: 1, default_branch: 'main', storage_namespace: 'x' },
+    };
+    const { fetch, requests } = recordingFetch([created, created]);
+    const repo = new LakeFsDataRepository({
+      endpoint: 'http://lakefs.test:8000/api/v1/',
+      accessKeyId: 'AKIAEXAMPLE',
+      secretAccessKey: SECRET,
+      storageNamespaceRoot: 's3://bucket/lakeloop',
+      fetch,
     });
+    await repo.createRepository({ name: 'flights' });
+    await repo.createRepository({ name: 'flights' });
+    const namespaces = requests.map(
+      (r) => (JSON.parse(r.body ?? '{}') as Record<string, string>)['storage_namespace'],
+    );
+    expect(namespaces[0]).toMatch(/^s3:\/\/bucket\/lakeloop\/flights-[0-9a-f]{8}$/);
+    expect(namespaces[1]).not.toBe(namespaces[0]);
   });
 
   it('uploads an object as a raw body with content type and x-lakefs-meta headers', async () => {

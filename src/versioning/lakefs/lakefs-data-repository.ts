@@ -170,7 +170,9 @@ export class LakeFsDataRepository implements DataRepository {
     const name = checkRepositoryName(options.name);
     const defaultBranch = checkBranchName(options.defaultBranch ?? 'main');
     const root = this.#namespaceRoot.endsWith('/') ? this.#namespaceRoot : `${this.#namespaceRoot}/`;
-    const storageNamespace = options.storageNamespace ?? `${root}${name}`;
+    // lakeFS never lets a namespace be used twice, even after its repository is deleted: a unique
+    // suffix per creation lets a deleted repository's name be created again.
+    const storageNamespace = options.storageNamespace ?? `${root}${name}-${randomUUID().slice(0, 8)}`;
     const body = await this.#call<ApiRepository>(
       {
         method: 'POST',
