@@ -74,6 +74,25 @@ const pagination = (hasMore: boolean, next = '') => ({
   max_per_page: 1000,
 });
 
+/** A server whose merge POST answers `status` with `message` (branch and log lookups succeed). */
+function mergeAnswering(status: number, message: string): ReturnType<typeof recordingFetch> {
+  return recordingFetch((request) => {
+    if (request.method === 'POST') return { status, json: { message } };
+    if (request.url.pathname.endsWith('/commits')) {
+      return {
+        status: 200,
+        json: {
+          pagination: pagination(false),
+          results: [
+            { id: 's', parents: [], committer: '', message: '', creation_date: 0, meta_range_id: '' },
+          ],
+        },
+      };
+    }
+    return { status: 200, json: { id: 'main', commit_id: 'd' } };
+  });
+}
+
 describe('LakeFsDataRepository request shapes', () => {
   it('creates a repository with basic auth, a storage namespace and the default branch', async () => {
     const { fetch, requests } = recordingFetch([
@@ -357,21 +376,7 @@ describe('LakeFsDataRepository retries and errors', () => {
   });
 
   it('maps a merge conflict to CONFLICT', async () => {
-    const { fetch } = recordingFetch((request) => {
-      if (request.method === 'POST') return { status: 409, json: { message: 'conflict found' } };
-      if (request.url.pathname.endsWith('/commits')) {
-        return {
-          status: 200,
-          json: {
-            pagination: pagination(false),
-            results: [
-              { id: 's', parents: [], committer: '', message: '', creation_date: 0, meta_range_id: '' },
-            ],
-          },
-        };
-      }
-      return { status: 200, json: { id: 'main', commit_id: 'd' } };
-    });
+    const { fetch } = mergeAnswering(409, 'conflict found');
     const error = await client(fetch)
       .merge({ repository: 'flights', source: 'dev', destination: 'main' })
       .catch((caught: unknown) => caught);
@@ -379,23 +384,7 @@ describe('LakeFsDataRepository retries and errors', () => {
   });
 
   it('maps a merge into a dirty branch (400 "uncommitted changes") to PRECONDITION_FAILED, as embedded', async () => {
-    const { fetch, requests } = recordingFetch((request) => {
-      if (request.method === 'POST') {
-        return { status: 400, json: { message: 'uncommitted changes (dirty branch)' } };
-      }
-      if (request.url.pathname.endsWith('/commits')) {
-        return {
-          status: 200,
-          json: {
-            pagination: pagination(false),
-            results: [
-              { id: 's', parents: [], committer: '', message: '', creation_date: 0, meta_range_id: '' },
-            ],
-          },
-        };
-      }
-      return { status: 200, json: { id: 'main', commit_id: 'd' } };
-    });
+    const { fetch, requests } = mergeAnswering(400, 'uncommitted changes (dirty branch)');
     const error = await client(fetch)
       .merge({ repository: 'flights', source: 'dev', destination: 'main' })
       .catch((caught: unknown) => caught);
