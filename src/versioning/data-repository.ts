@@ -84,8 +84,13 @@ export const MERGE_STRATEGIES = ['dest-wins', 'source-wins'] as const satisfies 
 export interface MergeResult {
   /** The destination branch's head after the merge. */
   reference: string;
-  /** `fast-forward`: the branch moved to the source commit; `merge`: a merge commit; `none`: nothing to merge. */
-  kind: 'fast-forward' | 'merge' | 'none';
+  /**
+   * `merge`: a new merge commit (first parent: the destination's old head; second: the source), also
+   * when the destination is an ancestor of the source — like lakeFS, no backend fast-forwards, so a
+   * branch's first-parent history is exactly the commits made on it; `none`: nothing to merge (the
+   * source is already merged, or merging would not change the destination's content).
+   */
+  kind: 'merge' | 'none';
 }
 
 /** Metadata of a stored object. */
@@ -247,7 +252,7 @@ export interface DataRepository extends AsyncDisposable {
   /** A branch's uncommitted changes. */
   diffUncommitted(options: BranchAddress & PageOptions & { prefix?: string }): Promise<Page<DiffEntry>>;
   /**
-   * Merges a ref into a branch: fast-forward when possible, else a merge commit. PRECONDITION_FAILED
+   * Merges a ref into a branch with a merge commit (never a fast-forward). PRECONDITION_FAILED
    * (on every backend) when the destination has uncommitted changes; CONFLICT on conflicting paths.
    */
   merge(options: MergeOptions): Promise<MergeResult>;

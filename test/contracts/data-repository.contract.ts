@@ -200,12 +200,21 @@ export function describeDataRepositoryContract(
     it('merges a branch: clean merge, conflict with paths, and both strategies', async () => {
       const { data, repo } = await setup();
       await data.putObject({ repository: repo, branch: 'main', path: 'shared.txt', content: 'base' });
-      await data.commit({ repository: repo, branch: 'main', message: 'base' });
+      const base = await data.commit({ repository: repo, branch: 'main', message: 'base' });
       await data.createBranch({ repository: repo, name: 'dev', source: 'main' });
       await data.putObject({ repository: repo, branch: 'dev', path: 'dev-only.txt', content: 'dev' });
-      await data.commit({ repository: repo, branch: 'dev', message: 'dev work' });
+      const devWork = await data.commit({ repository: repo, branch: 'dev', message: 'dev work' });
+      // main is an ancestor of dev, yet no backend fast-forwards: a merge commit on main.
       const clean = await data.merge({ repository: repo, source: 'dev', destination: 'main' });
-      expect(['fast-forward', 'merge']).toContain(clean.kind);
+      expect(clean.kind).toBe('merge');
+      expect((await data.getCommit({ repository: repo, ref: clean.reference })).parents).toEqual([
+        base.id,
+        devWork.id,
+      ]);
+      expect(await data.merge({ repository: repo, source: 'dev', destination: 'main' })).toEqual({
+        reference: clean.reference,
+        kind: 'none',
+      });
       expect(
         await readText(await data.getObject({ repository: repo, ref: 'main', path: 'dev-only.txt' })),
       ).toBe('dev');

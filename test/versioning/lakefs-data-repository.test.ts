@@ -298,7 +298,7 @@ describe('LakeFsDataRepository request shapes', () => {
     expect(requests[1]?.url.searchParams.get('delimiter')).toBe('/');
   });
 
-  it('merges with a strategy and tells a fast-forward from a merge commit', async () => {
+  it('merges with a strategy into a merge commit', async () => {
     const { fetch, requests } = recordingFetch((request) => {
       if (request.url.pathname.endsWith('/branches/main'))
         return { status: 200, json: { id: 'main', commit_id: 'd1' } };

@@ -290,7 +290,7 @@ function registerCommitCommands(data: Command): void {
     );
   data
     .command('merge <repo> <source> <destination>')
-    .description('merge a ref into a branch (fast-forward when possible)')
+    .description('merge a ref into a branch (always a merge commit, as on lakeFS)')
     .addOption(new Option('--strategy <strategy>', 'how to resolve conflicts').choices([...MERGE_STRATEGIES]))
     .option('-m, --message <message>', 'merge commit message')
     .option('--json', 'print JSON')

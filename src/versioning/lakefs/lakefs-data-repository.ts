@@ -370,7 +370,6 @@ export class LakeFsDataRepository implements DataRepository {
   /** {@inheritDoc DataRepository.merge} */
   async merge(options: MergeOptions): Promise<MergeResult> {
     const before = await this.getBranch({ repository: options.repository, branch: options.destination });
-    const source = await this.getCommit({ repository: options.repository, ref: options.source });
     let reference: string;
     const requestId = randomUUID();
     const destination = { repository: options.repository, branch: options.destination };
@@ -383,11 +382,10 @@ export class LakeFsDataRepository implements DataRepository {
           metadata: { ...checkMetadata(options.metadata), [LAKEFS_REQUEST_ID_KEY]: requestId },
           ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
         },
-        // Merged already: the destination moved to the source (fast-forward) or to our merge commit.
+        // Merged already: the destination moved to our merge commit.
         recover: async () => {
           const head = await this.getBranch(destination);
           if (head.commitId === before.commitId) return undefined;
-          if (head.commitId === source.id) return { reference: head.commitId };
           const found = await this.#findCommit(destination, requestId);
           return found === undefined ? undefined : { reference: found.id };
         },
@@ -422,7 +420,7 @@ export class LakeFsDataRepository implements DataRepository {
       throw error;
     }
     if (reference === before.commitId) return { reference, kind: 'none' };
-    return { reference, kind: reference === source.id ? 'fast-forward' : 'merge' };
+    return { reference, kind: 'merge' };
   }
 
   // ---------------------------------------------------------------- tags

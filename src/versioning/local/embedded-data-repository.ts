@@ -521,15 +521,14 @@ export class EmbeddedDataRepository implements DataRepository {
         if (this.#graph.isAncestor(repository, source, destHead)) {
           return { kind: 'none' as const, destHead, source };
         }
-        if (this.#graph.isAncestor(repository, destHead, source)) {
-          return { kind: 'fast-forward' as const, destHead, source };
-        }
         const baseId = this.#graph.mergeBase(repository, source, destHead);
         const treeOf = (id: string): TreeInfo => this.#trees.get(this.#graph.get(repository, id).tree_id);
         const baseTree = baseId === undefined ? this.#trees.get(EMPTY_TREE_ID) : treeOf(baseId);
         const sourceTree = treeOf(source);
         const destTree = treeOf(destHead);
         const sourceChanges = this.#changesBetween(baseTree, sourceTree);
+        // Like lakeFS: a source with no changes since the merge base has nothing to merge.
+        if (sourceChanges.size === 0) return { kind: 'none' as const, destHead, source };
         const destChanges = this.#changesBetween(baseTree, destTree);
         const conflicts: string[] = [];
         const changes = new Map<string, TreeChange>();
@@ -561,10 +560,6 @@ export class EmbeddedDataRepository implements DataRepository {
       .transaction(() => {
         const current = this.#requireBranch(repository, destination);
         if (current !== plan.destHead) throw headMoved(repository, destination, plan.destHead, current);
-        if (plan.kind === 'fast-forward') {
-          this.#sql.swapHead.run(plan.source, repository, destination, plan.destHead);
-          return plan.source;
-        }
         const tree = this.#trees.apply(plan.destTree, plan.changes);
         const row = this.#writeCommit(repository, {
           treeId: tree.id,
