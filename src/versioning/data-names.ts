@@ -186,3 +186,16 @@ export function prefixUpperBound(prefix: string): string {
 export function sortedMetadata(metadata: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
+
+/** Checks a revert's parent number: a whole number >= 1 (or undefined: the default). */
+export function checkParentNumber(parentNumber: number | undefined): number | undefined {
+  if (parentNumber === undefined) return undefined;
+  if (!Number.isSafeInteger(parentNumber) || parentNumber < 1) {
+    throw new LakeloopError(
+      'INVALID_ARGUMENT',
+      `Invalid parent number ${JSON.stringify(parentNumber)}: use a whole number >= 1 (1 is the first parent).`,
+      { details: { parentNumber } },
+    );
+  }
+  return parentNumber;
+}

@@ -70,7 +70,10 @@ export interface DiffEntry {
   type: DiffType;
   path: string;
   pathType: 'object' | 'common_prefix';
-  /** Size of the entry on the right side (on the left for removed entries), when known. */
+  /**
+   * Size of the entry on the right side (on the left for removed entries), when known: lakeFS does
+   * not give the size of a removed entry, so there it is undefined.
+   */
   sizeBytes?: number;
 }
 
@@ -178,6 +181,26 @@ export interface MergeOptions {
   metadata?: Record<string, string>;
 }
 
+/** Options of {@link DataRepository.revert}. */
+export interface RevertOptions {
+  repository: string;
+  /** The branch that gets the revert commit. */
+  branch: string;
+  /** The commit whose changes to undo (any ref resolving to it). */
+  ref: string;
+  /**
+   * Undo the changes against this parent of `ref` (1-based). Default 1; required for a merge commit
+   * (1: the branch merged into, 2: the merged source): INVALID_ARGUMENT without it.
+   */
+  parentNumber?: number;
+  /** Default `Revert <ref>` (as lakeFS). */
+  message?: string;
+  /** Commit metadata. Default `{}`. */
+  metadata?: Record<string, string>;
+  /** Embedded only (lakeFS records the authenticated user). Default: the repository's committer. */
+  committer?: string;
+}
+
 /** Options of {@link DataRepository.putObject}. */
 export interface PutObjectOptions {
   repository: string;
@@ -256,6 +279,14 @@ export interface DataRepository extends AsyncDisposable {
    * (on every backend) when the destination has uncommitted changes; CONFLICT on conflicting paths.
    */
   merge(options: MergeOptions): Promise<MergeResult>;
+  /**
+   * Commits on `branch` the inverse of the changes `ref` made against its parent, atomically (lakeFS
+   * revert: a three-way merge with `ref` as the base). PRECONDITION_FAILED when the branch has
+   * uncommitted changes or the revert would change nothing; CONFLICT when the branch changed the
+   * same paths since `ref` (embedded: listing them); INVALID_ARGUMENT for a merge commit without
+   * `parentNumber`.
+   */
+  revert(options: RevertOptions): Promise<Commit>;
 
   /** Creates a tag pointing at the commit `ref` resolves to. */
   createTag(options: { repository: string; name: string; ref: string }): Promise<RefInfo>;

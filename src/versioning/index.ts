@@ -37,6 +37,7 @@ export type {
   PutObjectOptions,
   RefInfo,
   RepositoryInfo,
+  RevertOptions,
 } from './data-repository.js';
 export { MERGE_STRATEGIES } from './data-repository.js';
 export {
@@ -44,10 +45,13 @@ export {
   checkBranchName,
   checkObjectMetadata,
   checkObjectPath,
+  checkParentNumber,
   checkRef,
   checkRepositoryName,
   checkTagName,
 } from './data-names.js';
+export { summarizeDiff } from './diff-summary.js';
+export type { DiffSummary, DiffSummaryRow, DiffTotals, SummarizeDiffOptions } from './diff-summary.js';
 export { DATA_URI_SCHEME, formatDataUri, isDataUri, parseDataUri } from './data-uri.js';
 export type { DataUri } from './data-uri.js';
 export { EmbeddedDataRepository } from './local/embedded-data-repository.js';

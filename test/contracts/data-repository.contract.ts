@@ -270,6 +270,93 @@ export function describeDataRepositoryContract(
       expect(staged.results.map((entry) => entry.path)).toEqual(['staged.txt']);
     });
 
+    it('reverts a commit as a new commit on the branch, refusing conflicts, dirty branches and no-ops', async () => {
+      const { data, repo } = await setup();
+      const read = async (ref: string, path: string) =>
+        readText(await data.getObject({ repository: repo, ref, path }));
+      const paths = async (ref: string) =>
+        (await data.listObjects({ repository: repo, ref })).results.map((entry) => entry.path);
+      await data.putObject({ repository: repo, branch: 'main', path: 'a.txt', content: 'a1' });
+      await data.putObject({ repository: repo, branch: 'main', path: 'b.txt', content: 'b1' });
+      await data.commit({ repository: repo, branch: 'main', message: 'base' });
+      await data.putObject({ repository: repo, branch: 'main', path: 'a.txt', content: 'a2' });
+      await data.deleteObject({ repository: repo, branch: 'main', path: 'b.txt' });
+      await data.putObject({ repository: repo, branch: 'main', path: 'c.txt', content: 'c' });
+      const bad = await data.commit({ repository: repo, branch: 'main', message: 'bad' });
+      await data.putObject({ repository: repo, branch: 'main', path: 'd.txt', content: 'd' });
+      const later = await data.commit({ repository: repo, branch: 'main', message: 'later' });
+
+      await data.putObject({ repository: repo, branch: 'main', path: 'staged.txt', content: 's' });
+      const dirty = await expectCode(
+        data.revert({ repository: repo, branch: 'main', ref: bad.id }),
+        'PRECONDITION_FAILED',
+      );
+      expect(dirty.message).toMatch(/uncommitted changes/);
+      expect((await data.getBranch({ repository: repo, branch: 'main' })).commitId).toBe(later.id);
+      await data.resetBranch({ repository: repo, branch: 'main' });
+
+      const revert = await data.revert({
+        repository: repo,
+        branch: 'main',
+        ref: bad.id,
+        metadata: { reason: 'bad data' },
+      });
+      expect(revert.parents).toEqual([later.id]);
+      expect(revert.message).toBe(`Revert ${bad.id}`);
+      expect(revert.metadata).toMatchObject({ reason: 'bad data' });
+      expect((await data.getBranch({ repository: repo, branch: 'main' })).commitId).toBe(revert.id);
+      expect(await paths('main')).toEqual(['a.txt', 'b.txt', 'd.txt']);
+      expect(await read('main', 'a.txt')).toBe('a1');
+      expect(await read('main', 'b.txt')).toBe('b1');
+      expect(await read('main', 'd.txt')).toBe('d');
+      // Undone already: nothing to commit.
+      await expectCode(data.revert({ repository: repo, branch: 'main', ref: bad.id }), 'PRECONDITION_FAILED');
+
+      // The branch changed a path the reverted commit changed: CONFLICT, nothing written.
+      await data.putObject({ repository: repo, branch: 'main', path: 'd.txt', content: 'd2' });
+      const edited = await data.commit({ repository: repo, branch: 'main', message: 'edit d' });
+      await expectCode(data.revert({ repository: repo, branch: 'main', ref: later.id }), 'CONFLICT');
+      expect((await data.getBranch({ repository: repo, branch: 'main' })).commitId).toBe(edited.id);
+      await expectCode(data.revert({ repository: repo, branch: 'main', ref: 'no-such-ref' }), 'NOT_FOUND');
+    });
+
+    it('reverts a merge commit only against an explicit parent number', async () => {
+      const { data, repo } = await setup();
+      await data.putObject({ repository: repo, branch: 'main', path: 'base.txt', content: 'base' });
+      await data.commit({ repository: repo, branch: 'main', message: 'base' });
+      await data.createBranch({ repository: repo, name: 'dev', source: 'main' });
+      await data.putObject({ repository: repo, branch: 'dev', path: 'dev.txt', content: 'dev' });
+      await data.commit({ repository: repo, branch: 'dev', message: 'dev work' });
+      await data.putObject({ repository: repo, branch: 'main', path: 'main.txt', content: 'main' });
+      await data.commit({ repository: repo, branch: 'main', message: 'main work' });
+      const merged = await data.merge({ repository: repo, source: 'dev', destination: 'main' });
+      expect((await data.getCommit({ repository: repo, ref: merged.reference })).parents).toHaveLength(2);
+
+      await expectCode(
+        data.revert({ repository: repo, branch: 'main', ref: merged.reference }),
+        'INVALID_ARGUMENT',
+      );
+      await expectCode(
+        data.revert({ repository: repo, branch: 'main', ref: merged.reference, parentNumber: 3 }),
+        'INVALID_ARGUMENT',
+      );
+      await expectCode(
+        data.revert({ repository: repo, branch: 'main', ref: merged.reference, parentNumber: 0 }),
+        'INVALID_ARGUMENT',
+      );
+      expect((await data.getBranch({ repository: repo, branch: 'main' })).commitId).toBe(merged.reference);
+      const revert = await data.revert({
+        repository: repo,
+        branch: 'main',
+        ref: merged.reference,
+        parentNumber: 1,
+        message: 'undo the dev merge',
+      });
+      expect(revert.message).toBe('undo the dev merge');
+      const listed = await data.listObjects({ repository: repo, ref: 'main' });
+      expect(listed.results.map((entry) => entry.path)).toEqual(['base.txt', 'main.txt']);
+    });
+
     it('manages branches: create from a ref, list, reset and delete', async () => {
       const { data, repo } = await setup();
       await data.putObject({ repository: repo, branch: 'main', path: 'a.txt', content: 'a' });

@@ -298,6 +298,41 @@ describe('EmbeddedDataRepository', () => {
     await data.commit({ repository: 'crash', branch: 'main', message: 'after the crash', allowEmpty: true });
   });
 
+  it('leaves the branch at the reverted commit or at a complete revert when killed (SIGKILL) mid-revert', async () => {
+    const home = newHome();
+    const data = repository(home);
+    await data.createRepository({ name: 'crash' });
+    const count = 3000;
+    const child = startChild([home, 'big-revert', String(count)]);
+    let added = '';
+    createInterface({ input: child.child.stdout }).on('line', (line) => {
+      if (line.startsWith('committed ')) added = line.slice('committed '.length);
+    });
+    await child.waitFor('tx');
+    child.child.kill('SIGKILL');
+    expect((await child.exited).signal).toBe('SIGKILL');
+    const db = new Database(join(home, 'data', 'repository.db'), { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+    expect(added).toMatch(/^[0-9a-f]{64}$/);
+    const head = await data.getBranch({ repository: 'crash', branch: 'main' });
+    const listed = await data.listObjects({ repository: 'crash', ref: head.commitId, amount: 1000 });
+    expect((await data.diffUncommitted({ repository: 'crash', branch: 'main' })).results).toEqual([]);
+    if (head.commitId === added) {
+      // Killed before the revert transaction committed: the reverted commit's content is all there.
+      expect(listed.results).toHaveLength(1000);
+      expect(listed.hasMore).toBe(true);
+    } else {
+      // After: the revert commit is complete, every object gone.
+      const commit = await data.getCommit({ repository: 'crash', ref: head.commitId });
+      expect(commit).toMatchObject({ message: `Revert ${added}`, parents: [added] });
+      expect(listed.results).toEqual([]);
+    }
+    // Either way the branch keeps working, and a revert now ends with the objects gone.
+    if (head.commitId === added) await data.revert({ repository: 'crash', branch: 'main', ref: added });
+    expect((await data.listObjects({ repository: 'crash', ref: 'main' })).results).toEqual([]);
+  });
+
   it('leaves nothing visible when killed (SIGKILL) in the middle of a put, and gc removes the leftover', async () => {
     const home = newHome();
     const data = repository(home, { clock: { now: () => Date.now() } });

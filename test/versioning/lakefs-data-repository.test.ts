@@ -618,3 +618,162 @@ describe('resolveLakeFsConfig', () => {
     expect(message).not.toContain(SECRET);
   });
 });
+
+describe('LakeFsDataRepository revert', () => {
+  const apiCommit = (id: string, metadata: Record<string, string> = {}) => ({
+    id,
+    parents: ['h1'],
+    committer: 'me',
+    message: 'Revert c1',
+    creation_date: 0,
+    meta_range_id: '',
+    metadata,
+  });
+  const requestIdOf = (request: Recorded | undefined): string =>
+    (
+      JSON.parse(request?.body ?? '{}') as {
+        commit_overrides?: { metadata?: Record<string, string> };
+      }
+    ).commit_overrides?.metadata?.['lakeloop.request_id'] ?? '';
+
+  /** A server whose revert POST answers `answer`; the branch log holds the revert once it succeeded. */
+  function revertAnswering(answer: Reply): ReturnType<typeof recordingFetch> {
+    const recorded = recordingFetch((request) => {
+      if (request.method === 'POST') return answer;
+      const post = recorded.requests.find((r) => r.method === 'POST');
+      const results =
+        answer.status === 204
+          ? [apiCommit('r1', { reason: 'x', 'lakeloop.request_id': requestIdOf(post) }), apiCommit('h1')]
+          : [apiCommit('h1')];
+      return { status: 200, json: { pagination: pagination(false), results } };
+    });
+    return recorded;
+  }
+
+  it('posts ref, parent_number and commit overrides, and returns the commit it finds by request id', async () => {
+    const { fetch, requests } = revertAnswering({ status: 204 });
+    const commit = await client(fetch).revert({
+      repository: 'flights',
+      branch: 'main',
+      ref: 'c1',
+      parentNumber: 2,
+      message: 'undo c1',
+      metadata: { reason: 'x' },
+    });
+    expect(commit).toMatchObject({ id: 'r1', metadata: { reason: 'x' } });
+    expect(commit.metadata).not.toHaveProperty('lakeloop.request_id');
+    const post = requests.find((r) => r.method === 'POST');
+    expect(post?.url.pathname).toBe('/api/v1/repositories/flights/branches/main/revert');
+    const body = JSON.parse(post?.body ?? '{}') as Record<string, unknown>;
+    expect(body).toEqual({
+      ref: 'c1',
+      parent_number: 2,
+      commit_overrides: {
+        message: 'undo c1',
+        metadata: { reason: 'x', 'lakeloop.request_id': requestIdOf(post) },
+      },
+    });
+    expect(requestIdOf(post)).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sends parent_number 0 (lakeFS: "not given") by default and refuses a bad one before sending', async () => {
+    const { fetch, requests } = revertAnswering({ status: 204 });
+    await client(fetch).revert({ repository: 'flights', branch: 'main', ref: 'c1' });
+    const post = requests.find((r) => r.method === 'POST');
+    expect((JSON.parse(post?.body ?? '{}') as { parent_number: number }).parent_number).toBe(0);
+    const before = requests.length;
+    await expect(
+      client(fetch).revert({ repository: 'flights', branch: 'main', ref: 'c1', parentNumber: 0 }),
+    ).rejects.toThrow(/Invalid parent number/);
+    expect(requests).toHaveLength(before);
+  });
+
+  it('maps lakeFS revert answers to the embedded backend codes and messages', async () => {
+    const cases: [Reply, string, RegExp][] = [
+      [
+        { status: 400, json: { message: 'update branch: main: uncommitted changes (dirty branch)' } },
+        'PRECONDITION_FAILED',
+        /"main" has uncommitted changes; commit or reset them before reverting/,
+      ],
+      [
+        { status: 400, json: { message: 'update branch: no changes' } },
+        'PRECONDITION_FAILED',
+        /changes nothing on branch "main"/,
+      ],
+      [
+        {
+          status: 409,
+          json: { message: 'must specify 1-based parent number for reverting merge commit' },
+        },
+        'INVALID_ARGUMENT',
+        /is a merge commit.*--parent-number/,
+      ],
+      [
+        { status: 400, json: { message: 'given commit does not have the given parent number: parent 3' } },
+        'INVALID_ARGUMENT',
+        /parent/,
+      ],
+      [
+        { status: 409, json: { message: 'update branch: conflict found' } },
+        'CONFLICT',
+        /conflicts: the branch changed the same paths since/,
+      ],
+      [{ status: 404, json: { message: 'not found' } }, 'NOT_FOUND', /not found/],
+    ];
+    for (const [answer, code, message] of cases) {
+      const { fetch, requests } = revertAnswering(answer);
+      const error = await client(fetch)
+        .revert({ repository: 'flights', branch: 'main', ref: 'c1' })
+        .catch((caught: unknown) => caught);
+      expect(isLakeloopError(error) ? error.code : error, JSON.stringify(answer)).toBe(code);
+      expect((error as Error).message).toMatch(message);
+      // 4xx answers are not retried
+      expect(requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+    }
+  });
+
+  it('does not revert twice when the response is lost: finds the revert commit by its request id', async () => {
+    let reverted = false;
+    const recorded = recordingFetch((request) => {
+      if (request.method === 'POST') {
+        reverted = true;
+        return { status: 204 };
+      }
+      const post = recorded.requests.find((r) => r.method === 'POST');
+      const results = reverted
+        ? [apiCommit('r1', { 'lakeloop.request_id': requestIdOf(post) }), apiCommit('h1')]
+        : [apiCommit('h1')];
+      return { status: 200, json: { pagination: pagination(false), results } };
+    });
+    const lossy = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+      const response = await recorded.fetch(input, init);
+      if (init?.method === 'POST') throw new TypeError('fetch failed: other side closed (injected)');
+      return response;
+    };
+    const commit = await client(lossy).revert({ repository: 'flights', branch: 'main', ref: 'c1' });
+    expect(commit.id).toBe('r1');
+    expect(recorded.requests.filter((r) => r.method === 'POST')).toHaveLength(1);
+  });
+});
+
+describe('LakeFsDataRepository diff sizes', () => {
+  it('leaves the size of a removed entry unknown (lakeFS answers 0: it does not look the old size up)', async () => {
+    const { fetch } = recordingFetch([
+      {
+        status: 200,
+        json: {
+          pagination: pagination(false),
+          results: [
+            { type: 'added', path: 'a.csv', path_type: 'object', size_bytes: 5 },
+            { type: 'removed', path: 'b.csv', path_type: 'object', size_bytes: 0 },
+          ],
+        },
+      },
+    ]);
+    const diff = await client(fetch).diff({ repository: 'flights', left: 'main~1', right: 'main' });
+    expect(diff.results).toEqual([
+      { type: 'added', path: 'a.csv', pathType: 'object', sizeBytes: 5 },
+      { type: 'removed', path: 'b.csv', pathType: 'object' },
+    ]);
+  });
+});

@@ -11,22 +11,20 @@
  * lakeloop data cat lakefs://flights/main~1/flights-3m/2001-05.parquet > may.parquet
  * ```
  */
-import { createReadStream, existsSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { Presets, SingleBar } from 'cli-progress';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { LakeloopError } from '../../errors.js';
 import { CHUNK_PERIODS, importChunks } from '../../versioning/chunk-import.js';
 import type { ChunkPeriod, ImportChunksResult } from '../../versioning/chunk-import.js';
-import { openDataRepository } from '../../versioning/data-repository-factory.js';
-import type { DataRepository, MergeStrategy, Page, PageOptions } from '../../versioning/data-repository.js';
+import type { DiffEntry, MergeStrategy } from '../../versioning/data-repository.js';
 import { MERGE_STRATEGIES } from '../../versioning/data-repository.js';
-import { parseDataUri } from '../../versioning/data-uri.js';
+import { summarizeDiff } from '../../versioning/diff-summary.js';
+import type { DiffSummary, DiffTotals } from '../../versioning/diff-summary.js';
 import { EmbeddedDataRepository } from '../../versioning/local/embedded-data-repository.js';
-import { instanceHome } from '../instance-home.js';
 import { printJson, printTable } from '../output.js';
+import { all, collectMeta, formatBytes, parsePositiveInt, short, withData } from './data-command-support.js';
+import { registerObjectCommands } from './data-object-commands.js';
 
 /** Registers the data sub-commands on `program`. */
 export function registerDataCommands(program: Command): void {
@@ -38,52 +36,9 @@ export function registerDataCommands(program: Command): void {
   registerCommitCommands(data);
   registerTagCommands(data);
   registerObjectCommands(data);
+  registerGcCommand(data);
   registerImportCommand(data);
 }
-
-/** Opens the repository for a command, runs `action`, and closes it. */
-async function withData<T>(command: Command, action: (data: DataRepository) => Promise<T>): Promise<T> {
-  const data = await openDataRepository({ home: instanceHome(command) });
-  try {
-    return await action(data);
-  } finally {
-    await data.close();
-  }
-}
-
-/** Collects every page of a list call. */
-async function all<T>(list: (page: PageOptions) => Promise<Page<T>>): Promise<T[]> {
-  const results: T[] = [];
-  let after: string | undefined;
-  for (;;) {
-    const page = await list({ amount: 1000, ...(after === undefined ? {} : { after }) });
-    results.push(...page.results);
-    if (!page.hasMore) return results;
-    after = page.nextOffset;
-  }
-}
-
-/** Parses `--meta k=v` (repeatable) into a record. */
-function collectMeta(value: string, previous: Record<string, string> = {}): Record<string, string> {
-  const at = value.indexOf('=');
-  if (at <= 0) {
-    throw new LakeloopError('INVALID_ARGUMENT', `Invalid --meta ${JSON.stringify(value)}: use key=value.`);
-  }
-  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) };
-}
-
-function parsePositiveInt(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 1) {
-    throw new LakeloopError(
-      'INVALID_ARGUMENT',
-      `Invalid number ${JSON.stringify(value)}: use a whole number >= 1.`,
-    );
-  }
-  return parsed;
-}
-
-const short = (id: string): string => id.slice(0, 12);
 
 function registerRepoCommands(data: Command): void {
   const repo = data.command('repo').description('create, list and delete repositories');
@@ -258,15 +213,19 @@ function registerCommitCommands(data: Command): void {
     );
   data
     .command('diff <repo> <left> <right>')
-    .description('paths added, removed or changed from the left ref to the right ref')
+    .description(
+      'paths added, removed or changed from the left ref to the right ref (committed content: a branch against itself shows nothing; its uncommitted changes are `data status`)',
+    )
     .option('--prefix <path>', 'only paths under this prefix')
+    .option('--summary', 'one row per folder: counts and bytes added, removed and changed')
+    .option('--depth <n>', 'with --summary: folder levels to group by', parsePositiveInt, 1)
     .option('--json', 'print JSON')
     .action(
       async (
         repo: string,
         left: string,
         right: string,
-        options: { prefix?: string; json?: boolean },
+        options: { prefix?: string; summary?: boolean; depth: number; json?: boolean },
         command: Command,
       ) => {
         const entries = await withData(command, (d) =>
@@ -280,12 +239,50 @@ function registerCommitCommands(data: Command): void {
             }),
           ),
         );
-        if (options.json === true) printJson(entries);
-        else
-          printTable(
-            ['type', 'path', 'size'],
-            entries.map((e) => [e.type, e.path, e.sizeBytes]),
-          );
+        if (options.summary === true) {
+          const summary = summarizeDiff(entries, { depth: options.depth });
+          if (options.json === true) printJson(summaryJson(summary));
+          else printDiffSummary(summary);
+        } else if (options.json === true) printJson(entries);
+        else printDiffEntries(entries);
+      },
+    );
+  data
+    .command('status <repo> <branch>')
+    .description('the branch\'s uncommitted changes (staged puts and deletions), or "nothing to commit"')
+    .option('--prefix <path>', 'only paths under this prefix')
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        repo: string,
+        branch: string,
+        options: { prefix?: string; json?: boolean },
+        command: Command,
+      ) => {
+        const { head, entries } = await withData(command, async (d) => ({
+          head: await d.getBranch({ repository: repo, branch }),
+          entries: await all((page) =>
+            d.diffUncommitted({
+              repository: repo,
+              branch,
+              ...page,
+              ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+            }),
+          ),
+        }));
+        if (options.json === true) {
+          printJson({ branch, head: head.commitId, changes: entries });
+          return;
+        }
+        if (entries.length === 0) {
+          process.stdout.write(`nothing to commit on ${branch} (head ${short(head.commitId)})\n`);
+          return;
+        }
+        printDiffEntries(entries);
+        const count = (type: DiffEntry['type']) => entries.filter((e) => e.type === type).length;
+        process.stdout.write(
+          `${entries.length} uncommitted change(s) on ${branch}: ${count('added')} added, ${count('removed')} removed, ${count('changed')} changed; \`lakeloop data commit ${repo} ${branch} -m …\` commits them, \`lakeloop data branch reset ${repo} ${branch}\` drops them\n`,
+        );
       },
     );
   data
@@ -316,6 +313,39 @@ function registerCommitCommands(data: Command): void {
           process.stdout.write(
             `merged ${source} into ${destination} (${result.kind}); head ${short(result.reference)}\n`,
           );
+      },
+    );
+  data
+    .command('revert <repo> <branch> <commit>')
+    .description('commit on the branch the inverse of the changes a commit made (lakeFS revert)')
+    .option(
+      '--parent-number <n>',
+      'undo against this parent (1-based); required for a merge commit (1: the branch merged into)',
+      parsePositiveInt,
+    )
+    .option('-m, --message <message>', 'commit message (default: Revert <commit>)')
+    .option('--meta <key=value>', 'commit metadata (repeatable)', collectMeta)
+    .option('--json', 'print JSON')
+    .action(
+      async (
+        repo: string,
+        branch: string,
+        ref: string,
+        options: { parentNumber?: number; message?: string; meta?: Record<string, string>; json?: boolean },
+        command: Command,
+      ) => {
+        const commit = await withData(command, (d) =>
+          d.revert({
+            repository: repo,
+            branch,
+            ref,
+            ...(options.parentNumber === undefined ? {} : { parentNumber: options.parentNumber }),
+            ...(options.message === undefined ? {} : { message: options.message }),
+            metadata: options.meta ?? {},
+          }),
+        );
+        if (options.json === true) printJson(commit);
+        else process.stdout.write(`reverted ${ref} on ${branch}: committed ${commit.id}\n`);
       },
     );
 }
@@ -351,89 +381,7 @@ function registerTagCommands(data: Command): void {
     });
 }
 
-function registerObjectCommands(data: Command): void {
-  data
-    .command('put <local-file> <uri>')
-    .description('stage a local file at lakefs://<repo>/<branch>/<path> (commit it with `data commit`)')
-    .option('--content-type <type>', 'media type (default: from the file extension)')
-    .option('--meta <key=value>', 'user metadata (repeatable)', collectMeta)
-    .option('--json', 'print JSON')
-    .action(
-      async (
-        file: string,
-        uri: string,
-        options: { contentType?: string; meta?: Record<string, string>; json?: boolean },
-        command: Command,
-      ) => {
-        const target = parseDataUri(uri);
-        if (target.path === '' || target.path.endsWith('/')) {
-          throw new LakeloopError(
-            'INVALID_ARGUMENT',
-            `${uri} names a prefix; give the object path, e.g. ${uri.replace(/\/?$/, '/file.csv')}.`,
-          );
-        }
-        if (!existsSync(file) || !statSync(file).isFile()) {
-          throw new LakeloopError('NOT_FOUND', `No file at ${file}.`);
-        }
-        const stat = await withData(command, (d) =>
-          d.putObject({
-            repository: target.repository,
-            branch: target.ref,
-            path: target.path,
-            content: createReadStream(file, { highWaterMark: 1 << 20 }),
-            contentType: options.contentType ?? contentTypeOf(file),
-            metadata: options.meta ?? {},
-          }),
-        );
-        if (options.json === true) printJson(stat);
-        else process.stdout.write(`staged ${uri} (${stat.sizeBytes} bytes, ${stat.checksum.slice(0, 12)})\n`);
-      },
-    );
-  data
-    .command('cat <uri>')
-    .description('write an object to stdout')
-    .action(async (uri: string, _options: unknown, command: Command) => {
-      const target = parseDataUri(uri);
-      await withData(command, async (d) => {
-        const stream = await d.getObject({
-          repository: target.repository,
-          ref: target.ref,
-          path: target.path,
-        });
-        await pipeline(stream, process.stdout, { end: false });
-      });
-    });
-  data
-    .command('ls <uri>')
-    .description('list objects under lakefs://<repo>/<ref>/<prefix>')
-    .option('-r, --recursive', 'list every object instead of grouping by /')
-    .option('--json', 'print JSON')
-    .action(async (uri: string, options: { recursive?: boolean; json?: boolean }, command: Command) => {
-      const target = parseDataUri(uri);
-      const entries = await withData(command, (d) =>
-        all((page) =>
-          d.listObjects({
-            repository: target.repository,
-            ref: target.ref,
-            prefix: target.path,
-            ...(options.recursive === true ? {} : { delimiter: '/' }),
-            ...page,
-          }),
-        ),
-      );
-      if (options.json === true) {
-        printJson(entries);
-        return;
-      }
-      printTable(
-        ['path', 'size', 'modified', 'checksum'],
-        entries.map((e) =>
-          e.pathType === 'common_prefix'
-            ? [e.path, '', '', '']
-            : [e.path, e.sizeBytes, e.mtime, e.checksum.slice(0, 12)],
-        ),
-      );
-    });
+function registerGcCommand(data: Command): void {
   data
     .command('gc')
     .description('embedded backend: remove blobs no commit or staged change references')
@@ -536,6 +484,60 @@ function registerImportCommand(data: Command): void {
     );
 }
 
+function printDiffEntries(entries: readonly DiffEntry[]): void {
+  printTable(
+    ['type', 'path', 'size'],
+    entries.map((e) => [e.type, e.path, e.sizeBytes ?? (e.type === 'removed' ? '?' : '')]),
+  );
+  if (entries.some((e) => e.type === 'removed' && e.sizeBytes === undefined)) {
+    process.stdout.write('? size of a removed object: not reported by lakeFS\n');
+  }
+}
+
+function printDiffSummary(summary: DiffSummary): void {
+  if (summary.rows.length === 0) {
+    process.stdout.write('no differences\n');
+    return;
+  }
+  const hasConflicts = summary.total.conflicts > 0;
+  const cells = (totals: DiffTotals) => [totals.count, totals.count === 0 ? '' : formatBytes(totals.bytes)];
+  const row = (prefix: string, r: DiffSummary['total']) => [
+    prefix,
+    ...cells(r.added),
+    ...cells(r.removed),
+    ...cells(r.changed),
+    ...(hasConflicts ? [r.conflicts] : []),
+  ];
+  printTable(
+    [
+      'prefix',
+      'added',
+      'bytes',
+      'removed',
+      'bytes',
+      'changed',
+      'bytes (new)',
+      ...(hasConflicts ? ['conflicts'] : []),
+    ],
+    [
+      ...summary.rows.map((r) => row(r.prefix === '' ? '(top level)' : r.prefix, r)),
+      row('total', summary.total),
+    ],
+  );
+  if (summary.total.removed.count > 0 && summary.total.removed.bytes === undefined) {
+    process.stdout.write(
+      '? bytes removed are unknown: lakeFS does not report the size of a removed object\n',
+    );
+  }
+}
+
+/** The summary with unknown byte totals as `null` (JSON has no undefined). */
+function summaryJson(summary: DiffSummary): unknown {
+  return JSON.parse(
+    JSON.stringify(summary, (_key, value: unknown) => (value === undefined ? null : value)),
+  ) as unknown;
+}
+
 function printImportSummary(result: ImportChunksResult, options: { from?: string; until?: string }): void {
   printTable(
     ['period', 'rows', 'path', 'commit', 'status'],
@@ -567,20 +569,5 @@ function printImportSummary(result: ImportChunksResult, options: { from?: string
         `note: chunk ${chunk.period} has only ${chunk.rows} row(s), far fewer than the others; pass --until to leave such rows out deliberately\n`,
       );
     }
-  }
-}
-
-function contentTypeOf(file: string): string {
-  switch (extname(file).toLowerCase()) {
-    case '.parquet':
-      return 'application/vnd.apache.parquet';
-    case '.csv':
-      return 'text/csv';
-    case '.json':
-      return 'application/json';
-    case '.txt':
-      return 'text/plain';
-    default:
-      return 'application/octet-stream';
   }
 }

@@ -30,12 +30,18 @@ import {
   checkMetadata,
   checkObjectMetadata,
   checkObjectPath,
+  checkParentNumber,
   checkPrefix,
   checkRef,
   checkRepositoryName,
   checkTagName,
 } from '../data-names.js';
-import { uncommittedChangesBeforeMerge } from '../data-errors.js';
+import {
+  nothingToRevert,
+  revertParentNumberInvalid,
+  uncommittedChangesBeforeMerge,
+  uncommittedChangesBeforeRevert,
+} from '../data-errors.js';
 import type {
   BranchAddress,
   Commit,
@@ -56,6 +62,7 @@ import type {
   PutObjectOptions,
   RefInfo,
   RepositoryInfo,
+  RevertOptions,
 } from '../data-repository.js';
 import { checkLakeFsConfig, resolveLakeFsConfig } from './lakefs-config.js';
 import type { LakeFsConfig, ResolveLakeFsConfigOptions } from './lakefs-config.js';
@@ -423,6 +430,45 @@ export class LakeFsDataRepository implements DataRepository {
     return { reference, kind: 'merge' };
   }
 
+  /** {@inheritDoc DataRepository.revert} */
+  async revert(options: RevertOptions): Promise<Commit> {
+    const { repository, branch, ref } = options;
+    const parentNumber = checkParentNumber(options.parentNumber);
+    const address = { repository, branch };
+    const requestId = randomUUID();
+    try {
+      await this.#call({
+        method: 'POST',
+        path: `${this.#branch(address)}/revert`,
+        json: {
+          ref: checkRef(ref),
+          // 0 = not given: lakeFS then takes the only parent, and refuses a merge commit (409).
+          parent_number: parentNumber ?? 0,
+          commit_overrides: {
+            ...(options.message === undefined ? {} : { message: options.message }),
+            metadata: { ...checkMetadata(options.metadata), [LAKEFS_REQUEST_ID_KEY]: requestId },
+          },
+        },
+        raw: true,
+        // Reverted already: the branch has the commit carrying our request id.
+        recover: async () =>
+          (await this.#findCommit(address, requestId)) === undefined
+            ? undefined
+            : new Response(null, { status: 204 }),
+      });
+    } catch (error) {
+      throw revertError(error, {
+        repository,
+        branch,
+        ref,
+        ...(parentNumber === undefined ? {} : { parentNumber }),
+      });
+    }
+    // lakeFS answers 204 without the commit: find it on the branch by its request id.
+    const found = await this.#findCommit(address, requestId);
+    return found === undefined ? this.getCommit({ repository, ref: branch }) : toCommit(found);
+  }
+
   // ---------------------------------------------------------------- tags
 
   /** {@inheritDoc DataRepository.createTag} */
@@ -621,6 +667,39 @@ export class LakeFsDataRepository implements DataRepository {
   }
 }
 
+/** Maps lakeFS's revert answers to the embedded backend's codes and messages (data-errors.ts). */
+function revertError(
+  error: unknown,
+  target: { repository: string; branch: string; ref: string; parentNumber?: number },
+): unknown {
+  if (!(error instanceof HttpError)) return error;
+  const { repository, branch, ref } = target;
+  if (error.status === 400 && /dirty branch|uncommitted changes/i.test(error.body)) {
+    return uncommittedChangesBeforeRevert(repository, branch, error);
+  }
+  if (error.status === 400 && /no changes/i.test(error.body)) {
+    return nothingToRevert({ repository, branch, ref }, error);
+  }
+  if (/parent number/i.test(error.body) && (error.status === 400 || error.status === 409)) {
+    return revertParentNumberInvalid(
+      {
+        repository,
+        ref,
+        ...(target.parentNumber === undefined ? {} : { parentNumber: target.parentNumber }),
+      },
+      error,
+    );
+  }
+  if (error.status === 409) {
+    return new LakeloopError(
+      'CONFLICT',
+      `Reverting "${ref}" on "${branch}" conflicts: the branch changed the same paths since (lakeFS does not say which; \`lakeloop data diff ${repository} ${ref} ${branch}\` shows them). Revert on a branch made from "${ref}", or undo those paths by hand.`,
+      { cause: error, details: { repository, branch, ref } },
+    );
+  }
+  return error;
+}
+
 function toPage<TApi, T>(body: ApiList<TApi>, convert: (item: TApi) => T): Page<T> {
   return {
     results: body.results.map(convert),
@@ -660,7 +739,8 @@ function toDiff(body: ApiDiff): DiffEntry {
     type: body.type,
     path: body.path,
     pathType: body.path_type,
-    ...(body.size_bytes === undefined ? {} : { sizeBytes: body.size_bytes }),
+    // lakeFS reports a removed entry's size as 0 (it does not look up the old size): unknown here.
+    ...(body.size_bytes === undefined || body.type === 'removed' ? {} : { sizeBytes: body.size_bytes }),
   };
 }
 

@@ -32,6 +32,7 @@ import {
   checkMetadata,
   checkObjectMetadata,
   checkObjectPath,
+  checkParentNumber,
   checkPrefix,
   checkRef,
   checkRepositoryName,
@@ -39,7 +40,12 @@ import {
   prefixUpperBound,
   sortedMetadata,
 } from '../data-names.js';
-import { uncommittedChangesBeforeMerge } from '../data-errors.js';
+import {
+  nothingToRevert,
+  revertParentNumberInvalid,
+  uncommittedChangesBeforeMerge,
+  uncommittedChangesBeforeRevert,
+} from '../data-errors.js';
 import type {
   BranchAddress,
   Commit,
@@ -61,6 +67,7 @@ import type {
   PutObjectOptions,
   RefInfo,
   RepositoryInfo,
+  RevertOptions,
 } from '../data-repository.js';
 import { BlobStore } from './blob-store.js';
 import { CommitGraph } from './commit-graph.js';
@@ -576,6 +583,83 @@ export class EmbeddedDataRepository implements DataRepository {
       .immediate();
     this.#emit({ repository, branch: destination, commitId: reference, kind: 'merge' });
     return { reference, kind: plan.kind };
+  }
+
+  /** {@inheritDoc DataRepository.revert} */
+  async revert(options: RevertOptions): Promise<Commit> {
+    this.#open();
+    const { repository, branch, ref } = options;
+    const parentNumber = checkParentNumber(options.parentNumber);
+    const metadata = checkMetadata(options.metadata);
+    // Like lakeFS: a three-way merge of the parent's tree into the branch head with `ref` as the base.
+    const plan = this.#db
+      .transaction(() => {
+        const head = this.#requireBranch(repository, branch);
+        const target = this.#graph.get(repository, this.#resolve(repository, ref).commitId);
+        const parents = this.#graph.parentsOf(target);
+        if (parents.length > 1 && parentNumber === undefined) {
+          throw revertParentNumberInvalid({ repository, ref, parents: parents.length });
+        }
+        const parent = parents[(parentNumber ?? 1) - 1];
+        if (parentNumber !== undefined && parent === undefined) {
+          throw revertParentNumberInvalid({ repository, ref, parents: parents.length, parentNumber });
+        }
+        if (this.#hasEffectiveChanges(repository, branch, head)) {
+          throw uncommittedChangesBeforeRevert(repository, branch);
+        }
+        const treeOf = (id: string): TreeInfo => this.#trees.get(this.#graph.get(repository, id).tree_id);
+        const baseTree = treeOf(target.id);
+        const parentTree = parent === undefined ? this.#trees.get(EMPTY_TREE_ID) : treeOf(parent);
+        const headTree = treeOf(head);
+        const undo = this.#changesBetween(baseTree, parentTree);
+        const since = this.#changesBetween(baseTree, headTree);
+        const conflicts: string[] = [];
+        const changes = new Map<string, TreeChange>();
+        for (const [path, change] of undo) {
+          if (since.has(path)) {
+            // Changed on the branch since `ref`: fine only if the branch already has the undone value.
+            if (!sameEntry(change ?? undefined, since.get(path) ?? undefined)) conflicts.push(path);
+            continue;
+          }
+          changes.set(path, change);
+        }
+        if (conflicts.length > 0) {
+          throw new LakeloopError(
+            'CONFLICT',
+            `Reverting "${ref}" on "${branch}" conflicts on ${conflicts.length} path(s) the branch changed since: ${conflicts.slice(0, 10).join(', ')}${conflicts.length > 10 ? ', …' : ''}. Revert on a branch made from "${ref}", or undo those paths by hand.`,
+            { details: { repository, branch, ref, paths: conflicts } },
+          );
+        }
+        if (changes.size === 0) throw nothingToRevert({ repository, branch, ref });
+        return { head, headTree, changes };
+      })
+      .deferred();
+    this.#beforeCommitTransaction?.({ repository, branch });
+    const commit = this.#db
+      .transaction(() => {
+        const current = this.#requireBranch(repository, branch);
+        if (current !== plan.head) throw headMoved(repository, branch, plan.head, current);
+        if (this.#hasEffectiveChanges(repository, branch, current)) {
+          throw uncommittedChangesBeforeRevert(repository, branch);
+        }
+        const tree = this.#trees.apply(plan.headTree, plan.changes);
+        const row = this.#writeCommit(repository, {
+          treeId: tree.id,
+          parents: [plan.head],
+          message: options.message ?? `Revert ${ref}`,
+          metadata,
+          committer: options.committer ?? this.#committer,
+          date: this.#clock.now(),
+          changes: [...plan.changes.keys()],
+        });
+        this.#sql.swapHead.run(row.id, repository, branch, plan.head);
+        // Staged no-op rows (equal to the old head) on reverted paths would turn into changes now.
+        for (const path of plan.changes.keys()) this.#sql.unstage.run(repository, branch, path);
+        return row;
+      })
+      .immediate();
+    this.#emit({ repository, branch, commitId: commit.id, kind: 'commit' });
+    return toCommit(commit, this.#graph);
   }
 
   // ---------------------------------------------------------------- tags
