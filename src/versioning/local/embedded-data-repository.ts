@@ -283,16 +283,10 @@ export class EmbeddedDataRepository implements DataRepository {
     this.#db
       .transaction(() => {
         this.#requireRepo(name);
-        for (const table of [
-          'branches',
-          'tags',
-          'commits',
-          'commit_changes',
-          'staging',
-          'branch_protection',
-        ]) {
+        for (const table of ['branches', 'tags', 'commits', 'commit_changes', 'staging']) {
           this.#db.prepare(`DELETE FROM ${table} WHERE repo = ?`).run(name);
         }
+        this.#db.prepare('DELETE FROM branch_protection WHERE repo = ?').run(name);
         this.#db.prepare('DELETE FROM repositories WHERE name = ?').run(name);
       })
       .immediate();
@@ -440,26 +434,24 @@ export class EmbeddedDataRepository implements DataRepository {
     const checked = await this.#runHooks('pre-commit', { repository, branch }, snapshot.head, build);
     this.#beforeCommitTransaction?.({ repository, branch });
     // 2. One write transaction: check the head did not move, write tree + commit, move the head.
-    const commit = this.#landing(repository, checked, () =>
-      this.#db
-        .transaction(() => {
-          const current = this.#requireBranch(repository, branch);
-          if (current !== snapshot.head) throw headMoved(repository, branch, snapshot.head, current);
-          this.#refuseIfProtected(repository, branch, 'commit');
-          if ((this.#sql.stagedCount.get(repository, branch, maxSeq)?.n ?? 0) !== snapshot.staged.length) {
-            throw new LakeloopError(
-              'CONFLICT',
-              `The staged changes of branch "${branch}" changed while committing (a concurrent reset or commit); check them and commit again.`,
-              { details: { repository, branch } },
-            );
-          }
-          const row = checked ?? build();
-          this.#sql.swapHead.run(row.id, repository, branch, snapshot.head);
-          this.#sql.clearStaged.run(repository, branch, maxSeq);
-          return row;
-        })
-        .immediate(),
-    );
+    const commit = this.#db
+      .transaction(() => {
+        const current = this.#requireBranch(repository, branch);
+        if (current !== snapshot.head) throw headMoved(repository, branch, snapshot.head, current);
+        this.#refuseIfProtected(repository, branch, 'commit');
+        if ((this.#sql.stagedCount.get(repository, branch, maxSeq)?.n ?? 0) !== snapshot.staged.length) {
+          throw new LakeloopError(
+            'CONFLICT',
+            `The staged changes of branch "${branch}" changed while committing (a concurrent reset or commit); check them and commit again.`,
+            { details: { repository, branch } },
+          );
+        }
+        const row = checked ?? build();
+        this.#sql.swapHead.run(row.id, repository, branch, snapshot.head);
+        this.#sql.clearStaged.run(repository, branch, maxSeq);
+        return row;
+      })
+      .immediate();
     this.#emit({ repository, branch, commitId: commit.id, kind: 'commit' });
     return toCommit(commit, this.#graph);
   }
@@ -605,17 +597,15 @@ export class EmbeddedDataRepository implements DataRepository {
       options.source,
     );
     this.#beforeCommitTransaction?.({ repository, branch: destination });
-    const reference = this.#landing(repository, checked, () =>
-      this.#db
-        .transaction(() => {
-          const current = this.#requireBranch(repository, destination);
-          if (current !== plan.destHead) throw headMoved(repository, destination, plan.destHead, current);
-          const row = checked ?? build();
-          this.#sql.swapHead.run(row.id, repository, destination, plan.destHead);
-          return row.id;
-        })
-        .immediate(),
-    );
+    const reference = this.#db
+      .transaction(() => {
+        const current = this.#requireBranch(repository, destination);
+        if (current !== plan.destHead) throw headMoved(repository, destination, plan.destHead, current);
+        const row = checked ?? build();
+        this.#sql.swapHead.run(row.id, repository, destination, plan.destHead);
+        return row.id;
+      })
+      .immediate();
     this.#emit({ repository, branch: destination, commitId: reference, kind: 'merge' });
     return { reference, kind: plan.kind };
   }
@@ -861,16 +851,6 @@ export class EmbeddedDataRepository implements DataRepository {
       throw error;
     }
     return candidate;
-  }
-
-  /** Runs the write transaction that lands a checked candidate; discards the candidate if it fails. */
-  #landing<T>(repository: string, candidate: CommitRow | undefined, write: () => T): T {
-    try {
-      return write();
-    } catch (error) {
-      if (candidate !== undefined) this.#discardCandidate(repository, candidate.id);
-      throw error;
-    }
   }
 
   /** Deletes a would-be commit nothing references (no branch, tag or child: never a reachable one). */
