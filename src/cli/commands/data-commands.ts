@@ -21,12 +21,15 @@ import { LakeloopError } from '../../errors.js';
 import { CHUNK_PERIODS, importChunks } from '../../versioning/chunk-import.js';
 import type { ChunkPeriod, ImportChunksResult } from '../../versioning/chunk-import.js';
 import { openDataRepository } from '../../versioning/data-repository-factory.js';
+import type { OpenDataRepositoryOptions } from '../../versioning/data-repository-factory.js';
 import type { DataRepository, MergeStrategy, Page, PageOptions } from '../../versioning/data-repository.js';
 import { MERGE_STRATEGIES } from '../../versioning/data-repository.js';
 import { parseDataUri } from '../../versioning/data-uri.js';
 import { EmbeddedDataRepository } from '../../versioning/local/embedded-data-repository.js';
 import { instanceHome } from '../instance-home.js';
 import { printJson, printTable } from '../output.js';
+import { dataHookOptions, dataHooksDefsOption } from './data-hook-loading.js';
+import { registerDataProtectionCommands } from './data-protection-commands.js';
 
 /** Registers the data sub-commands on `program`. */
 export function registerDataCommands(program: Command): void {
@@ -39,11 +42,16 @@ export function registerDataCommands(program: Command): void {
   registerTagCommands(data);
   registerObjectCommands(data);
   registerImportCommand(data);
+  registerDataProtectionCommands(data);
 }
 
 /** Opens the repository for a command, runs `action`, and closes it. */
-async function withData<T>(command: Command, action: (data: DataRepository) => Promise<T>): Promise<T> {
-  const data = await openDataRepository({ home: instanceHome(command) });
+async function withData<T>(
+  command: Command,
+  action: (data: DataRepository) => Promise<T>,
+  open: Omit<OpenDataRepositoryOptions, 'home'> = {},
+): Promise<T> {
+  const data = await openDataRepository({ ...open, home: instanceHome(command) });
   try {
     return await action(data);
   } finally {
@@ -193,22 +201,32 @@ function registerCommitCommands(data: Command): void {
     .requiredOption('-m, --message <message>', 'commit message')
     .option('--meta <key=value>', 'commit metadata (repeatable)', collectMeta)
     .option('--allow-empty', 'commit even when nothing is staged')
+    .addOption(dataHooksDefsOption())
     .option('--json', 'print JSON')
     .action(
       async (
         repo: string,
         branch: string,
-        options: { message: string; meta?: Record<string, string>; allowEmpty?: boolean; json?: boolean },
+        options: {
+          message: string;
+          meta?: Record<string, string>;
+          allowEmpty?: boolean;
+          defs?: string;
+          json?: boolean;
+        },
         command: Command,
       ) => {
-        const commit = await withData(command, (d) =>
-          d.commit({
-            repository: repo,
-            branch,
-            message: options.message,
-            metadata: options.meta ?? {},
-            allowEmpty: options.allowEmpty === true,
-          }),
+        const commit = await withData(
+          command,
+          (d) =>
+            d.commit({
+              repository: repo,
+              branch,
+              message: options.message,
+              metadata: options.meta ?? {},
+              allowEmpty: options.allowEmpty === true,
+            }),
+          await dataHookOptions(options.defs),
         );
         if (options.json === true) printJson(commit);
         else process.stdout.write(`committed ${commit.id} on ${branch}\n`);
@@ -293,23 +311,27 @@ function registerCommitCommands(data: Command): void {
     .description('merge a ref into a branch (fast-forward when possible)')
     .addOption(new Option('--strategy <strategy>', 'how to resolve conflicts').choices([...MERGE_STRATEGIES]))
     .option('-m, --message <message>', 'merge commit message')
+    .addOption(dataHooksDefsOption())
     .option('--json', 'print JSON')
     .action(
       async (
         repo: string,
         source: string,
         destination: string,
-        options: { strategy?: MergeStrategy; message?: string; json?: boolean },
+        options: { strategy?: MergeStrategy; message?: string; defs?: string; json?: boolean },
         command: Command,
       ) => {
-        const result = await withData(command, (d) =>
-          d.merge({
-            repository: repo,
-            source,
-            destination,
-            ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
-            ...(options.message === undefined ? {} : { message: options.message }),
-          }),
+        const result = await withData(
+          command,
+          (d) =>
+            d.merge({
+              repository: repo,
+              source,
+              destination,
+              ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
+              ...(options.message === undefined ? {} : { message: options.message }),
+            }),
+          await dataHookOptions(options.defs),
         );
         if (options.json === true) printJson(result);
         else
