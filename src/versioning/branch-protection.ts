@@ -60,7 +60,7 @@ export function checkBranchPatterns(patterns: readonly string[]): string[] {
     }
     globRegExp(pattern);
   }
-  return [...new Set(patterns)].sort();
+  return [...new Set<string>(patterns)].sort();
 }
 
 /** True when the branch name matches the pattern (the whole name). */

@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLakeloopError } from '../../src/errors.js';
-import type { ErrorCode, LakeloopError } from '../../src/errors.js';
+import type { ErrorCode } from '../../src/errors.js';
 import type { DataRepository } from '../../src/versioning/data-repository.js';
 
 /** A fresh backend for one test, and how to clean up after it. */
@@ -440,7 +440,7 @@ export function describeDataRepositoryContract(
       for (const refused of refusals) {
         const error = await expectCode(refused, 'PRECONDITION_FAILED');
         expect(error.message).toMatch(/protected/);
-        expect((error as LakeloopError).details).toMatchObject({
+        expect((error as { details?: unknown }).details).toMatchObject({
           reason: 'protected_branch',
           branch: 'main',
         });

@@ -14,7 +14,6 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { defineCheck } from '../../src/core/definitions/check-definition.js';
 import type { CheckResult } from '../../src/core/definitions/check-definition.js';
-import type { LakeloopError } from '../../src/errors.js';
 import { createDataHookRunner, dataHooksOf, defineDataHook } from '../../src/versioning/data-hooks.js';
 import type { DataHook, DataHookReport, DataSnapshot } from '../../src/versioning/data-hooks.js';
 import { createDataRepository } from '../../src/versioning/data-repository-factory.js';
@@ -87,14 +86,18 @@ describe('data hooks (embedded backend)', () => {
       content: 'a,b\n',
     });
 
-    const error = (await expectCode(
+    const error = await expectCode(
       data.commit({ repository: 'flights', branch: 'main', message: 'July' }),
       'CHECK_FAILED',
-    )) as LakeloopError;
+    );
     expect(error.message).toContain('check "not_empty"');
     expect(error.message).toContain('hook "quality"');
     expect(error.message).toContain('"lines":2');
-    expect(error.details).toMatchObject({ repository: 'flights', branch: 'main', event: 'pre-commit' });
+    expect((error as { details?: unknown }).details).toMatchObject({
+      repository: 'flights',
+      branch: 'main',
+      event: 'pre-commit',
+    });
     expect(seen).toHaveLength(1);
     expect(seen[0]?.headCommitId).toBe(head);
     expect(await headOf(data, 'flights')).toBe(head);
@@ -202,13 +205,13 @@ describe('data hooks (embedded backend)', () => {
       }),
     ]);
     const head = await headOf(data, 'flights');
-    const error = (await expectCode(
+    const error = await expectCode(
       data.merge({ repository: 'flights', source: 'dev', destination: 'main' }),
       'CHECK_FAILED',
-    )) as LakeloopError;
+    );
     expect(error.message).toMatch(/merge into flights\/main was refused/);
     expect(seen[0]).toMatchObject({ event: 'pre-merge', source: 'dev', headCommitId: head });
-    expect(error.details?.['evaluations']).toMatchObject([
+    expect((error as { details?: Record<string, unknown> }).details?.['evaluations']).toMatchObject([
       { metadata: { main: 'from main', dev: 'from dev', changed: ['dev.txt'] } },
     ]);
     expect(await headOf(data, 'flights')).toBe(head);
@@ -277,14 +280,18 @@ describe('data hooks (embedded backend)', () => {
       );
       let stderr = '';
       child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-      const exited = new Promise<NodeJS.Signals | null>((resolve) =>
-        child.on('exit', (_code, signal) => resolve(signal)),
-      );
+      const exited = new Promise<NodeJS.Signals | null>((resolve) => {
+        child.on('exit', (_code, signal) => {
+          resolve(signal);
+        });
+      });
       const candidate = await new Promise<string>((resolve, reject) => {
         createInterface({ input: child.stdout }).on('line', (line) => {
           if (line.startsWith('checking ')) resolve(line.slice('checking '.length));
         });
-        void exited.then(() => reject(new Error(`child exited before its check ran: ${stderr}`)));
+        void exited.then(() => {
+          reject(new Error(`child exited before its check ran: ${stderr}`));
+        });
       });
       child.kill('SIGKILL');
       expect(await exited).toBe('SIGKILL');
