@@ -826,7 +826,9 @@ export class EmbeddedDataRepository implements DataRepository {
   /**
    * With hooks watching the event on the branch: writes the would-be commit (`build`, unreachable
    * until a head moves to it), runs the checks against it, and returns it for the caller's write
-   * transaction to land; discards it when a check refuses. Undefined when no hook watches.
+   * transaction to land; discards it when a check refuses. Undefined when no hook watches. A crash
+   * during the checks, or a write transaction that then loses the head race, leaves the candidate
+   * behind: unreachable, so no branch, log or listing shows it.
    */
   async #runHooks(
     event: DataHookEvent,
