@@ -13,6 +13,9 @@
 import { resolve } from 'node:path';
 import type { Clock } from '../clock.js';
 import { LakeloopError } from '../errors.js';
+import { createDataHookRunner } from './data-hooks.js';
+import type { DataHook, DataHookReport } from './data-hooks.js';
+import { lakeloopDataCacheDir } from './data-paths.js';
 import type { DataBackendKind, DataRepository } from './data-repository.js';
 import { resolveLakeFsConfig } from './lakefs/lakefs-config.js';
 import type { LakeFsConfig } from './lakefs/lakefs-config.js';
@@ -31,6 +34,13 @@ export interface OpenDataRepositoryOptions {
   env?: Record<string, string | undefined>;
   /** Embedded backend's clock. Default: the wall clock. */
   clock?: Clock;
+  /**
+   * Pre-commit / pre-merge checks run by this client (embedded backend only; lakeFS runs its own
+   * server-side hooks, so a lakeFS client given hooks is refused). Default none.
+   */
+  hooks?: readonly DataHook[];
+  /** Receives every hook report (WARN and non-blocking failures included). Default none. */
+  onHookReport?: (report: DataHookReport) => void;
 }
 
 /** Creates the configured data repository backend (synchronously; throws on bad configuration). */
@@ -40,12 +50,25 @@ export function createDataRepository(options: OpenDataRepositoryOptions = {}): D
   const lakefs = options.lakefs ?? (requested === 'embedded' ? undefined : resolveLakeFsConfig({ env }));
   const backend = requested ?? (lakefs === undefined ? 'embedded' : 'lakefs');
   switch (backend) {
-    case 'embedded':
-      return new EmbeddedDataRepository({
-        home: resolve(options.home ?? env.LAKELOOP_HOME ?? '.lakeloop'),
-        ...(options.clock === undefined ? {} : { clock: options.clock }),
+    case 'embedded': {
+      const home = resolve(options.home ?? env.LAKELOOP_HOME ?? '.lakeloop');
+      const hookRunner = createDataHookRunner(options.hooks ?? [], {
+        cacheDir: lakeloopDataCacheDir(home),
+        ...(options.onHookReport === undefined ? {} : { onReport: options.onHookReport }),
       });
+      return new EmbeddedDataRepository({
+        home,
+        ...(options.clock === undefined ? {} : { clock: options.clock }),
+        ...(hookRunner === undefined ? {} : { hookRunner }),
+      });
+    }
     case 'lakefs':
+      if ((options.hooks ?? []).length > 0) {
+        throw new LakeloopError(
+          'PRECONDITION_FAILED',
+          `Data hooks (${(options.hooks ?? []).map((hook) => hook.name).join(', ')}) run on the embedded backend only; on lakeFS use its server-side hooks (actions under _lakefs_actions/), or set LAKELOOP_DATA_BACKEND=embedded.`,
+        );
+      }
       if (lakefs === undefined) {
         throw new LakeloopError(
           'PRECONDITION_FAILED',

@@ -14,6 +14,7 @@
  * ```
  */
 import type { Readable } from 'node:stream';
+import type { BranchProtection, SetBranchProtectionOptions } from './branch-protection.js';
 
 /** Which backend a {@link DataRepository} talks to. */
 export type DataBackendKind = 'embedded' | 'lakefs';
@@ -305,6 +306,15 @@ export interface DataRepository extends AsyncDisposable {
   listObjects(options: ListObjectsOptions): Promise<Page<ObjectListEntry>>;
   /** Stages the deletion of an object (like lakeFS, deleting a missing object is not an error). */
   deleteObject(options: BranchAddress & { path: string }): Promise<void>;
+
+  /**
+   * The repository's branch protection rules (lakeFS's model, see branch-protection.ts): branches
+   * matching a pattern refuse puts, deletes, resets and commits with PRECONDITION_FAILED; merges
+   * into them are allowed.
+   */
+  getBranchProtection(options: { repository: string }): Promise<BranchProtection>;
+  /** Replaces the rules (`ifMatch`: only if they are still at that ETag, else PRECONDITION_FAILED). */
+  setBranchProtection(options: SetBranchProtectionOptions): Promise<void>;
 
   /**
    * Subscribes to commits and merges made through this instance (in-process push notification).

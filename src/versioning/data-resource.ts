@@ -28,6 +28,8 @@ import { defineResource } from '../core/definitions/resource-definition.js';
 import type { ResourceDefinition, ResourceStep } from '../core/definitions/resource-definition.js';
 import { isLakeloopError, LakeloopError } from '../errors.js';
 import { resolveDataFiles } from './data-file-set.js';
+import { DATA_HOOKS } from './data-hooks.js';
+import type { DataHook } from './data-hooks.js';
 import type { DataFileSet } from './data-file-set.js';
 import { lakeloopDataCacheDir } from './data-paths.js';
 import { openData, readJson, readTable, readText } from './data-readers.js';
@@ -45,7 +47,13 @@ export interface DataRepositoryResourceOptions {
   /** The branch whose head a run reads (when the run names no commit). Default `'main'`. */
   branch?: string;
   /** How to open the backend (`backend`, `lakefs`, `env`). Default: from the environment; `home` is the instance home. */
-  open?: Omit<OpenDataRepositoryOptions, 'home'>;
+  open?: Omit<OpenDataRepositoryOptions, 'home' | 'hooks'>;
+  /**
+   * Pre-commit / pre-merge checks on commits and merges made through this resource's client (a
+   * hook without a repository watches this one). `lakeloop data commit/merge --defs <module>` also
+   * runs the hooks of the module's data resources. Embedded backend only. Default none.
+   */
+  hooks?: readonly DataHook[];
   description?: string;
 }
 
@@ -102,8 +110,10 @@ export function dataRepositoryResource(
 ): ResourceDefinition<DataRepositoryResourceValue, DataRepositoryView> {
   const repository = checkRepositoryName(options.repository);
   const branch = checkBranchName(options.branch ?? 'main');
-  const open = (home: string): DataRepository => createDataRepository({ ...options.open, home });
-  return defineResource<DataRepositoryResourceValue, DataRepositoryView>({
+  const hooks = (options.hooks ?? []).map((hook) => ({ ...hook, repository: hook.repository ?? repository }));
+  const open = (home: string): DataRepository =>
+    createDataRepository({ ...options.open, home, ...(hooks.length === 0 ? {} : { hooks }) });
+  const definition = defineResource<DataRepositoryResourceValue, DataRepositoryView>({
     description:
       options.description ??
       `Data repository ${repository} (branch ${branch}), pinned to the run's data commit`,
@@ -126,6 +136,8 @@ export function dataRepositoryResource(
     },
     bind: (value, step) => ({ value: pinnedView(value, step, repository, branch) }),
   });
+  // Carried for `dataHooksOf(defs.resources)` (the CLI's data commit/merge --defs).
+  return Object.assign(definition, { [DATA_HOOKS]: hooks });
 }
 
 function pinnedView(

@@ -99,3 +99,28 @@ export type {
   DataCommitSensorSpec,
   SensedCommit,
 } from './data-commit-sensor.js';
+export {
+  branchPatternMatches,
+  branchProtectionEtag,
+  checkBranchPatterns,
+  protectingPattern,
+} from './branch-protection.js';
+export type { BranchProtection, ProtectedAction, SetBranchProtectionOptions } from './branch-protection.js';
+export {
+  DATA_HOOK_EVENTS,
+  createDataHookRunner,
+  dataHooksOf,
+  defineDataHook,
+  describeEvaluation,
+} from './data-hooks.js';
+export type {
+  DataHook,
+  DataHookEvaluation,
+  DataHookEvent,
+  DataHookReport,
+  DataHookRequest,
+  DataHookRunner,
+  DataHookRunnerOptions,
+  DataHookSpec,
+  DataSnapshot,
+} from './data-hooks.js';

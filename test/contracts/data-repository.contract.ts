@@ -501,5 +501,67 @@ export function describeDataRepositoryContract(
       expect(stat.metadata).toEqual({ note });
       expect(decodeURIComponent(stat.metadata['note'] ?? '')).toBe('héllo \u{1F600}');
     });
+
+    it('protects branches by pattern: writes, commits and resets refused with PRECONDITION_FAILED, merges in allowed', async () => {
+      const { data, repo } = await setup();
+      await data.createBranch({ repository: repo, name: 'dev', source: 'main' });
+      expect(await data.getBranchProtection({ repository: repo })).toEqual({ patterns: [], etag: '' });
+      // Rules before any write of the repository: lakeFS caches them per repository for a second.
+      await data.setBranchProtection({ repository: repo, patterns: ['main'], ifMatch: '' });
+      const rules = await data.getBranchProtection({ repository: repo });
+      expect(rules.patterns).toEqual(['main']);
+      expect(rules.etag).not.toBe('');
+      await expectCode(
+        data.setBranchProtection({ repository: repo, patterns: ['other'], ifMatch: '' }),
+        'PRECONDITION_FAILED',
+      );
+      await expectCode(
+        data.setBranchProtection({ repository: repo, patterns: ['other'], ifMatch: 'stale-etag' }),
+        'PRECONDITION_FAILED',
+      );
+      await expectCode(
+        data.setBranchProtection({ repository: repo, patterns: ['bad/name'] }),
+        'INVALID_ARGUMENT',
+      );
+      expect((await data.getBranchProtection({ repository: repo })).patterns).toEqual(['main']);
+
+      await data.putObject({ repository: repo, branch: 'dev', path: 'a.txt', content: 'from dev' });
+      const head = (await data.getBranch({ repository: repo, branch: 'main' })).commitId;
+      const refusals = [
+        data.putObject({ repository: repo, branch: 'main', path: 'a.txt', content: 'direct' }),
+        data.deleteObject({ repository: repo, branch: 'main', path: 'a.txt' }),
+        data.commit({ repository: repo, branch: 'main', message: 'direct', allowEmpty: true }),
+        data.resetBranch({ repository: repo, branch: 'main' }),
+      ];
+      for (const refused of refusals) {
+        const error = await expectCode(refused, 'PRECONDITION_FAILED');
+        expect(error.message).toMatch(/protected/);
+        expect((error as { details?: unknown }).details).toMatchObject({
+          reason: 'protected_branch',
+          branch: 'main',
+        });
+      }
+      expect((await data.getBranch({ repository: repo, branch: 'main' })).commitId).toBe(head);
+      expect((await data.diffUncommitted({ repository: repo, branch: 'main' })).results).toEqual([]);
+
+      await data.commit({ repository: repo, branch: 'dev', message: 'dev work' });
+      const merged = await data.merge({ repository: repo, source: 'dev', destination: 'main' });
+      expect(merged.kind).not.toBe('none');
+      expect(await readText(await data.getObject({ repository: repo, ref: 'main', path: 'a.txt' }))).toBe(
+        'from dev',
+      );
+
+      // A protected branch other than the default one can be deleted (as on lakeFS).
+      await data.setBranchProtection({
+        repository: repo,
+        patterns: ['main', 'release-*'],
+        ifMatch: rules.etag,
+      });
+      expect((await data.getBranchProtection({ repository: repo })).patterns).toEqual(['main', 'release-*']);
+      await data.createBranch({ repository: repo, name: 'release-1', source: 'main' });
+      await data.deleteBranch({ repository: repo, branch: 'release-1' });
+      await data.setBranchProtection({ repository: repo, patterns: [] });
+      expect(await data.getBranchProtection({ repository: repo })).toEqual({ patterns: [], etag: '' });
+    });
   });
 }

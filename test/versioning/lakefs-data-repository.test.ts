@@ -22,7 +22,7 @@ interface Recorded {
   body: string | undefined;
 }
 
-type Reply = { status: number; json?: unknown; text?: string };
+type Reply = { status: number; json?: unknown; text?: string; headers?: Record<string, string> };
 
 /** A fetch that records requests and answers from a queue of replies (or one reply for all). */
 function recordingFetch(replies: Reply[] | ((request: Recorded) => Reply)): {
@@ -48,7 +48,7 @@ function recordingFetch(replies: Reply[] | ((request: Recorded) => Reply)): {
     const payload = reply.json === undefined ? (reply.text ?? '') : JSON.stringify(reply.json);
     return new Response(reply.status === 204 ? null : payload, {
       status: reply.status,
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...reply.headers },
     });
   };
   return { fetch: fetchImpl, requests };
@@ -775,5 +775,91 @@ describe('LakeFsDataRepository diff sizes', () => {
       { type: 'added', path: 'a.csv', pathType: 'object', sizeBytes: 5 },
       { type: 'removed', path: 'b.csv', pathType: 'object' },
     ]);
+  });
+});
+
+describe('LakeFsDataRepository branch protection', () => {
+  it('reads the rules with their ETag and writes them with If-Match (lakeFS v1.84 settings API)', async () => {
+    const { fetch, requests } = recordingFetch([
+      { status: 200, json: [{ pattern: 'stable_*' }, { pattern: 'main' }], headers: { etag: 'abc123' } },
+      { status: 204 },
+      { status: 204 },
+    ]);
+    const data = client(fetch);
+    expect(await data.getBranchProtection({ repository: 'flights' })).toEqual({
+      patterns: ['main', 'stable_*'],
+      etag: 'abc123',
+    });
+    await data.setBranchProtection({
+      repository: 'flights',
+      patterns: ['main', 'release-*'],
+      ifMatch: 'abc123',
+    });
+    await data.setBranchProtection({ repository: 'flights', patterns: [] });
+    expect(requests.map((r) => `${r.method} ${r.url.pathname}`)).toEqual([
+      'GET /api/v1/repositories/flights/settings/branch_protection',
+      'PUT /api/v1/repositories/flights/settings/branch_protection',
+      'PUT /api/v1/repositories/flights/settings/branch_protection',
+    ]);
+    expect(JSON.parse(requests[1]?.body ?? '')).toEqual([{ pattern: 'main' }, { pattern: 'release-*' }]);
+    expect(requests[1]?.headers['if-match']).toBe('abc123');
+    expect(JSON.parse(requests[2]?.body ?? '')).toEqual([]);
+    expect(requests[2]?.headers['if-match']).toBeUndefined();
+  });
+
+  it('maps 412 on a conditional update to PRECONDITION_FAILED, and refuses bad patterns before any request', async () => {
+    const { fetch, requests } = recordingFetch([{ status: 412, json: { message: 'precondition failed' } }]);
+    const data = client(fetch);
+    const error = await data
+      .setBranchProtection({ repository: 'flights', patterns: ['main'], ifMatch: '' })
+      .catch((caught: unknown) => caught);
+    expect(isLakeloopError(error, 'PRECONDITION_FAILED')).toBe(true);
+    expect((error as Error).message).toMatch(/changed since they were read/);
+    expect(requests[0]?.headers['if-match']).toBe('');
+    const bad = await data
+      .setBranchProtection({ repository: 'flights', patterns: ['a/b'] })
+      .catch((e: unknown) => e);
+    expect(isLakeloopError(bad, 'INVALID_ARGUMENT')).toBe(true);
+    expect(requests).toHaveLength(1);
+  });
+
+  it("maps lakeFS's 403 'protected branch' answers to the embedded backend's PRECONDITION_FAILED", async () => {
+    const answers: Record<string, string> = {
+      objects: 'cannot write to protected branch',
+      commits: 'cannot commit to protected branch',
+    };
+    const { fetch } = recordingFetch((request) => {
+      const last = request.url.pathname.split('/').at(-1) ?? '';
+      return { status: 403, json: { message: answers[last] ?? 'cannot write to protected branch' } };
+    });
+    const data = client(fetch);
+    const calls: [Promise<unknown>, string][] = [
+      [
+        data.putObject({ repository: 'flights', branch: 'main', path: 'a.txt', content: 'x' }),
+        'staging_write',
+      ],
+      [data.deleteObject({ repository: 'flights', branch: 'main', path: 'a.txt' }), 'staging_write'],
+      [data.commit({ repository: 'flights', branch: 'main', message: 'm' }), 'commit'],
+      [data.resetBranch({ repository: 'flights', branch: 'main' }), 'staging_write'],
+    ];
+    for (const [call, action] of calls) {
+      const error = await call.catch((caught: unknown) => caught);
+      expect(isLakeloopError(error, 'PRECONDITION_FAILED')).toBe(true);
+      expect((error as Error).message).toMatch(/Branch "main" of "flights" is protected/);
+      expect((error as { details?: unknown }).details).toMatchObject({
+        repository: 'flights',
+        branch: 'main',
+        action,
+        reason: 'protected_branch',
+      });
+    }
+    // Any other 403 stays FORBIDDEN (credentials, policies).
+    const { fetch: denied } = recordingFetch([
+      { status: 403, json: { message: 'insufficient permissions' } },
+    ]);
+    const other = await client(denied)
+      .putObject({ repository: 'flights', branch: 'main', path: 'a.txt', content: 'x' })
+      .catch((caught: unknown) => caught);
+    expect(isLakeloopError(other, 'FORBIDDEN')).toBe(true);
   });
 });

@@ -11,15 +11,17 @@ import { Presets, SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { LakeloopError } from '../../errors.js';
 import { openDataRepository } from '../../versioning/data-repository-factory.js';
+import type { OpenDataRepositoryOptions } from '../../versioning/data-repository-factory.js';
 import type { DataRepository, Page, PageOptions } from '../../versioning/data-repository.js';
 import { instanceHome } from '../instance-home.js';
 
-/** Opens the repository for a command, runs `action`, and closes it. */
+/** Opens the repository for a command (with `open`'s options, e.g. data hooks), runs `action`, and closes it. */
 export async function withData<T>(
   command: Command,
   action: (data: DataRepository) => Promise<T>,
+  open: Omit<OpenDataRepositoryOptions, 'home'> = {},
 ): Promise<T> {
-  const data = await openDataRepository({ home: instanceHome(command) });
+  const data = await openDataRepository({ ...open, home: instanceHome(command) });
   try {
     return await action(data);
   } finally {

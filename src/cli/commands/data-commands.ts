@@ -25,6 +25,8 @@ import { EmbeddedDataRepository } from '../../versioning/local/embedded-data-rep
 import { printJson, printTable } from '../output.js';
 import { all, collectMeta, formatBytes, parsePositiveInt, short, withData } from './data-command-support.js';
 import { registerObjectCommands } from './data-object-commands.js';
+import { dataHookOptions, dataHooksDefsOption } from './data-hook-loading.js';
+import { registerDataProtectionCommands } from './data-protection-commands.js';
 
 /** Registers the data sub-commands on `program`. */
 export function registerDataCommands(program: Command): void {
@@ -38,6 +40,7 @@ export function registerDataCommands(program: Command): void {
   registerObjectCommands(data);
   registerGcCommand(data);
   registerImportCommand(data);
+  registerDataProtectionCommands(data);
 }
 
 function registerRepoCommands(data: Command): void {
@@ -148,22 +151,32 @@ function registerCommitCommands(data: Command): void {
     .requiredOption('-m, --message <message>', 'commit message')
     .option('--meta <key=value>', 'commit metadata (repeatable)', collectMeta)
     .option('--allow-empty', 'commit even when nothing is staged')
+    .addOption(dataHooksDefsOption())
     .option('--json', 'print JSON')
     .action(
       async (
         repo: string,
         branch: string,
-        options: { message: string; meta?: Record<string, string>; allowEmpty?: boolean; json?: boolean },
+        options: {
+          message: string;
+          meta?: Record<string, string>;
+          allowEmpty?: boolean;
+          defs?: string;
+          json?: boolean;
+        },
         command: Command,
       ) => {
-        const commit = await withData(command, (d) =>
-          d.commit({
-            repository: repo,
-            branch,
-            message: options.message,
-            metadata: options.meta ?? {},
-            allowEmpty: options.allowEmpty === true,
-          }),
+        const commit = await withData(
+          command,
+          (d) =>
+            d.commit({
+              repository: repo,
+              branch,
+              message: options.message,
+              metadata: options.meta ?? {},
+              allowEmpty: options.allowEmpty === true,
+            }),
+          await dataHookOptions(options.defs),
         );
         if (options.json === true) printJson(commit);
         else process.stdout.write(`committed ${commit.id} on ${branch}\n`);
@@ -290,23 +303,27 @@ function registerCommitCommands(data: Command): void {
     .description('merge a ref into a branch (always a merge commit, as on lakeFS)')
     .addOption(new Option('--strategy <strategy>', 'how to resolve conflicts').choices([...MERGE_STRATEGIES]))
     .option('-m, --message <message>', 'merge commit message')
+    .addOption(dataHooksDefsOption())
     .option('--json', 'print JSON')
     .action(
       async (
         repo: string,
         source: string,
         destination: string,
-        options: { strategy?: MergeStrategy; message?: string; json?: boolean },
+        options: { strategy?: MergeStrategy; message?: string; defs?: string; json?: boolean },
         command: Command,
       ) => {
-        const result = await withData(command, (d) =>
-          d.merge({
-            repository: repo,
-            source,
-            destination,
-            ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
-            ...(options.message === undefined ? {} : { message: options.message }),
-          }),
+        const result = await withData(
+          command,
+          (d) =>
+            d.merge({
+              repository: repo,
+              source,
+              destination,
+              ...(options.strategy === undefined ? {} : { strategy: options.strategy }),
+              ...(options.message === undefined ? {} : { message: options.message }),
+            }),
+          await dataHookOptions(options.defs),
         );
         if (options.json === true) printJson(result);
         else

@@ -42,6 +42,8 @@ import {
   uncommittedChangesBeforeMerge,
   uncommittedChangesBeforeRevert,
 } from '../data-errors.js';
+import { branchProtectionChanged, checkBranchPatterns, protectedBranchError } from '../branch-protection.js';
+import type { BranchProtection, SetBranchProtectionOptions } from '../branch-protection.js';
 import type {
   BranchAddress,
   Commit,
@@ -599,6 +601,39 @@ export class LakeFsDataRepository implements DataRepository {
     });
   }
 
+  /** {@inheritDoc DataRepository.getBranchProtection} */
+  async getBranchProtection(options: { repository: string }): Promise<BranchProtection> {
+    const response = await this.#call<Response>({
+      method: 'GET',
+      path: `${this.#repo(options.repository)}/settings/branch_protection`,
+      raw: true,
+    });
+    const rules = (await response.json()) as { pattern: string }[];
+    return {
+      patterns: rules.map((rule) => rule.pattern).sort(),
+      etag: response.headers.get('etag') ?? '',
+    };
+  }
+
+  /** {@inheritDoc DataRepository.setBranchProtection} */
+  async setBranchProtection(options: SetBranchProtectionOptions): Promise<void> {
+    const patterns = checkBranchPatterns(options.patterns);
+    try {
+      await this.#call({
+        method: 'PUT',
+        path: `${this.#repo(options.repository)}/settings/branch_protection`,
+        json: patterns.map((pattern) => ({ pattern })),
+        ...(options.ifMatch === undefined ? {} : { headers: { 'if-match': options.ifMatch } }),
+        raw: true,
+      });
+    } catch (error) {
+      if (error instanceof HttpError && error.status === 412) {
+        throw branchProtectionChanged(options.repository, error);
+      }
+      throw error;
+    }
+  }
+
   /** Nothing to release (fetch keeps no per-client state). */
   async close(): Promise<void> {
     // no open resources
@@ -650,6 +685,17 @@ export class LakeFsDataRepository implements DataRepository {
         ? ((await this.#http.request({ ...request, raw: true })) as T)
         : await this.#http.request<T>(request);
     } catch (error) {
+      // lakeFS answers 403 "cannot write to / commit to protected branch": the embedded backend's error.
+      if (error instanceof HttpError && error.status === 403 && /protected branch/i.test(error.body)) {
+        const [, repository = '', branch = ''] =
+          /\/repositories\/([^/]+)\/branches\/([^/?]+)/.exec(request.path) ?? [];
+        throw protectedBranchError({
+          repository: decodeURIComponent(repository),
+          branch: decodeURIComponent(branch),
+          action: /commit/i.test(error.body) && !/write/i.test(error.body) ? 'commit' : 'staging_write',
+          cause: error,
+        });
+      }
       if (error instanceof HttpError) {
         const code = remap[error.status];
         if (code !== undefined) {

@@ -46,6 +46,15 @@ import {
   uncommittedChangesBeforeMerge,
   uncommittedChangesBeforeRevert,
 } from '../data-errors.js';
+import {
+  branchProtectionChanged,
+  branchProtectionEtag,
+  checkBranchPatterns,
+  protectedBranchError,
+  protectingPattern,
+} from '../branch-protection.js';
+import type { BranchProtection, ProtectedAction, SetBranchProtectionOptions } from '../branch-protection.js';
+import type { DataHookEvent, DataHookRunner } from '../data-hooks.js';
 import type {
   BranchAddress,
   Commit,
@@ -91,6 +100,8 @@ export interface EmbeddedDataRepositoryOptions {
    * concurrent writer deterministically. Default none.
    */
   beforeCommitTransaction?: (branch: BranchAddress) => void;
+  /** Pre-commit / pre-merge checks (see data-hooks.ts `createDataHookRunner`). Default none. */
+  hookRunner?: DataHookRunner;
 }
 
 /** Options of {@link EmbeddedDataRepository.gc}. */
@@ -141,6 +152,7 @@ export class EmbeddedDataRepository implements DataRepository {
   readonly #committer: string;
   readonly #listeners = new Set<(event: CommitEvent) => void>();
   readonly #beforeCommitTransaction: ((branch: BranchAddress) => void) | undefined;
+  readonly #hooks: DataHookRunner | undefined;
   readonly #sql;
   #closed = false;
 
@@ -156,6 +168,7 @@ export class EmbeddedDataRepository implements DataRepository {
     this.#clock = options.clock ?? systemClock;
     this.#committer = options.committer ?? defaultCommitter();
     this.#beforeCommitTransaction = options.beforeCommitTransaction;
+    this.#hooks = options.hookRunner;
     const db = this.#db;
     this.#sql = {
       repo: db.prepare<[string], { name: string; default_branch: string; created_at: number }>(
@@ -280,6 +293,7 @@ export class EmbeddedDataRepository implements DataRepository {
         for (const table of ['branches', 'tags', 'commits', 'commit_changes', 'staging']) {
           this.#db.prepare(`DELETE FROM ${table} WHERE repo = ?`).run(name);
         }
+        this.#db.prepare('DELETE FROM branch_protection WHERE repo = ?').run(name);
         this.#db.prepare('DELETE FROM repositories WHERE name = ?').run(name);
       })
       .immediate();
@@ -364,6 +378,7 @@ export class EmbeddedDataRepository implements DataRepository {
     return this.#db
       .transaction(() => {
         const head = this.#requireBranch(options.repository, options.branch);
+        this.#refuseIfProtected(options.repository, options.branch, 'staging_write');
         const target =
           options.ref === undefined ? head : this.#resolve(options.repository, options.ref).commitId;
         this.#sql.clearAllStaged.run(options.repository, options.branch);
@@ -387,6 +402,7 @@ export class EmbeddedDataRepository implements DataRepository {
     const snapshot = this.#db
       .transaction(() => {
         const head = this.#requireBranch(repository, branch);
+        this.#refuseIfProtected(repository, branch, 'commit');
         if (options.expectedHead !== undefined && options.expectedHead !== head) {
           throw headMoved(repository, branch, options.expectedHead, head);
         }
@@ -411,13 +427,25 @@ export class EmbeddedDataRepository implements DataRepository {
         { details: { repository, branch } },
       );
     }
-    this.#beforeCommitTransaction?.({ repository, branch });
     const maxSeq = snapshot.staged.reduce((max, row) => Math.max(max, row.seq), 0);
+    const build = (): CommitRow =>
+      this.#writeCommit(repository, {
+        treeId: this.#trees.apply(snapshot.tree, snapshot.changes).id,
+        parents: [snapshot.head],
+        message: options.message,
+        metadata,
+        committer: options.committer ?? this.#committer,
+        date: options.date?.getTime() ?? this.#clock.now(),
+        changes: [...snapshot.changes.keys()],
+      });
+    const checked = await this.#runHooks('pre-commit', { repository, branch }, snapshot.head, build);
+    this.#beforeCommitTransaction?.({ repository, branch });
     // 2. One write transaction: check the head did not move, write tree + commit, move the head.
     const commit = this.#db
       .transaction(() => {
         const current = this.#requireBranch(repository, branch);
         if (current !== snapshot.head) throw headMoved(repository, branch, snapshot.head, current);
+        this.#refuseIfProtected(repository, branch, 'commit');
         if ((this.#sql.stagedCount.get(repository, branch, maxSeq)?.n ?? 0) !== snapshot.staged.length) {
           throw new LakeloopError(
             'CONFLICT',
@@ -425,16 +453,7 @@ export class EmbeddedDataRepository implements DataRepository {
             { details: { repository, branch } },
           );
         }
-        const tree = this.#trees.apply(snapshot.tree, snapshot.changes);
-        const row = this.#writeCommit(repository, {
-          treeId: tree.id,
-          parents: [snapshot.head],
-          message: options.message,
-          metadata,
-          committer: options.committer ?? this.#committer,
-          date: options.date?.getTime() ?? this.#clock.now(),
-          changes: [...snapshot.changes.keys()],
-        });
+        const row = checked ?? build();
         this.#sql.swapHead.run(row.id, repository, branch, snapshot.head);
         this.#sql.clearStaged.run(repository, branch, maxSeq);
         return row;
@@ -562,21 +581,32 @@ export class EmbeddedDataRepository implements DataRepository {
       })
       .deferred();
     if (plan.kind === 'none') return { reference: plan.destHead, kind: 'none' };
+    const build = (): CommitRow => {
+      const tree = this.#trees.apply(plan.destTree, plan.changes);
+      return this.#writeCommit(repository, {
+        treeId: tree.id,
+        parents: [plan.destHead, plan.source],
+        message: options.message ?? `Merge '${options.source}' into '${destination}'`,
+        metadata: checkMetadata(options.metadata),
+        committer: this.#committer,
+        date: this.#clock.now(),
+        changes: [...plan.changes.keys()],
+      });
+    };
+    const destinationBranch = { repository, branch: destination };
+    const checked = await this.#runHooks(
+      'pre-merge',
+      destinationBranch,
+      plan.destHead,
+      build,
+      options.source,
+    );
     this.#beforeCommitTransaction?.({ repository, branch: destination });
     const reference = this.#db
       .transaction(() => {
         const current = this.#requireBranch(repository, destination);
         if (current !== plan.destHead) throw headMoved(repository, destination, plan.destHead, current);
-        const tree = this.#trees.apply(plan.destTree, plan.changes);
-        const row = this.#writeCommit(repository, {
-          treeId: tree.id,
-          parents: [plan.destHead, plan.source],
-          message: options.message ?? `Merge '${options.source}' into '${destination}'`,
-          metadata: checkMetadata(options.metadata),
-          committer: this.#committer,
-          date: this.#clock.now(),
-          changes: [...plan.changes.keys()],
-        });
+        const row = checked ?? build();
         this.#sql.swapHead.run(row.id, repository, destination, plan.destHead);
         return row.id;
       })
@@ -728,6 +758,7 @@ export class EmbeddedDataRepository implements DataRepository {
       this.#db
         .transaction(() => {
           this.#requireBranch(options.repository, options.branch);
+          this.#refuseIfProtected(options.repository, options.branch, 'staging_write');
           this.#sql.insertInline.run(checksum, bytes);
           this.#sql.stage.run(
             options.repository,
@@ -743,9 +774,11 @@ export class EmbeddedDataRepository implements DataRepository {
         .immediate();
     } else {
       this.#requireBranch(options.repository, options.branch);
+      this.#refuseIfProtected(options.repository, options.branch, 'staging_write');
       blob = await this.#blobs.write(bytes ?? content);
       // The blob is complete under its final name before the staging row points at it.
       this.#requireBranch(options.repository, options.branch);
+      this.#refuseIfProtected(options.repository, options.branch, 'staging_write');
       this.#sql.stage.run(
         options.repository,
         options.branch,
@@ -818,6 +851,7 @@ export class EmbeddedDataRepository implements DataRepository {
     this.#db
       .transaction(() => {
         const head = this.#requireBranch(options.repository, options.branch);
+        this.#refuseIfProtected(options.repository, options.branch, 'staging_write');
         const tree = this.#trees.get(this.#graph.get(options.repository, head).tree_id);
         if (this.#trees.lookup(tree, path) === undefined) {
           this.#sql.unstage.run(options.repository, options.branch, path);
@@ -829,6 +863,98 @@ export class EmbeddedDataRepository implements DataRepository {
   }
 
   // ---------------------------------------------------------------- embedded extras
+
+  /** {@inheritDoc DataRepository.getBranchProtection} */
+  async getBranchProtection(options: { repository: string }): Promise<BranchProtection> {
+    this.#open();
+    this.#requireRepo(options.repository);
+    const patterns = this.#protectionPatterns(options.repository);
+    return { patterns, etag: branchProtectionEtag(patterns) };
+  }
+
+  /** {@inheritDoc DataRepository.setBranchProtection} */
+  async setBranchProtection(options: SetBranchProtectionOptions): Promise<void> {
+    this.#open();
+    const patterns = checkBranchPatterns(options.patterns);
+    this.#db
+      .transaction(() => {
+        this.#requireRepo(options.repository);
+        const current = branchProtectionEtag(this.#protectionPatterns(options.repository));
+        if (options.ifMatch !== undefined && options.ifMatch !== current) {
+          throw branchProtectionChanged(options.repository);
+        }
+        this.#db.prepare('DELETE FROM branch_protection WHERE repo = ?').run(options.repository);
+        const insert = this.#db.prepare('INSERT INTO branch_protection (repo, pattern) VALUES (?, ?)');
+        for (const pattern of patterns) insert.run(options.repository, pattern);
+      })
+      .immediate();
+  }
+
+  #protectionPatterns(repository: string): string[] {
+    return this.#db
+      .prepare<[string], { pattern: string }>(
+        'SELECT pattern FROM branch_protection WHERE repo = ? ORDER BY pattern',
+      )
+      .all(repository)
+      .map((row) => row.pattern);
+  }
+
+  /** PRECONDITION_FAILED when a protection rule of the repository matches the branch. */
+  #refuseIfProtected(repository: string, branch: string, action: ProtectedAction): void {
+    const pattern = protectingPattern(this.#protectionPatterns(repository), branch);
+    if (pattern !== undefined) throw protectedBranchError({ repository, branch, action, pattern });
+  }
+
+  /**
+   * With hooks watching the event on the branch: writes the would-be commit (`build`, unreachable
+   * until a head moves to it), runs the checks against it, and returns it for the caller's write
+   * transaction to land; discards it when a check refuses. Undefined when no hook watches. A crash
+   * during the checks, or a write transaction that then loses the head race, leaves the candidate
+   * behind: unreachable, so no branch, log or listing shows it.
+   */
+  async #runHooks(
+    event: DataHookEvent,
+    target: BranchAddress,
+    head: string,
+    build: () => CommitRow,
+    source?: string,
+  ): Promise<CommitRow | undefined> {
+    if (this.#hooks?.watches(event, target.repository, target.branch) !== true) return undefined;
+    const candidate = this.#db.transaction(build).immediate();
+    try {
+      await this.#hooks.run({
+        event,
+        ...target,
+        headCommitId: head,
+        commitId: candidate.id,
+        ...(source === undefined ? {} : { source }),
+        data: this,
+      });
+    } catch (error) {
+      this.#discardCandidate(target.repository, candidate.id);
+      throw error;
+    }
+    return candidate;
+  }
+
+  /** Deletes a would-be commit nothing references (no branch, tag or child: never a reachable one). */
+  #discardCandidate(repository: string, id: string): void {
+    this.#db
+      .transaction(() => {
+        const referenced = this.#db
+          .prepare<[string, string, string, string, string, string], { one: number }>(
+            `SELECT 1 AS one FROM branches WHERE repo = ? AND head = ?
+             UNION ALL SELECT 1 FROM tags WHERE repo = ? AND commit_id = ?
+             UNION ALL SELECT 1 FROM commits WHERE repo = ? AND instr(parents, ?) > 0 LIMIT 1`,
+          )
+          .get(repository, id, repository, id, repository, `"${id}"`);
+        if (referenced !== undefined) return;
+        this.#db.prepare('DELETE FROM commits WHERE repo = ? AND id = ?').run(repository, id);
+        this.#db.prepare('DELETE FROM commit_changes WHERE repo = ? AND commit_id = ?').run(repository, id);
+      })
+      .immediate();
+    this.#graph.forget(repository);
+  }
 
   /** {@inheritDoc DataRepository.onCommit} */
   onCommit(listener: (event: CommitEvent) => void): () => void {

@@ -94,4 +94,15 @@ export const EMBEDDED_DATA_MIGRATIONS: readonly Migration[] = [
       ) WITHOUT ROWID;
     `,
   },
+  {
+    // Branch protection rules (lakeFS's model): branch-name patterns per repository.
+    version: 3,
+    sql: `
+      CREATE TABLE branch_protection (
+        repo TEXT NOT NULL,
+        pattern TEXT NOT NULL,
+        PRIMARY KEY (repo, pattern)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
