@@ -139,11 +139,13 @@ const OBJECT_METADATA_VALUE = /^[\x20-\x7e]*$/;
  * @example
  * ```ts
  * checkObjectMetadata({ source: 'bts', month: '2001-01' }); // returned as is
+ * checkObjectMetadata({ Source: 'bts' }); // { source: 'bts' }: keys are case-insensitive, lower-cased
  * checkObjectMetadata({ note: 'héllo' }); // throws INVALID_ARGUMENT naming "note"
  * ```
  */
 export function checkObjectMetadata(metadata: Record<string, string> | undefined): Record<string, string> {
   const checked = checkMetadata(metadata);
+  const normalized: Record<string, string> = {};
   for (const [key, value] of Object.entries(checked)) {
     if (!OBJECT_METADATA_KEY.test(key)) {
       throw new LakeloopError(
@@ -159,8 +161,19 @@ export function checkObjectMetadata(metadata: Record<string, string> | undefined
         { details: { key } },
       );
     }
+    // lakeFS carries the keys in HTTP headers, which are case-insensitive: it answers them
+    // lower-cased, so every backend stores them lower-cased.
+    const lower = key.toLowerCase();
+    if (lower in normalized) {
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        `Object metadata keys ${JSON.stringify(key)} and another differ only in case: keys are case-insensitive (stored lower-cased); keep one.`,
+        { details: { key } },
+      );
+    }
+    normalized[lower] = value;
   }
-  return checked;
+  return normalized;
 }
 
 /** Default page size of list calls. */

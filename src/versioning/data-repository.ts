@@ -19,6 +19,27 @@ import type { BranchProtection, SetBranchProtectionOptions } from './branch-prot
 /** Which backend a {@link DataRepository} talks to. */
 export type DataBackendKind = 'embedded' | 'lakefs';
 
+/**
+ * Where backends differ by nature rather than by bug: the contract suite asserts each side of every
+ * flag, so a difference is declared here instead of hidden by a looser test.
+ */
+export interface DataRepositoryCapabilities {
+  /**
+   * Right after `deleteRepository`, `getRepository` answers NOT_FOUND and the name can be created
+   * again. lakeFS: no — it caches repository records for a few seconds (`getRepository` still
+   * answers, a new create may be refused); `listRepositories` drops the repository at once on both.
+   */
+  immediateRepositoryDeletion: boolean;
+  /** Diff entries of removed objects carry the removed object's size. lakeFS: no (`sizeBytes` is absent). */
+  removedEntrySize: boolean;
+  /** A branch protection change applies to the very next write. lakeFS: after its ~1 s rule cache. */
+  immediateBranchProtection: boolean;
+  /** `onCommit` pushes commits and merges (embedded: also those of other processes on the home). lakeFS: no; use its webhook. */
+  commitNotifications: boolean;
+  /** Runs pre-commit/pre-merge data hooks declared in code (`hooks`). lakeFS: no; lakeFS actions are its way. */
+  dataHooks: boolean;
+}
+
 /** One page of results. Pass `nextOffset` as `after` to get the next page. */
 export interface Page<T> {
   results: T[];
@@ -240,6 +261,8 @@ export interface ObjectAddress {
 /** Git-like versioned data: every backend implements this and passes the contract suite. */
 export interface DataRepository extends AsyncDisposable {
   readonly kind: DataBackendKind;
+  /** How this backend differs from the others (see {@link DataRepositoryCapabilities}). */
+  readonly capabilities: DataRepositoryCapabilities;
 
   /** Creates a repository with an initial empty commit on its default branch. ALREADY_EXISTS if taken. */
   createRepository(options: CreateRepositoryOptions): Promise<RepositoryInfo>;

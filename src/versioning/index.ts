@@ -20,6 +20,7 @@ export type {
   CreateRepositoryOptions,
   DataBackendKind,
   DataRepository,
+  DataRepositoryCapabilities,
   DiffEntry,
   DiffOptions,
   DiffType,

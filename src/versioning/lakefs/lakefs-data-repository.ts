@@ -50,6 +50,7 @@ import type {
   CommitOptions,
   CreateRepositoryOptions,
   DataRepository,
+  DataRepositoryCapabilities,
   DiffEntry,
   DiffOptions,
   ListObjectsOptions,
@@ -134,6 +135,14 @@ const enc = encodeURIComponent;
 /** The lakeFS {@link DataRepository}. */
 export class LakeFsDataRepository implements DataRepository {
   readonly kind = 'lakefs' as const;
+  /** {@inheritDoc DataRepository.capabilities} */
+  readonly capabilities: DataRepositoryCapabilities = {
+    immediateRepositoryDeletion: false,
+    removedEntrySize: false,
+    immediateBranchProtection: false,
+    commitNotifications: false,
+    dataHooks: false,
+  };
   /** The server URL (no credentials). */
   readonly endpoint: string;
   readonly #http: HttpClient;
@@ -618,12 +627,18 @@ export class LakeFsDataRepository implements DataRepository {
   /** {@inheritDoc DataRepository.setBranchProtection} */
   async setBranchProtection(options: SetBranchProtectionOptions): Promise<void> {
     const patterns = checkBranchPatterns(options.patterns);
+    // lakeFS gives no ETag for an empty rule list and refuses an empty If-Match, so "only if there
+    // are none" is checked by reading first and then sent unconditionally (as lakectl does).
+    if (options.ifMatch === '' && (await this.getBranchProtection(options)).patterns.length > 0) {
+      throw branchProtectionChanged(options.repository);
+    }
+    const ifMatch = options.ifMatch === '' ? undefined : options.ifMatch;
     try {
       await this.#call({
         method: 'PUT',
         path: `${this.#repo(options.repository)}/settings/branch_protection`,
         json: patterns.map((pattern) => ({ pattern })),
-        ...(options.ifMatch === undefined ? {} : { headers: { 'if-match': options.ifMatch } }),
+        ...(ifMatch === undefined ? {} : { headers: { 'if-match': ifMatch } }),
         raw: true,
       });
     } catch (error) {
@@ -662,7 +677,7 @@ export class LakeFsDataRepository implements DataRepository {
   async #findCommit(branch: BranchAddress, requestId: string): Promise<ApiCommit | undefined> {
     const body = await this.#call<ApiList<ApiCommit>>({
       method: 'GET',
-      path: `${this.#branch(branch)}/commits`,
+      path: `${this.#ref(branch.repository, branch.branch)}/commits`,
       query: { amount: RECOVERY_LOG_DEPTH },
     });
     return body.results.find((commit) => commit.metadata?.[LAKEFS_REQUEST_ID_KEY] === requestId);

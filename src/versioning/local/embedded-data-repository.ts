@@ -62,6 +62,7 @@ import type {
   CommitOptions,
   CreateRepositoryOptions,
   DataRepository,
+  DataRepositoryCapabilities,
   DiffEntry,
   DiffOptions,
   ListObjectsOptions,
@@ -142,6 +143,14 @@ const INLINE_LIMIT = 64 * 1024;
 /** The embedded {@link DataRepository}. */
 export class EmbeddedDataRepository implements DataRepository {
   readonly kind = 'embedded' as const;
+  /** {@inheritDoc DataRepository.capabilities} */
+  readonly capabilities: DataRepositoryCapabilities = {
+    immediateRepositoryDeletion: true,
+    removedEntrySize: true,
+    immediateBranchProtection: true,
+    commitNotifications: true,
+    dataHooks: true,
+  };
   /** `<home>/data`. */
   readonly dataDir: string;
   readonly #db: SqliteDatabase;
