@@ -487,7 +487,8 @@ describe('LakeFsDataRepository retries never apply a change twice', () => {
     expect(commit).toMatchObject({ id: 'c2', metadata: { rows: '5' } });
     expect(commit.metadata).not.toHaveProperty('lakeloop.request_id');
     expect(requests.filter((r) => r.method === 'POST')).toHaveLength(1);
-    expect(requests[1]?.url.pathname).toBe('/api/v1/repositories/flights/branches/main/commits');
+    // the lookup reads the branch's log (refs/<branch>/commits: lakeFS has no GET branches/<b>/commits)
+    expect(requests[1]?.url.pathname).toBe('/api/v1/repositories/flights/refs/main/commits');
   });
 
   it('sends a commit again, with the same request id, when the failed attempt did not take effect', async () => {
@@ -808,19 +809,29 @@ describe('LakeFsDataRepository branch protection', () => {
   });
 
   it('maps 412 on a conditional update to PRECONDITION_FAILED, and refuses bad patterns before any request', async () => {
-    const { fetch, requests } = recordingFetch([{ status: 412, json: { message: 'precondition failed' } }]);
+    const { fetch, requests } = recordingFetch([
+      { status: 412, json: { message: 'precondition failed' } },
+      { status: 200, json: [{ pattern: 'main' }], headers: { etag: 'abc123' } },
+    ]);
     const data = client(fetch);
     const error = await data
-      .setBranchProtection({ repository: 'flights', patterns: ['main'], ifMatch: '' })
+      .setBranchProtection({ repository: 'flights', patterns: ['main'], ifMatch: 'stale' })
       .catch((caught: unknown) => caught);
     expect(isLakeloopError(error, 'PRECONDITION_FAILED')).toBe(true);
     expect((error as Error).message).toMatch(/changed since they were read/);
-    expect(requests[0]?.headers['if-match']).toBe('');
+    expect(requests[0]?.headers['if-match']).toBe('stale');
+    // "only if there are none" (ifMatch ''): lakeFS refuses an empty If-Match, so the client reads
+    // the rules first and sends nothing when there are some.
+    const notEmpty = await data
+      .setBranchProtection({ repository: 'flights', patterns: ['dev'], ifMatch: '' })
+      .catch((caught: unknown) => caught);
+    expect(isLakeloopError(notEmpty, 'PRECONDITION_FAILED')).toBe(true);
+    expect(requests.map((r) => r.method)).toEqual(['PUT', 'GET']);
     const bad = await data
       .setBranchProtection({ repository: 'flights', patterns: ['a/b'] })
       .catch((e: unknown) => e);
     expect(isLakeloopError(bad, 'INVALID_ARGUMENT')).toBe(true);
-    expect(requests).toHaveLength(1);
+    expect(requests).toHaveLength(2);
   });
 
   it("maps lakeFS's 403 'protected branch' answers to the embedded backend's PRECONDITION_FAILED", async () => {
