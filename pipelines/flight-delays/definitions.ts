@@ -78,6 +78,7 @@ function commitLog(options: BuildDefinitionsOptions): CommitLogReader {
   return {
     getBranch: (o) => data().getBranch(o),
     log: (o) => data().log(o),
+    diff: (o) => data().diff(o),
     onCommit: (listener) => data().onCommit?.(listener) ?? (() => undefined),
   };
 }

@@ -1,6 +1,7 @@
 /**
- * `dataCommitSensor`: a sensor that requests one run per new commit on a branch of a data
- * repository, oldest first, with run key = commit id (so each commit triggers exactly once) and
+ * `dataCommitSensor`: a sensor that requests one run per new commit of a branch of a data
+ * repository (its first-parent history: a merge is one commit, the merged branch's commits are
+ * not runs), oldest first, with run key = commit id (so each commit triggers exactly once) and
  * the tags `lakeloop/data_commit`, `lakeloop/data_repository` and `lakeloop/data_branch` (assets
  * read the data at exactly that commit). The cursor is the last processed commit id. It polls the
  * branch head every second (cheap: one head lookup when nothing changed), and the daemon also
@@ -82,10 +83,17 @@ export interface CommitLogReader extends CommitNotifier {
   log(options: {
     repository: string;
     ref: string;
-    prefix?: string;
+    firstParent?: boolean;
     after?: string;
     amount?: number;
   }): Promise<{ results: SensedCommit[]; hasMore: boolean; nextOffset: string }>;
+  diff(options: {
+    repository: string;
+    left: string;
+    right: string;
+    prefix?: string;
+    amount?: number;
+  }): Promise<{ results: unknown[] }>;
 }
 
 /** What {@link dataCommitSensor} takes. */
@@ -134,7 +142,11 @@ export function dataCommitSensor(spec: DataCommitSensorSpec): SensorDefinition {
   const clientOf = (ctx: SensorEvaluationContext): CommitLogReader => {
     if (spec.dataRepository !== undefined) return spec.dataRepository;
     const candidate = ctx.resources[resourceKey] as Partial<CommitLogReader> | undefined;
-    if (typeof candidate?.getBranch !== 'function' || typeof candidate.log !== 'function') {
+    if (
+      typeof candidate?.getBranch !== 'function' ||
+      typeof candidate.log !== 'function' ||
+      typeof candidate.diff !== 'function'
+    ) {
       throw new LakeloopError(
         'DEFINITION_ERROR',
         `Sensor "${spec.name}" needs a data repository: pass \`dataRepository\` or add a resource "${resourceKey}" (e.g. openDataRepository()) to the Definitions.`,
@@ -143,22 +155,21 @@ export function dataCommitSensor(spec: DataCommitSensorSpec): SensorDefinition {
     return candidate as CommitLogReader;
   };
 
-  /** Commits after `cursor` up to `head`, newest first (all of the history when the cursor is not an ancestor). */
-  const commitsSince = async (
-    client: CommitLogReader,
-    head: string,
-    cursor: string | undefined,
-    prefix?: string,
-  ) => {
+  /**
+   * The branch's commits after `cursor` up to `head`, newest first: its first-parent history, so a
+   * merge is one commit and the merged branch's commits (states `main` never had) are not runs.
+   * All of that history when the cursor is not on it.
+   */
+  const commitsSince = async (client: CommitLogReader, head: string, cursor: string | undefined) => {
     const fresh: SensedCommit[] = [];
     let after: string | undefined;
     for (;;) {
       const page = await client.log({
         repository: spec.repository,
         ref: head,
+        firstParent: true,
         amount: PAGE,
         ...(after === undefined ? {} : { after }),
-        ...(prefix === undefined ? {} : { prefix }),
       });
       for (const commit of page.results) {
         if (commit.id === cursor) return fresh;
@@ -182,26 +193,25 @@ export function dataCommitSensor(spec: DataCommitSensorSpec): SensorDefinition {
     const last = batch.at(-1);
     if (last === undefined) return { skipReason: `No new data commit on ${where}.`, cursor: head };
     let wanted = batch;
-    if (spec.pathPrefix !== undefined) {
-      const ids = new Set(batch.map((c) => c.id));
-      const touching = new Set<string>();
-      let after: string | undefined;
-      scan: for (;;) {
-        const page = await client.log({
-          repository: spec.repository,
-          ref: head,
-          prefix: spec.pathPrefix,
-          amount: PAGE,
-          ...(after === undefined ? {} : { after }),
-        });
-        for (const commit of page.results) {
-          if (commit.id === ctx.cursor) break scan;
-          if (ids.has(commit.id)) touching.add(commit.id);
-        }
-        if (!page.hasMore || page.nextOffset === '') break;
-        after = page.nextOffset;
-      }
-      wanted = batch.filter((c) => touching.has(c.id));
+    const prefix = spec.pathPrefix;
+    if (prefix !== undefined) {
+      // What each commit brought to the branch: its diff against its first parent (for a merge, the
+      // merged changes). Not `log --prefix`, which lakeFS answers without merge commits.
+      const touches = await Promise.all(
+        batch.map(async (commit) => {
+          const [parent] = commit.parents;
+          if (parent === undefined) return false;
+          const diff = await client.diff({
+            repository: spec.repository,
+            left: parent,
+            right: commit.id,
+            prefix,
+            amount: 1,
+          });
+          return diff.results.length > 0;
+        }),
+      );
+      wanted = batch.filter((_, index) => touches[index] === true);
     }
     const cursor = pending.length > batch.length ? last.id : head;
     if (wanted.length === 0) {

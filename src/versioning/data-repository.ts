@@ -38,6 +38,8 @@ export interface DataRepositoryCapabilities {
   commitNotifications: boolean;
   /** Runs pre-commit/pre-merge data hooks declared in code (`hooks`). lakeFS: no; lakeFS actions are its way. */
   dataHooks: boolean;
+  /** `log` with a `prefix` lists merge commits that touch it. lakeFS: no (its prefix filter skips merges). */
+  logPrefixIncludesMerges: boolean;
 }
 
 /** One page of results. Pass `nextOffset` as `after` to get the next page. */
@@ -176,8 +178,17 @@ export interface CommitOptions {
 export interface LogOptions extends PageOptions {
   repository: string;
   ref: string;
-  /** Only commits that changed a path starting with this prefix. */
+  /**
+   * Only commits whose changes against their first parent touch a path starting with this prefix.
+   * A merge commit's changes are what it brought to the branch; lakeFS leaves merge commits out
+   * (`capabilities.logPrefixIncludesMerges`): diff a merge against its first parent to know.
+   */
   prefix?: string;
+  /**
+   * Follow only first parents: the commits made on the branch (each merge one commit, the merged
+   * branch's commits not listed), as `git log --first-parent` and lakeFS's `first_parent`. Default false.
+   */
+  firstParent?: boolean;
 }
 
 /** Options of {@link DataRepository.diff}. */

@@ -264,6 +264,34 @@ export function describeDataRepositoryContract(
       ).toBe('from dev');
     });
 
+    it("logs a branch's first-parent history (a merge is one commit) and filters merges by prefix per capability", async () => {
+      const { data, repo } = await setup();
+      await data.putObject({ repository: repo, branch: 'main', path: 'data/a', content: 'a' });
+      const a = await data.commit({ repository: repo, branch: 'main', message: 'a' });
+      await data.createBranch({ repository: repo, name: 'exp', source: 'main' });
+      await data.putObject({ repository: repo, branch: 'exp', path: 'data/b', content: 'b' });
+      const b = await data.commit({ repository: repo, branch: 'exp', message: 'b on exp' });
+      await data.putObject({ repository: repo, branch: 'main', path: 'other/c', content: 'c' });
+      const c = await data.commit({ repository: repo, branch: 'main', message: 'c on main' });
+      const merge = await data.merge({ repository: repo, source: 'exp', destination: 'main' });
+      const ids = async (options: { prefix?: string; firstParent?: boolean }) =>
+        (await data.log({ repository: repo, ref: 'main', ...options })).results
+          .filter((commit) => commit.parents.length > 0)
+          .map((commit) => commit.id);
+      expect(await ids({ firstParent: true })).toEqual([merge.reference, c.id, a.id]);
+      expect(new Set(await ids({}))).toEqual(new Set([merge.reference, c.id, b.id, a.id]));
+      const merges = data.capabilities.logPrefixIncludesMerges ? [merge.reference] : [];
+      expect(await ids({ prefix: 'data/', firstParent: true })).toEqual([...merges, a.id]);
+      // What the merge brought to main, whatever the capability: its diff against its first parent.
+      const brought = await data.diff({
+        repository: repo,
+        left: c.id,
+        right: merge.reference,
+        prefix: 'data/',
+      });
+      expect(brought.results.map((entry) => entry.path)).toEqual(['data/b']);
+    });
+
     it('refuses to merge into a branch with uncommitted changes with PRECONDITION_FAILED, changing nothing', async () => {
       const { data, repo } = await setup();
       await data.putObject({ repository: repo, branch: 'main', path: 'base.txt', content: 'base' });

@@ -142,6 +142,7 @@ export class LakeFsDataRepository implements DataRepository {
     immediateBranchProtection: false,
     commitNotifications: false,
     dataHooks: false,
+    logPrefixIncludesMerges: false,
   };
   /** The server URL (no credentials). */
   readonly endpoint: string;
@@ -347,6 +348,7 @@ export class LakeFsDataRepository implements DataRepository {
         after: options.after,
         amount: checkAmount(options),
         ...(prefix === '' ? {} : { prefixes: prefix }),
+        ...(options.firstParent === true ? { first_parent: true } : {}),
       },
     });
     return toPage(body, toCommit);

@@ -101,6 +101,15 @@ export class CommitGraph {
     }
   }
 
+  /** The first-parent chain from `head`: the commits made on the branch, a merge being one of them (lazy). */
+  *walkFirstParents(repo: string, head: string): Generator<CommitRow> {
+    for (let id: string | undefined = head; id !== undefined;) {
+      const current = this.get(repo, id);
+      yield current;
+      id = this.parentsOf(current)[0];
+    }
+  }
+
   /** True when `ancestor` is `descendant` or one of its ancestors. */
   isAncestor(repo: string, ancestor: string, descendant: string): boolean {
     if (ancestor === descendant) return true;

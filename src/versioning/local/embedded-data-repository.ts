@@ -150,6 +150,7 @@ export class EmbeddedDataRepository implements DataRepository {
     immediateBranchProtection: true,
     commitNotifications: true,
     dataHooks: true,
+    logPrefixIncludesMerges: true,
   };
   /** `<home>/data`. */
   readonly dataDir: string;
@@ -487,7 +488,11 @@ export class EmbeddedDataRepository implements DataRepository {
     const { commitId } = this.#resolve(options.repository, options.ref);
     const results: CommitRow[] = [];
     let skipping = options.after !== undefined && options.after !== '';
-    for (const row of this.#graph.walk(options.repository, commitId)) {
+    const walk =
+      options.firstParent === true
+        ? this.#graph.walkFirstParents(options.repository, commitId)
+        : this.#graph.walk(options.repository, commitId);
+    for (const row of walk) {
       if (skipping) {
         if (row.id === options.after) skipping = false;
         continue;
