@@ -188,12 +188,13 @@ function registerCommitCommands(data: Command): void {
     .option('--amount <n>', 'commits per page', parsePositiveInt, 50)
     .option('--after <commit>', 'start after this commit (the previous page’s last id)')
     .option('--prefix <path>', 'only commits that changed paths under this prefix')
+    .option('--first-parent', 'only the commits made on the branch (a merge is one commit)')
     .option('--json', 'print JSON')
     .action(
       async (
         repo: string,
         ref: string,
-        options: { amount: number; after?: string; prefix?: string; json?: boolean },
+        options: { amount: number; after?: string; prefix?: string; firstParent?: boolean; json?: boolean },
         command: Command,
       ) => {
         const page = await withData(command, (d) =>
@@ -203,6 +204,7 @@ function registerCommitCommands(data: Command): void {
             amount: options.amount,
             ...(options.after === undefined ? {} : { after: options.after }),
             ...(options.prefix === undefined ? {} : { prefix: options.prefix }),
+            ...(options.firstParent === true ? { firstParent: true } : {}),
           }),
         );
         if (options.json === true) {
