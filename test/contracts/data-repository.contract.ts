@@ -504,12 +504,32 @@ export function describeDataRepositoryContract(
         );
       }
       expect((await data.diffUncommitted({ repository: repo, branch: 'main' })).results).toEqual([]);
-      await expectCode(data.getCommit({ repository: repo, ref: 'no-such-branch' }), 'NOT_FOUND');
-      await expectCode(
-        data.putObject({ repository: repo, branch: 'nope', path: 'a', content: 'x' }),
-        'NOT_FOUND',
-      );
-      await expectCode(data.getRepository('no-such-repo-here'), 'NOT_FOUND');
+      // Every backend names what is missing and a command that helps (lakeFS's own answers are terse).
+      const missing: [() => Promise<unknown>, RegExp][] = [
+        [
+          () => data.getCommit({ repository: repo, ref: 'no-such-branch' }),
+          /Unknown ref "no-such-branch".*lakeloop data/,
+        ],
+        [
+          () => data.getBranch({ repository: repo, branch: 'nope' }),
+          /Unknown branch "nope".*lakeloop data branch/,
+        ],
+        [
+          () => data.putObject({ repository: repo, branch: 'nope', path: 'a', content: 'x' }),
+          /Unknown branch "nope".*lakeloop data branch/,
+        ],
+        [
+          () => data.statObject({ repository: repo, ref: 'main', path: 'absent.csv' }),
+          /No object "absent.csv"/,
+        ],
+        [
+          () => data.getRepository('no-such-repo-here'),
+          /Unknown .*repository "no-such-repo-here".*lakeloop data repo create/,
+        ],
+      ];
+      for (const [refused, message] of missing) {
+        expect((await expectCode(refused(), 'NOT_FOUND')).message).toMatch(message);
+      }
     });
 
     it('refuses non-ASCII object metadata with INVALID_ARGUMENT naming the key, and stages nothing', async () => {

@@ -874,3 +874,77 @@ describe('LakeFsDataRepository branch protection', () => {
     expect(isLakeloopError(other, 'FORBIDDEN')).toBe(true);
   });
 });
+
+describe('LakeFsDataRepository error messages', () => {
+  // lakeFS v1.84's own answers (probed on a quickstart server), and the message a user gets.
+  const cases: [string, () => (data: LakeFsDataRepository) => Promise<unknown>, number, string, RegExp][] = [
+    [
+      'unknown repository',
+      () => (d) => d.getRepository('nope'),
+      404,
+      'repository not found',
+      /Unknown lakeFS repository "nope"; create it with `lakeloop data repo create nope`/,
+    ],
+    [
+      'unknown branch',
+      () => (d) => d.getBranch({ repository: 'flights', branch: 'dev' }),
+      404,
+      'branch not found',
+      /Unknown branch "dev" in lakeFS repository "flights"; list branches with `lakeloop data branch list flights`/,
+    ],
+    [
+      'unknown tag',
+      () => (d) => d.deleteTag({ repository: 'flights', tag: 'v9' }),
+      404,
+      'tag not found',
+      /Unknown tag "v9".*`lakeloop data tag list flights`/,
+    ],
+    [
+      'missing object',
+      () => (d) => d.statObject({ repository: 'flights', ref: 'main', path: 'a.csv' }),
+      404,
+      'not found',
+      /No object "a.csv" at ref "main".*`lakeloop data ls lakefs:\/\/flights\/main\/`/,
+    ],
+    [
+      'unknown ref',
+      () => (d) => d.getCommit({ repository: 'flights', ref: 'v0' }),
+      404,
+      'ref: not found',
+      /Unknown ref "v0" in lakeFS repository "flights"/,
+    ],
+    [
+      'unknown source ref',
+      () => (d) => d.createBranch({ repository: 'flights', name: 'x', source: 'nope' }),
+      404,
+      "source reference 'nope': not found",
+      /Unknown ref "nope"/,
+    ],
+    [
+      'bad credentials',
+      () => (d) => d.listRepositories(),
+      401,
+      'error authenticating request',
+      /refused the credentials: check LAKEFS_ACCESS_KEY_ID and LAKEFS_SECRET_ACCESS_KEY/,
+    ],
+    [
+      'no permission',
+      () => (d) => d.deleteRepository('flights'),
+      403,
+      'insufficient permissions',
+      /does not allow this user to DELETE .*ask a lakeFS admin/,
+    ],
+  ];
+  it.each(cases)(
+    '%s: says what to do, keeps the code, status and lakeFS’s words',
+    async (_name, call, status, said, message) => {
+      const { fetch } = recordingFetch(() => ({ status, json: { message: said } }));
+      const error = await call()(client(fetch)).catch((caught: unknown) => caught);
+      expect(isLakeloopError(error)).toBe(true);
+      expect((error as Error).message).toMatch(message);
+      expect(((error as Error).cause as Error).message).toContain(said);
+      expect((error as Error).message).not.toContain(SECRET);
+      expect((error as { status?: number }).status).toBe(status);
+    },
+  );
+});

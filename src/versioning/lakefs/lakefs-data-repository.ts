@@ -68,6 +68,7 @@ import type {
   RevertOptions,
 } from '../data-repository.js';
 import { checkLakeFsConfig, resolveLakeFsConfig } from './lakefs-config.js';
+import { explainLakeFsError } from './lakefs-errors.js';
 import type { LakeFsConfig, ResolveLakeFsConfigOptions } from './lakefs-config.js';
 
 /** Options of {@link LakeFsDataRepository}. */
@@ -715,15 +716,17 @@ export class LakeFsDataRepository implements DataRepository {
       }
       if (error instanceof HttpError) {
         const code = remap[error.status];
-        if (code !== undefined) {
-          throw new HttpError({
-            code,
-            status: error.status,
-            body: error.body,
-            message: error.message,
-            cause: error.cause,
-          });
-        }
+        const mapped =
+          code === undefined
+            ? error
+            : new HttpError({
+                code,
+                status: error.status,
+                body: error.body,
+                message: error.message,
+                cause: error.cause,
+              });
+        throw explainLakeFsError(mapped, request, this.endpoint);
       }
       throw error;
     }

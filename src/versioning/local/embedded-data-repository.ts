@@ -740,7 +740,7 @@ export class EmbeddedDataRepository implements DataRepository {
     if (this.#sql.deleteTag.run(options.repository, options.tag).changes === 0) {
       throw new LakeloopError(
         'NOT_FOUND',
-        `Unknown tag "${options.tag}" in repository "${options.repository}".`,
+        `Unknown tag "${options.tag}" in repository "${options.repository}"; list tags with \`lakeloop data tag list ${options.repository}\`.`,
         {
           details: { ...options },
         },
@@ -1107,7 +1107,7 @@ export class EmbeddedDataRepository implements DataRepository {
     checkBranchName(branch);
     throw new LakeloopError(
       'NOT_FOUND',
-      `Unknown branch "${branch}" in repository "${repository}"; create it with \`lakeloop data branch create\`.`,
+      `Unknown branch "${branch}" in repository "${repository}"; list branches with \`lakeloop data branch list ${repository}\` or create it with \`lakeloop data branch create\`.`,
       { details: { repository, branch } },
     );
   }
@@ -1131,7 +1131,7 @@ export class EmbeddedDataRepository implements DataRepository {
       this.#requireRepo(repository);
       throw new LakeloopError(
         'NOT_FOUND',
-        `Unknown ref "${ref}" in repository "${repository}": no branch, tag or commit has that name.`,
+        `Unknown ref "${ref}" in repository "${repository}": no branch, tag or commit has that name; see \`lakeloop data branch list ${repository}\` and \`lakeloop data log ${repository} main\`.`,
         { details: { repository, ref } },
       );
     }
@@ -1190,7 +1190,7 @@ export class EmbeddedDataRepository implements DataRepository {
     if (entry === undefined) {
       throw new LakeloopError(
         'NOT_FOUND',
-        `No object "${path}" at ref "${options.ref}" of repository "${options.repository}".`,
+        `No object "${path}" at ref "${options.ref}" of repository "${options.repository}"; list objects with \`lakeloop data ls lakefs://${options.repository}/${options.ref}/\`.`,
         { details: { ...options } },
       );
     }
