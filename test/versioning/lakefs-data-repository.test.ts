@@ -719,7 +719,12 @@ describe('LakeFsDataRepository revert', () => {
         'CONFLICT',
         /conflicts: the branch changed the same paths since/,
       ],
-      [{ status: 404, json: { message: 'not found' } }, 'NOT_FOUND', /not found/],
+      [
+        { status: 404, json: { message: 'get commit from ref c1: not found' } },
+        'NOT_FOUND',
+        /Unknown ref "c1" in lakeFS repository "flights"/,
+      ],
+      [{ status: 404, json: { message: 'branch not found' } }, 'NOT_FOUND', /Unknown branch "main"/],
     ];
     for (const [answer, code, message] of cases) {
       const { fetch, requests } = revertAnswering(answer);

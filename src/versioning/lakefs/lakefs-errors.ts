@@ -51,8 +51,9 @@ function lakeFsSaid(body: string): string {
 function notFound(target: Target, said: string, request: Pick<HttpRequest, 'method'>): string | undefined {
   const { repository } = target;
   if (repository === undefined) return undefined;
-  // lakeFS names an unknown source/right-hand ref in its message ("source reference 'x': not found").
-  const named = /reference '([^']+)'|by ref (\S+):/.exec(said);
+  // lakeFS names an unknown source ref in its message ("source reference 'x': not found",
+  // "get commit from ref x: not found", "get commit by ref x: not found").
+  const named = /reference '([^']+)'|\bref ([^\s:]+): not found/.exec(said);
   const namedRef = named?.[1] ?? named?.[2];
   if (namedRef !== undefined) return unknownRef(namedRef, repository);
   if (/repository not found/i.test(said) || (target.branch ?? target.ref ?? target.tag) === undefined) {
