@@ -137,6 +137,11 @@ describe('commit push across processes', () => {
     await until((seen) => seen.some((e) => e.commitId === theirs));
     // The ring of the own commit came first and was not reported back.
     expect(events.map((e) => e.commitId)).toEqual([own, theirs]);
+
+    const initial = (await data.log({ repository: 'push', ref: 'other' })).results.at(-1)?.id ?? '';
+    await second.resetBranch({ repository: 'push', branch: 'other', ref: initial }); // a reset rings too
+    await until((seen) => seen.at(-1)?.commitId === initial);
+    expect(events.at(-1)).toEqual({ repository: 'push', branch: 'other', commitId: initial, kind: 'commit' });
   });
 
   it("starts a daemon's run for a child process's commit without the sensor's poll", async () => {

@@ -402,7 +402,7 @@ export class EmbeddedDataRepository implements DataRepository {
   /** {@inheritDoc DataRepository.resetBranch} */
   async resetBranch(options: BranchAddress & { ref?: string }): Promise<RefInfo> {
     this.#open();
-    const ref = this.#db
+    const { ref, moved } = this.#db
       .transaction(() => {
         const head = this.#requireBranch(options.repository, options.branch);
         this.#refuseIfProtected(options.repository, options.branch, 'staging_write');
@@ -410,11 +410,13 @@ export class EmbeddedDataRepository implements DataRepository {
           options.ref === undefined ? head : this.#resolve(options.repository, options.ref).commitId;
         this.#sql.clearAllStaged.run(options.repository, options.branch);
         if (target !== head) this.#sql.swapHead.run(target, options.repository, options.branch, head);
-        return { name: options.branch, commitId: target };
+        return { ref: { name: options.branch, commitId: target }, moved: target !== head };
       })
       .immediate();
-    this.#afterCommitTransaction?.(options);
-    this.#signal.notify({ repository: options.repository, branch: options.branch, commitId: ref.commitId });
+    if (moved) {
+      this.#afterCommitTransaction?.(options);
+      this.#signal.notify({ repository: options.repository, branch: options.branch, commitId: ref.commitId });
+    }
     return ref;
   }
 
