@@ -45,7 +45,9 @@ async function measure(mode: 'push' | 'poll'): Promise<number[]> {
   });
   // Poll only: a client without onCommit, so only the interval can find commits.
   const reader: CommitLogReader =
-    mode === 'push' ? data : { getBranch: (o) => data.getBranch(o), log: (o) => data.log(o) };
+    mode === 'push'
+      ? data
+      : { getBranch: (o) => data.getBranch(o), log: (o) => data.log(o), diff: (o) => data.diff(o) };
   const defs = new Definitions({
     assets: [processed],
     jobs: [defineJob({ name: 'process', select: 'processed' })],

@@ -115,12 +115,18 @@ describe('commit push across processes', () => {
       promisify(execFile)(process.execPath, [BIN, '--home', home, 'data', ...args, '--json'], {
         env: { ...process.env, LAKEFS_ENDPOINT: '', LAKELOOP_DATA_BACKEND: 'embedded' },
       });
-    await cli('commit', 'push', 'topic', '-m', 'from the CLI', '--allow-empty');
+    writeFileSync(join(home, 'x.csv'), 'x\n1\n');
+    await cli('put', join(home, 'x.csv'), 'lakefs://push/topic/x.csv');
+    await cli('commit', 'push', 'topic', '-m', 'from the CLI');
     const topic = (await data.getBranch({ repository: 'push', branch: 'topic' })).commitId;
     await until((seen) => seen.some((e) => e.commitId === topic));
     await cli('merge', 'push', 'topic', 'main');
-    await until((seen) => seen.some((e) => e.branch === 'main' && e.commitId === topic)); // fast-forward
-    expect(events.map((e) => `${e.branch} ${e.kind}`)).toEqual(['topic commit', 'main commit']);
+    const merged = (await data.getBranch({ repository: 'push', branch: 'main' })).commitId;
+    await until((seen) => seen.some((e) => e.commitId === merged));
+    expect(events).toEqual([
+      { repository: 'push', branch: 'topic', commitId: topic, kind: 'commit' },
+      { repository: 'push', branch: 'main', commitId: merged, kind: 'merge' }, // a merge commit, two parents
+    ]);
   });
 
   it('reports a commit of another instance of the same process, and never its own twice', async () => {

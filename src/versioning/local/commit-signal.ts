@@ -1,9 +1,10 @@
 /**
  * Commit push across processes for the embedded data repository. One file,
  * `<home>/data/commit-signal`, is the doorbell: a process rewrites it after every transaction that
- * moved a branch head (commit, merge, reset) has committed — never before — and the instances that
- * have `onCommit` listeners, in this or any other process on the same home, watch it (`fs.watch`:
- * inotify on Linux, in-place writes keep the watched inode). A ring only says "some head moved":
+ * moved a branch head (commit, merge, revert, reset) has committed — never before — and the
+ * instances that have `onCommit` listeners, in this or any other process on the same home, watch
+ * it (`fs.watch`: inotify on Linux, in-place writes keep the watched inode). A ring only says "some
+ * head moved":
  * the subscriber re-reads every branch head from SQLite and reports those that differ from what it
  * last saw. So the truth stays in SQLite, the file's content is informational (`pid repository
  * branch commitId`; concurrent writers may garble it, nothing parses it), several moves between two
@@ -177,7 +178,7 @@ export class CommitSignal {
     }
   }
 
-  /** Whether the head is a merge commit (a fast-forward merge or a reset reads as a commit). */
+  /** Whether the head is a merge commit (two parents; a reset to a commit reads as that commit). */
   #isMerge(row: HeadRow): boolean {
     try {
       const parents = this.#parents.get(row.repo, row.head)?.parents;
