@@ -6,7 +6,7 @@
  * read the data at exactly that commit). The cursor is the last processed commit id. It polls the
  * branch head every second (cheap: one head lookup when nothing changed), and the daemon also
  * evaluates it immediately when the repository reports a commit or merge: the embedded
- * repository's `onCommit` (the sensor's `wake`), or a lakeFS webhook on `POST /api/hooks/lakefs`
+ * repository's `onCommit` (the sensor's `wake`; it also hears other processes on the home), or a lakeFS webhook on `POST /api/hooks/lakefs`
  * (`Daemon.wake(dataCommitWakeKey(...))`). Core knows no data repository: this lives in lakeloop/data.
  *
  * @example

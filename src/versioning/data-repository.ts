@@ -351,8 +351,9 @@ export interface DataRepository extends AsyncDisposable {
   setBranchProtection(options: SetBranchProtectionOptions): Promise<void>;
 
   /**
-   * Subscribes to commits and merges made through this instance (in-process push notification).
-   * Returns the unsubscribe function. The embedded backend implements it; lakeFS has no push
+   * Subscribes to commits and merges (push notification). Returns the unsubscribe function. The
+   * embedded backend implements it: commits and merges of this instance, and branch heads moved by
+   * other processes or instances on the same home (coalesced per branch). lakeFS has no push
    * channel, so callers fall back to polling `getBranch`.
    */
   onCommit?(listener: (event: CommitEvent) => void): () => void;

@@ -82,6 +82,7 @@ import type {
 import { BlobStore } from './blob-store.js';
 import { CommitGraph } from './commit-graph.js';
 import type { CommitRow } from './commit-graph.js';
+import { CommitSignal } from './commit-signal.js';
 import { EMBEDDED_DATA_MIGRATIONS } from './embedded-schema.js';
 import { EMPTY_TREE_ID, TreeStore, entryOfRow, sameEntry } from './tree-store.js';
 import type { TreeChange, TreeEntry, TreeInfo } from './tree-store.js';
@@ -103,6 +104,11 @@ export interface EmbeddedDataRepositoryOptions {
   beforeCommitTransaction?: (branch: BranchAddress) => void;
   /** Pre-commit / pre-merge checks (see data-hooks.ts `createDataHookRunner`). Default none. */
   hookRunner?: DataHookRunner;
+  /**
+   * Test seam: called after a transaction that moved a branch head committed, before other
+   * processes are told (a crash test kills the process there). Default none.
+   */
+  afterCommitTransaction?: (branch: BranchAddress) => void;
 }
 
 /** Options of {@link EmbeddedDataRepository.gc}. */
@@ -163,6 +169,9 @@ export class EmbeddedDataRepository implements DataRepository {
   readonly #listeners = new Set<(event: CommitEvent) => void>();
   readonly #beforeCommitTransaction: ((branch: BranchAddress) => void) | undefined;
   readonly #hooks: DataHookRunner | undefined;
+  readonly #afterCommitTransaction: ((branch: BranchAddress) => void) | undefined;
+  /** Tells other processes on this home about head moves, and hears theirs (`onCommit`). */
+  readonly #signal: CommitSignal;
   readonly #sql;
   #closed = false;
 
@@ -179,6 +188,14 @@ export class EmbeddedDataRepository implements DataRepository {
     this.#committer = options.committer ?? defaultCommitter();
     this.#beforeCommitTransaction = options.beforeCommitTransaction;
     this.#hooks = options.hookRunner;
+    this.#afterCommitTransaction = options.afterCommitTransaction;
+    this.#signal = new CommitSignal({
+      path: join(this.dataDir, 'commit-signal'),
+      db: this.#db,
+      onForeignCommit: (event) => {
+        this.#notifyListeners(event);
+      },
+    });
     const db = this.#db;
     this.#sql = {
       repo: db.prepare<[string], { name: string; default_branch: string; created_at: number }>(
@@ -385,7 +402,7 @@ export class EmbeddedDataRepository implements DataRepository {
   /** {@inheritDoc DataRepository.resetBranch} */
   async resetBranch(options: BranchAddress & { ref?: string }): Promise<RefInfo> {
     this.#open();
-    return this.#db
+    const { ref, moved } = this.#db
       .transaction(() => {
         const head = this.#requireBranch(options.repository, options.branch);
         this.#refuseIfProtected(options.repository, options.branch, 'staging_write');
@@ -393,9 +410,14 @@ export class EmbeddedDataRepository implements DataRepository {
           options.ref === undefined ? head : this.#resolve(options.repository, options.ref).commitId;
         this.#sql.clearAllStaged.run(options.repository, options.branch);
         if (target !== head) this.#sql.swapHead.run(target, options.repository, options.branch, head);
-        return { name: options.branch, commitId: target };
+        return { ref: { name: options.branch, commitId: target }, moved: target !== head };
       })
       .immediate();
+    if (moved) {
+      this.#afterCommitTransaction?.(options);
+      this.#signal.notify({ repository: options.repository, branch: options.branch, commitId: ref.commitId });
+    }
+    return ref;
   }
 
   // ---------------------------------------------------------------- commits
@@ -973,8 +995,10 @@ export class EmbeddedDataRepository implements DataRepository {
   /** {@inheritDoc DataRepository.onCommit} */
   onCommit(listener: (event: CommitEvent) => void): () => void {
     this.#listeners.add(listener);
+    const stopWatching = this.#signal.watch(); // commits of other processes on this home
     return () => {
       this.#listeners.delete(listener);
+      stopWatching();
     };
   }
 
@@ -1061,6 +1085,7 @@ export class EmbeddedDataRepository implements DataRepository {
     if (this.#closed) return;
     this.#closed = true;
     this.#listeners.clear();
+    this.#signal.close();
     this.#db.close();
   }
 
@@ -1077,7 +1102,14 @@ export class EmbeddedDataRepository implements DataRepository {
     }
   }
 
+  /** After a commit, merge or revert transaction committed: tells other processes, then this instance's listeners. */
   #emit(event: CommitEvent): void {
+    this.#afterCommitTransaction?.(event);
+    this.#signal.notify(event);
+    this.#notifyListeners(event);
+  }
+
+  #notifyListeners(event: CommitEvent): void {
     for (const listener of [...this.#listeners]) {
       try {
         listener(event);
