@@ -3,6 +3,10 @@
  * instance with the daemon running, then one month of flights committed at a time; each commit is
  * picked up by the data-commit sensor (not by a direct call), which launches `retrain`; the runner
  * only watches the instance (run records and the event log) to report progress and timings.
+ * On a repository that already holds a month (a re-run against a lakeFS server, or on a kept home)
+ * the month is `unchanged`: nothing is committed, and the month's run is the one for the commit
+ * that brought it (launched now by the sensor if this instance never ran it, else the earlier run,
+ * not reported again). No run is reported twice.
  *
  * @example
  * ```ts
@@ -21,12 +25,13 @@ import {
   closeProcessResources,
   Daemon,
   DATA_COMMIT_TAG,
+  FINISHED_RUN_STATUSES,
   Instance,
   LakeloopError,
 } from 'lakeloop';
 import type { Definitions, RunRecord, StoredEvent } from 'lakeloop';
 import { createDataRepository } from 'lakeloop/data';
-import type { DataRepository } from 'lakeloop/data';
+import type { DataRepository, ImportedChunk } from 'lakeloop/data';
 import { openRegistry, openTracking } from 'lakeloop/tracking';
 import type { ModelRegistry, TrackingStore } from 'lakeloop/tracking';
 import { buildDefinitions } from './definitions.js';
@@ -46,15 +51,26 @@ export interface StepTiming {
   metadata: Record<string, unknown>;
 }
 
-/** What happened to one committed month. */
+/** What happened to one month. */
 export interface MonthOutcome {
   month: string;
+  /**
+   * `committed`: this demo committed the month. `unchanged`: identical data was already on the
+   * branch (nothing committed); `commitId` is then the commit that brought it.
+   */
+  data: 'committed' | 'unchanged';
   commitId: string;
   rows: number;
   importSeconds: number;
-  /** Commit -> run STARTED, milliseconds. */
+  /** Commit -> run STARTED, milliseconds; 0 for an `unchanged` month (its commit predates this demo). */
   latencyMs: number;
   run: RunRecord;
+  /**
+   * `launched`: the sensor launched the run during this demo and its progress was reported.
+   * `earlier`: the run was there before (an earlier demo on this instance) or was reported for an
+   * earlier month of this demo; it was not reported again.
+   */
+  runSeen: 'launched' | 'earlier';
   steps: StepTiming[];
   /** Failed checks: `<check>: <description>`. */
   failedChecks: string[];
@@ -64,7 +80,12 @@ export interface MonthOutcome {
 /** Progress reported while the demo runs. */
 export type DemoProgress =
   | { kind: 'committed'; month: string; commitId: string; rows: number; seconds: number }
-  | { kind: 'run-started'; month: string; runId: string; latencyMs: number }
+  /** The month was already on the branch with identical bytes: nothing was committed. */
+  | { kind: 'unchanged'; month: string; commitId: string; rows: number; path: string }
+  /** `latencyMs` is absent when the commit predates this demo (the sensor caught up on it). */
+  | { kind: 'run-started'; month: string; runId: string; latencyMs?: number }
+  /** The month's run was not reported again: it ran before this demo, or for `shownFor` above. */
+  | { kind: 'run-seen'; month: string; runId: string; status: RunRecord['status']; shownFor?: string }
   | { kind: 'step-started'; month: string; step: string }
   | { kind: 'step-finished'; month: string; step: StepTiming }
   | { kind: 'log'; month: string; step: string; message: string }
@@ -140,12 +161,29 @@ export async function startDemo(options: StartDemoOptions): Promise<Demo> {
   const tracking = openTracking({ home, env, ...uri });
   const registry = openRegistry({ home, env, ...uri });
   const instance = await Instance.open(home);
+  // Runs created before this moment ran in an earlier demo on this instance: never reported again.
+  const openedAt = instance.clock.now();
   const daemon = new Daemon({ defs, instance, tickIntervalMs: 100, maxConcurrentRuns: 1 });
   await daemon.start();
   const pollMs = options.pollMs ?? 250;
   const report = options.onProgress ?? (() => undefined);
 
-  const awaitRunFor: Demo['awaitRunFor'] = async ({ month, commitId, committedAt, rows }) => {
+  /** The outcome per commit id, so a run followed once is never reported again. */
+  const followed = new Map<string, MonthOutcome>();
+
+  /**
+   * Follows the run of a commit to its end. `committedAt` undefined: the commit predates this demo
+   * (no latency). `quiet`: collect steps and checks without reporting them (an earlier run).
+   */
+  const follow = async (target: {
+    month: string;
+    commitId: string;
+    committedAt: number | undefined;
+    rows: number | undefined;
+    quiet: boolean;
+  }): Promise<MonthOutcome> => {
+    const { month, commitId, committedAt, rows, quiet } = target;
+    const progress = quiet ? () => undefined : report;
     const handle = await awaitRunHandle(
       instance,
       { tags: { [DATA_COMMIT_TAG]: commitId } },
@@ -158,7 +196,6 @@ export async function startDemo(options: StartDemoOptions): Promise<Demo> {
         { cause: error },
       );
     });
-    let latencyMs = 0;
     const steps: StepTiming[] = [];
     const failedChecks: string[] = [];
     const metadata = new Map<string, Record<string, unknown>>();
@@ -166,10 +203,10 @@ export async function startDemo(options: StartDemoOptions): Promise<Demo> {
       const step = event.stepKey ?? '';
       switch (event.type) {
         case 'STEP_START':
-          report({ kind: 'step-started', month, step });
+          progress({ kind: 'step-started', month, step });
           break;
         case 'LOG':
-          report({ kind: 'log', month, step, message: event.message });
+          progress({ kind: 'log', month, step, message: event.message });
           break;
         case 'ASSET_MATERIALIZATION':
           metadata.set(step, event.materialization?.metadata ?? {});
@@ -200,13 +237,21 @@ export async function startDemo(options: StartDemoOptions): Promise<Demo> {
             metadata: metadata.get(step) ?? {},
           };
           steps.push(timing);
-          report({ kind: 'step-finished', month, step: timing });
+          progress({ kind: 'step-finished', month, step: timing });
           break;
         }
         case 'RUN_START': {
+          if (committedAt === undefined) {
+            progress({ kind: 'run-started', month, runId: handle.runId });
+            break;
+          }
           const startedAt = (await instance.runs.getRun(handle.runId))?.startedAt ?? event.timestamp;
-          latencyMs = Math.max(0, startedAt - committedAt);
-          report({ kind: 'run-started', month, runId: handle.runId, latencyMs });
+          progress({
+            kind: 'run-started',
+            month,
+            runId: handle.runId,
+            latencyMs: Math.max(0, startedAt - committedAt),
+          });
           break;
         }
         case 'RUN_ENQUEUED':
@@ -222,20 +267,76 @@ export async function startDemo(options: StartDemoOptions): Promise<Demo> {
     };
     for await (const event of handle.events()) await consume(event);
     const current = await handle.result();
-    latencyMs = Math.max(0, (current.startedAt ?? committedAt) - committedAt);
     const outcome: MonthOutcome = {
       month,
+      data: committedAt === undefined ? 'unchanged' : 'committed',
       commitId,
       rows: rows ?? 0,
       importSeconds: 0,
-      latencyMs,
+      latencyMs:
+        committedAt === undefined ? 0 : Math.max(0, (current.startedAt ?? committedAt) - committedAt),
       run: current,
+      runSeen: quiet ? 'earlier' : 'launched',
       steps,
       failedChecks,
       runSeconds: ((current.endedAt ?? current.updatedAt) - (current.startedAt ?? current.createdAt)) / 1000,
     };
-    report({ kind: 'run-finished', month, outcome });
+    followed.set(commitId, outcome);
+    progress({ kind: 'run-finished', month, outcome });
     return outcome;
+  };
+
+  const awaitRunFor: Demo['awaitRunFor'] = ({ month, commitId, committedAt, rows }) =>
+    follow({ month, commitId, committedAt, rows, quiet: false });
+
+  /** The newest commit of the branch's own history that changed `path` (the one that brought an unchanged chunk). */
+  const commitThatChanged = async (path: string): Promise<string | undefined> => {
+    const log = await data.log({
+      repository: settings.repository,
+      ref: settings.branch,
+      prefix: path,
+      firstParent: true,
+      amount: 1,
+    });
+    return log.results[0]?.id;
+  };
+
+  /** An unchanged month: its run is the one for the commit that brought it, reported at most once. */
+  const unchangedMonth = async (found: {
+    month: string;
+    chunk: ImportedChunk;
+    importSeconds: number;
+  }): Promise<MonthOutcome> => {
+    const { month, chunk, importSeconds } = found;
+    // lakeFS leaves merges out of a path-filtered log: then the head stands for the month.
+    const commitId = (await commitThatChanged(chunk.path)) ?? chunk.commitId;
+    report({ kind: 'unchanged', month, commitId, rows: chunk.rows, path: chunk.path });
+    const unchanged = { month, data: 'unchanged', rows: chunk.rows, importSeconds } as const;
+    const shown = followed.get(commitId);
+    if (shown !== undefined) {
+      report({
+        kind: 'run-seen',
+        month,
+        runId: shown.run.runId,
+        status: shown.run.status,
+        shownFor: shown.month,
+      });
+      return { ...shown, ...unchanged, runSeen: 'earlier' };
+    }
+    const [earlier] = await instance.runs.listRuns({ tags: { [DATA_COMMIT_TAG]: commitId }, limit: 1 });
+    const ranBefore =
+      earlier !== undefined && earlier.createdAt < openedAt && FINISHED_RUN_STATUSES.includes(earlier.status);
+    // A fresh instance on an existing repository: the sensor launches a run for every commit it
+    // never saw, this one included; follow it as any other.
+    const outcome = await follow({
+      month,
+      commitId,
+      committedAt: undefined,
+      rows: chunk.rows,
+      quiet: ranBefore,
+    });
+    if (ranBefore) report({ kind: 'run-seen', month, runId: outcome.run.runId, status: outcome.run.status });
+    return { ...outcome, ...unchanged };
   };
 
   const commitMonth: Demo['commitMonth'] = async (month) => {
@@ -252,6 +353,7 @@ export async function startDemo(options: StartDemoOptions): Promise<Demo> {
     const chunk = imported.chunks[0];
     if (chunk === undefined) throw new LakeloopError('INTERNAL', `Nothing was imported for ${month}.`);
     const importSeconds = (performance.now() - started) / 1000;
+    if (chunk.status === 'unchanged') return unchangedMonth({ month, chunk, importSeconds });
     report({ kind: 'committed', month, commitId: chunk.commitId, rows: chunk.rows, seconds: importSeconds });
     const outcome = await awaitRunFor({ month, commitId: chunk.commitId, committedAt, rows: chunk.rows });
     return { ...outcome, importSeconds };

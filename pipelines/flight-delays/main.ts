@@ -15,14 +15,11 @@
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { describeError, exitCodeOf, LakeloopError } from 'lakeloop';
-import { DEMO_DATASETS, demoConfig } from './demo-data.js';
+import { DEMO_DATASETS } from './demo-data.js';
 import type { DemoDataset } from './demo-data.js';
-import { startDemo } from './demo-runner.js';
-import type { DemoProgress, MonthOutcome } from './demo-runner.js';
-import { formatVersionTable } from './version-table.js';
+import { runDemoLoop } from './demo-loop.js';
 
 /** The file that marks a folder as a demo home (so a re-run may recreate it). */
 const DEMO_MARKER = '.lakeloop-demo';
@@ -53,87 +50,21 @@ function freshHome(home: string, given: boolean): void {
   writeFileSync(join(home, DEMO_MARKER), 'Instance home of `npm start`; recreated on every run.\n');
 }
 
-function printProgress(progress: DemoProgress, json: boolean): void {
-  const out = (line: string): void => {
-    // with --json, stdout carries only the JSON: progress goes to stderr
-    (json ? process.stderr : process.stdout).write(`${line}\n`);
-  };
-  switch (progress.kind) {
-    case 'committed':
-      out(
-        `\n[${progress.month}] committed ${progress.rows.toLocaleString('en-US')} rows as ${progress.commitId.slice(0, 12)} (${progress.seconds.toFixed(1)} s)`,
-      );
-      break;
-    case 'run-started':
-      out(
-        `[${progress.month}] sensor launched run ${progress.runId.slice(0, 8)} (${Math.round(progress.latencyMs)} ms after the commit)`,
-      );
-      break;
-    case 'step-started':
-      out(`[${progress.month}]   ${progress.step} ...`);
-      break;
-    case 'step-finished':
-      out(
-        `[${progress.month}]   ${progress.step.step} ${progress.step.status.toLowerCase()} in ${progress.step.seconds.toFixed(1)} s`,
-      );
-      break;
-    case 'log':
-      out(`[${progress.month}]     ${progress.message}`);
-      break;
-    case 'run-finished':
-      out(summaryLine(progress.outcome));
-      break;
-  }
-}
-
-function summaryLine(outcome: MonthOutcome): string {
-  const head = `[${outcome.month}] run ${outcome.run.status} in ${outcome.runSeconds.toFixed(1)} s`;
-  return outcome.failedChecks.length === 0
-    ? head
-    : `${head}; failed checks: ${outcome.failedChecks.join(' | ')}`;
-}
-
 async function main(options: MainOptions): Promise<void> {
   const home = resolve(options.home ?? DEFAULT_DEMO_HOME);
   freshHome(home, options.home !== undefined);
-  const started = performance.now();
   const log = (line: string): void => {
+    // with --json, stdout carries only the JSON: progress goes to stderr
     (options.json ? process.stderr : process.stdout).write(`${line}\n`);
   };
-  log(`lakeloop demo: ${options.data}, instance home ${home}`);
-  const demo = await startDemo({
+  await runDemoLoop({
     home,
     dataset: options.data,
-    config: demoConfig(options.data),
-    onProgress: (p) => {
-      printProgress(p, options.json);
-    },
+    json: options.json,
+    log,
+    writeJson: (text) => process.stdout.write(`${text}\n`),
   });
-  const outcomes: MonthOutcome[] = [];
-  try {
-    log(
-      `daemon running; sensor watches ${demo.settings.repository}@${demo.settings.branch} (months: ${demo.source.months.join(', ')})`,
-    );
-    for (const month of demo.source.months) outcomes.push(await demo.commitMonth(month));
-    const rows = await demo.versions();
-    const totalSeconds = (performance.now() - started) / 1000;
-    if (options.json) {
-      process.stdout.write(
-        `${JSON.stringify({ dataset: options.data, home, totalSeconds, versions: rows, runs: outcomes.map((o) => ({ month: o.month, commitId: o.commitId, runId: o.run.runId, status: o.run.status, latencyMs: o.latencyMs, runSeconds: o.runSeconds, failedChecks: o.failedChecks })) }, null, 2)}\n`,
-      );
-    } else {
-      log(`\n${formatVersionTable(rows)}\n`);
-      log(`${rows.length} model version(s) in ${totalSeconds.toFixed(1)} s; inspect them with:`);
-      log(`  node bin/lakeloop.js --home ${home} models list`);
-      log(`  node bin/lakeloop.js --home ${home} runs list`);
-    }
-    if (options.serve) {
-      await demo.close();
-      await serve(home, options.port, log);
-    }
-  } finally {
-    await demo.close();
-  }
+  if (options.serve) await serve(home, options.port, log);
 }
 
 /** Keeps `lakeloop dev` on the demo home running (until Ctrl-C). */
