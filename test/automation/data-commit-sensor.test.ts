@@ -99,60 +99,6 @@ describe('dataCommitSensor', () => {
     expect((await instance.schedules.getInstigatorState('new_data'))?.cursor).toBe(readme);
   });
 
-  it("follows the branch's first-parent history: a merge is one run, the merged branch's commits none", async () => {
-    const onMain = dataCommitSensor({
-      name: 'new_data',
-      repository: 'flights',
-      branch: 'main',
-      job: 'process',
-      dataRepository: data,
-    });
-    const onChunks = dataCommitSensor({
-      name: 'new_chunks',
-      repository: 'flights',
-      branch: 'main',
-      job: 'process',
-      pathPrefix: 'chunks/',
-      dataRepository: data,
-    });
-    const { defs } = automationDefs({ sensors: [onMain, onChunks] });
-    const loop = new SensorLoop({ defs, instance });
-    const base = await commit('chunks/2001-01.csv', 'January');
-    await loop.tick(clock.now());
-    // The usual lakeFS pattern: ingest on a branch, validate, merge.
-    for (const name of ['exp', 'exp2']) {
-      await data.createBranch({ repository: 'flights', name, source: 'main' });
-    }
-    await data.putObject({
-      repository: 'flights',
-      branch: 'exp',
-      path: 'chunks/2001-02.csv',
-      content: 'feb',
-    });
-    await data.commit({ repository: 'flights', branch: 'exp', message: 'February on exp' });
-    await data.putObject({
-      repository: 'flights',
-      branch: 'exp',
-      path: 'chunks/2001-03.csv',
-      content: 'mar',
-    });
-    await data.commit({ repository: 'flights', branch: 'exp', message: 'March on exp' });
-    await data.putObject({ repository: 'flights', branch: 'exp2', path: 'docs/notes.md', content: 'n' });
-    await data.commit({ repository: 'flights', branch: 'exp2', message: 'notes on exp2' });
-    const mergeExp = await data.merge({ repository: 'flights', source: 'exp', destination: 'main' });
-    const mergeExp2 = await data.merge({ repository: 'flights', source: 'exp2', destination: 'main' });
-    clock.advance(1_000);
-    const ticks = await loop.tick(clock.now());
-    const keysOf = (name: string) => ticks.find((t) => t.instigatorName === name)?.runKeys;
-    expect(keysOf('new_data')).toEqual([mergeExp.reference, mergeExp2.reference]);
-    // The prefix applies to what each merge brought to main: exp's chunks, not exp2's notes.
-    expect(keysOf('new_chunks')).toEqual([mergeExp.reference]);
-    const runs = await instance.runs.listRuns({ order: 'OLDEST_FIRST' });
-    expect(runs.map((r) => r.tags['lakeloop/data_commit']).sort()).toEqual(
-      [base, base, mergeExp.reference, mergeExp2.reference, mergeExp.reference].sort(),
-    );
-  });
-
   it('handles at most maxCommitsPerTick commits per evaluation', async () => {
     const sensor = dataCommitSensor({
       name: 'new_data',
