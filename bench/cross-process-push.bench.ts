@@ -12,91 +12,47 @@
  * ```
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Daemon, defineAsset, defineJob, Definitions, Instance } from 'lakeloop';
-import { dataCommitSensor, EmbeddedDataRepository } from 'lakeloop/data';
-import type { CommitLogReader } from 'lakeloop/data';
 import { median, percentile, reportBench } from './bench-report.js';
+import { startSensorBench, timeout } from './sensor-bench-daemon.js';
 
 const COMMITS = Number(process.env.PUSH_BENCH_COMMITS ?? 30);
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), 'cross-process-push-child.ts');
 
-/** Rejects after `ms` (unref'd) with `message`. */
-function timeout(ms: number, message: string): Promise<never> {
-  return delay(ms, undefined, { ref: false }).then(() => Promise.reject(new Error(message)));
-}
-
 async function measure(mode: 'push' | 'poll'): Promise<number[]> {
-  const home = mkdtempSync(join(tmpdir(), 'lakeloop-bench-'));
-  const data = new EmbeddedDataRepository({ home });
-  await data.createRepository({ name: 'flights' });
-  let onStep: (() => void) | undefined; // runs are serial: one step is awaited at a time
-  const processed = defineAsset({
-    key: 'processed',
-    compute: (ctx) => {
-      onStep?.();
-      return ctx.runTags['lakeloop/data_commit'] ?? '';
+  const bench = await startSensorBench(mode);
+  const child = spawn(
+    process.execPath,
+    ['--conditions=lakeloop-source', '--import', 'tsx', CHILD, bench.home],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
     },
-  });
-  // Poll only: a client without onCommit, so only the interval can find commits.
-  const reader: CommitLogReader =
-    mode === 'push'
-      ? data
-      : { getBranch: (o) => data.getBranch(o), log: (o) => data.log(o), diff: (o) => data.diff(o) };
-  const defs = new Definitions({
-    assets: [processed],
-    jobs: [defineJob({ name: 'process', select: 'processed' })],
-    sensors: [
-      dataCommitSensor({
-        name: 'new_data',
-        repository: 'flights',
-        branch: 'main',
-        job: 'process',
-        dataRepository: reader,
-        minimumIntervalSeconds: mode === 'push' ? 3600 : 1,
-      }),
-    ],
-  });
-  const instance = await Instance.open({ home });
-  const daemon = new Daemon({ defs, instance, tickIntervalMs: 100, maxConcurrentRuns: 1 });
-  const child = spawn(process.execPath, ['--conditions=lakeloop-source', '--import', 'tsx', CHILD, home], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  );
   const exited = new Promise((resolve) => child.once('exit', resolve));
   const replies = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  await daemon.start();
-  await daemon.sensors.idle();
   const latenciesMs: number[] = [];
   try {
     for (let i = 0; i < COMMITS; i++) {
       if (mode === 'poll')
         await delay(Math.random() * 1000); // a random phase of the polling interval
       else await delay(20); // let the previous run's tail settle
-      const stepStarted = new Promise<void>((resolve) => {
-        onStep = resolve;
-      });
+      const stepStarted = bench.nextStep();
       child.stdin.write(`commit ${i}\n`);
       const reply = await Promise.race([replies.next(), timeout(30_000, `no reply to commit ${i}`)]);
       const [word, commitId = '', at = ''] = (reply.done === true ? '' : reply.value).split(' ');
       if (word !== 'committed') throw new Error(`committer: ${String(reply.value)}`);
       await Promise.race([stepStarted, timeout(30_000, `no run for ${commitId}`)]);
-      const [run] = await instance.runs.listRuns({ tags: { 'lakeloop/data_commit': commitId } });
-      if (run?.startedAt === undefined) throw new Error(`run of ${commitId} has no startedAt`);
-      latenciesMs.push(Math.max(0, run.startedAt - Number(at)));
-      await daemon.queue.idle();
+      latenciesMs.push(Math.max(0, (await bench.startedAt(commitId)) - Number(at)));
+      await bench.daemon.queue.idle();
     }
   } finally {
     child.stdin.end();
     await exited;
-    await daemon.stop();
-    await instance.close();
-    await data.close();
-    rmSync(home, { recursive: true, force: true });
+    await bench.close();
   }
   return latenciesMs;
 }

@@ -9,14 +9,9 @@
  * npm run bench -- sensor-latency
  * ```
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { Daemon, defineAsset, defineJob, Definitions, Instance } from 'lakeloop';
-import { dataCommitSensor, EmbeddedDataRepository } from 'lakeloop/data';
-import type { CommitLogReader } from 'lakeloop/data';
 import { median, percentile, reportBench } from './bench-report.js';
+import { startSensorBench, timeout } from './sensor-bench-daemon.js';
 
 const COMMITS = Number(process.env.SENSOR_BENCH_COMMITS ?? 20);
 
@@ -25,40 +20,8 @@ interface ModeResult {
 }
 
 async function measure(mode: 'push' | 'poll'): Promise<ModeResult> {
-  const home = mkdtempSync(join(tmpdir(), 'lakeloop-bench-'));
-  const data = new EmbeddedDataRepository({ home });
-  await data.createRepository({ name: 'flights' });
-  let onStep: (() => void) | undefined; // runs are serial: one step is awaited at a time
-  const processed = defineAsset({
-    key: 'processed',
-    compute: (ctx) => {
-      onStep?.();
-      return ctx.runTags['lakeloop/data_commit'] ?? '';
-    },
-  });
-  // Polling: hand the sensor a client without onCommit, so only the interval can find commits.
-  const reader: CommitLogReader =
-    mode === 'push'
-      ? data
-      : { getBranch: (o) => data.getBranch(o), log: (o) => data.log(o), diff: (o) => data.diff(o) };
-  const defs = new Definitions({
-    assets: [processed],
-    jobs: [defineJob({ name: 'process', select: 'processed' })],
-    sensors: [
-      dataCommitSensor({
-        name: 'new_data',
-        repository: 'flights',
-        branch: 'main',
-        job: 'process',
-        dataRepository: reader,
-        minimumIntervalSeconds: mode === 'push' ? 3600 : 1,
-      }),
-    ],
-  });
-  const instance = await Instance.open({ home });
-  const daemon = new Daemon({ defs, instance, tickIntervalMs: 100, maxConcurrentRuns: 1 });
-  await daemon.start();
-  await daemon.sensors.idle();
+  const bench = await startSensorBench(mode);
+  const { data } = bench;
   const latenciesMs: number[] = [];
   try {
     for (let i = 0; i < COMMITS; i++) {
@@ -70,31 +33,19 @@ async function measure(mode: 'push' | 'poll'): Promise<ModeResult> {
         content: `row,${i}\n`,
       });
       // Registered before the commit: with push, the run may start before commit() returns.
-      const stepStarted = new Promise<void>((resolve) => {
-        onStep = resolve;
-      });
+      const stepStarted = bench.nextStep();
       const { id: commitId } = await data.commit({
         repository: 'flights',
         branch: 'main',
         message: `chunk ${i}`,
       });
       const committedAt = Date.now();
-      await Promise.race([
-        stepStarted,
-        delay(30_000, undefined, { ref: false }).then(() =>
-          Promise.reject(new Error(`no run for ${commitId}`)),
-        ),
-      ]);
-      const [run] = await instance.runs.listRuns({ tags: { 'lakeloop/data_commit': commitId } });
-      if (run?.startedAt === undefined) throw new Error(`run of ${commitId} has no startedAt`);
-      latenciesMs.push(Math.max(0, run.startedAt - committedAt));
-      await daemon.queue.idle();
+      await Promise.race([stepStarted, timeout(30_000, `no run for ${commitId}`)]);
+      latenciesMs.push(Math.max(0, (await bench.startedAt(commitId)) - committedAt));
+      await bench.daemon.queue.idle();
     }
   } finally {
-    await daemon.stop();
-    await instance.close();
-    await data.close();
-    rmSync(home, { recursive: true, force: true });
+    await bench.close();
   }
   return { latenciesMs };
 }
