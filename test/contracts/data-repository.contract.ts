@@ -587,7 +587,7 @@ export function describeDataRepositoryContract(
       );
     });
 
-    it('protects branches by pattern: writes, commits and resets refused with PRECONDITION_FAILED, merges in allowed', async () => {
+    it('protects branches by pattern: writes, commits and resets refused with PRECONDITION_FAILED, merges and reverts allowed', async () => {
       const { data, repo } = await setup();
       await data.createBranch({ repository: repo, name: 'dev', source: 'main' });
       expect(await data.getBranchProtection({ repository: repo })).toEqual({ patterns: [], etag: '' });
@@ -636,6 +636,14 @@ export function describeDataRepositoryContract(
       expect(await readText(await data.getObject({ repository: repo, ref: 'main', path: 'a.txt' }))).toBe(
         'from dev',
       );
+      // A revert is allowed too (lakeFS lets it through like a merge): a new commit, no staging.
+      const reverted = await data.revert({
+        repository: repo,
+        branch: 'main',
+        ref: merged.reference,
+        parentNumber: 1,
+      });
+      expect(reverted.parents).toEqual([merged.reference]);
 
       // A protected branch other than the default one can be deleted (as on lakeFS).
       await data.setBranchProtection({
