@@ -246,6 +246,7 @@ describe('LakeFsDataRepository request shapes', () => {
       ref: 'main~1',
       amount: 2,
       after: first.nextOffset,
+      firstParent: true,
     });
     expect(second).toMatchObject({ hasMore: false, nextOffset: '' });
     expect(requests[0]?.url.pathname).toBe('/api/v1/repositories/flights/refs/main~1/commits');
@@ -253,7 +254,11 @@ describe('LakeFsDataRepository request shapes', () => {
       amount: '2',
       prefixes: 'months/',
     });
-    expect(Object.fromEntries(requests[1]?.url.searchParams ?? [])).toEqual({ amount: '2', after: 'c2' });
+    expect(Object.fromEntries(requests[1]?.url.searchParams ?? [])).toEqual({
+      amount: '2',
+      after: 'c2',
+      first_parent: 'true',
+    });
   });
 
   it('diffs two refs with the two_dot diff and lists objects with a delimiter', async () => {
