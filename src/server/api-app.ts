@@ -1,5 +1,5 @@
 /**
- * The REST API (hono): runs, events, assets, sensors and schedules, and the lakeFS webhook. Every
+ * The REST API (hono): runs, events, assets, sensors and schedules, versioned data, and the lakeFS webhook. Every
  * body and query is validated with zod before any work (see api-input.ts: client tags are bounded
  * and may not use the reserved `lakeloop/` prefix; bodies are capped); errors are JSON `{ error: { code, message } }` with the
  * status of the code. With a `token`, every route but `GET /api/health` needs
@@ -9,7 +9,9 @@
  * `GET /api/runs/:id/events`, `POST /api/runs/:id/cancel`; `GET /api/assets`;
  * `GET /api/sensors`, `GET /api/sensors/:name`, `GET /api/sensors/:name/ticks`,
  * `POST /api/sensors/:name/start|stop|tick|reset-cursor`; `GET /api/schedules`,
- * `GET /api/schedules/:name/ticks`, `POST /api/schedules/:name/start|stop`; `POST /api/hooks/lakefs`.
+ * `GET /api/schedules/:name/ticks`, `POST /api/schedules/:name/start|stop`; `POST /api/hooks/lakefs`;
+ * the data routes (`/api/data/repositories/…`, data-routes.ts); `GET /api` (an index of every
+ * route) and `GET /` (where the API is).
  *
  * @example
  * ```ts
@@ -50,6 +52,8 @@ import {
 import { bearerTokenGuard } from './bearer-token.js';
 import { commitFromWebhook, lakeFsWebhookSchema } from './lakefs-webhook.js';
 import { dataCommitWakeKey } from '../versioning/data-commit-sensor.js';
+import type { DataRepository } from '../versioning/data-repository.js';
+import { registerDataRoutes } from './data-routes.js';
 
 /** Something to tell about each request (status and timing; never headers). */
 export type RequestLogger = (entry: { method: string; path: string; status: number; ms: number }) => void;
@@ -68,6 +72,8 @@ export interface ApiAppOptions {
   logRequest?: RequestLogger;
   /** Largest accepted request body. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** The data repository the `/api/data/…` routes read. Default none (they answer 503). */
+  data?: DataRepository;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -302,6 +308,28 @@ export function createApiApp(options: ApiAppOptions): Hono {
     const sensors = daemon.wake(dataCommitWakeKey(commit));
     return c.json({ accepted: true, sensors }, 202);
   });
+
+  registerDataRoutes(app, { instance, ...(options.data === undefined ? {} : { data: options.data }) });
+
+  // ------------------------------------------------------------------ index
+  // Built from the registered routes, so it cannot drift from them.
+  const routeIndex = (): { method: string; path: string }[] => {
+    const seen = new Set<string>();
+    return app.routes
+      .filter((route) => route.method !== 'ALL' && route.path.startsWith('/api'))
+      .map((route) => ({ method: route.method, path: route.path }))
+      .filter((route) => {
+        const key = `${route.method} ${route.path}`;
+        if (seen.has(key)) return false;
+        seen.add(key);
+        return true;
+      });
+  };
+  app.get('/api', (c) => {
+    parseQuery(c, noQuery);
+    return c.json({ name: 'lakeloop', docs: 'docs/api.md', routes: routeIndex() });
+  });
+  app.get('/', (c) => c.json({ name: 'lakeloop', api: '/api', health: '/api/health' }));
 
   return app;
 }

@@ -21,6 +21,7 @@ import type { Definitions } from '../core/definitions/definitions.js';
 import type { Instance } from '../core/instance/instance.js';
 import { Daemon } from '../core/daemon/daemon.js';
 import type { DaemonLogger, DaemonOptions } from '../core/daemon/daemon.js';
+import type { DataRepository } from '../versioning/data-repository.js';
 import { createApiApp } from './api-app.js';
 import { MIN_TOKEN_LENGTH } from './bearer-token.js';
 
@@ -38,6 +39,8 @@ export interface StartDevOptions {
   daemon?: Omit<DaemonOptions, 'defs' | 'instance' | 'logger'>;
   /** Where the daemon and the request log write (pino fits). Default: silent. */
   logger?: DaemonLogger;
+  /** The data repository the API's data routes read (the caller closes it). Default none. */
+  data?: DataRepository;
 }
 
 /** A running dev server. */
@@ -84,6 +87,7 @@ export async function startDev(options: StartDevOptions): Promise<DevHandle> {
     defs: options.defs,
     instance: options.instance,
     daemon,
+    ...(options.data === undefined ? {} : { data: options.data }),
     ...(token === undefined ? {} : { token }),
     ...(options.daemon?.heartbeatIntervalMs === undefined
       ? {}

@@ -35,6 +35,7 @@ import { SensorLoop } from '../../core/daemon/sensor-loop.js';
 import { ONE_RUN_PER_SENSOR } from '../../core/daemon/run-queue.js';
 import type { TickRecord } from '../../core/storage/storage-types.js';
 import { startDev } from '../../server/dev-server.js';
+import { createDataRepository } from '../../versioning/data-repository-factory.js';
 import { instanceHome } from '../instance-home.js';
 import { printJson, printTable } from '../output.js';
 
@@ -284,12 +285,15 @@ export function registerAutomationCommands(program: Command): void {
     const token = devToken(options, command);
     const defs = await loadDefs(options);
     const instance = await Instance.open({ home: instanceHome(command) });
+    // The configured data repository (embedded under the home, or lakeFS from LAKEFS_*), for the data routes.
+    const data = createDataRepository({ home: instance.home });
     try {
       const logger = cliLogger(options.logLevel);
       const signal = untilSignal();
       const handle = await startDev({
         defs,
         instance,
+        data,
         port: options.port,
         host: options.host,
         ...(token === undefined ? {} : { token }),
@@ -304,6 +308,7 @@ export function registerAutomationCommands(program: Command): void {
       await handle.close();
       process.stdout.write('lakeloop dev: stopped.\n');
     } finally {
+      await data.close();
       await instance.close();
     }
   });
