@@ -327,7 +327,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
   };
   app.get('/api', (c) => {
     parseQuery(c, noQuery);
-    return c.json({ name: 'lakeloop', docs: 'docs/api.md', routes: routeIndex() });
+    return c.json({ name: 'lakeloop', docs: 'docs/automation.md#rest-api', routes: routeIndex() });
   });
   app.get('/', (c) => c.json({ name: 'lakeloop', api: '/api', health: '/api/health' }));
 
