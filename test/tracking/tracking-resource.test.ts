@@ -164,7 +164,8 @@ describe('trackingResource', () => {
       },
     });
     await materialize(new Definitions({ assets: [train] }), { select: '*', instance });
-    const runs = await runsOf('leftovers');
+    // Both runs may start in the same millisecond; ties in start_time order by run id (random), as in MLflow.
+    const runs = (await runsOf('leftovers')).sort((a, b) => a.info.runName.localeCompare(b.info.runName));
     expect(runs.map((r) => [r.info.runName, r.info.status])).toEqual([
       ['forgotten', 'FINISHED'],
       ['killed', 'KILLED'],
