@@ -170,7 +170,7 @@ function commaListParam<T extends string>(values: readonly T[], what: string) {
 const limitParam = wholeNumberParam(1, MAX_PAGE_SIZE);
 
 /** A query string with exactly these parameters (unknown ones are refused, naming the known ones). */
-function querySchema<T extends z.ZodRawShape>(shape: T) {
+export function querySchema<T extends z.ZodRawShape>(shape: T) {
   const names = Object.keys(shape);
   return z.strictObject(shape, {
     error: (issue) =>

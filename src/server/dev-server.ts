@@ -15,6 +15,7 @@
  */
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
 import { LakeloopError } from '../errors.js';
 import type { Definitions } from '../core/definitions/definitions.js';
@@ -23,7 +24,10 @@ import { Daemon } from '../core/daemon/daemon.js';
 import type { DaemonLogger, DaemonOptions } from '../core/daemon/daemon.js';
 import type { DataRepository } from '../versioning/data-repository.js';
 import { createApiApp } from './api-app.js';
-import { MIN_TOKEN_LENGTH } from './bearer-token.js';
+import { ApiTokenFile } from './api-tokens.js';
+import { authRequired, MIN_TOKEN_LENGTH } from './bearer-token.js';
+import type { ModelRegistry } from '../tracking/model-registry.js';
+import type { TrackingStore } from '../tracking/tracking-store.js';
 
 /** Options of {@link startDev}. */
 export interface StartDevOptions {
@@ -41,7 +45,16 @@ export interface StartDevOptions {
   logger?: DaemonLogger;
   /** The data repository the API's data routes read (the caller closes it). Default none. */
   data?: DataRepository;
+  /** The tracking store of the tracking routes (the caller closes it). Default none. */
+  tracking?: TrackingStore;
+  /** The model registry of the registry routes (the caller closes it). Default none. */
+  registry?: ModelRegistry;
+  /** Scoped tokens. Default: the instance's token file, `<home>/api-tokens.json`. */
+  tokens?: ApiTokenFile;
 }
+
+/** The token file of an instance home. */
+export const API_TOKEN_FILE = 'api-tokens.json';
 
 /** A running dev server. */
 export interface DevHandle extends AsyncDisposable {
@@ -64,10 +77,11 @@ export async function startDev(options: StartDevOptions): Promise<DevHandle> {
   const host = options.host ?? '127.0.0.1';
   const port = options.port ?? 3000;
   const token = options.token === '' ? undefined : options.token;
-  if (!isLoopbackHost(host) && token === undefined) {
+  const tokens = options.tokens ?? new ApiTokenFile(join(options.instance.home, API_TOKEN_FILE));
+  if (!isLoopbackHost(host) && !authRequired({ ...(token === undefined ? {} : { token }), tokens })) {
     throw new LakeloopError(
       'PRECONDITION_FAILED',
-      `Binding ${host} exposes the API to the network: give a token with --token or LAKELOOP_TOKEN (${MIN_TOKEN_LENGTH}+ characters), or bind 127.0.0.1.`,
+      `Binding ${host} exposes the API to the network: create scoped tokens with \`lakeloop tokens create\`, or give one token with --token or LAKELOOP_TOKEN (${MIN_TOKEN_LENGTH}+ characters), or bind 127.0.0.1.`,
     );
   }
   if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
@@ -87,7 +101,10 @@ export async function startDev(options: StartDevOptions): Promise<DevHandle> {
     defs: options.defs,
     instance: options.instance,
     daemon,
+    tokens,
     ...(options.data === undefined ? {} : { data: options.data }),
+    ...(options.tracking === undefined ? {} : { tracking: options.tracking }),
+    ...(options.registry === undefined ? {} : { registry: options.registry }),
     ...(token === undefined ? {} : { token }),
     ...(options.daemon?.heartbeatIntervalMs === undefined
       ? {}
@@ -127,7 +144,10 @@ export async function startDev(options: StartDevOptions): Promise<DevHandle> {
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   const url = `http://${shownHost}:${address.port}`;
-  logger?.info({ url, authenticated: token !== undefined }, `lakeloop API listening on ${url}`);
+  logger?.info(
+    { url, authenticated: authRequired({ ...(token === undefined ? {} : { token }), tokens }) },
+    `lakeloop API listening on ${url}`,
+  );
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {

@@ -64,7 +64,7 @@ describe('startDev', () => {
     const instance = await Instance.ephemeral();
     try {
       await expect(startDev({ defs, instance, host: '0.0.0.0', port: 0 })).rejects.toThrow(
-        /Binding 0.0.0.0 exposes the API to the network: give a token/,
+        /Binding 0.0.0.0 exposes the API to the network: create scoped tokens/,
       );
       await expect(startDev({ defs, instance, port: 0, token: 'short' })).rejects.toThrow(
         /at least 16 characters/,

@@ -36,6 +36,7 @@ import { ONE_RUN_PER_SENSOR } from '../../core/daemon/run-queue.js';
 import type { TickRecord } from '../../core/storage/storage-types.js';
 import { startDev } from '../../server/dev-server.js';
 import { createDataRepository } from '../../versioning/data-repository-factory.js';
+import { openRegistry, openTracking } from '../../tracking/open-tracking.js';
 import { instanceHome } from '../instance-home.js';
 import { printJson, printTable } from '../output.js';
 
@@ -287,6 +288,9 @@ export function registerAutomationCommands(program: Command): void {
     const instance = await Instance.open({ home: instanceHome(command) });
     // The configured data repository (embedded under the home, or lakeFS from LAKEFS_*), for the data routes.
     const data = createDataRepository({ home: instance.home });
+    // The configured tracking backend (embedded under the home, or MLFLOW_TRACKING_URI).
+    const tracking = openTracking({ home: instance.home });
+    const registry = openRegistry({ home: instance.home });
     try {
       const logger = cliLogger(options.logLevel);
       const signal = untilSignal();
@@ -294,6 +298,8 @@ export function registerAutomationCommands(program: Command): void {
         defs,
         instance,
         data,
+        tracking,
+        registry,
         port: options.port,
         host: options.host,
         ...(token === undefined ? {} : { token }),
@@ -308,6 +314,8 @@ export function registerAutomationCommands(program: Command): void {
       await handle.close();
       process.stdout.write('lakeloop dev: stopped.\n');
     } finally {
+      await registry.close();
+      await tracking.close();
       await data.close();
       await instance.close();
     }

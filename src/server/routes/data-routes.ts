@@ -1,0 +1,176 @@
+/**
+ * The versioned-data routes of the REST API (read side): repositories, branches, tags, the commit
+ * log with the runs each commit triggered, the diff of two refs with its per-prefix summary, a
+ * branch's uncommitted changes, and object listings. Lists page with the data repository's own
+ * cursors (`after` = the previous page's `nextOffset`, `amount` ≤ 1000). Without a data repository
+ * every route answers 503 saying how to give one.
+ *
+ * Routes (under `/api/data/repositories`): `GET /`, `GET /:repo`, `GET /:repo/branches`,
+ * `GET /:repo/tags`, `GET /:repo/commits?ref=&firstParent=&prefix=`, `GET /:repo/diff?left=&right=&prefix=&depth=`,
+ * `GET /:repo/branches/:branch/changes`, `GET /:repo/objects?ref=&prefix=&delimiter=`.
+ *
+ * @example
+ * ```ts
+ * registerDataRoutes(api, { defs, instance, data: openedRepository });
+ * await app.request('/api/data/repositories/flights/commits?ref=main&firstParent=true');
+ * ```
+ */
+import { z } from 'zod';
+import { DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from '../../versioning/data-commit-sensor.js';
+import type { Page } from '../../versioning/data-repository.js';
+import { summarizeDiff } from '../../versioning/diff-summary.js';
+import { required } from '../api-context.js';
+import type { ApiContext } from '../api-context.js';
+import { MAX_PAGE_SIZE, querySchema } from '../api-input.js';
+import { pathParam } from '../api-router.js';
+import type { ApiRouter } from '../api-router.js';
+
+const text = z.string().min(1).max(1000);
+const page = {
+  after: z.string().max(1000).optional(),
+  amount: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+};
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+const listQuery = querySchema({ ...page, prefix: z.string().max(1000).optional() });
+const commitsQuery = querySchema({
+  ...page,
+  ref: text,
+  prefix: z.string().max(1000).optional(),
+  firstParent: flag.optional(),
+});
+const diffQuery = querySchema({
+  ...page,
+  left: text,
+  right: text,
+  prefix: z.string().max(1000).optional(),
+  depth: z.coerce.number().int().min(1).max(20).optional(),
+});
+const changesQuery = querySchema({ ...page, prefix: z.string().max(1000).optional() });
+const objectsQuery = querySchema({
+  ...page,
+  ref: text,
+  prefix: z.string().max(1000).optional(),
+  delimiter: z.literal('/').optional(),
+});
+
+/** Drops undefined fields, so zod's optional outputs fit the repository's exact optional options. */
+function defined<T extends Record<string, unknown>>(fields: T): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as never;
+}
+
+/** Adds the data routes. */
+export function registerDataRoutes(api: ApiRouter, context: ApiContext): void {
+  const repository = () => required(context.data, 'data repository', 'data');
+  const base = '/api/data/repositories';
+  const tag = 'data';
+
+  api.route(
+    { method: 'GET', path: base, scope: 'read', tag, summary: 'List repositories', query: listQuery },
+    async (c, { query }) => c.json(await repository().listRepositories(defined(query))),
+  );
+  api.route(
+    {
+      method: 'GET',
+      path: `${base}/:repo`,
+      scope: 'read',
+      tag,
+      summary: 'A repository with its backend and capabilities',
+    },
+    async (c) => {
+      const data = repository();
+      const info = await data.getRepository(pathParam(c, 'repo'));
+      return c.json({ ...info, backend: data.kind, capabilities: data.capabilities });
+    },
+  );
+  api.route(
+    {
+      method: 'GET',
+      path: `${base}/:repo/branches`,
+      scope: 'read',
+      tag,
+      summary: 'List branches',
+      query: listQuery,
+    },
+    async (c, { query }) =>
+      c.json(await repository().listBranches({ repository: pathParam(c, 'repo'), ...defined(query) })),
+  );
+  api.route(
+    { method: 'GET', path: `${base}/:repo/tags`, scope: 'read', tag, summary: 'List tags', query: listQuery },
+    async (c, { query }) =>
+      c.json(await repository().listTags({ repository: pathParam(c, 'repo'), ...defined(query) })),
+  );
+  api.route(
+    {
+      method: 'GET',
+      path: `${base}/:repo/commits`,
+      scope: 'read',
+      tag,
+      summary: 'The commit log of a ref, each commit with the runs it triggered',
+      query: commitsQuery,
+    },
+    async (c, { query }) => {
+      const repo = pathParam(c, 'repo');
+      const log = await repository().log({ repository: repo, ...defined(query) });
+      // The runs each commit triggered (the data-commit sensor tags them with the commit id).
+      const results = await Promise.all(
+        log.results.map(async (commit) => {
+          const runs = await context.instance.runs.listRuns({
+            tags: { [DATA_COMMIT_TAG]: commit.id, [DATA_REPOSITORY_TAG]: repo },
+            limit: 20,
+          });
+          return {
+            ...commit,
+            runs: runs.map((run) => ({ runId: run.runId, status: run.status, jobName: run.jobName })),
+          };
+        }),
+      );
+      return c.json({ ...log, results } satisfies Page<unknown>);
+    },
+  );
+  api.route(
+    {
+      method: 'GET',
+      path: `${base}/:repo/diff`,
+      scope: 'read',
+      tag,
+      summary: 'The diff of two refs with its per-prefix summary',
+      query: diffQuery,
+    },
+    async (c, { query }) => {
+      const { depth, ...options } = query;
+      const diff = await repository().diff({ repository: pathParam(c, 'repo'), ...defined(options) });
+      return c.json({ ...diff, summary: summarizeDiff(diff.results, { depth: depth ?? 1 }) });
+    },
+  );
+  api.route(
+    {
+      method: 'GET',
+      path: `${base}/:repo/branches/:branch/changes`,
+      scope: 'read',
+      tag,
+      summary: "A branch's uncommitted changes with their summary",
+      query: changesQuery,
+    },
+    async (c, { query }) => {
+      const changes = await repository().diffUncommitted({
+        repository: pathParam(c, 'repo'),
+        branch: pathParam(c, 'branch'),
+        ...defined(query),
+      });
+      return c.json({ ...changes, summary: summarizeDiff(changes.results, { depth: 1 }) });
+    },
+  );
+  api.route(
+    {
+      method: 'GET',
+      path: `${base}/:repo/objects`,
+      scope: 'read',
+      tag,
+      summary: 'List objects of a ref (delimiter=/ lists one level)',
+      query: objectsQuery,
+    },
+    async (c, { query }) =>
+      c.json(await repository().listObjects({ repository: pathParam(c, 'repo'), ...defined(query) })),
+  );
+}

@@ -1,0 +1,150 @@
+/**
+ * Pipeline runs and assets: launch (queued for the daemon), list, detail with step summaries,
+ * the event log of a run, cancel; the asset graph with each asset's latest status.
+ *
+ * @example
+ * ```ts
+ * registerRunRoutes(api, context);
+ * await app.request('/api/runs', { method: 'POST', body: JSON.stringify({ job: 'retrain' }) });
+ * ```
+ */
+import { LakeloopError } from '../../errors.js';
+import { assetStatuses } from '../../core/execution/asset-status.js';
+import { cancelRun, createRun } from '../../core/execution/run-launcher.js';
+import { summarizeSteps } from '../../core/execution/run-summary.js';
+import { PRIORITY_TAG } from '../../core/daemon/run-queue.js';
+import type { ApiContext } from '../api-context.js';
+import { eventsQuery, launchSchema, listRunsQuery, runIdParam } from '../api-input.js';
+import type { ApiRouter } from '../api-router.js';
+
+/** Adds the run and asset routes. */
+export function registerRunRoutes(api: ApiRouter, { defs, instance, daemon }: ApiContext): void {
+  const tag = 'runs';
+  api.route(
+    {
+      method: 'POST',
+      path: '/api/runs',
+      scope: 'trigger',
+      tag,
+      summary: 'Launch a run of a job or an asset selection (queued; the daemon starts it)',
+      body: launchSchema,
+      bodyName: 'run launch request',
+    },
+    async (c, { body, caller }) => {
+      const tags = { ...(body.tags ?? {}) };
+      if (body.priority !== undefined) tags[PRIORITY_TAG] = String(body.priority);
+      const run = await createRun(defs, {
+        instance,
+        status: 'QUEUED',
+        tags: {
+          ...tags,
+          'lakeloop/launched_by': 'api',
+          ...(caller.authenticated ? { 'lakeloop/launched_by_token': caller.name } : {}),
+        },
+        ...(body.job === undefined ? {} : { jobName: body.job }),
+        ...(body.select === undefined ? {} : { select: body.select }),
+        ...(body.partition === undefined ? {} : { partition: body.partition }),
+        ...(body.config === undefined ? {} : { config: body.config }),
+      });
+      if (daemon !== undefined) void daemon.queue.tick().catch(() => undefined);
+      return c.json({ run }, 201);
+    },
+  );
+
+  api.route(
+    {
+      method: 'GET',
+      path: '/api/runs',
+      scope: 'read',
+      tag,
+      summary: 'List runs, newest first (filter by status, job, tag; page with before=<last run id>)',
+      query: listRunsQuery,
+    },
+    async (c, { query }) => {
+      const tags = query.tag === undefined ? undefined : { [query.tag.key]: query.tag.value };
+      const runs = await instance.runs.listRuns({
+        ...(query.status === undefined ? {} : { statuses: query.status }),
+        ...(query.job === undefined ? {} : { jobName: query.job }),
+        ...(tags === undefined ? {} : { tags }),
+        ...(query.before === undefined ? {} : { beforeRunId: query.before }),
+        limit: query.limit ?? 50,
+      });
+      return c.json({ runs });
+    },
+  );
+
+  const runOr404 = async (runId: string) => {
+    const run = await instance.runs.getRun(runId);
+    if (run === undefined)
+      throw new LakeloopError('NOT_FOUND', `Unknown run ${runId}; list runs with GET /api/runs.`);
+    return run;
+  };
+
+  api.route(
+    { method: 'GET', path: '/api/runs/:id', scope: 'read', tag, summary: 'A run with its steps' },
+    async (c) => {
+      const run = await runOr404(runIdParam(c));
+      const events = await instance.events.getEvents({ runId: run.runId });
+      return c.json({ run, steps: summarizeSteps(run, events) });
+    },
+  );
+
+  api.route(
+    {
+      method: 'GET',
+      path: '/api/runs/:id/events',
+      scope: 'read',
+      tag,
+      summary: "A run's event log (page with after=<last event id>)",
+      query: eventsQuery,
+    },
+    async (c, { query }) => {
+      const run = await runOr404(runIdParam(c));
+      const events = await instance.events.getEvents({
+        runId: run.runId,
+        ...(query.after === undefined ? {} : { afterId: query.after }),
+        ...(query.type === undefined ? {} : { types: query.type }),
+        limit: query.limit ?? 1000,
+      });
+      return c.json({ events });
+    },
+  );
+
+  api.route(
+    {
+      method: 'POST',
+      path: '/api/runs/:id/cancel',
+      scope: 'trigger',
+      tag,
+      summary: 'Cancel a queued or running run',
+    },
+    async (c) => c.json({ run: await cancelRun(instance, runIdParam(c)) }),
+  );
+
+  api.route(
+    {
+      method: 'GET',
+      path: '/api/assets',
+      scope: 'read',
+      tag: 'assets',
+      summary: 'The asset graph: each asset with its deps, checks, code version and latest status',
+    },
+    async (c) => {
+      const statuses = await assetStatuses(defs, instance);
+      const assets = defs.graph.keys.map((key) => {
+        const asset = defs.asset(key);
+        return {
+          key,
+          group: asset.group,
+          description: asset.description ?? null,
+          deps: asset.deps,
+          partitioned: asset.partitions !== undefined,
+          codeVersion: asset.codeVersion ?? null,
+          checks: defs.checksFor(key).map((check) => check.name),
+          statuses: statuses.filter((s) => s.assetKey === key),
+        };
+      });
+      return c.json({ assets });
+    },
+  );
+}
