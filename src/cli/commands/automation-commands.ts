@@ -14,7 +14,7 @@
  * ```
  */
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
 import { pino } from 'pino';
@@ -34,11 +34,19 @@ import type { InstigatorSummary } from '../../core/daemon/instigator-control.js'
 import { SensorLoop } from '../../core/daemon/sensor-loop.js';
 import { ONE_RUN_PER_SENSOR } from '../../core/daemon/run-queue.js';
 import type { TickRecord } from '../../core/storage/storage-types.js';
-import { startDev } from '../../server/dev-server.js';
+import { API_TOKEN_FILE, startDev } from '../../server/dev-server.js';
+import { ApiTokenFile } from '../../server/api-tokens.js';
 import { createDataRepository } from '../../versioning/data-repository-factory.js';
 import { openRegistry, openTracking } from '../../tracking/open-tracking.js';
 import { instanceHome } from '../instance-home.js';
 import { printJson, printTable } from '../output.js';
+
+/** What `lakeloop dev` says about access: which tokens it asks for, if any. */
+function authBanner(token: string | undefined, home: string): string {
+  const scoped = new ApiTokenFile(join(home, API_TOKEN_FILE)).list().length;
+  if (token === undefined && scoped === 0) return ', no token asked (loopback)';
+  return `, bearer token required (${[token === undefined ? '' : 'the server token', scoped === 0 ? '' : `${scoped} scoped token(s)`].filter((s) => s !== '').join(' or ')})`;
+}
 
 interface DefsOptions {
   defs?: string;
@@ -307,7 +315,7 @@ export function registerAutomationCommands(program: Command): void {
         logger,
       });
       process.stdout.write(
-        `lakeloop dev: API at ${handle.url}/api (daemon ${handle.daemon.id}, instance ${instance.home})${token === undefined ? '' : ', bearer token required'}. Ctrl-C to stop.\n`,
+        `lakeloop dev: API at ${handle.url}/api (daemon ${handle.daemon.id}, instance ${instance.home})${authBanner(token, instance.home)}. Ctrl-C to stop.\n`,
       );
       const received = await signal;
       process.stdout.write(`lakeloop dev: ${received}, stopping (canceling runs in progress)...\n`);
