@@ -1,5 +1,6 @@
 /**
- * The HTTP side: the REST API app, the lakeFS webhook schema, and `startDev` (API + daemon).
+ * The HTTP side: the REST API app, scoped API tokens, the lakeFS webhook schema, and `startDev`
+ * (API + daemon).
  *
  * @example
  * ```ts
@@ -10,8 +11,10 @@
 export { createApiApp } from './api-app.js';
 export type { ApiAppOptions, RequestLogger } from './api-app.js';
 export type { ApiErrorBody } from './api-errors.js';
+export { API_SCOPES, ApiTokenFile } from './api-tokens.js';
+export type { ApiCaller, ApiScope, ApiTokenRecord } from './api-tokens.js';
 export { bearerTokenGuard, MIN_TOKEN_LENGTH } from './bearer-token.js';
-export { startDev } from './dev-server.js';
+export { API_TOKEN_FILE, startDev } from './dev-server.js';
 export type { DevHandle, StartDevOptions } from './dev-server.js';
 export { LAKEFS_COMMIT_EVENTS } from './lakefs-webhook.js';
 export type { LakeFsWebhook } from './lakefs-webhook.js';
