@@ -7,7 +7,8 @@
  *
  * Routes (under `/api/data/repositories`): `GET /`, `GET /:repo`, `GET /:repo/branches`,
  * `GET /:repo/tags`, `GET /:repo/commits?ref=&firstParent=&prefix=`, `GET /:repo/diff?left=&right=&prefix=&depth=`,
- * `GET /:repo/branches/:branch/changes`, `GET /:repo/objects?ref=&prefix=&delimiter=`.
+ * `GET /:repo/branches/:branch/changes`, `GET /:repo/objects?ref=&prefix=&delimiter=`,
+ * `GET /:repo/objects/preview?ref=&path=&rows=` (object-preview.ts: bounded in time and memory).
  *
  * @example
  * ```ts
@@ -19,9 +20,10 @@ import { z } from 'zod';
 import { DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from '../../versioning/data-commit-sensor.js';
 import type { Page } from '../../versioning/data-repository.js';
 import { summarizeDiff } from '../../versioning/diff-summary.js';
+import { MAX_PREVIEW_ROWS, previewObject } from '../../versioning/object-preview.js';
 import { required } from '../api-context.js';
 import type { ApiContext } from '../api-context.js';
-import { MAX_PAGE_SIZE, querySchema } from '../api-input.js';
+import { MAX_PAGE_SIZE, querySchema, wholeNumberParam } from '../api-input.js';
 import { pathParam } from '../api-router.js';
 import type { ApiRouter } from '../api-router.js';
 
@@ -52,6 +54,11 @@ const objectsQuery = querySchema({
   ref: text,
   prefix: z.string().max(1000).optional(),
   delimiter: z.literal('/').optional(),
+});
+const previewQuery = querySchema({
+  ref: text,
+  path: text,
+  rows: wholeNumberParam(1, MAX_PREVIEW_ROWS).optional(),
 });
 
 /** Drops undefined fields, so zod's optional outputs fit the repository's exact optional options. */
@@ -172,5 +179,24 @@ export function registerDataRoutes(api: ApiRouter, context: ApiContext): void {
     },
     async (c, { query }) =>
       c.json(await repository().listObjects({ repository: pathParam(c, 'repo'), ...defined(query) })),
+  );
+  api.route(
+    {
+      method: 'GET',
+      path: `${base}/:repo/objects/preview`,
+      scope: 'read',
+      tag,
+      summary: `The first rows (at most ${MAX_PREVIEW_ROWS}) of a Parquet or CSV object, the first 64 KiB of a text object, or a binary object's size`,
+      query: previewQuery,
+    },
+    async (c, { query }) => {
+      const { rows, ...address } = query;
+      const preview = await previewObject(
+        repository(),
+        { repository: pathParam(c, 'repo'), ...address },
+        rows === undefined ? {} : { rows },
+      );
+      return c.json(preview);
+    },
   );
 }
