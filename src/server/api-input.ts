@@ -145,7 +145,7 @@ export const runIdSchema = z
   .regex(RUN_ID, { error: 'must be a run id (letters, digits and . _ : -, at most 200 characters)' });
 
 /** A comma-separated list of members of `values` (at least one, each known). */
-function commaListParam<T extends string>(values: readonly T[], what: string) {
+export function commaListParam<T extends string>(values: readonly T[], what: string) {
   const known = new Set<string>(values);
   return z
     .string()

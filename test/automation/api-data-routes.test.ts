@@ -2,7 +2,8 @@
  * The data routes and the route index of the REST API through `app.request` (no socket), against
  * the real embedded data repository and a real SQLite instance: repositories, branches, tags, the
  * commit log with the runs each commit triggered, diff with its per-prefix summary, uncommitted
- * changes, object listings, validation, 503 without a repository, and the token guard.
+ * changes, object listings, validation, 503 without a repository, and the token guard; branch
+ * creation and merge (who merged in the commit metadata, the repository's refusals as they come).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +16,7 @@ import { Instance } from '../../src/core/instance/instance.js';
 import { createApiApp } from '../../src/server/api-app.js';
 import { dataCommitSensor } from '../../src/versioning/data-commit-sensor.js';
 import { EmbeddedDataRepository } from '../../src/versioning/local/embedded-data-repository.js';
+import { ApiTokenFile } from '../../src/server/api-tokens.js';
 import { automationDefs } from './fixtures/automation-defs.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -153,5 +155,98 @@ describe('REST API: data routes and index', () => {
     expect((await get('/api/data/repositories')).status).toBe(401);
     expect((await get('/api')).status).toBe(401);
     expect((await get('/api/data/repositories', { authorization: `Bearer ${TOKEN}` })).status).toBe(200);
+  });
+
+  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await app.request(path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  };
+
+  it('creates a branch from a ref, and refuses an existing name, an unknown source and unknown fields', async () => {
+    const created = await post('/api/data/repositories/flights/branches', {
+      name: 'feature-jan',
+      source: 'main',
+    });
+    expect(created.status).toBe(201);
+    const main = await data.getBranch({ repository: 'flights', branch: 'main' });
+    expect(created.body).toEqual({ name: 'feature-jan', commitId: main.commitId });
+    expect((await data.listBranches({ repository: 'flights' })).results.map((branch) => branch.name)).toEqual(
+      ['feature-jan', 'main'],
+    );
+    const again = await post('/api/data/repositories/flights/branches', {
+      name: 'feature-jan',
+      source: 'main',
+    });
+    expect(again).toMatchObject({ status: 409, body: { error: { code: 'ALREADY_EXISTS' } } });
+    const unknown = await post('/api/data/repositories/flights/branches', { name: 'x', source: 'nope' });
+    expect(unknown).toMatchObject({ status: 404, body: { error: { code: 'NOT_FOUND' } } });
+    const extra = await post('/api/data/repositories/flights/branches', {
+      name: 'y',
+      source: 'main',
+      from: 1,
+    });
+    expect(extra.status).toBe(400);
+    expect((await post('/api/data/repositories/flights/branches', { source: 'main' })).status).toBe(400);
+  });
+
+  it('merges a branch into main through the lakeFS path, recording who merged in the commit metadata', async () => {
+    const tokens = new ApiTokenFile(join(dir, 'api-tokens.json'));
+    const { token } = await tokens.create('ci-bot', ['trigger', 'read']);
+    const reader = await tokens.create('viewer', ['read']);
+    app = createApiApp({ defs, instance, data, tokens });
+    await data.createBranch({ repository: 'flights', name: 'feature-jan', source: 'main' });
+    await data.putObject({
+      repository: 'flights',
+      branch: 'feature-jan',
+      path: 'flights/2001-01.csv',
+      content: 'a\n1\n',
+    });
+    await data.commit({ repository: 'flights', branch: 'feature-jan', message: 'January' });
+    const path = '/api/data/repositories/flights/refs/feature-jan/merge/main';
+    const body = { message: 'Merge January', metadata: { ticket: 'OPS-1' } };
+    const forbidden = await post(path, body, { authorization: `Bearer ${reader.token}` });
+    expect(forbidden).toMatchObject({ status: 403, body: { error: { code: 'FORBIDDEN' } } });
+    const merged = await post(path, body, { authorization: `Bearer ${token}` });
+    expect(merged.status).toBe(200);
+    const head = await data.getCommit({ repository: 'flights', ref: 'main' });
+    expect(merged.body).toEqual({ kind: 'merge', reference: head.id });
+    expect(head.message).toBe('Merge January');
+    expect(head.parents).toHaveLength(2);
+    expect(head.metadata).toEqual({ ticket: 'OPS-1', 'lakeloop.merged_by': 'ci-bot' });
+    // Nothing left to merge: the repository says so, no new commit.
+    const none = await post(path, {}, { authorization: `Bearer ${token}` });
+    expect(none.body).toEqual({ kind: 'none', reference: head.id });
+  });
+
+  it('refuses forged merged_by metadata, and passes the repository refusals through with their codes', async () => {
+    await data.createBranch({ repository: 'flights', name: 'exp', source: 'main' });
+    await data.putObject({ repository: 'flights', branch: 'exp', path: 'a.csv', content: 'exp' });
+    await data.commit({ repository: 'flights', branch: 'exp', message: 'exp' });
+    const forged = await post('/api/data/repositories/flights/refs/exp/merge/main', {
+      metadata: { 'lakeloop.merged_by': 'someone-else' },
+    });
+    expect(forged).toMatchObject({ status: 400, body: { error: { code: 'INVALID_ARGUMENT' } } });
+    expect(JSON.stringify(forged.body)).toMatch(/written by lakeloop itself/);
+    await data.putObject({ repository: 'flights', branch: 'main', path: 'a.csv', content: 'main' });
+    const uncommitted = await post('/api/data/repositories/flights/refs/exp/merge/main', {});
+    expect(uncommitted).toMatchObject({ status: 412, body: { error: { code: 'PRECONDITION_FAILED' } } });
+    await data.commit({ repository: 'flights', branch: 'main', message: 'main' });
+    const conflict = await post('/api/data/repositories/flights/refs/exp/merge/main', {});
+    expect(conflict).toMatchObject({ status: 409, body: { error: { code: 'CONFLICT' } } });
+    expect(JSON.stringify(conflict.body)).toContain('a.csv');
+    const resolved = await post('/api/data/repositories/flights/refs/exp/merge/main', {
+      strategy: 'source-wins',
+    });
+    expect(resolved.body).toMatchObject({ kind: 'merge' });
+    const head = await data.getCommit({ repository: 'flights', ref: 'main' });
+    // Without tokens the caller is the loopback user `local`.
+    expect(head.metadata).toEqual({ 'lakeloop.merged_by': 'local' });
+    expect(
+      (await post('/api/data/repositories/flights/refs/exp/merge/main', { strategy: 'ours' })).status,
+    ).toBe(400);
   });
 });

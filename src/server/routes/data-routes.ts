@@ -1,14 +1,19 @@
 /**
- * The versioned-data routes of the REST API (read side): repositories, branches, tags, the commit
- * log with the runs each commit triggered, the diff of two refs with its per-prefix summary, a
- * branch's uncommitted changes, and object listings. Lists page with the data repository's own
+ * The versioned-data routes of the REST API: repositories, branches, tags, the commit log with the
+ * runs each commit triggered, the diff of two refs with its per-prefix summary, a branch's
+ * uncommitted changes, and object listings (scope `read`); branch creation and merge (scope
+ * `trigger`; a merge records the caller in the merge commit's `lakeloop.merged_by` metadata, and
+ * the repository's own refusals — conflicts, uncommitted changes, pre-merge hooks — come through
+ * with their codes). Lists page with the data repository's own
  * cursors (`after` = the previous page's `nextOffset`, `amount` ≤ 1000). Without a data repository
  * every route answers 503 saying how to give one.
  *
  * Routes (under `/api/data/repositories`): `GET /`, `GET /:repo`, `GET /:repo/branches`,
  * `GET /:repo/tags`, `GET /:repo/commits?ref=&firstParent=&prefix=`, `GET /:repo/diff?left=&right=&prefix=&depth=`,
  * `GET /:repo/branches/:branch/changes`, `GET /:repo/objects?ref=&prefix=&delimiter=`,
- * `GET /:repo/objects/preview?ref=&path=&rows=` (object-preview.ts: bounded in time and memory).
+ * `GET /:repo/objects/preview?ref=&path=&rows=` (object-preview.ts: bounded in time and memory),
+ * `POST /:repo/branches` `{ name, source }`, `POST /:repo/refs/:source/merge/:destination`
+ * `{ message?, metadata?, strategy? }` (lakeFS's path).
  *
  * @example
  * ```ts
@@ -18,6 +23,7 @@
  */
 import { z } from 'zod';
 import { DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from '../../versioning/data-commit-sensor.js';
+import { MERGE_STRATEGIES } from '../../versioning/data-repository.js';
 import type { Page } from '../../versioning/data-repository.js';
 import { summarizeDiff } from '../../versioning/diff-summary.js';
 import { MAX_PREVIEW_ROWS, previewObject } from '../../versioning/object-preview.js';
@@ -59,6 +65,34 @@ const previewQuery = querySchema({
   ref: text,
   path: text,
   rows: wholeNumberParam(1, MAX_PREVIEW_ROWS).optional(),
+});
+
+/** Commit metadata keys lakeloop writes itself (who merged): never from clients. */
+export const RESERVED_METADATA_PREFIX = 'lakeloop.';
+/** The merge commit's metadata key naming who merged through the API (the token's name, or `local`). */
+export const MERGED_BY_METADATA = 'lakeloop.merged_by';
+const MAX_METADATA_ENTRIES = 50;
+
+const createBranchSchema = z.strictObject({
+  name: text,
+  source: text,
+});
+const mergeSchema = z.strictObject({
+  message: z.string().min(1).max(10_000).optional(),
+  metadata: z
+    .record(z.string().min(1).max(250), z.string().max(5000))
+    .refine((metadata) => Object.keys(metadata).length <= MAX_METADATA_ENTRIES, {
+      error: `at most ${MAX_METADATA_ENTRIES} entries`,
+    })
+    .refine(
+      (metadata) =>
+        Object.keys(metadata).every((key) => !key.toLowerCase().startsWith(RESERVED_METADATA_PREFIX)),
+      {
+        error: `keys starting with "${RESERVED_METADATA_PREFIX}" are written by lakeloop itself; use another key`,
+      },
+    )
+    .optional(),
+  strategy: z.enum(MERGE_STRATEGIES).optional(),
 });
 
 /** Drops undefined fields, so zod's optional outputs fit the repository's exact optional options. */
@@ -197,6 +231,41 @@ export function registerDataRoutes(api: ApiRouter, context: ApiContext): void {
         rows === undefined ? {} : { rows },
       );
       return c.json(preview);
+    },
+  );
+
+  api.route(
+    {
+      method: 'POST',
+      path: `${base}/:repo/branches`,
+      scope: 'trigger',
+      tag,
+      summary: 'Create a branch from a ref',
+      body: createBranchSchema,
+      bodyName: 'branch creation request',
+    },
+    async (c, { body }) =>
+      c.json(await repository().createBranch({ repository: pathParam(c, 'repo'), ...body }), 201),
+  );
+  api.route(
+    {
+      method: 'POST',
+      path: `${base}/:repo/refs/:source/merge/:destination`,
+      scope: 'trigger',
+      tag,
+      summary: 'Merge a ref into a branch (records who merged in the commit metadata)',
+      body: mergeSchema,
+      bodyName: 'merge request',
+    },
+    async (c, { body, caller }) => {
+      const result = await repository().merge({
+        repository: pathParam(c, 'repo'),
+        source: pathParam(c, 'source'),
+        destination: pathParam(c, 'destination'),
+        ...defined({ message: body.message, strategy: body.strategy }),
+        metadata: { ...(body.metadata ?? {}), [MERGED_BY_METADATA]: caller.name },
+      });
+      return c.json(result);
     },
   );
 }
