@@ -30,7 +30,11 @@ export type {
   MetricInput,
   ModelVersion,
   RegisteredModel,
+  SearchRunsPage,
+  SearchRunsPageQuery,
   SearchRunsQuery,
+  StringComparator,
+  StringFilter,
   TrackingRun,
   TrackingRunInfo,
 } from './tracking-types.js';
