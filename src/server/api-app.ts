@@ -28,6 +28,7 @@ import { apiAuth } from './bearer-token.js';
 import { registerDataRoutes } from './routes/data-routes.js';
 import { registerInstigatorRoutes } from './routes/instigator-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
+import { registerTrackingRoutes } from './routes/tracking-routes.js';
 
 /** Something to tell about each request (status and timing; never headers). */
 export type RequestLogger = (entry: { method: string; path: string; status: number; ms: number }) => void;
@@ -114,6 +115,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
   registerRunRoutes(api, options);
   registerInstigatorRoutes(api, options);
   registerDataRoutes(api, options);
+  registerTrackingRoutes(api, options);
 
   api.route(
     { method: 'GET', path: '/api', scope: 'read', tag: 'server', summary: 'This index of every route' },
