@@ -29,6 +29,7 @@ import { registerDataRoutes } from './routes/data-routes.js';
 import { registerInstigatorRoutes } from './routes/instigator-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerStreamRoutes } from './routes/stream-routes.js';
+import { registerTrackingRoutes } from './routes/tracking-routes.js';
 
 /** Something to tell about each request (status and timing; never headers). */
 export type RequestLogger = (entry: { method: string; path: string; status: number; ms: number }) => void;
@@ -116,6 +117,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
   registerInstigatorRoutes(api, options);
   registerDataRoutes(api, options);
   registerStreamRoutes(api, options);
+  registerTrackingRoutes(api, options);
 
   api.route(
     { method: 'GET', path: '/api', scope: 'read', tag: 'server', summary: 'This index of every route' },

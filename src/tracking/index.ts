@@ -30,7 +30,11 @@ export type {
   MetricInput,
   ModelVersion,
   RegisteredModel,
+  SearchRunsPage,
+  SearchRunsPageQuery,
   SearchRunsQuery,
+  StringComparator,
+  StringFilter,
   TrackingRun,
   TrackingRunInfo,
 } from './tracking-types.js';
@@ -48,6 +52,10 @@ export type {
   SetAliasOptions,
 } from './model-registry.js';
 export { TrackingLimits, normalizeArtifactPath } from './tracking-validation.js';
+export { parseRunFilter, parseRunOrder } from './run-filter.js';
+export type { RunFilter, RunOrder } from './run-filter.js';
+export { downsampleMetric } from './metric-downsampling.js';
+export type { DownsampledMetric, DownsampleOptions } from './metric-downsampling.js';
 export { resolveTrackingUri } from './tracking-uri.js';
 export type { ResolveTrackingUriOptions, TrackingTarget } from './tracking-uri.js';
 export { openTracking, openRegistry } from './open-tracking.js';

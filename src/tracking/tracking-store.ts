@@ -17,6 +17,8 @@ import type {
   Experiment,
   LogBatch,
   Metric,
+  SearchRunsPage,
+  SearchRunsPageQuery,
   SearchRunsQuery,
   TrackingRun,
   TrackingRunStatus,
@@ -62,6 +64,11 @@ export interface TrackingStore extends AsyncDisposable {
   endRun(runId: string, status: TrackingRunStatus, endTime?: number): Promise<void>;
   /** Finds runs of experiments by tags, metric comparisons and status. */
   searchRuns(query: SearchRunsQuery): Promise<TrackingRun[]>;
+  /**
+   * One page (`maxResults` runs, default 1000) of the same search; pass `nextPageToken` back as
+   * `pageToken` for the next. INVALID_ARGUMENT on a token this store did not give.
+   */
+  searchRunsPage(query: SearchRunsPageQuery): Promise<SearchRunsPage>;
 
   /** Logs params; a different value for a key already logged is a CONFLICT (same value is fine). */
   logParams(runId: string, params: Readonly<Record<string, string | number | boolean>>): Promise<void>;

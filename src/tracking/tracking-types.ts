@@ -110,11 +110,34 @@ export interface ArtifactInfo {
 /** A comparison in a metric filter. */
 export type MetricComparator = '>' | '>=' | '<' | '<=' | '=' | '!=';
 
+/**
+ * A comparison on a string (params, tags), as in MLflow: `LIKE` matches `%` (any run of characters)
+ * and `_` (one character) case-sensitively, `ILIKE` case-insensitively.
+ */
+export type StringComparator = '=' | '!=' | 'LIKE' | 'ILIKE';
+
+/** Every {@link StringComparator}. */
+export const STRING_COMPARATORS: readonly StringComparator[] = ['=', '!=', 'LIKE', 'ILIKE'];
+
+/** Every {@link MetricComparator}. */
+export const METRIC_COMPARATORS: readonly MetricComparator[] = ['>', '>=', '<', '<=', '=', '!='];
+
+/** One comparison of a param's or tag's value; runs without the key never match (as in MLflow). */
+export interface StringFilter {
+  key: string;
+  comparator: StringComparator;
+  value: string;
+}
+
 /** Filter and order of {@link TrackingStore.searchRuns}. */
 export interface SearchRunsQuery {
   experimentIds: readonly string[];
   /** Runs carrying all these tags (exact values). */
   tags?: Readonly<Record<string, string>>;
+  /** Runs whose tags satisfy all these comparisons (besides `tags`). */
+  tagFilters?: readonly StringFilter[];
+  /** Runs whose params satisfy all these comparisons. */
+  params?: readonly StringFilter[];
   /** Runs whose latest metric values satisfy all these comparisons. */
   metrics?: readonly { key: string; comparator: MetricComparator; value: number }[];
   /** Only runs in one of these statuses. */
@@ -124,6 +147,19 @@ export interface SearchRunsQuery {
   ascending?: boolean;
   /** Default 1000. */
   maxResults?: number;
+}
+
+/** What {@link TrackingStore.searchRunsPage} takes: a search, and where the previous page ended. */
+export interface SearchRunsPageQuery extends SearchRunsQuery {
+  /** The previous page's `nextPageToken`; default: the first page. Opaque, store-specific. */
+  pageToken?: string;
+}
+
+/** One page of {@link TrackingStore.searchRunsPage}. */
+export interface SearchRunsPage {
+  runs: TrackingRun[];
+  /** Give it back as `pageToken` for the next page; undefined on the last page. */
+  nextPageToken: string | undefined;
 }
 
 /** A registered model: a named series of model versions with aliases. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { isLakeloopError } from '../../src/errors.js';
-import type { TrackingStore } from '../../src/tracking/index.js';
+import type { SearchRunsQuery, TrackingStore } from '../../src/tracking/index.js';
 
 /** Creates a store for one test; `cleanup` removes what it created locally. */
 export type TrackingStoreFactory = () =>
@@ -222,6 +222,78 @@ export function trackingStoreContract(factory: TrackingStoreFactory): void {
       maxResults: 2,
     });
     expect(ascending.map((r) => r.info.runName)).toEqual(['a', 'c']);
+  });
+
+  it('searches runs by params and tags with = != LIKE ILIKE, and by several statuses', async () => {
+    const experiment = await store.getOrCreateExperiment(unique('params'));
+    const ids: Record<string, string> = {};
+    for (const [name, lr, team] of [
+      ['a', '0.1', 'ML-core'],
+      ['b', '0.01', 'ml-infra'],
+      ['c', '0.1', 'data'],
+    ] as const) {
+      const run = await store.createRun({ experimentId: experiment.experimentId, name, tags: { team } });
+      ids[name] = run.info.runId;
+      await store.logParams(run.info.runId, { lr, optimizer: "adam's" });
+    }
+    await store.endRun(ids.a ?? '', 'FINISHED');
+    await store.endRun(ids.b ?? '', 'FAILED');
+    const names = async (query: Omit<SearchRunsQuery, 'experimentIds'>) =>
+      (await store.searchRuns({ experimentIds: [experiment.experimentId], ...query }))
+        .map((run) => run.info.runName)
+        .sort();
+    expect(await names({ params: [{ key: 'lr', comparator: '=', value: '0.1' }] })).toEqual(['a', 'c']);
+    expect(await names({ params: [{ key: 'lr', comparator: '!=', value: '0.1' }] })).toEqual(['b']);
+    // A run without the param never matches, not even !=.
+    expect(await names({ params: [{ key: 'missing', comparator: '!=', value: 'x' }] })).toEqual([]);
+    expect(await names({ params: [{ key: 'lr', comparator: 'LIKE', value: '0.0%' }] })).toEqual(['b']);
+    expect(await names({ params: [{ key: 'optimizer', comparator: '=', value: "adam's" }] })).toEqual([
+      'a',
+      'b',
+      'c',
+    ]);
+    expect(await names({ tagFilters: [{ key: 'team', comparator: 'ILIKE', value: 'ml-%' }] })).toEqual([
+      'a',
+      'b',
+    ]);
+    expect(
+      await names({
+        tagFilters: [{ key: 'team', comparator: '!=', value: 'data' }],
+        params: [{ key: 'lr', comparator: '=', value: '0.1' }],
+      }),
+    ).toEqual(['a']);
+    expect(await names({ statuses: ['FINISHED', 'FAILED'] })).toEqual(['a', 'b']);
+  });
+
+  it('pages through a search with page tokens, without gaps or repeats', async () => {
+    const experiment = await store.getOrCreateExperiment(unique('pages'));
+    for (let index = 0; index < 5; index++) {
+      await store.createRun({
+        experimentId: experiment.experimentId,
+        name: `r${index}`,
+        startTime: 1_700_000_000_000 + index * 1000,
+      });
+    }
+    const seen: string[] = [];
+    let pageToken: string | undefined;
+    let pages = 0;
+    do {
+      const page = await store.searchRunsPage({
+        experimentIds: [experiment.experimentId],
+        maxResults: 2,
+        ...(pageToken === undefined ? {} : { pageToken }),
+      });
+      expect(page.runs.length).toBeLessThanOrEqual(2);
+      seen.push(...page.runs.map((run) => run.info.runName));
+      pageToken = page.nextPageToken;
+      pages++;
+    } while (pageToken !== undefined && pages < 10);
+    expect(seen).toEqual(['r4', 'r3', 'r2', 'r1', 'r0']);
+    expect(pages).toBe(3);
+    await expectCode(
+      store.searchRunsPage({ experimentIds: [experiment.experimentId], pageToken: 'not-a-token' }),
+      'INVALID_ARGUMENT',
+    );
   });
 
   it('records input datasets (the data commit)', async () => {

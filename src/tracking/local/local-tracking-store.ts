@@ -33,7 +33,10 @@ import type {
   Experiment,
   LogBatch,
   Metric,
+  SearchRunsPage,
+  SearchRunsPageQuery,
   SearchRunsQuery,
+  StringFilter,
   TrackingRun,
   TrackingRunInfo,
 } from '../tracking-types.js';
@@ -216,44 +219,18 @@ export class LocalTrackingStore implements TrackingStore {
   }
 
   async searchRuns(query: SearchRunsQuery): Promise<TrackingRun[]> {
-    const where: string[] = [];
-    const args: (string | number)[] = [];
-    const ids = query.experimentIds.filter((id) => /^\d+$/.test(id)).map(Number);
-    if (ids.length === 0) return [];
-    where.push(`r.experiment_id IN (${ids.map(() => '?').join(', ')})`);
-    args.push(...ids);
-    for (const [key, value] of Object.entries(query.tags ?? {})) {
-      where.push('EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.run_id AND t.key = ? AND t.value = ?)');
-      args.push(key, value);
-    }
-    for (const filter of query.metrics ?? []) {
-      if (!COMPARATORS.has(filter.comparator) || !Number.isFinite(filter.value)) {
-        throw new LakeloopError(
-          'INVALID_ARGUMENT',
-          `Invalid metric filter on "${filter.key}": use one of > >= < <= = != and a finite number.`,
-        );
-      }
-      where.push(
-        `EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = ? AND m.is_nan = 0 AND m.value ${filter.comparator} ?)`,
-      );
-      args.push(filter.key, filter.value);
-    }
-    if (query.statuses !== undefined && query.statuses.length > 0) {
-      where.push(`r.status IN (${query.statuses.map(() => '?').join(', ')})`);
-      args.push(...query.statuses);
-    }
-    const direction = query.ascending === true ? 'ASC' : 'DESC';
-    let order = `r.start_time ${direction}, r.run_id`;
-    if (query.orderBy?.field === 'metric') {
-      // Runs without the metric come last, as in MLflow.
-      order = `(SELECT CASE WHEN m.is_nan = 1 THEN NULL ELSE m.value END FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = ?) IS NULL, (SELECT m.value FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = ?) ${direction}, r.start_time DESC`;
-      args.push(query.orderBy.key, query.orderBy.key);
-    }
-    args.push(query.maxResults ?? 1000);
-    const rows = this.#sql(
-      `SELECT r.run_id FROM runs r WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ?`,
-    ).all(...args) as { run_id: string }[];
-    return Promise.all(rows.map((row) => this.getRun(row.run_id)));
+    return this.#search(query, 0);
+  }
+
+  async searchRunsPage(query: SearchRunsPageQuery): Promise<SearchRunsPage> {
+    const offset = query.pageToken === undefined ? 0 : decodeOffsetToken(query.pageToken);
+    const limit = query.maxResults ?? 1000;
+    // One run more than the page tells whether there is a next page.
+    const runs = await this.#search({ ...query, maxResults: limit + 1 }, offset);
+    return {
+      runs: runs.slice(0, limit),
+      nextPageToken: runs.length > limit ? encodeOffsetToken(offset + limit) : undefined,
+    };
   }
 
   async logParams(runId: string, params: Readonly<Record<string, string | number | boolean>>): Promise<void> {
@@ -349,6 +326,60 @@ export class LocalTrackingStore implements TrackingStore {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** The runs of `query` from the `offset`-th on (`maxResults` of them, default 1000). */
+  #search(query: SearchRunsQuery, offset: number): Promise<TrackingRun[]> {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    const ids = query.experimentIds.filter((id) => /^\d+$/.test(id)).map(Number);
+    if (ids.length === 0) return Promise.resolve([]);
+    where.push(`r.experiment_id IN (${ids.map(() => '?').join(', ')})`);
+    args.push(...ids);
+    for (const [key, value] of Object.entries(query.tags ?? {})) {
+      where.push('EXISTS (SELECT 1 FROM tags t WHERE t.run_id = r.run_id AND t.key = ? AND t.value = ?)');
+      args.push(key, value);
+    }
+    for (const [table, filters] of [
+      ['tags', query.tagFilters],
+      ['params', query.params],
+    ] as const) {
+      for (const filter of filters ?? []) {
+        const { sql, value } = stringComparison(filter);
+        where.push(
+          `EXISTS (SELECT 1 FROM ${table} s WHERE s.run_id = r.run_id AND s.key = ? AND s.value ${sql})`,
+        );
+        args.push(filter.key, value);
+      }
+    }
+    for (const filter of query.metrics ?? []) {
+      if (!COMPARATORS.has(filter.comparator) || !Number.isFinite(filter.value)) {
+        throw new LakeloopError(
+          'INVALID_ARGUMENT',
+          `Invalid metric filter on "${filter.key}": use one of > >= < <= = != and a finite number.`,
+        );
+      }
+      where.push(
+        `EXISTS (SELECT 1 FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = ? AND m.is_nan = 0 AND m.value ${filter.comparator} ?)`,
+      );
+      args.push(filter.key, filter.value);
+    }
+    if (query.statuses !== undefined && query.statuses.length > 0) {
+      where.push(`r.status IN (${query.statuses.map(() => '?').join(', ')})`);
+      args.push(...query.statuses);
+    }
+    const direction = query.ascending === true ? 'ASC' : 'DESC';
+    let order = `r.start_time ${direction}, r.run_id`;
+    if (query.orderBy?.field === 'metric') {
+      // Runs without the metric come last, as in MLflow.
+      order = `(SELECT CASE WHEN m.is_nan = 1 THEN NULL ELSE m.value END FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = ?) IS NULL, (SELECT m.value FROM latest_metrics m WHERE m.run_id = r.run_id AND m.key = ?) ${direction}, r.start_time DESC, r.run_id`;
+      args.push(query.orderBy.key, query.orderBy.key);
+    }
+    args.push(query.maxResults ?? 1000, offset);
+    const rows = this.#sql(
+      `SELECT r.run_id FROM runs r WHERE ${where.join(' AND ')} ORDER BY ${order} LIMIT ? OFFSET ?`,
+    ).all(...args) as { run_id: string }[];
+    return Promise.all(rows.map((row) => this.getRun(row.run_id)));
   }
 
   /** The prepared statement for `sql`, prepared once per connection. */
@@ -490,4 +521,56 @@ function keyValueRecord(rows: unknown[]): Record<string, string> {
 function toStatus(value: string): TrackingRunStatus {
   const statuses: readonly string[] = Object.values(TrackingRunStatus);
   return statuses.includes(value) ? (value as TrackingRunStatus) : 'FAILED';
+}
+
+/** The SQL of a param or tag comparison (`value <sql>` with one argument). */
+function stringComparison(filter: StringFilter): { sql: string; value: string } {
+  switch (filter.comparator) {
+    case '=':
+      return { sql: '= ?', value: filter.value };
+    case '!=':
+      return { sql: '!= ?', value: filter.value };
+    // SQLite's LIKE ignores ASCII case (MLflow's ILIKE); GLOB is the case-sensitive LIKE.
+    case 'LIKE':
+      return { sql: 'GLOB ?', value: likeToGlob(filter.value) };
+    case 'ILIKE':
+      return { sql: 'LIKE ?', value: filter.value };
+    default:
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        `Invalid comparator ${JSON.stringify(filter.comparator)} on "${filter.key}": use = != LIKE or ILIKE.`,
+      );
+  }
+}
+
+/** A SQL LIKE pattern (`%`, `_`) as a GLOB pattern, GLOB's own wildcards taken literally. */
+export function likeToGlob(pattern: string): string {
+  return pattern.replace(/[*?[%_]/g, (char) => {
+    switch (char) {
+      case '%':
+        return '*';
+      case '_':
+        return '?';
+      default:
+        return `[${char}]`;
+    }
+  });
+}
+
+const OFFSET_TOKEN_PREFIX = 'offset:';
+
+function encodeOffsetToken(offset: number): string {
+  return Buffer.from(`${OFFSET_TOKEN_PREFIX}${offset}`).toString('base64url');
+}
+
+function decodeOffsetToken(token: string): number {
+  const text = Buffer.from(token, 'base64url').toString();
+  const offset = text.startsWith(OFFSET_TOKEN_PREFIX) ? Number(text.slice(OFFSET_TOKEN_PREFIX.length)) : NaN;
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new LakeloopError(
+      'INVALID_ARGUMENT',
+      'Invalid page token: give back the nextPageToken of the previous page of the same search, unchanged.',
+    );
+  }
+  return offset;
 }

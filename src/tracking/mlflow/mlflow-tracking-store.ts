@@ -29,16 +29,23 @@ import {
   validateName,
 } from '../tracking-validation.js';
 import type { KeyValue } from '../tracking-validation.js';
-import { TERMINAL_RUN_STATUSES } from '../tracking-types.js';
+import {
+  METRIC_COMPARATORS,
+  STRING_COMPARATORS,
+  TERMINAL_RUN_STATUSES,
+  TrackingRunStatus,
+} from '../tracking-types.js';
 import type {
   ArtifactInfo,
   DatasetInput,
   Experiment,
   LogBatch,
   Metric,
+  SearchRunsPage,
+  SearchRunsPageQuery,
   SearchRunsQuery,
+  StringFilter,
   TrackingRun,
-  TrackingRunStatus,
 } from '../tracking-types.js';
 import { MlflowRestClient, REQUEST_ID_TAG } from './mlflow-rest-client.js';
 import type { MlflowRestClientOptions } from './mlflow-rest-client.js';
@@ -184,50 +191,44 @@ export class MlflowTrackingStore implements TrackingStore {
   }
 
   async searchRuns(query: SearchRunsQuery): Promise<TrackingRun[]> {
-    const clauses: string[] = [];
-    for (const [key, value] of Object.entries(query.tags ?? {})) {
-      clauses.push(`tags.${quoteKey(key)} = ${quoteValue(value)}`);
-    }
-    for (const filter of query.metrics ?? []) {
-      if (!Number.isFinite(filter.value) || !['>', '>=', '<', '<=', '=', '!='].includes(filter.comparator)) {
-        throw new LakeloopError(
-          'INVALID_ARGUMENT',
-          `Invalid metric filter on "${filter.key}": use one of > >= < <= = != and a finite number.`,
-        );
-      }
-      clauses.push(`metrics.${quoteKey(filter.key)} ${filter.comparator} ${filter.value}`);
-    }
-    const statuses = query.statuses ?? [];
-    if (statuses.length === 1) clauses.push(`attributes.status = '${statuses[0] ?? ''}'`);
+    const maxResults = query.maxResults ?? 1000;
+    const runs: TrackingRun[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.searchRunsPage({
+        ...query,
+        maxResults: Math.min(maxResults - runs.length, 1000),
+        ...(pageToken === undefined ? {} : { pageToken }),
+      });
+      runs.push(...page.runs);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== undefined && runs.length < maxResults);
+    return runs.slice(0, maxResults);
+  }
+
+  async searchRunsPage(query: SearchRunsPageQuery): Promise<SearchRunsPage> {
     const direction = query.ascending === true ? 'ASC' : 'DESC';
     const orderBy =
       query.orderBy?.field === 'metric'
         ? [`metrics.${quoteKey(query.orderBy.key)} ${direction}`, 'attributes.start_time DESC']
         : [`attributes.start_time ${direction}`];
-    const maxResults = query.maxResults ?? 1000;
-    const runs: TrackingRun[] = [];
-    let pageToken: string | undefined;
-    do {
-      const body = await this.client.post(
-        'runs/search',
-        {
-          experiment_ids: query.experimentIds,
-          filter: clauses.join(' and '),
-          run_view_type: 'ACTIVE_ONLY',
-          max_results: Math.min(maxResults, 1000),
-          order_by: orderBy,
-          page_token: pageToken,
-        },
-        z.object({ runs: z.array(RunSchema).default([]), next_page_token: z.string().optional() }),
-        { idempotent: true },
-      );
-      for (const run of body.runs.map(toTrackingRun)) {
-        if (statuses.length > 1 && !statuses.includes(run.info.status)) continue;
-        runs.push(run);
-      }
-      pageToken = body.next_page_token === '' ? undefined : body.next_page_token;
-    } while (pageToken !== undefined && runs.length < maxResults);
-    return runs.slice(0, maxResults);
+    const body = await this.client.post(
+      'runs/search',
+      {
+        experiment_ids: query.experimentIds,
+        filter: mlflowFilterString(query),
+        run_view_type: 'ACTIVE_ONLY',
+        max_results: query.maxResults ?? 1000,
+        order_by: orderBy,
+        page_token: query.pageToken,
+      },
+      z.object({ runs: z.array(RunSchema).default([]), next_page_token: z.string().optional() }),
+      { idempotent: true },
+    );
+    return {
+      runs: body.runs.map(toTrackingRun),
+      nextPageToken: body.next_page_token === '' ? undefined : body.next_page_token,
+    };
   }
 
   async logParams(runId: string, params: Readonly<Record<string, string | number | boolean>>): Promise<void> {
@@ -470,12 +471,57 @@ function quoteKey(key: string): string {
   return `\`${key}\``;
 }
 
-function quoteValue(value: string): string {
-  if (value.includes("'")) {
+/**
+ * The structured search as an MLflow filter string: clauses joined by `and` (MLflow has no `or`);
+ * several statuses become `!=` clauses on the other statuses.
+ */
+export function mlflowFilterString(query: SearchRunsQuery): string {
+  const clauses: string[] = [];
+  for (const [key, value] of Object.entries(query.tags ?? {})) {
+    clauses.push(`tags.${quoteKey(key)} = ${quoteValue(value)}`);
+  }
+  for (const filter of query.tagFilters ?? []) {
+    clauses.push(`tags.${quoteKey(filter.key)} ${stringComparator(filter)} ${quoteValue(filter.value)}`);
+  }
+  for (const filter of query.params ?? []) {
+    clauses.push(`params.${quoteKey(filter.key)} ${stringComparator(filter)} ${quoteValue(filter.value)}`);
+  }
+  for (const filter of query.metrics ?? []) {
+    if (!Number.isFinite(filter.value) || !METRIC_COMPARATORS.includes(filter.comparator)) {
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        `Invalid metric filter on "${filter.key}": use one of > >= < <= = != and a finite number.`,
+      );
+    }
+    clauses.push(`metrics.${quoteKey(filter.key)} ${filter.comparator} ${filter.value}`);
+  }
+  const statuses = query.statuses ?? [];
+  if (statuses.length === 1) clauses.push(`attributes.status = ${quoteValue(statuses[0] ?? '')}`);
+  if (statuses.length > 1) {
+    // MLflow takes IN on run ids only; the statuses are few, so exclude the others.
+    for (const status of Object.values(TrackingRunStatus).filter((s) => !statuses.includes(s))) {
+      clauses.push(`attributes.status != ${quoteValue(status)}`);
+    }
+  }
+  return clauses.join(' and ');
+}
+
+function stringComparator(filter: StringFilter): string {
+  if (!STRING_COMPARATORS.includes(filter.comparator)) {
     throw new LakeloopError(
       'INVALID_ARGUMENT',
-      `Cannot search on the tag value "${value}" on MLflow: it contains a single quote.`,
+      `Invalid comparator ${JSON.stringify(filter.comparator)} on "${filter.key}": use = != LIKE or ILIKE.`,
     );
   }
-  return `'${value}'`;
+  return filter.comparator;
+}
+
+/** A quoted string value: MLflow takes 'single' or "double" quotes and has no escapes. */
+function quoteValue(value: string): string {
+  if (!value.includes("'")) return `'${value}'`;
+  if (!value.includes('"')) return `"${value}"`;
+  throw new LakeloopError(
+    'INVALID_ARGUMENT',
+    `Cannot search for the value ${JSON.stringify(value)} on MLflow: it holds both quote characters, which MLflow's filter strings cannot express.`,
+  );
 }
