@@ -222,7 +222,7 @@ function summaryOf(facts: {
       return (
         `${name} v${version} became ${alias}${champion === undefined ? ' (the first one)' : `, replacing ${champion}`}, ` +
         `on ${new Date(move?.timestamp ?? 0).toISOString()} by ${move?.by ?? 'unknown'}` +
-        `${move === undefined || move.reason === '' ? '.' : `: ${move.reason}`}`
+        (move === undefined || move.reason === '' ? '.' : `: ${move.reason}`)
       );
     case 'refused': {
       const reasons = facts.failed
