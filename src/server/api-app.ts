@@ -27,6 +27,8 @@ import type { ApiTokenFile } from './api-tokens.js';
 import { apiAuth } from './bearer-token.js';
 import { registerDataRoutes } from './routes/data-routes.js';
 import { registerInstigatorRoutes } from './routes/instigator-routes.js';
+import { registerLineageRoutes } from './routes/lineage-routes.js';
+import { registerRegistryRoutes } from './routes/registry-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerStreamRoutes } from './routes/stream-routes.js';
 import { registerTrackingRoutes } from './routes/tracking-routes.js';
@@ -118,6 +120,8 @@ export function createApiApp(options: ApiAppOptions): Hono {
   registerDataRoutes(api, options);
   registerStreamRoutes(api, options);
   registerTrackingRoutes(api, options);
+  registerRegistryRoutes(api, options);
+  registerLineageRoutes(api, options);
 
   api.route(
     { method: 'GET', path: '/api', scope: 'read', tag: 'server', summary: 'This index of every route' },

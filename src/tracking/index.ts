@@ -40,6 +40,8 @@ export type {
 } from './tracking-types.js';
 export type { CreateRunOptions, DownloadArtifactsOptions, TrackingStore } from './tracking-store.js';
 export { parseModelRef } from './model-registry.js';
+export { rollbackAlias } from './alias-rollback.js';
+export type { RollbackAliasOptions, RollbackResult } from './alias-rollback.js';
 export type {
   AliasHistoryOptions,
   AliasMoveOptions,
@@ -91,6 +93,6 @@ export type {
   StepTracking,
   TrackingResourceOptions,
 } from './resources/tracking-resource.js';
-export { registryResource, stepMover } from './resources/registry-resource.js';
+export { parseStepMover, registryResource, stepMover } from './resources/registry-resource.js';
 export { ActiveTrainingRun } from './resources/active-training-run.js';
 export type { ParamValue, TrainingRunEndStatus } from './resources/active-training-run.js';

@@ -147,3 +147,69 @@ it('records promotions with reason and mover, and shows the alias history newest
   expect(badLimit.code).toBe(2);
   expect(badLimit.stderr).toContain('--limit must be a positive whole number');
 }, 60_000);
+
+it('rolls an alias back to the version before its last move, or to a former one, with a reason', async () => {
+  await cli(
+    'models',
+    'promote',
+    'flight-delays',
+    '1',
+    '--alias',
+    'canary',
+    '--reason',
+    'first',
+    '--by',
+    'ci',
+  );
+  await cli(
+    'models',
+    'promote',
+    'flight-delays',
+    '2',
+    '--alias',
+    'canary',
+    '--reason',
+    'second',
+    '--by',
+    'ci',
+  );
+  const rolled = await cli(
+    'models',
+    'rollback',
+    'flight-delays',
+    '--alias',
+    'canary',
+    '--reason',
+    'v2 drifts',
+  );
+  expect(rolled.stderr).toBe('');
+  expect(rolled.stdout.trim()).toBe('flight-delays@canary -> version 1 (rolled back from 2)');
+  const moves = JSON.parse(
+    (await cli('models', 'history', 'flight-delays', '--alias', 'canary', '--json')).stdout,
+  ) as { fromVersion?: string; toVersion?: string; reason: string }[];
+  expect(moves[0]).toMatchObject({ fromVersion: '2', toVersion: '1', reason: 'v2 drifts' });
+  const toFormer = JSON.parse(
+    (
+      await cli(
+        'models',
+        'rollback',
+        'flight-delays',
+        '--alias',
+        'canary',
+        '--to',
+        '2',
+        '--reason',
+        'fixed',
+        '--json',
+      )
+    ).stdout,
+  ) as { fromVersion: string; toVersion: string; by: string };
+  expect(toFormer).toMatchObject({ fromVersion: '1', toVersion: '2' });
+
+  const never = await cli('models', 'rollback', 'flight-delays', '--alias', 'nope', '--reason', 'x');
+  expect(never.code).toBe(3);
+  expect(never.stderr).toContain('has no recorded move');
+  const noReason = await cli('models', 'rollback', 'flight-delays', '--alias', 'canary');
+  expect(noReason.code).not.toBe(0);
+  expect(noReason.stderr).toContain('--reason');
+}, 60_000);

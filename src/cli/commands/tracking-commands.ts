@@ -9,6 +9,7 @@
  * lakeloop training-runs list --experiment flight-delays --json
  * lakeloop models show flight-delays
  * lakeloop models promote flight-delays 3 --alias champion --reason "AUC 0.791"
+ * lakeloop models rollback flight-delays --alias champion --reason "v4 drifts on March"
  * lakeloop models history flight-delays --alias champion
  * ```
  */
@@ -16,7 +17,8 @@ import type { Command } from 'commander';
 import { instanceHome } from '../instance-home.js';
 import { printJson, printTable } from '../output.js';
 import { LakeloopError } from '../../errors.js';
-import { LineageTag, openRegistry, openTracking } from '../../tracking/index.js';
+import { LineageTag, openRegistry, openTracking, rollbackAlias } from '../../tracking/index.js';
+import { defaultAliasMover } from '../../tracking/model-registry.js';
 import type { ModelRegistry, TrackingRun, TrackingStore } from '../../tracking/index.js';
 
 interface CommonOptions {
@@ -279,6 +281,40 @@ export function registerTrackingCommands(program: Command): void {
           }
           process.stdout.write(
             `${name}@${options.alias} -> version ${version}${previous === undefined || previous === version ? '' : ` (was ${previous})`}\n`,
+          );
+        });
+      },
+    );
+  models
+    .command('rollback <name>')
+    .description('move an alias (default champion) back to the version it pointed at before its last move')
+    .option('--alias <alias>', 'the alias to move back', 'champion')
+    .option('--to <version>', 'go back to this former version instead (one the alias pointed at before)')
+    .requiredOption('--reason <text>', 'why it moves back (recorded in `models history`)')
+    .option('--by <who>', 'who moves it (default $USER)')
+    .option('--json', 'print JSON')
+    .option(...uriOption)
+    .action(
+      async (
+        name: string,
+        options: CommonOptions & { alias: string; to?: string; reason: string; by?: string },
+        command: Command,
+      ) => {
+        await withStores(command, async ({ registry }) => {
+          const result = await rollbackAlias({
+            registry,
+            name,
+            alias: options.alias,
+            reason: options.reason,
+            by: options.by ?? defaultAliasMover(),
+            ...(options.to === undefined ? {} : { toVersion: options.to }),
+          });
+          if (command.optsWithGlobals<CommonOptions>().json === true) {
+            printJson(result);
+            return;
+          }
+          process.stdout.write(
+            `${name}@${options.alias} -> version ${result.toVersion} (rolled back from ${result.fromVersion === undefined ? 'no version' : result.fromVersion})\n`,
           );
         });
       },

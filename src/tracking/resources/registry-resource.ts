@@ -52,6 +52,12 @@ export function stepMover(step: Pick<ResourceStep, 'runId' | 'assetKey'>): strin
   return `lakeloop run ${step.runId} (${step.assetKey})`;
 }
 
+/** The pipeline run and asset of a {@link stepMover} `by`, or undefined for any other mover (a user, a token). */
+export function parseStepMover(by: string): { runId: string; assetKey: string } | undefined {
+  const match = /^lakeloop run (\S+) \((.+)\)$/.exec(by);
+  return match === null ? undefined : { runId: match[1] as string, assetKey: match[2] as string };
+}
+
 /** A registry whose alias moves default to `by`; closing it leaves the underlying registry open. */
 class StepModelRegistry implements ModelRegistry {
   readonly #registry: ModelRegistry;
