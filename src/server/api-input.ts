@@ -169,6 +169,24 @@ export function commaListParam<T extends string>(values: readonly T[], what: str
 
 const limitParam = wholeNumberParam(1, MAX_PAGE_SIZE);
 
+/** The page size of a list route, 1..{@link MAX_PAGE_SIZE}. */
+export const pageLimitParam = limitParam;
+
+/**
+ * One page of a list route, the same shape everywhere: the items, whether more follow, and the
+ * cursor to pass as `after` for the next page (`''` on the last page).
+ */
+export interface ListPage<T> {
+  results: T[];
+  hasMore: boolean;
+  nextOffset: string;
+}
+
+/** A page from its items and the next page's cursor (undefined: the last page). */
+export function listPage<T>(results: T[], nextOffset: string | undefined): ListPage<T> {
+  return { results, hasMore: nextOffset !== undefined && nextOffset !== '', nextOffset: nextOffset ?? '' };
+}
+
 /** A query string with exactly these parameters (unknown ones are refused, naming the known ones). */
 export function querySchema<T extends z.ZodRawShape>(shape: T) {
   const names = Object.keys(shape);
@@ -198,6 +216,9 @@ export const listRunsQuery = querySchema({
     })
     .optional(),
   limit: limitParam.optional(),
+  /** The previous page's `nextOffset` (the last run id it showed). */
+  after: runIdSchema.optional(),
+  /** The older name of `after`, still accepted. */
   before: runIdSchema.optional(),
 });
 

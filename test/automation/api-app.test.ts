@@ -98,6 +98,35 @@ describe('REST API', () => {
     expect(events.events.map((e) => e.type).sort()).toEqual(['RUN_SUCCESS', 'STEP_SUCCESS']);
   });
 
+  it('pages runs and a run’s events with hasMore and nextOffset', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const created = await post('/api/runs', { job: 'process' });
+      ids.push(((await created.json()) as { run: { runId: string } }).run.runId);
+    }
+    type RunsPage = { runs: { runId: string }[]; hasMore: boolean; nextOffset: string };
+    const seen: string[] = [];
+    let page: RunsPage = { runs: [], hasMore: true, nextOffset: '' };
+    while (page.hasMore) {
+      const after = page.nextOffset === '' ? '' : `&after=${page.nextOffset}`;
+      page = (await (await app.request(`/api/runs?limit=2${after}`)).json()) as RunsPage;
+      seen.push(...page.runs.map((r) => r.runId));
+    }
+    expect(seen.sort()).toEqual([...ids].sort());
+    expect(page.nextOffset).toBe('');
+
+    await daemon.queue.idle();
+    type EventsPage = { events: { id: number }[]; hasMore: boolean; nextOffset: string };
+    const all = (await (await app.request(`/api/runs/${ids[0]}/events`)).json()) as EventsPage;
+    expect(all.hasMore).toBe(false);
+    const first = (await (await app.request(`/api/runs/${ids[0]}/events?limit=2`)).json()) as EventsPage;
+    expect(first).toMatchObject({ hasMore: true, nextOffset: String(all.events[1]?.id) });
+    const rest = (await (
+      await app.request(`/api/runs/${ids[0]}/events?after=${first.nextOffset}&limit=1000`)
+    ).json()) as EventsPage;
+    expect([...first.events, ...rest.events]).toEqual(all.events);
+  });
+
   it('launches an asset selection', async () => {
     const created = await post('/api/runs', { select: 'processed' });
     expect(created.status).toBe(201);

@@ -72,9 +72,9 @@ describe('REST API: data routes and index', () => {
       backend: 'embedded',
       capabilities: { removedEntrySize: true },
     });
-    const branches = await get('/api/data/repositories/flights/branches?amount=1');
+    const branches = await get('/api/data/repositories/flights/branches?limit=1');
     expect(branches.body).toMatchObject({ results: [{ name: 'exp' }], hasMore: true, nextOffset: 'exp' });
-    const next = await get(`/api/data/repositories/flights/branches?amount=1&after=exp`);
+    const next = await get(`/api/data/repositories/flights/branches?limit=1&after=exp`);
     expect(next.body).toMatchObject({ results: [{ name: 'main' }], hasMore: false });
     expect((await get('/api/data/repositories/flights/tags')).body).toMatchObject({
       results: [{ name: 'v1' }],

@@ -93,11 +93,11 @@ describe('REST API: tracking routes on the embedded store', () => {
     for (const name of ['churn', 'flights', 'ads']) await tracking.getOrCreateExperiment(name);
     const first = await get('/api/experiments?limit=2');
     expect(first.status).toBe(200);
-    expect((first.body['experiments'] as { name: string }[]).map((e) => e.name)).toEqual(['ads', 'churn']);
-    expect(first.body['nextPageToken']).toBe('churn');
+    expect((first.body['results'] as { name: string }[]).map((e) => e.name)).toEqual(['ads', 'churn']);
+    expect(first.body).toMatchObject({ hasMore: true, nextOffset: 'churn' });
     const second = await get('/api/experiments?limit=2&after=churn');
-    expect((second.body['experiments'] as { name: string }[]).map((e) => e.name)).toEqual(['flights']);
-    expect(second.body['nextPageToken']).toBeNull();
+    expect((second.body['results'] as { name: string }[]).map((e) => e.name)).toEqual(['flights']);
+    expect(second.body).toMatchObject({ hasMore: false, nextOffset: '' });
 
     const flights = await tracking.getExperimentByName('flights');
     const byId = await get(`/api/experiments/${flights.experimentId}`);
@@ -114,7 +114,7 @@ describe('REST API: tracking routes on the embedded store', () => {
     const names = async (query: string) => {
       const { status, body } = await get(`/api/training-runs?experiment=flights&${query}`);
       expect(status, JSON.stringify(body)).toBe(200);
-      return (body['runs'] as RunSummary[]).map((run) => run.info.runName);
+      return (body['results'] as RunSummary[]).map((run) => run.info.runName);
     };
     expect(await names(`filter=${q("metrics.auc > 0.7 and params.lr = '0.1'")}`)).toEqual(['c', 'a']);
     expect(await names(`filter=${q("params.lr != '0.1'")}`)).toEqual(['b']);
@@ -131,7 +131,7 @@ describe('REST API: tracking routes on the embedded store', () => {
     // Without an experiment: every active one.
     await seedRuns(tracking, 'churn');
     const all = await get(`/api/training-runs?filter=${q("params.lr = '0.01'")}`);
-    expect((all.body['runs'] as RunSummary[]).map((run) => run.info.runName)).toEqual(['b', 'b']);
+    expect((all.body['results'] as RunSummary[]).map((run) => run.info.runName)).toEqual(['b', 'b']);
   });
 
   it('pages through training runs across a page boundary, with no gap and no repeat', async () => {
@@ -151,18 +151,18 @@ describe('REST API: tracking routes on the embedded store', () => {
         `/api/training-runs?experiment=pages&limit=2${after === undefined ? '' : `&after=${q(after)}`}`,
       );
       expect(page.status).toBe(200);
-      const runs = page.body['runs'] as RunSummary[];
+      const runs = page.body['results'] as RunSummary[];
       expect(runs.length).toBeLessThanOrEqual(2);
       seen.push(...runs.map((run) => run.info.runName));
-      tokens.push(page.body['nextPageToken']);
-      after = (page.body['nextPageToken'] as string | null) ?? undefined;
+      tokens.push(page.body['nextOffset']);
+      after = page.body['hasMore'] === true ? (page.body['nextOffset'] as string) : undefined;
     } while (after !== undefined && tokens.length < 10);
     expect(seen).toEqual(['r4', 'r3', 'r2', 'r1', 'r0']);
     expect(tokens).toHaveLength(3);
-    expect(tokens.at(-1)).toBeNull();
+    expect(tokens.at(-1)).toBe('');
     const bad = await get('/api/training-runs?experiment=pages&after=bogus');
     expect(bad).toMatchObject({ status: 400, body: { error: { code: 'INVALID_ARGUMENT' } } });
-    expect(JSON.stringify(bad.body)).toContain('nextPageToken');
+    expect(JSON.stringify(bad.body)).toContain('Invalid page token');
   });
 
   it('refuses filter strings it does not support, naming the token and what is supported', async () => {
@@ -372,8 +372,8 @@ describeWithMlflow('REST API: training-run search on the MLflow server', (uri) =
       const { status, body } = await getJson(app, `/api/training-runs?experiment=${name}&${query}`);
       expect(status, JSON.stringify(body)).toBe(200);
       return {
-        names: (body['runs'] as RunSummary[]).map((run) => run.info.runName),
-        next: body['nextPageToken'],
+        names: (body['results'] as RunSummary[]).map((run) => run.info.runName),
+        next: body['nextOffset'],
       };
     };
     expect((await search(`filter=${q("params.lr = '0.1' and metrics.auc > 0.7")}`)).names).toEqual([
@@ -388,6 +388,6 @@ describeWithMlflow('REST API: training-run search on the MLflow server', (uri) =
     expect(first.names).toEqual(['c', 'b']);
     expect(typeof first.next).toBe('string');
     const second = await search(`limit=2&after=${q(first.next as string)}`);
-    expect(second).toEqual({ names: ['a'], next: null });
+    expect(second).toEqual({ names: ['a'], next: '' });
   });
 });

@@ -5,7 +5,7 @@
  * `trigger`; a merge records the caller in the merge commit's `lakeloop.merged_by` metadata, and
  * the repository's own refusals — conflicts, uncommitted changes, pre-merge hooks — come through
  * with their codes). Lists page with the data repository's own
- * cursors (`after` = the previous page's `nextOffset`, `amount` ≤ 1000). Without a data repository
+ * cursors (`after` = the previous page's `nextOffset`, `limit` ≤ 1000, the repository's `amount`). Without a data repository
  * every route answers 503 saying how to give one.
  *
  * Routes (under `/api/data/repositories`): `GET /`, `GET /:repo`, `GET /:repo/branches`,
@@ -29,14 +29,14 @@ import { summarizeDiff } from '../../versioning/diff-summary.js';
 import { MAX_PREVIEW_ROWS, previewObject } from '../../versioning/object-preview.js';
 import { required } from '../api-context.js';
 import type { ApiContext } from '../api-context.js';
-import { MAX_PAGE_SIZE, querySchema, wholeNumberParam } from '../api-input.js';
+import { pageLimitParam, querySchema, wholeNumberParam } from '../api-input.js';
 import { pathParam } from '../api-router.js';
 import type { ApiRouter } from '../api-router.js';
 
 const text = z.string().min(1).max(1000);
 const page = {
   after: z.string().max(1000).optional(),
-  amount: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).optional(),
+  limit: pageLimitParam.optional(),
 };
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -95,6 +95,14 @@ const mergeSchema = z.strictObject({
   strategy: z.enum(MERGE_STRATEGIES).optional(),
 });
 
+/** The repository's page options from a route's `after` and `limit`. */
+function pageOf<T extends { after?: string | undefined; limit?: number | undefined }>(
+  query: T,
+): Omit<T, 'limit'> & { amount?: number } {
+  const { limit, ...rest } = query;
+  return limit === undefined ? rest : { ...rest, amount: limit };
+}
+
 /** Drops undefined fields, so zod's optional outputs fit the repository's exact optional options. */
 function defined<T extends Record<string, unknown>>(fields: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as never;
@@ -108,7 +116,7 @@ export function registerDataRoutes(api: ApiRouter, context: ApiContext): void {
 
   api.route(
     { method: 'GET', path: base, scope: 'read', tag, summary: 'List repositories', query: listQuery },
-    async (c, { query }) => c.json(await repository().listRepositories(defined(query))),
+    async (c, { query }) => c.json(await repository().listRepositories(defined(pageOf(query)))),
   );
   api.route(
     {
@@ -134,12 +142,14 @@ export function registerDataRoutes(api: ApiRouter, context: ApiContext): void {
       query: listQuery,
     },
     async (c, { query }) =>
-      c.json(await repository().listBranches({ repository: pathParam(c, 'repo'), ...defined(query) })),
+      c.json(
+        await repository().listBranches({ repository: pathParam(c, 'repo'), ...defined(pageOf(query)) }),
+      ),
   );
   api.route(
     { method: 'GET', path: `${base}/:repo/tags`, scope: 'read', tag, summary: 'List tags', query: listQuery },
     async (c, { query }) =>
-      c.json(await repository().listTags({ repository: pathParam(c, 'repo'), ...defined(query) })),
+      c.json(await repository().listTags({ repository: pathParam(c, 'repo'), ...defined(pageOf(query)) })),
   );
   api.route(
     {
@@ -152,7 +162,7 @@ export function registerDataRoutes(api: ApiRouter, context: ApiContext): void {
     },
     async (c, { query }) => {
       const repo = pathParam(c, 'repo');
-      const log = await repository().log({ repository: repo, ...defined(query) });
+      const log = await repository().log({ repository: repo, ...defined(pageOf(query)) });
       // The runs each commit triggered (the data-commit sensor tags them with the commit id).
       const results = await Promise.all(
         log.results.map(async (commit) => {
@@ -180,7 +190,7 @@ export function registerDataRoutes(api: ApiRouter, context: ApiContext): void {
     },
     async (c, { query }) => {
       const { depth, ...options } = query;
-      const diff = await repository().diff({ repository: pathParam(c, 'repo'), ...defined(options) });
+      const diff = await repository().diff({ repository: pathParam(c, 'repo'), ...defined(pageOf(options)) });
       return c.json({ ...diff, summary: summarizeDiff(diff.results, { depth: depth ?? 1 }) });
     },
   );
@@ -197,7 +207,7 @@ export function registerDataRoutes(api: ApiRouter, context: ApiContext): void {
       const changes = await repository().diffUncommitted({
         repository: pathParam(c, 'repo'),
         branch: pathParam(c, 'branch'),
-        ...defined(query),
+        ...defined(pageOf(query)),
       });
       return c.json({ ...changes, summary: summarizeDiff(changes.results, { depth: 1 }) });
     },
@@ -212,7 +222,7 @@ export function registerDataRoutes(api: ApiRouter, context: ApiContext): void {
       query: objectsQuery,
     },
     async (c, { query }) =>
-      c.json(await repository().listObjects({ repository: pathParam(c, 'repo'), ...defined(query) })),
+      c.json(await repository().listObjects({ repository: pathParam(c, 'repo'), ...defined(pageOf(query)) })),
   );
   api.route(
     {

@@ -57,19 +57,24 @@ export function registerRunRoutes(api: ApiRouter, { defs, instance, daemon }: Ap
       path: '/api/runs',
       scope: 'read',
       tag,
-      summary: 'List runs, newest first (filter by status, job, tag; page with before=<last run id>)',
+      summary: 'List runs, newest first (filter by status, job, tag; page with after=<nextOffset>)',
       query: listRunsQuery,
     },
     async (c, { query }) => {
       const tags = query.tag === undefined ? undefined : { [query.tag.key]: query.tag.value };
-      const runs = await instance.runs.listRuns({
+      const limit = query.limit ?? 50;
+      const after = query.after ?? query.before;
+      // One more than asked, to know whether another page follows.
+      const found = await instance.runs.listRuns({
         ...(query.status === undefined ? {} : { statuses: query.status }),
         ...(query.job === undefined ? {} : { jobName: query.job }),
         ...(tags === undefined ? {} : { tags }),
-        ...(query.before === undefined ? {} : { beforeRunId: query.before }),
-        limit: query.limit ?? 50,
+        ...(after === undefined ? {} : { beforeRunId: after }),
+        limit: limit + 1,
       });
-      return c.json({ runs });
+      const runs = found.slice(0, limit);
+      const hasMore = found.length > limit;
+      return c.json({ runs, hasMore, nextOffset: hasMore ? (runs.at(-1)?.runId ?? '') : '' });
     },
   );
 
@@ -95,18 +100,21 @@ export function registerRunRoutes(api: ApiRouter, { defs, instance, daemon }: Ap
       path: '/api/runs/:id/events',
       scope: 'read',
       tag,
-      summary: "A run's event log (page with after=<last event id>)",
+      summary: "A run's event log, oldest first (page with after=<nextOffset>)",
       query: eventsQuery,
     },
     async (c, { query }) => {
       const run = await runOr404(runIdParam(c));
-      const events = await instance.events.getEvents({
+      const limit = query.limit ?? 1000;
+      const found = await instance.events.getEvents({
         runId: run.runId,
         ...(query.after === undefined ? {} : { afterId: query.after }),
         ...(query.type === undefined ? {} : { types: query.type }),
-        limit: query.limit ?? 1000,
+        limit: limit + 1,
       });
-      return c.json({ events });
+      const events = found.slice(0, limit);
+      const hasMore = found.length > limit;
+      return c.json({ events, hasMore, nextOffset: hasMore ? String(events.at(-1)?.id ?? '') : '' });
     },
   );
 

@@ -32,7 +32,7 @@ import type { Experiment, TrackingRun } from '../../tracking/tracking-types.js';
 import { normalizeArtifactPath } from '../../tracking/tracking-validation.js';
 import { required } from '../api-context.js';
 import type { ApiContext } from '../api-context.js';
-import { MAX_PAGE_SIZE, querySchema, runIdParam, wholeNumberParam } from '../api-input.js';
+import { listPage, MAX_PAGE_SIZE, querySchema, runIdParam, wholeNumberParam } from '../api-input.js';
 import { pathParam } from '../api-router.js';
 import type { ApiRouter } from '../api-router.js';
 
@@ -166,7 +166,7 @@ export function registerTrackingRoutes(api: ApiRouter, context: ApiContext): voi
       path: '/api/experiments',
       scope: 'read',
       tag,
-      summary: 'List active experiments by name (page with after=<nextPageToken>)',
+      summary: 'List active experiments by name (page with after=<nextOffset>)',
       query: experimentsQuery,
     },
     async (c, { query }) => {
@@ -178,7 +178,7 @@ export function registerTrackingRoutes(api: ApiRouter, context: ApiContext): voi
       const amount = query.limit ?? DEFAULT_RUN_PAGE;
       const experiments = all.slice(from, from + amount);
       const more = from + amount < all.length;
-      return c.json({ experiments, nextPageToken: more ? (experiments.at(-1)?.name ?? null) : null });
+      return c.json(listPage(experiments, more ? experiments.at(-1)?.name : undefined));
     },
   );
   api.route(
@@ -199,7 +199,7 @@ export function registerTrackingRoutes(api: ApiRouter, context: ApiContext): voi
       scope: 'read',
       tag,
       summary:
-        "Search training runs with an MLflow filter string (metrics.auc > 0.7 and params.lr = '0.1'), newest first; page with after=<nextPageToken>",
+        "Search training runs with an MLflow filter string (metrics.auc > 0.7 and params.lr = '0.1'), newest first; page with after=<nextOffset>",
       query: runsQuery,
     },
     async (c, { query }) => {
@@ -212,8 +212,7 @@ export function registerTrackingRoutes(api: ApiRouter, context: ApiContext): voi
           : [await experimentByIdOrName(tracking, query.experiment)];
       const statuses = statusesOf(query.status, filter.statuses);
       // No experiment, or status conditions no run can meet: nothing to ask the store.
-      if (experiments.length === 0 || statuses?.length === 0)
-        return c.json({ runs: [], nextPageToken: null });
+      if (experiments.length === 0 || statuses?.length === 0) return c.json(listPage([], undefined));
       const page = await tracking.searchRunsPage({
         experimentIds: experiments.map((e) => e.experimentId),
         metrics: filter.metrics,
@@ -224,7 +223,7 @@ export function registerTrackingRoutes(api: ApiRouter, context: ApiContext): voi
         maxResults: query.limit ?? DEFAULT_RUN_PAGE,
         ...(query.after === undefined ? {} : { pageToken: query.after }),
       });
-      return c.json({ runs: page.runs.map(runJson), nextPageToken: page.nextPageToken ?? null });
+      return c.json(listPage(page.runs.map(runJson), page.nextPageToken));
     },
   );
   api.route(

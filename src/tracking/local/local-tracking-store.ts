@@ -569,7 +569,7 @@ function decodeOffsetToken(token: string): number {
   if (!Number.isSafeInteger(offset) || offset < 0) {
     throw new LakeloopError(
       'INVALID_ARGUMENT',
-      'Invalid page token: give back the nextPageToken of the previous page of the same search, unchanged.',
+      'Invalid page token: give back the token of the previous page of the same search, unchanged (nextPageToken; nextOffset in the HTTP API).',
     );
   }
   return offset;
