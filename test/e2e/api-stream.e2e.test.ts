@@ -169,8 +169,39 @@ describe('live stream against lakeloop dev (flights-2k, embedded)', () => {
         .filter((f) => f.event === 'run' && frameData(f)['runId'] === runId)
         .map((f) => frameData(f)['status']),
     ).toContain('STARTED');
-    // TODO(#14, registry/why routes — written on another branch): once GET
-    // /api/models/:name/versions/:version/why is on this branch, fetch it here for the version above
-    // and assert it names the rule that decided (e.g. the AUC floor or the not-worse-than-champion gate).
+    // Why the version did (not) become champion: the rules that decided, with their numbers. On
+    // the 2k-row January the AUC is near 0.57, under the 0.6 floor, so the answer is a refusal.
+    const trained = frameData(frames[version] as SseFrame) as { name: string; version: string };
+    const answer = await fetch(`${api}/api/models/${trained.name}/versions/${trained.version}/why`);
+    expect(answer.status).toBe(200);
+    const why = (await answer.json()) as {
+      outcome: string;
+      summary: string;
+      decision: {
+        checks: { checkName: string; passed: boolean }[];
+        decidedBy: {
+          checkName: string;
+          passed: boolean;
+          rule: string | null;
+          metadata: Record<string, unknown>;
+        }[];
+        move: { alias: string; to: string } | null;
+      };
+    };
+    const failed = why.decision.checks.filter((check) => !check.passed).map((check) => check.checkName);
+    expect(why.outcome).toBe(failed.length > 0 ? 'refused' : 'promoted');
+    expect(why.decision.decidedBy.length).toBeGreaterThan(0);
+    for (const check of why.decision.decidedBy) {
+      expect(check.rule).toMatch(/\w/);
+      expect(Object.values(check.metadata).some((value) => typeof value === 'number')).toBe(true);
+    }
+    if (why.outcome === 'refused') {
+      for (const name of failed) expect(why.summary).toContain(name);
+      expect(why.decision.decidedBy.map((check) => check.checkName)).toEqual(failed);
+      expect(why.decision.move).toBeNull();
+    } else {
+      expect(why.decision.move).toMatchObject({ alias: 'champion', to: trained.version });
+    }
+    expect(why.decision.decidedBy.map((check) => check.checkName)).toContain('auc_floor');
   }, 300_000);
 });
