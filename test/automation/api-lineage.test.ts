@@ -6,7 +6,7 @@
  */
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiApp } from '../../src/server/api-app.js';
+import type { ApiAppOptions } from '../../src/server/api-app.js';
 import type { LineageEdge, LineageGraph, LineageNode } from '../../src/server/lineage/lineage.js';
 import { MODEL, openModelLoop, REPOSITORY } from './fixtures/model-loop.js';
 import type { ModelLoop } from './fixtures/model-loop.js';
@@ -38,15 +38,7 @@ describe('REST API: lineage', () => {
     await loop.close();
   });
 
-  const appWith = (options: Partial<Parameters<typeof createApiApp>[0]> = {}) =>
-    createApiApp({
-      defs: loop.defs,
-      instance: loop.instance,
-      data: loop.data,
-      tracking: loop.tracking,
-      registry: loop.registry,
-      ...options,
-    });
+  const appWith = (options: Partial<ApiAppOptions> = {}) => loop.app(options);
   const get = async (path: string) => {
     const response = await app.request(path);
     return {

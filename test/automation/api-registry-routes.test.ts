@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApiApp } from '../../src/server/api-app.js';
+import type { ApiAppOptions } from '../../src/server/api-app.js';
 import { ApiTokenFile } from '../../src/server/api-tokens.js';
 import { LocalTrackingStore } from '../../src/tracking/index.js';
 import { MODEL, openModelLoop, REPOSITORY, TOLERANCE } from './fixtures/model-loop.js';
@@ -55,15 +55,7 @@ describe('REST API: model registry', () => {
     await loop.close();
   });
 
-  const appWith = (options: Partial<Parameters<typeof createApiApp>[0]> = {}) =>
-    createApiApp({
-      defs: loop.defs,
-      instance: loop.instance,
-      data: loop.data,
-      tracking: loop.tracking,
-      registry: loop.registry,
-      ...options,
-    });
+  const appWith = (options: Partial<ApiAppOptions> = {}) => loop.app(options);
   const request = async (path: string, init: { method?: string; body?: unknown; token?: string } = {}) => {
     const response = await app.request(path, {
       method: init.method ?? 'GET',
