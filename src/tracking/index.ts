@@ -51,6 +51,7 @@ export type {
   ModelRegistry,
   RegisterModelOptions,
   SearchModelVersionsOptions,
+  FindModelVersionsOptions,
   SetAliasOptions,
 } from './model-registry.js';
 export { TrackingLimits, normalizeArtifactPath } from './tracking-validation.js';

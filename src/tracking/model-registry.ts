@@ -41,6 +41,17 @@ export interface SearchModelVersionsOptions {
   maxResults?: number;
 }
 
+/**
+ * Options of {@link ModelRegistry.findModelVersions}: one condition — a version tag's exact value, or
+ * the training run a version was registered from — over every registered model.
+ */
+export type FindModelVersionsOptions = (
+  { tag: { key: string; value: string }; runId?: undefined } | { runId: string; tag?: undefined }
+) & {
+  /** Default 1000. */
+  maxResults?: number;
+};
+
 /** Identifies an alias of a registered model. */
 export interface AliasRef {
   name: string;
@@ -108,6 +119,12 @@ export interface ModelRegistry extends AsyncDisposable {
   getModelVersion(name: string, version: string): Promise<ModelVersion>;
   /** Versions of a registered model, newest first. */
   searchModelVersions(options: SearchModelVersionsOptions): Promise<ModelVersion[]>;
+  /**
+   * The versions of any registered model with a tag of that value (e.g. `lakeloop.pipeline_run_id`)
+   * or registered from that training run, by model name then newest first; an index lookup, not a
+   * scan of the models.
+   */
+  findModelVersions(options: FindModelVersionsOptions): Promise<ModelVersion[]>;
 
   /**
    * Points `alias` at `version` (moving it when it pointed elsewhere) and records the move in the

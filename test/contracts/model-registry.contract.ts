@@ -82,6 +82,39 @@ export function modelRegistryContract(factory: ModelRegistryFactory): void {
     expect((await registry.getRegisteredModel(name)).latestVersion).toBe('2');
   });
 
+  it('finds the versions of every model by a tag value or by training run, by name then newest first', async () => {
+    const prefix = unique('find');
+    const [a, b] = [`${prefix}-a`, `${prefix}-b`];
+    await registry.createRegisteredModel({ name: a });
+    await registry.createRegisteredModel({ name: b });
+    const [runOne, runTwo] = [await runWithModel(), await runWithModel()];
+    const pipelineRun = unique('pipeline-run');
+    const tags = { [LineageTag.PIPELINE_RUN_ID]: pipelineRun };
+    await registry.createModelVersion({ name: b, runId: runOne, tags });
+    await registry.createModelVersion({ name: a, runId: runTwo }); // a/1: another run, no tag
+    await registry.createModelVersion({ name: a, runId: runOne, tags }); // a/2
+    await registry.createModelVersion({
+      name: a,
+      runId: runTwo,
+      tags: { [LineageTag.PIPELINE_RUN_ID]: `${pipelineRun}x` },
+    });
+
+    const byTag = await registry.findModelVersions({
+      tag: { key: LineageTag.PIPELINE_RUN_ID, value: pipelineRun },
+    });
+    expect(byTag.map((v) => `${v.name}/${v.version}`)).toEqual([`${a}/2`, `${b}/1`]);
+    expect(byTag[0]?.tags[LineageTag.PIPELINE_RUN_ID]).toBe(pipelineRun);
+    const byRun = await registry.findModelVersions({ runId: runTwo });
+    expect(byRun.map((v) => `${v.name}/${v.version}`)).toEqual([`${a}/3`, `${a}/1`]);
+    expect((await registry.findModelVersions({ runId: runOne, maxResults: 1 })).map((v) => v.name)).toEqual([
+      a,
+    ]);
+    expect(
+      await registry.findModelVersions({ tag: { key: LineageTag.PIPELINE_RUN_ID, value: unique('none') } }),
+    ).toEqual([]);
+    expect(await registry.findModelVersions({ runId: randomUUID().replaceAll('-', '') })).toEqual([]);
+  });
+
   it('rejects unknown models, versions and runs with NOT_FOUND', async () => {
     const name = unique('model');
     await registry.createRegisteredModel({ name });

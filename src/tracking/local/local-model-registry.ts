@@ -23,6 +23,7 @@ import type {
   AliasRef,
   CreateModelVersionOptions,
   CreateRegisteredModelOptions,
+  FindModelVersionsOptions,
   ModelRegistry,
   RegisterModelOptions,
   SearchModelVersionsOptions,
@@ -200,6 +201,23 @@ export class LocalModelRegistry implements ModelRegistry {
     const rows = this.#sql('SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT ?').all(
       options.name,
       options.maxResults ?? 1000,
+    ) as VersionRow[];
+    return rows.map((row) => this.#modelVersion(row));
+  }
+
+  async findModelVersions(options: FindModelVersionsOptions): Promise<ModelVersion[]> {
+    const limit = options.maxResults ?? 1000;
+    const rows = (
+      options.tag !== undefined
+        ? this.#sql(
+            `SELECT v.* FROM model_version_tags t
+             JOIN model_versions v ON v.name = t.name AND v.version = t.version
+             WHERE t.key = ? AND t.value = ? ORDER BY v.name, v.version DESC LIMIT ?`,
+          ).all(options.tag.key, options.tag.value, limit)
+        : this.#sql('SELECT * FROM model_versions WHERE run_id = ? ORDER BY name, version DESC LIMIT ?').all(
+            options.runId,
+            limit,
+          )
     ) as VersionRow[];
     return rows.map((row) => this.#modelVersion(row));
   }

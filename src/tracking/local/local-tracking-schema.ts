@@ -123,6 +123,14 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX model_alias_history_by_alias ON model_alias_history (name, alias, seq);
     `,
   },
+  {
+    // Lineage finds the versions a pipeline run (a version tag) or a training run registered.
+    version: 3,
+    sql: `
+      CREATE INDEX model_version_tags_by_value ON model_version_tags (key, value);
+      CREATE INDEX model_versions_by_run ON model_versions (run_id);
+    `,
+  },
 ];
 
 /** Opens (creating and migrating when needed) the embedded tracking database. */

@@ -26,6 +26,7 @@ import type {
   AliasRef,
   CreateModelVersionOptions,
   CreateRegisteredModelOptions,
+  FindModelVersionsOptions,
   ModelRegistry,
   RegisterModelOptions,
   SearchModelVersionsOptions,
@@ -215,6 +216,28 @@ export class MlflowModelRegistry implements ModelRegistry {
     return versions.sort((a, b) => Number(b.version) - Number(a.version)).slice(0, maxResults);
   }
 
+  async findModelVersions(options: FindModelVersionsOptions): Promise<ModelVersion[]> {
+    const maxResults = options.maxResults ?? 1000;
+    const filter = findFilter(options);
+    const versions: ModelVersion[] = [];
+    let pageToken: string | undefined;
+    do {
+      const body = await this.client.get(
+        'model-versions/search',
+        { filter, max_results: Math.min(maxResults, 10_000), page_token: pageToken },
+        z.object({
+          model_versions: z.array(ModelVersionSchema).default([]),
+          next_page_token: z.string().optional(),
+        }),
+      );
+      versions.push(...body.model_versions.map(toModelVersion));
+      pageToken = body.next_page_token === '' ? undefined : body.next_page_token;
+    } while (pageToken !== undefined && versions.length < maxResults);
+    return versions
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : Number(b.version) - Number(a.version)))
+      .slice(0, maxResults);
+  }
+
   setAlias(options: SetAliasOptions): Promise<void>;
   setAlias(name: string, alias: string, version: string, options?: AliasMoveOptions): Promise<void>;
   async setAlias(...args: [SetAliasOptions] | [string, string, string, AliasMoveOptions?]): Promise<void> {
@@ -347,6 +370,27 @@ export class MlflowModelRegistry implements ModelRegistry {
 
 function pairs(tags: Readonly<Record<string, string>> | undefined): { key: string; value: string }[] {
   return Object.entries(tags ?? {}).map(([key, value]) => ({ key, value }));
+}
+
+/** The `model-versions/search` filter of one {@link FindModelVersionsOptions} condition. */
+function findFilter(options: FindModelVersionsOptions): string {
+  const quoted = (what: string, value: string) => {
+    if (value.includes("'")) {
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        `Cannot search model versions by ${what} "${value}": it contains a quote.`,
+      );
+    }
+    return `'${value}'`;
+  };
+  if (options.tag === undefined) return `run_id = ${quoted('run id', options.runId)}`;
+  if (options.tag.key.includes('`')) {
+    throw new LakeloopError(
+      'INVALID_ARGUMENT',
+      `Cannot search model versions by tag "${options.tag.key}": its key contains a backtick.`,
+    );
+  }
+  return `tags.\`${options.tag.key}\` = ${quoted('tag value', options.tag.value)}`;
 }
 
 function escapeLike(text: string): string {

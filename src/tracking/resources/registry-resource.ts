@@ -28,6 +28,7 @@ import type {
   ModelRegistry,
   RegisterModelOptions,
   SearchModelVersionsOptions,
+  FindModelVersionsOptions,
   SetAliasOptions,
 } from '../model-registry.js';
 import { openRegistry } from '../open-tracking.js';
@@ -105,6 +106,10 @@ class StepModelRegistry implements ModelRegistry {
 
   searchModelVersions(options: SearchModelVersionsOptions): Promise<ModelVersion[]> {
     return this.#registry.searchModelVersions(options);
+  }
+
+  findModelVersions(options: FindModelVersionsOptions): Promise<ModelVersion[]> {
+    return this.#registry.findModelVersions(options);
   }
 
   setAlias(options: SetAliasOptions): Promise<void>;
