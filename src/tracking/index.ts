@@ -51,6 +51,7 @@ export type {
   ModelRegistry,
   RegisterModelOptions,
   SearchModelVersionsOptions,
+  SearchRegisteredModelsOptions,
   FindModelVersionsOptions,
   SetAliasOptions,
 } from './model-registry.js';

@@ -33,10 +33,21 @@ export interface CreateModelVersionOptions {
   tags?: Readonly<Record<string, string>>;
 }
 
+/** Options of {@link ModelRegistry.searchRegisteredModels}. */
+export interface SearchRegisteredModelsOptions {
+  nameContains?: string;
+  /** Only the models whose name sorts after this one (the cursor of a page). */
+  after?: string;
+  /** Default 1000. */
+  maxResults?: number;
+}
+
 /** Options of {@link ModelRegistry.searchModelVersions}. */
 export interface SearchModelVersionsOptions {
   /** Versions of this registered model. */
   name: string;
+  /** Only the versions older than this one (the cursor of a page, newest first). */
+  belowVersion?: string;
   /** Default 1000. */
   maxResults?: number;
 }
@@ -102,11 +113,11 @@ export interface ModelRegistry extends AsyncDisposable {
   getOrCreateRegisteredModel(options: CreateRegisteredModelOptions): Promise<RegisteredModel>;
   /** Returns a registered model with its aliases; NOT_FOUND when unknown. */
   getRegisteredModel(name: string): Promise<RegisteredModel>;
-  /** Lists registered models, optionally those whose name contains `nameContains`, by name. */
-  searchRegisteredModels(options?: {
-    nameContains?: string;
-    maxResults?: number;
-  }): Promise<RegisteredModel[]>;
+  /**
+   * Lists registered models by name (code point order), optionally those whose name contains
+   * `nameContains`, and only those named after `after` (the cursor of a page).
+   */
+  searchRegisteredModels(options?: SearchRegisteredModelsOptions): Promise<RegisteredModel[]>;
 
   /**
    * Registers a new version of `name` from a run's model folder, creating the registered model

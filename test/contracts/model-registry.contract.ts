@@ -115,6 +115,32 @@ export function modelRegistryContract(factory: ModelRegistryFactory): void {
     expect(await registry.findModelVersions({ runId: randomUUID().replaceAll('-', '') })).toEqual([]);
   });
 
+  it('pages registered models after a name and versions below a version', async () => {
+    const prefix = unique('page');
+    for (const suffix of ['a', 'b', 'c'])
+      await registry.createRegisteredModel({ name: `${prefix}-${suffix}` });
+    const after = await registry.searchRegisteredModels({
+      nameContains: prefix,
+      after: `${prefix}-a`,
+      maxResults: 1,
+    });
+    expect(after.map((m) => m.name)).toEqual([`${prefix}-b`]);
+    expect(
+      (await registry.searchRegisteredModels({ nameContains: prefix, after: `${prefix}-b` })).map(
+        (m) => m.name,
+      ),
+    ).toEqual([`${prefix}-c`]);
+    const name = `${prefix}-a`;
+    const runId = await runWithModel();
+    for (let i = 0; i < 4; i++) await registry.createModelVersion({ name, runId });
+    const below = await registry.searchModelVersions({ name, belowVersion: '4', maxResults: 2 });
+    expect(below.map((v) => v.version)).toEqual(['3', '2']);
+    expect((await registry.searchModelVersions({ name, belowVersion: '1' })).map((v) => v.version)).toEqual(
+      [],
+    );
+    await expectCode(registry.searchModelVersions({ name, belowVersion: 'latest' }), 'INVALID_ARGUMENT');
+  });
+
   it('rejects unknown models, versions and runs with NOT_FOUND', async () => {
     const name = unique('model');
     await registry.createRegisteredModel({ name });

@@ -27,6 +27,7 @@ import type {
   ModelRegistry,
   RegisterModelOptions,
   SearchModelVersionsOptions,
+  SearchRegisteredModelsOptions,
   SetAliasOptions,
 } from '../model-registry.js';
 import { normalizeArtifactPath, validateKey, validateName } from '../tracking-validation.js';
@@ -122,12 +123,11 @@ export class LocalModelRegistry implements ModelRegistry {
     return this.#registeredModel(this.#modelRow(name));
   }
 
-  async searchRegisteredModels(
-    options: { nameContains?: string; maxResults?: number } = {},
-  ): Promise<RegisteredModel[]> {
+  async searchRegisteredModels(options: SearchRegisteredModelsOptions = {}): Promise<RegisteredModel[]> {
+    // BINARY collation: UTF-8 byte order, which is code point order.
     const rows = this.#sql(
-      'SELECT * FROM registered_models WHERE instr(name, ?) > 0 ORDER BY name LIMIT ?',
-    ).all(options.nameContains ?? '', options.maxResults ?? 1000) as ModelRow[];
+      'SELECT * FROM registered_models WHERE instr(name, ?) > 0 AND name > ? ORDER BY name LIMIT ?',
+    ).all(options.nameContains ?? '', options.after ?? '', options.maxResults ?? 1000) as ModelRow[];
     return rows.map((row) => this.#registeredModel(row));
   }
 
@@ -198,10 +198,16 @@ export class LocalModelRegistry implements ModelRegistry {
   }
 
   async searchModelVersions(options: SearchModelVersionsOptions): Promise<ModelVersion[]> {
-    const rows = this.#sql('SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT ?').all(
-      options.name,
-      options.maxResults ?? 1000,
-    ) as VersionRow[];
+    const below = options.belowVersion === undefined ? null : Number(options.belowVersion);
+    if (below !== null && !/^\d{1,15}$/.test(options.belowVersion ?? '')) {
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        `"${options.belowVersion}" is not a version number, e.g. 3.`,
+      );
+    }
+    const rows = this.#sql(
+      'SELECT * FROM model_versions WHERE name = ? AND (? IS NULL OR version < ?) ORDER BY version DESC LIMIT ?',
+    ).all(options.name, below, below, options.maxResults ?? 1000) as VersionRow[];
     return rows.map((row) => this.#modelVersion(row));
   }
 

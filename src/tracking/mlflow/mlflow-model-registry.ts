@@ -30,6 +30,7 @@ import type {
   ModelRegistry,
   RegisterModelOptions,
   SearchModelVersionsOptions,
+  SearchRegisteredModelsOptions,
   SetAliasOptions,
 } from '../model-registry.js';
 import { normalizeArtifactPath, validateKey, validateName } from '../tracking-validation.js';
@@ -122,9 +123,7 @@ export class MlflowModelRegistry implements ModelRegistry {
     return toRegisteredModel(body.registered_model);
   }
 
-  async searchRegisteredModels(
-    options: { nameContains?: string; maxResults?: number } = {},
-  ): Promise<RegisteredModel[]> {
+  async searchRegisteredModels(options: SearchRegisteredModelsOptions = {}): Promise<RegisteredModel[]> {
     const maxResults = options.maxResults ?? 1000;
     const filter =
       options.nameContains === undefined || options.nameContains === ''
@@ -141,7 +140,11 @@ export class MlflowModelRegistry implements ModelRegistry {
           next_page_token: z.string().optional(),
         }),
       );
-      models.push(...body.registered_models.map(toRegisteredModel));
+      // MLflow filters names by equality and LIKE only: a page after `after` skips the names before.
+      const { after } = options;
+      models.push(
+        ...body.registered_models.map(toRegisteredModel).filter((m) => after === undefined || m.name > after),
+      );
       pageToken = body.next_page_token === '' ? undefined : body.next_page_token;
     } while (pageToken !== undefined && models.length < maxResults);
     return models.slice(0, maxResults).sort((a, b) => a.name.localeCompare(b.name));
@@ -200,7 +203,10 @@ export class MlflowModelRegistry implements ModelRegistry {
       const body = await this.client.get(
         'model-versions/search',
         {
-          filter: `name = '${options.name}'`,
+          filter:
+            options.belowVersion === undefined
+              ? `name = '${options.name}'`
+              : `name = '${options.name}' and version_number < ${versionNumber(options.belowVersion)}`,
           max_results: Math.min(maxResults, 10_000),
           order_by: 'version_number DESC',
           page_token: pageToken,
@@ -370,6 +376,14 @@ export class MlflowModelRegistry implements ModelRegistry {
 
 function pairs(tags: Readonly<Record<string, string>> | undefined): { key: string; value: string }[] {
   return Object.entries(tags ?? {}).map(([key, value]) => ({ key, value }));
+}
+
+/** A version number for a filter; INVALID_ARGUMENT for anything else. */
+function versionNumber(version: string): number {
+  if (!/^\d{1,15}$/.test(version)) {
+    throw new LakeloopError('INVALID_ARGUMENT', `"${version}" is not a version number, e.g. 3.`);
+  }
+  return Number(version);
 }
 
 /** The `model-versions/search` filter of one {@link FindModelVersionsOptions} condition. */

@@ -28,6 +28,7 @@ import type {
   ModelRegistry,
   RegisterModelOptions,
   SearchModelVersionsOptions,
+  SearchRegisteredModelsOptions,
   FindModelVersionsOptions,
   SetAliasOptions,
 } from '../model-registry.js';
@@ -85,10 +86,7 @@ class StepModelRegistry implements ModelRegistry {
     return this.#registry.getRegisteredModel(name);
   }
 
-  searchRegisteredModels(options?: {
-    nameContains?: string;
-    maxResults?: number;
-  }): Promise<RegisteredModel[]> {
+  searchRegisteredModels(options?: SearchRegisteredModelsOptions): Promise<RegisteredModel[]> {
     return this.#registry.searchRegisteredModels(options);
   }
 
