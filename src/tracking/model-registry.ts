@@ -98,6 +98,10 @@ export interface SetAliasOptions extends AliasRef, AliasMoveOptions {
 export interface AliasHistoryOptions {
   /** Only the moves of this alias. Default: every alias of the model. */
   alias?: string;
+  /** Only the moves to or from this version (e.g. lineage of one version). */
+  version?: string;
+  /** Only the moves at or before this epoch ms (e.g. the alias when a version was registered). */
+  notAfter?: number;
   /** Default 1000. */
   maxResults?: number;
 }

@@ -211,6 +211,33 @@ export function modelRegistryContract(factory: ModelRegistryFactory): void {
     await expectCode(registry.registerModel(unique('model'), { runId: 'no-such-run' }), 'NOT_FOUND');
   });
 
+  it('filters the alias history to the moves of one version, and to those not after a time', async () => {
+    const name = unique('model');
+    const runId = await runWithModel();
+    for (let i = 0; i < 3; i++) await registry.registerModel(name, { runId });
+    await registry.setAlias({ name, alias: 'champion', version: '1' });
+    await registry.setAlias({ name, alias: 'champion', version: '2' });
+    await registry.setAlias({ name, alias: 'staging', version: '3' });
+    await registry.setAlias({ name, alias: 'champion', version: '3' });
+    const all = await registry.aliasHistory(name);
+    const steps = (moves: { alias: string; fromVersion?: string; toVersion?: string }[]) =>
+      moves.map((m) => `${m.alias}:${m.fromVersion ?? '-'}->${m.toVersion ?? '-'}`);
+    expect(steps(await registry.aliasHistory(name, { version: '2' }))).toEqual([
+      'champion:2->3',
+      'champion:1->2',
+    ]);
+    expect(steps(await registry.aliasHistory(name, { version: '3', alias: 'staging' }))).toEqual([
+      'staging:-->3',
+    ]);
+    expect(await registry.aliasHistory(name, { version: '3', maxResults: 1 })).toEqual(all.slice(0, 1));
+    expect(await registry.aliasHistory(name, { version: '9' })).toEqual([]);
+    const second = all[2]?.timestamp ?? 0; // champion 1 -> 2
+    expect(await registry.aliasHistory(name, { notAfter: second })).toEqual(
+      all.filter((m) => m.timestamp <= second),
+    );
+    expect(await registry.aliasHistory(name, { notAfter: (all.at(-1)?.timestamp ?? 0) - 1 })).toEqual([]);
+  });
+
   it('records every alias move, newest first, with reason and mover', async () => {
     const name = unique('model');
     const runId = await runWithModel();

@@ -256,13 +256,11 @@ export class LineageRecords {
 
   /** The recorded moves to or from a version, oldest first. */
   async movesOf(version: Pick<ModelVersion, 'name' | 'version'>, alias?: string): Promise<AliasMove[]> {
-    const history = await this.sources.registry.aliasHistory(
-      version.name,
-      alias === undefined ? {} : { alias },
-    );
-    return history
-      .filter((move) => move.toVersion === version.version || move.fromVersion === version.version)
-      .reverse();
+    const history = await this.sources.registry.aliasHistory(version.name, {
+      version: version.version,
+      ...(alias === undefined ? {} : { alias }),
+    });
+    return history.reverse();
   }
 
   #checkDefinition(assetKey: string, checkName: string) {

@@ -271,15 +271,40 @@ export class LocalModelRegistry implements ModelRegistry {
 
   async aliasHistory(name: string, options: AliasHistoryOptions = {}): Promise<AliasMove[]> {
     this.#modelRow(name);
+    if (options.version !== undefined && !/^\d{1,15}$/.test(options.version)) {
+      throw new LakeloopError('INVALID_ARGUMENT', `"${options.version}" is not a version number, e.g. 3.`);
+    }
+    const version = options.version === undefined ? null : Number(options.version);
+    // A NULL parameter drops its condition; a version uses the indexes on from/to versions.
     const rows = (
-      options.alias === undefined
-        ? this.#sql('SELECT * FROM model_alias_history WHERE name = ? ORDER BY seq DESC LIMIT ?').all(
+      version === null
+        ? this.#sql(
+            `SELECT * FROM model_alias_history WHERE name = ? AND (? IS NULL OR alias = ?)
+             AND (? IS NULL OR timestamp <= ?) ORDER BY seq DESC LIMIT ?`,
+          ).all(
             name,
+            options.alias ?? null,
+            options.alias ?? null,
+            options.notAfter ?? null,
+            options.notAfter ?? null,
             options.maxResults ?? 1000,
           )
         : this.#sql(
-            'SELECT * FROM model_alias_history WHERE name = ? AND alias = ? ORDER BY seq DESC LIMIT ?',
-          ).all(name, options.alias, options.maxResults ?? 1000)
+            `SELECT * FROM (
+               SELECT * FROM model_alias_history WHERE name = ? AND to_version = ?
+               UNION SELECT * FROM model_alias_history WHERE name = ? AND from_version = ?
+             ) WHERE (? IS NULL OR alias = ?) AND (? IS NULL OR timestamp <= ?) ORDER BY seq DESC LIMIT ?`,
+          ).all(
+            name,
+            version,
+            name,
+            version,
+            options.alias ?? null,
+            options.alias ?? null,
+            options.notAfter ?? null,
+            options.notAfter ?? null,
+            options.maxResults ?? 1000,
+          )
     ) as AliasMoveRow[];
     return rows.map((row) => ({
       name: row.name,

@@ -289,7 +289,14 @@ export class MlflowModelRegistry implements ModelRegistry {
   async aliasHistory(name: string, options: AliasHistoryOptions = {}): Promise<AliasMove[]> {
     const model = await this.#rawModel(name);
     return aliasMovesFromTags(name, model.tags)
-      .filter((move) => options.alias === undefined || move.alias === options.alias)
+      .filter(
+        (move) =>
+          (options.alias === undefined || move.alias === options.alias) &&
+          (options.version === undefined ||
+            move.fromVersion === options.version ||
+            move.toVersion === options.version) &&
+          (options.notAfter === undefined || move.timestamp <= options.notAfter),
+      )
       .slice(0, options.maxResults ?? 1000);
   }
 
