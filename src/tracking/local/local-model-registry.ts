@@ -274,37 +274,33 @@ export class LocalModelRegistry implements ModelRegistry {
     if (options.version !== undefined && !/^\d{1,15}$/.test(options.version)) {
       throw new LakeloopError('INVALID_ARGUMENT', `"${options.version}" is not a version number, e.g. 3.`);
     }
-    const version = options.version === undefined ? null : Number(options.version);
-    // A NULL parameter drops its condition; a version uses the indexes on from/to versions.
+    // Only the conditions given, so each shape of query uses its index (name, alias, seq), or
+    // those on from/to versions, and stops at the limit.
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (options.alias !== undefined) {
+      conditions.push('alias = ?');
+      params.push(options.alias);
+    }
+    if (options.notAfter !== undefined) {
+      conditions.push('timestamp <= ?');
+      params.push(options.notAfter);
+    }
+    const where = conditions.map((c) => ` AND ${c}`).join('');
+    const limit = options.maxResults ?? 1000;
     const rows = (
-      version === null
-        ? this.#sql(
-            `SELECT * FROM model_alias_history WHERE name = ? AND (? IS NULL OR alias = ?)
-             AND (? IS NULL OR timestamp <= ?) ORDER BY seq DESC LIMIT ?`,
-          ).all(
+      options.version === undefined
+        ? this.#sql(`SELECT * FROM model_alias_history WHERE name = ?${where} ORDER BY seq DESC LIMIT ?`).all(
             name,
-            options.alias ?? null,
-            options.alias ?? null,
-            options.notAfter ?? null,
-            options.notAfter ?? null,
-            options.maxResults ?? 1000,
+            ...params,
+            limit,
           )
         : this.#sql(
             `SELECT * FROM (
                SELECT * FROM model_alias_history WHERE name = ? AND to_version = ?
                UNION SELECT * FROM model_alias_history WHERE name = ? AND from_version = ?
-             ) WHERE (? IS NULL OR alias = ?) AND (? IS NULL OR timestamp <= ?) ORDER BY seq DESC LIMIT ?`,
-          ).all(
-            name,
-            version,
-            name,
-            version,
-            options.alias ?? null,
-            options.alias ?? null,
-            options.notAfter ?? null,
-            options.notAfter ?? null,
-            options.maxResults ?? 1000,
-          )
+             ) WHERE 1 = 1${where} ORDER BY seq DESC LIMIT ?`,
+          ).all(name, Number(options.version), name, Number(options.version), ...params, limit)
     ) as AliasMoveRow[];
     return rows.map((row) => ({
       name: row.name,
