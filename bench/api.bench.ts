@@ -14,7 +14,10 @@
  *     [--defs pipelines/flight-delays/definitions.ts]             # a real home, e.g. after `npm start`
  *
  * Other flags: `--points <n>` (metric history, default 100000), `--requests <n>` (per route,
- * default 200). Goals (issue 14): p50 ≤ 20 ms for lists and details; ≤ 50 ms for a 100k-point
+ * default 200), `--versions <n>` (model versions seeded over the runs, default 200), `--only <text>`
+ * (measure only the rows whose name or path contains it; repeatable). The seeded registry is a
+ * realistic lineage: each version registered by a pipeline run launched by a sensor tick, with its
+ * training run, check evaluations and (when its gate passed) a champion move by that run. Goals (issue 14): p50 ≤ 20 ms for lists and details; ≤ 50 ms for a 100k-point
  * metric history, lineage and why; the stream ≤ 100 ms from a commit to its event.
  * Figures go to bench/results/api.json (seeded) or bench/results/api-instance.json.
  */
@@ -26,12 +29,15 @@ import type { Hono } from 'hono';
 import type { EventRecord, RunRecord } from '../src/core/events/event-types.js';
 import type { Definitions } from '../src/core/definitions/definitions.js';
 import { loadDefinitions } from '../src/core/execution/definitions-loader.js';
+import { SENSOR_TAG } from '../src/core/daemon/run-request-launch.js';
+import { DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from '../src/core/definitions/data-commit.js';
 import { Instance } from '../src/core/instance/instance.js';
 import { createApiApp } from '../src/server/api-app.js';
 import type { ApiContext } from '../src/server/api-context.js';
 import { LocalModelRegistry } from '../src/tracking/local/local-model-registry.js';
 import { LocalTrackingStore } from '../src/tracking/local/local-tracking-store.js';
 import { openRegistry, openTracking } from '../src/tracking/open-tracking.js';
+import { stepMover } from '../src/tracking/resources/registry-resource.js';
 import { LineageTag } from '../src/tracking/tracking-types.js';
 import { dataCommitSensor } from '../src/versioning/data-commit-sensor.js';
 import { createDataRepository } from '../src/versioning/data-repository-factory.js';
@@ -47,6 +53,8 @@ const { values: args } = parseArgs({
     events: { type: 'string', default: '1000000' },
     points: { type: 'string', default: '100000' },
     requests: { type: 'string', default: '200' },
+    versions: { type: 'string', default: '200' },
+    only: { type: 'string', multiple: true, default: [] },
     instance: { type: 'string' },
     defs: { type: 'string', default: 'pipelines/flight-delays/definitions.ts' },
   },
@@ -77,6 +85,9 @@ interface BenchIds {
   metricKey?: string;
   model?: string;
   version?: string;
+  /** A pipeline run that registered a model version (lineage by run). */
+  registeringRunId?: string;
+  alias?: string;
 }
 
 type Goal = 'list' | 'detail' | 'heavy';
@@ -190,7 +201,12 @@ const ROUTES: RouteRow[] = [
   { path: '/api/models/:name', goal: 'detail', url: (i) => model(i, '') },
   { path: '/api/models/:name/versions', goal: 'list', url: (i) => model(i, '/versions') },
   { path: '/api/models/:name/versions/:version', goal: 'detail', url: (i) => version(i, '') },
-  { path: '/api/models/:name/aliases/history', goal: 'list', url: (i) => model(i, '/aliases/history') },
+  { path: '/api/models/:name/history', goal: 'list', url: (i) => model(i, '/history') },
+  {
+    path: '/api/models/:name/aliases/:alias/history',
+    goal: 'list',
+    url: (i) => i.alias && model(i, `/aliases/${enc(i.alias)}/history`),
+  },
   { path: '/api/models/:name/versions/:version/why', goal: 'heavy', url: (i) => version(i, '/why') },
   {
     name: 'lineage_by_model_version',
@@ -202,7 +218,7 @@ const ROUTES: RouteRow[] = [
     name: 'lineage_by_run',
     path: '/api/lineage',
     goal: 'heavy',
-    url: (i) => i.trainingRunId && `/api/lineage?run=${enc(i.trainingRunId)}`,
+    url: (i) => i.registeringRunId && `/api/lineage?run=${enc(i.registeringRunId)}`,
   },
 ];
 
@@ -288,10 +304,39 @@ function runEvents(run: RunRecord, total: number): EventRecord[] {
   return events;
 }
 
+/** The check evaluations the gate of a version's pipeline run recorded (the last one blocks). */
+function checkEvents(run: RunRecord, passed: boolean, auc: number): EventRecord[] {
+  const check = (checkName: string, ok: boolean, blocking: boolean, metadata: Record<string, unknown>) => ({
+    runId: run.runId,
+    stepKey: 'processed',
+    type: 'ASSET_CHECK_EVALUATION' as const,
+    timestamp: (run.endedAt ?? run.createdAt) - 100,
+    message: `Check ${checkName} ${ok ? 'passed' : 'failed'}`,
+    checkEvaluation: {
+      assetKey: 'processed',
+      checkName,
+      passed: ok,
+      severity: 'ERROR' as const,
+      blocking,
+      metadata,
+    },
+  });
+  return [
+    check('no_null_delays', true, true, { description: 'No null delays.', nulls: 0 }),
+    check('row_count', true, false, { description: '498,734 rows (≥ 1,000).', rows: 498_734 }),
+    check('not_worse_than_champion', passed, true, {
+      description: `AUC ${auc.toFixed(3)} ${passed ? '≥' : '<'} champion − 0.002.`,
+      auc,
+      tolerance: 0.002,
+    }),
+  ];
+}
+
 async function seededBench(): Promise<Bench> {
   const runs = count('runs');
   const eventCount = count('events');
   const points = count('points');
+  const versionCount = Math.min(count('versions'), runs);
   const home = mkdtempSync(join(tmpdir(), 'lakeloop-api-bench-'));
   const instance = await Instance.open({ home, recoverDeadRuns: false });
   const dataRepository = new EmbeddedDataRepository({ home });
@@ -307,7 +352,30 @@ async function seededBench(): Promise<Bench> {
   const { defs } = automationDefs({ sensors: [sensor] });
   const seed: BenchFigure[] = [];
   const started = performance.now();
-  const ids: BenchIds = { sensor: 'new_data', repository: 'flights', branch: 'main' };
+  const ids: BenchIds = { sensor: 'new_data', repository: 'flights', branch: 'main', alias: 'champion' };
+
+  const commits = await timed('data (1 repository, 12 commits, 2 branches)', seed, async () => {
+    await dataRepository.createRepository({ name: 'flights' });
+    const made: string[] = [];
+    for (let month = 1; month <= 12; month++) {
+      const name = `months/2001-${String(month).padStart(2, '0')}.csv`;
+      const rows = Array.from({ length: 500 }, (_, r) => `2001-${month}-01,SFO,${(r * 7) % 90}`).join('\n');
+      await dataRepository.putObject({
+        repository: 'flights',
+        branch: 'main',
+        path: name,
+        content: `date,origin,delay\n${rows}\n`,
+      });
+      made.push((await dataRepository.commit({ repository: 'flights', branch: 'main', message: name })).id);
+      ids.objectPath = name;
+    }
+    await dataRepository.createBranch({ repository: 'flights', name: 'exp', source: 'main' });
+    ids.commits = [made[0] ?? 'main', made.at(-1) ?? 'main'];
+    return made;
+  });
+  // Each run is for the commit of its twelfth of the history, as a sensor on `main` would see them.
+  const commitOf = (n: number) =>
+    commits[Math.min(commits.length - 1, Math.floor((n * commits.length) / runs))];
 
   const records = await timed(`runs (${runs})`, seed, async () => {
     const base = Date.parse('2026-01-01T00:00:00Z');
@@ -319,7 +387,12 @@ async function seededBench(): Promise<Bench> {
         selection: 'processed',
         assetKeys: ['processed'],
         status: n % 10 === 0 ? 'FAILURE' : 'SUCCESS',
-        tags: { team: n % 2 === 0 ? 'ml' : 'data', 'lakeloop/data_commit': `c${n}` },
+        tags: {
+          team: n % 2 === 0 ? 'ml' : 'data',
+          [SENSOR_TAG]: 'new_data',
+          [DATA_COMMIT_TAG]: commitOf(n) ?? `c${n}`,
+          [DATA_REPOSITORY_TAG]: 'flights',
+        },
         createdAt: base + n * 60_000,
         startedAt: base + n * 60_000 + 10,
         endedAt: base + n * 60_000 + 5_000,
@@ -331,6 +404,35 @@ async function seededBench(): Promise<Bench> {
     return made;
   });
   ids.runId = records.at(-1)?.runId;
+
+  // A launching tick per run and, between launches, one coalesced SKIPPED tick (as the daemon
+  // stores an idle sensor): the run's tick is found among 2 × runs ticks of the sensor.
+  await timed(`ticks (${2 * runs})`, seed, async () => {
+    for (const run of records) {
+      const commitId = run.tags[DATA_COMMIT_TAG] ?? '';
+      await instance.schedules.addTick({
+        instigatorName: 'new_data',
+        type: 'SENSOR',
+        timestamp: run.createdAt - 1_000,
+        status: 'SUCCESS',
+        runKeys: [`${commitId}:${run.runId}`],
+        runIds: [run.runId],
+        cursor: commitId,
+      });
+      await instance.schedules.addTick({
+        instigatorName: 'new_data',
+        type: 'SENSOR',
+        timestamp: run.createdAt + 30_000,
+        status: 'SKIPPED',
+        runKeys: [],
+        runIds: [],
+        skipReason: 'No new commit on flights/main',
+        cursor: commitId,
+        count: 1,
+        lastTimestamp: run.createdAt + 30_000,
+      });
+    }
+  });
 
   await timed(`events (${eventCount})`, seed, async () => {
     const perRun = Math.max(2, Math.floor(eventCount / runs));
@@ -370,19 +472,31 @@ async function seededBench(): Promise<Bench> {
     ids.metricKey = 'loss';
   });
 
-  await timed('registry (1 model, 20 versions, 20 training runs)', seed, async () => {
+  // The versions spread over the runs (every runs/versions-th run registers one); a third fail the
+  // champion gate, the others move the alias, by their run, with a reason.
+  await timed(`registry (${versionCount} versions over the runs, 20 other models)`, seed, async () => {
     const experiment = await tracking.getOrCreateExperiment('flight-delays');
     await registry.createRegisteredModel({ name: 'flight_delay' });
-    for (let v = 1; v <= 20; v++) {
-      const pipelineRun = records[records.length - 21 + v];
+    const every = Math.floor(runs / versionCount);
+    const gateEvents: EventRecord[] = [];
+    let anyTrainingRun: string | undefined;
+    for (let v = 1; v <= versionCount; v++) {
+      const pipelineRun = records[v * every - 1];
+      if (pipelineRun === undefined) break;
+      const passed = v % 3 !== 0;
+      const auc = 0.75 + (passed ? v : v - 2) / 10_000;
       const run = await tracking.createRun({
         experimentId: experiment.experimentId,
         name: `train-${v}`,
-        tags: pipelineRun === undefined ? {} : { [LineageTag.PIPELINE_RUN_ID]: pipelineRun.runId },
+        tags: { [LineageTag.PIPELINE_RUN_ID]: pipelineRun.runId },
       });
+      anyTrainingRun = run.info.runId;
       await tracking.logBatch(run.info.runId, {
-        params: { lr: 0.1, trees: 100 + v },
-        metrics: [{ key: 'auc', value: 0.75 + v / 1000 }],
+        params: { lr: 0.1, trees: 100 + (v % 7), depth: 6 },
+        metrics: [
+          { key: 'auc', value: auc },
+          { key: 'logloss', value: 0.5 - v / 10_000 },
+        ],
       });
       await tracking.endRun(run.info.runId, 'FINISHED');
       const modelVersion = await registry.createModelVersion({
@@ -390,35 +504,35 @@ async function seededBench(): Promise<Bench> {
         runId: run.info.runId,
         tags: {
           [LineageTag.DATA_REPOSITORY]: 'flights',
-          ...(pipelineRun === undefined ? {} : { [LineageTag.PIPELINE_RUN_ID]: pipelineRun.runId }),
+          [LineageTag.DATA_COMMIT]: pipelineRun.tags[DATA_COMMIT_TAG] ?? '',
+          [LineageTag.PIPELINE_RUN_ID]: pipelineRun.runId,
         },
       });
-      await registry.setAlias({ name: 'flight_delay', alias: 'champion', version: modelVersion.version });
-      ids.version = modelVersion.version;
+      gateEvents.push(...checkEvents(pipelineRun, passed, auc));
+      if (passed) {
+        await registry.setAlias({
+          name: 'flight_delay',
+          alias: 'champion',
+          version: modelVersion.version,
+          reason: `AUC ${auc.toFixed(4)} ≥ champion − 0.002`,
+          by: stepMover({ runId: pipelineRun.runId, assetKey: 'processed' }),
+        });
+      }
+      // The middle version: its run and tick are deep in the history, not among the newest.
+      if (v === Math.ceil(versionCount / 2)) {
+        ids.version = modelVersion.version;
+        ids.registeringRunId = pipelineRun.runId;
+      }
+    }
+    await instance.events.appendEvents(gateEvents);
+    for (let m = 0; m < 20 && anyTrainingRun !== undefined; m++) {
+      const name = `model_${String(m).padStart(2, '0')}`;
+      await registry.createRegisteredModel({ name });
+      await registry.createModelVersion({ name, runId: anyTrainingRun });
     }
     ids.model = 'flight_delay';
   });
 
-  await timed('data (1 repository, 12 commits, 2 branches)', seed, async () => {
-    await dataRepository.createRepository({ name: 'flights' });
-    const commits: string[] = [];
-    for (let month = 1; month <= 12; month++) {
-      const name = `months/2001-${String(month).padStart(2, '0')}.csv`;
-      const rows = Array.from({ length: 500 }, (_, r) => `2001-${month}-01,SFO,${(r * 7) % 90}`).join('\n');
-      await dataRepository.putObject({
-        repository: 'flights',
-        branch: 'main',
-        path: name,
-        content: `date,origin,delay\n${rows}\n`,
-      });
-      commits.push(
-        (await dataRepository.commit({ repository: 'flights', branch: 'main', message: name })).id,
-      );
-      ids.objectPath = name;
-    }
-    await dataRepository.createBranch({ repository: 'flights', name: 'exp', source: 'main' });
-    ids.commits = [commits[0] ?? 'main', commits.at(-1) ?? 'main'];
-  });
   const total = (performance.now() - started) / 1000;
   console.log(`seeded everything in ${total.toFixed(2)} s`);
   seed.push({ name: 'seed_total', value: total, unit: 's' });
@@ -497,6 +611,11 @@ async function instanceBench(home: string): Promise<Bench> {
   if (registered !== undefined) {
     ids.model = registered.name;
     ids.version = registered.latestVersion;
+    ids.alias = Object.keys(registered.aliases)[0];
+    if (registered.latestVersion !== undefined) {
+      const latest = await registry.getModelVersion(registered.name, registered.latestVersion);
+      ids.registeringRunId = latest.tags[LineageTag.PIPELINE_RUN_ID];
+    }
   }
   return {
     name: 'api-instance',
@@ -599,7 +718,11 @@ try {
   const registered = new Set(gets.map(shape));
   console.log(`\n${REQUESTS} requests per route (after ${WARMUP} warm-up), through app.request()`);
   const outcomes: Outcome[] = [];
-  for (const row of ROUTES) {
+  const only = args.only;
+  const selected = (name: string, path: string) =>
+    only.length === 0 || only.some((text) => name.includes(text) || path.includes(text));
+  if (only.length > 0) console.log(`only the rows whose name or path contains: ${only.join(', ')}`);
+  for (const row of ROUTES.filter((r) => selected(nameOf(r), r.path))) {
     const outcome = await measure(app, row, bench.ids, registered);
     outcomes.push(outcome);
     const goal = `goal p50 ≤ ${GOAL_MS[row.goal]} ms`;
@@ -611,10 +734,15 @@ try {
     console.log(`  ${`GET ${row.path}${query}`.padEnd(58)} ${nameOf(row).padEnd(32)} ${figures}`);
   }
   const covered = new Set(ROUTES.map((row) => shape(row.path)));
-  const uncovered = gets.filter((path) => !covered.has(shape(path)) && path !== '/api/openapi.json');
+  // The stream has its own figure below; the index and the OpenAPI document are not API data.
+  const uncovered = gets.filter(
+    (path) => !covered.has(shape(path)) && path !== '/api/openapi.json' && path !== '/api/stream',
+  );
   if (uncovered.length > 0) console.log(`GET routes of the index no row measures: ${uncovered.join(', ')}`);
 
-  const stream = await streamLatency(app, bench, registered);
+  const stream = selected('stream', '/api/stream')
+    ? await streamLatency(app, bench, registered)
+    : 'not selected (--only)';
   console.log(
     `  stream: commit → its event  ${typeof stream === 'number' ? `${stream.toFixed(1)} ms (goal ≤ 100 ms)` : stream}`,
   );
@@ -639,6 +767,8 @@ try {
     events: args.instance === undefined ? count('events') : undefined,
     metricPoints: args.instance === undefined ? count('points') : undefined,
     requestsPerRoute: REQUESTS,
+    versions: args.instance === undefined ? count('versions') : undefined,
+    only: only.length === 0 ? undefined : only,
     urls: Object.fromEntries(outcomes.filter((o) => o.url !== undefined).map((o) => [nameOf(o.row), o.url])),
     notMeasured: Object.fromEntries(
       outcomes.filter((o) => o.status !== 'ok').map((o) => [nameOf(o.row), o.status]),

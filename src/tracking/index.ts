@@ -51,6 +51,8 @@ export type {
   ModelRegistry,
   RegisterModelOptions,
   SearchModelVersionsOptions,
+  SearchRegisteredModelsOptions,
+  FindModelVersionsOptions,
   SetAliasOptions,
 } from './model-registry.js';
 export { TrackingLimits, normalizeArtifactPath } from './tracking-validation.js';

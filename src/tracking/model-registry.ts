@@ -33,13 +33,35 @@ export interface CreateModelVersionOptions {
   tags?: Readonly<Record<string, string>>;
 }
 
+/** Options of {@link ModelRegistry.searchRegisteredModels}. */
+export interface SearchRegisteredModelsOptions {
+  nameContains?: string;
+  /** Only the models whose name sorts after this one (the cursor of a page). */
+  after?: string;
+  /** Default 1000. */
+  maxResults?: number;
+}
+
 /** Options of {@link ModelRegistry.searchModelVersions}. */
 export interface SearchModelVersionsOptions {
   /** Versions of this registered model. */
   name: string;
+  /** Only the versions older than this one (the cursor of a page, newest first). */
+  belowVersion?: string;
   /** Default 1000. */
   maxResults?: number;
 }
+
+/**
+ * Options of {@link ModelRegistry.findModelVersions}: one condition — a version tag's exact value, or
+ * the training run a version was registered from — over every registered model.
+ */
+export type FindModelVersionsOptions = (
+  { tag: { key: string; value: string }; runId?: undefined } | { runId: string; tag?: undefined }
+) & {
+  /** Default 1000. */
+  maxResults?: number;
+};
 
 /** Identifies an alias of a registered model. */
 export interface AliasRef {
@@ -76,6 +98,10 @@ export interface SetAliasOptions extends AliasRef, AliasMoveOptions {
 export interface AliasHistoryOptions {
   /** Only the moves of this alias. Default: every alias of the model. */
   alias?: string;
+  /** Only the moves to or from this version (e.g. lineage of one version). */
+  version?: string;
+  /** Only the moves at or before this epoch ms (e.g. the alias when a version was registered). */
+  notAfter?: number;
   /** Default 1000. */
   maxResults?: number;
 }
@@ -91,11 +117,11 @@ export interface ModelRegistry extends AsyncDisposable {
   getOrCreateRegisteredModel(options: CreateRegisteredModelOptions): Promise<RegisteredModel>;
   /** Returns a registered model with its aliases; NOT_FOUND when unknown. */
   getRegisteredModel(name: string): Promise<RegisteredModel>;
-  /** Lists registered models, optionally those whose name contains `nameContains`, by name. */
-  searchRegisteredModels(options?: {
-    nameContains?: string;
-    maxResults?: number;
-  }): Promise<RegisteredModel[]>;
+  /**
+   * Lists registered models by name (code point order), optionally those whose name contains
+   * `nameContains`, and only those named after `after` (the cursor of a page).
+   */
+  searchRegisteredModels(options?: SearchRegisteredModelsOptions): Promise<RegisteredModel[]>;
 
   /**
    * Registers a new version of `name` from a run's model folder, creating the registered model
@@ -108,6 +134,12 @@ export interface ModelRegistry extends AsyncDisposable {
   getModelVersion(name: string, version: string): Promise<ModelVersion>;
   /** Versions of a registered model, newest first. */
   searchModelVersions(options: SearchModelVersionsOptions): Promise<ModelVersion[]>;
+  /**
+   * The versions of any registered model with a tag of that value (e.g. `lakeloop.pipeline_run_id`)
+   * or registered from that training run, by model name then newest first; an index lookup, not a
+   * scan of the models.
+   */
+  findModelVersions(options: FindModelVersionsOptions): Promise<ModelVersion[]>;
 
   /**
    * Points `alias` at `version` (moving it when it pointed elsewhere) and records the move in the

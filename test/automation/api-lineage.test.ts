@@ -166,6 +166,28 @@ describe('REST API: lineage', () => {
     expect(commit?.data).toEqual({ repository: REPOSITORY, commitId: commits[1], branch: 'main' });
   });
 
+  it('finds the tick that launched an old run, however many ticks the sensor stored since', async () => {
+    app = appWith();
+    for (let i = 0; i < 1_500; i++) {
+      await loop.instance.schedules.addTick({
+        instigatorName: 'new_data',
+        type: 'SENSOR',
+        timestamp: loop.clock.now() + i * 30_000,
+        status: 'SKIPPED',
+        runKeys: [],
+        runIds: [],
+        skipReason: `no new commit (${i})`,
+      });
+    }
+    const { status, body: graph } = await get(`/api/lineage?run=${runs[0]}`);
+    expect(status).toBe(200);
+    const [tick] = byKind(graph, 'sensor_tick');
+    expect(tick).toMatchObject({ data: { sensor: 'new_data', runIds: [runs[0]], runKeys: [commits[0]] } });
+    expect(has(graph, { from: tick?.id ?? '', to: `pipeline_run:${runs[0]}`, relation: 'launched' })).toBe(
+      true,
+    );
+  });
+
   it('validates its query, answers 404 for unknown seeds and 503 without a registry', async () => {
     app = appWith();
     const none = await get('/api/lineage');

@@ -324,6 +324,33 @@ describe('REST API: model registry', () => {
     expect(firstWhy['summary']).toMatch(/became champion \(the first one\)/);
   });
 
+  it('explains an old promotion however many moves of the alias came after it', async () => {
+    app = appWith();
+    const { runId } = await loop.registry.getModelVersion(MODEL, '1');
+    await loop.registry.createRegisteredModel({ name: 'gamma' });
+    for (let v = 0; v < 4; v++) await loop.registry.createModelVersion({ name: 'gamma', runId: runId ?? '' });
+    await loop.registry.setAlias({ name: 'gamma', alias: 'champion', version: '1', reason: 'first' });
+    loop.clock.advance(1_000);
+    await loop.registry.setAlias({ name: 'gamma', alias: 'champion', version: '2', reason: 'better' });
+    // Then 1,100 moves between v3 and v4: v2's promotion is far behind the newest 1,000.
+    for (let i = 0; i < 1_100; i++) {
+      loop.clock.advance(1_000);
+      await loop.registry.setAlias({ name: 'gamma', alias: 'champion', version: i % 2 === 0 ? '3' : '4' });
+    }
+    const why = (await request('/api/models/gamma/versions/2/why')).body;
+    expect(why).toMatchObject({
+      outcome: 'promoted',
+      champion: { version: '1', source: 'replaced_by_promotion' },
+      decision: { move: { fromVersion: '1', toVersion: '2', reason: 'better' } },
+    });
+    const first = (await request('/api/models/gamma/versions/1/why')).body;
+    expect(first).toMatchObject({
+      outcome: 'promoted',
+      champion: null,
+      decision: { move: { reason: 'first' } },
+    });
+  });
+
   it('validates paths and queries, and answers 503 without a registry', async () => {
     app = appWith();
     expect((await request('/api/models?limit=0')).status).toBe(400);

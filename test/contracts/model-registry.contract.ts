@@ -82,6 +82,65 @@ export function modelRegistryContract(factory: ModelRegistryFactory): void {
     expect((await registry.getRegisteredModel(name)).latestVersion).toBe('2');
   });
 
+  it('finds the versions of every model by a tag value or by training run, by name then newest first', async () => {
+    const prefix = unique('find');
+    const [a, b] = [`${prefix}-a`, `${prefix}-b`];
+    await registry.createRegisteredModel({ name: a });
+    await registry.createRegisteredModel({ name: b });
+    const [runOne, runTwo] = [await runWithModel(), await runWithModel()];
+    const pipelineRun = unique('pipeline-run');
+    const tags = { [LineageTag.PIPELINE_RUN_ID]: pipelineRun };
+    await registry.createModelVersion({ name: b, runId: runOne, tags });
+    await registry.createModelVersion({ name: a, runId: runTwo }); // a/1: another run, no tag
+    await registry.createModelVersion({ name: a, runId: runOne, tags }); // a/2
+    await registry.createModelVersion({
+      name: a,
+      runId: runTwo,
+      tags: { [LineageTag.PIPELINE_RUN_ID]: `${pipelineRun}x` },
+    });
+
+    const byTag = await registry.findModelVersions({
+      tag: { key: LineageTag.PIPELINE_RUN_ID, value: pipelineRun },
+    });
+    expect(byTag.map((v) => `${v.name}/${v.version}`)).toEqual([`${a}/2`, `${b}/1`]);
+    expect(byTag[0]?.tags[LineageTag.PIPELINE_RUN_ID]).toBe(pipelineRun);
+    const byRun = await registry.findModelVersions({ runId: runTwo });
+    expect(byRun.map((v) => `${v.name}/${v.version}`)).toEqual([`${a}/3`, `${a}/1`]);
+    expect((await registry.findModelVersions({ runId: runOne, maxResults: 1 })).map((v) => v.name)).toEqual([
+      a,
+    ]);
+    expect(
+      await registry.findModelVersions({ tag: { key: LineageTag.PIPELINE_RUN_ID, value: unique('none') } }),
+    ).toEqual([]);
+    expect(await registry.findModelVersions({ runId: randomUUID().replaceAll('-', '') })).toEqual([]);
+  });
+
+  it('pages registered models after a name and versions below a version', async () => {
+    const prefix = unique('page');
+    for (const suffix of ['a', 'b', 'c'])
+      await registry.createRegisteredModel({ name: `${prefix}-${suffix}` });
+    const after = await registry.searchRegisteredModels({
+      nameContains: prefix,
+      after: `${prefix}-a`,
+      maxResults: 1,
+    });
+    expect(after.map((m) => m.name)).toEqual([`${prefix}-b`]);
+    expect(
+      (await registry.searchRegisteredModels({ nameContains: prefix, after: `${prefix}-b` })).map(
+        (m) => m.name,
+      ),
+    ).toEqual([`${prefix}-c`]);
+    const name = `${prefix}-a`;
+    const runId = await runWithModel();
+    for (let i = 0; i < 4; i++) await registry.createModelVersion({ name, runId });
+    const below = await registry.searchModelVersions({ name, belowVersion: '4', maxResults: 2 });
+    expect(below.map((v) => v.version)).toEqual(['3', '2']);
+    expect((await registry.searchModelVersions({ name, belowVersion: '1' })).map((v) => v.version)).toEqual(
+      [],
+    );
+    await expectCode(registry.searchModelVersions({ name, belowVersion: 'latest' }), 'INVALID_ARGUMENT');
+  });
+
   it('rejects unknown models, versions and runs with NOT_FOUND', async () => {
     const name = unique('model');
     await registry.createRegisteredModel({ name });
@@ -150,6 +209,33 @@ export function modelRegistryContract(factory: ModelRegistryFactory): void {
     expect([second.version, third.version].sort()).toEqual(['2', '3']);
     expect((await registry.getRegisteredModel(name)).latestVersion).toBe('3');
     await expectCode(registry.registerModel(unique('model'), { runId: 'no-such-run' }), 'NOT_FOUND');
+  });
+
+  it('filters the alias history to the moves of one version, and to those not after a time', async () => {
+    const name = unique('model');
+    const runId = await runWithModel();
+    for (let i = 0; i < 3; i++) await registry.registerModel(name, { runId });
+    await registry.setAlias({ name, alias: 'champion', version: '1' });
+    await registry.setAlias({ name, alias: 'champion', version: '2' });
+    await registry.setAlias({ name, alias: 'staging', version: '3' });
+    await registry.setAlias({ name, alias: 'champion', version: '3' });
+    const all = await registry.aliasHistory(name);
+    const steps = (moves: { alias: string; fromVersion?: string; toVersion?: string }[]) =>
+      moves.map((m) => `${m.alias}:${m.fromVersion ?? '-'}->${m.toVersion ?? '-'}`);
+    expect(steps(await registry.aliasHistory(name, { version: '2' }))).toEqual([
+      'champion:2->3',
+      'champion:1->2',
+    ]);
+    expect(steps(await registry.aliasHistory(name, { version: '3', alias: 'staging' }))).toEqual([
+      'staging:-->3',
+    ]);
+    expect(await registry.aliasHistory(name, { version: '3', maxResults: 1 })).toEqual(all.slice(0, 1));
+    expect(await registry.aliasHistory(name, { version: '9' })).toEqual([]);
+    const second = all[2]?.timestamp ?? 0; // champion 1 -> 2
+    expect(await registry.aliasHistory(name, { notAfter: second })).toEqual(
+      all.filter((m) => m.timestamp <= second),
+    );
+    expect(await registry.aliasHistory(name, { notAfter: (all.at(-1)?.timestamp ?? 0) - 1 })).toEqual([]);
   });
 
   it('records every alias move, newest first, with reason and mover', async () => {

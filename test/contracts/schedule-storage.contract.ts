@@ -183,6 +183,37 @@ export function describeScheduleStorageContract(
       expect(oldB).toBeLessThan(newB);
     });
 
+    it('finds the tick that launched a run by its run id: the newest, per instigator, after updates and deletes', async () => {
+      expect(await schedules.getTickByRunId('run-a')).toBeUndefined();
+      const first = await schedules.addTick(
+        tick('s', 1_000, { status: 'SUCCESS', runIds: ['run-a', 'run-b'] }),
+      );
+      const other = await schedules.addTick(tick('t', 3_000, { status: 'SUCCESS', runIds: ['run-a'] }));
+      expect(await schedules.getTickByRunId('run-b')).toMatchObject({
+        id: first,
+        runIds: ['run-a', 'run-b'],
+      });
+      expect((await schedules.getTickByRunId('run-a'))?.id).toBe(other);
+      expect((await schedules.getTickByRunId('run-a', { instigatorName: 's' }))?.id).toBe(first);
+      expect(await schedules.getTickByRunId('run-a', { instigatorName: 'unknown' })).toBeUndefined();
+
+      // A tick that launches its run on a later update, and one whose runs change, are found by the new ids.
+      const later = await schedules.addTick(tick('s', 2_000));
+      expect(await schedules.getTickByRunId('run-c')).toBeUndefined();
+      await schedules.updateTick(later, { runIds: ['run-c'] });
+      expect((await schedules.getTickByRunId('run-c'))?.id).toBe(later);
+      await schedules.finishTick(later, { status: 'SUCCESS', runIds: ['run-d'] });
+      expect(await schedules.getTickByRunId('run-c')).toBeUndefined();
+      expect(await schedules.getTickByRunId('run-d')).toStrictEqual({
+        ...tick('s', 2_000, { status: 'SUCCESS', runIds: ['run-d'] }),
+        id: later,
+      });
+
+      expect(await schedules.deleteTicks({ before: 1_500 })).toBe(1);
+      expect(await schedules.getTickByRunId('run-b')).toBeUndefined();
+      expect((await schedules.getTickByRunId('run-a'))?.id).toBe(other);
+    });
+
     it('claims a run key exactly once per instigator and remembers the first run id', async () => {
       expect(await schedules.getRunIdForKey('sensor', 'commit-1')).toBeUndefined();
       expect(await schedules.claimRunKey('sensor', 'commit-1', 'run-a')).toBe(true);

@@ -5,7 +5,7 @@
  * connections to one file.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -88,6 +88,38 @@ describe('SQLite storages', () => {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       raw.close();
+    }
+  });
+
+  it('indexes the run ids of the ticks a database had before the tick_runs migration', async () => {
+    mkdirSync(join(dir, 'home'), { recursive: true });
+    const raw = new Database(path);
+    for (const migration of STORAGE_MIGRATIONS.filter((m) => m.version <= 2)) raw.exec(migration.sql);
+    raw.pragma('user_version = 2');
+    const body = (runIds: string[]) =>
+      JSON.stringify({
+        instigatorName: 's',
+        type: 'SENSOR',
+        timestamp: 1,
+        status: 'SUCCESS',
+        runKeys: [],
+        runIds,
+      });
+    raw
+      .prepare('INSERT INTO ticks (instigator_name, timestamp, status, body) VALUES (?, ?, ?, ?)')
+      .run('s', 1, 'SUCCESS', body(['old-run', 'other-run']));
+    raw.close();
+
+    const schedules = openSqliteScheduleStorage({ path });
+    try {
+      expect(await schedules.getTickByRunId('old-run')).toMatchObject({
+        id: 1,
+        runIds: ['old-run', 'other-run'],
+      });
+      expect((await schedules.getTickByRunId('other-run', { instigatorName: 's' }))?.id).toBe(1);
+      expect(await schedules.getTickByRunId('never-run')).toBeUndefined();
+    } finally {
+      await schedules.close();
     }
   });
 

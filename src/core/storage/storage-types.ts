@@ -185,6 +185,11 @@ export interface ScheduleStorage {
   deleteTicks(options: DeleteTicksOptions): Promise<number>;
   /** Ticks of one instigator, newest first (by timestamp); default limit 100. */
   listTicks(name: string, options?: { limit?: number }): Promise<TickRecord[]>;
+  /**
+   * The newest tick (by timestamp) whose `runIds` include `runId` — of `instigatorName` when given —
+   * or undefined: the tick that launched a run, found by an index, not a scan of the ticks.
+   */
+  getTickByRunId(runId: string, options?: { instigatorName?: string }): Promise<TickRecord | undefined>;
   /** Claims a run key for an instigator; false when it was claimed before (exactly-once launch). */
   claimRunKey(instigatorName: string, runKey: string, runId: string): Promise<boolean>;
   /** The run id the key was first claimed with, or undefined. */

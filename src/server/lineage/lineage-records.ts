@@ -27,10 +27,8 @@ import type { DataRepository } from '../../versioning/data-repository.js';
 
 /** How far re-executions are followed up to their first run. */
 const MAX_PARENT_DEPTH = 20;
-/** Ticks of a sensor searched for the one that launched a run (newest first). */
-const MAX_TICKS_SEARCHED = 1000;
-/** Registered models, and versions of each, scanned to find the versions a run registered. */
-const MAX_REGISTRY_SCAN = 1000;
+/** Versions read per lookup (by a pipeline run, a training run or a data commit). */
+const MAX_VERSIONS_FOUND = 1000;
 
 /** The parts of the loop lineage reads (the registry is required; the others fill in more links). */
 export interface LineageSources {
@@ -99,7 +97,6 @@ export function commitOfRun(run: RunRecord): CommitRef | undefined {
 /** Reads the recorded links of one request (caches what several links share). */
 export class LineageRecords {
   readonly sources: LineageSources;
-  #versionsByRun: Promise<Map<string, ModelVersion[]>> | undefined;
   readonly #runs = new Map<string, Promise<RunRecord | undefined>>();
 
   constructor(sources: LineageSources) {
@@ -162,8 +159,7 @@ export class LineageRecords {
   async tickOf(run: RunRecord): Promise<TickRecord | undefined> {
     const sensor = run.tags[SENSOR_TAG];
     if (sensor === undefined) return undefined;
-    const ticks = await this.sources.instance.schedules.listTicks(sensor, { limit: MAX_TICKS_SEARCHED });
-    return ticks.find((tick) => tick.runIds.includes(run.runId));
+    return this.sources.instance.schedules.getTickByRunId(run.runId, { instigatorName: sensor });
   }
 
   /** The check evaluations of a pipeline run, in the order they happened. */
@@ -228,66 +224,46 @@ export class LineageRecords {
   }
 
   /**
-   * The versions registered by a pipeline run (tagged with it) or from one of `trainingRunIds`.
-   * The registry has no reverse index, so its models are scanned once per request.
+   * The versions registered by a pipeline run (tagged with it) or from one of `trainingRunIds`,
+   * looked up by tag and by run in the registry.
    */
   async versionsOf(runId: string, trainingRunIds: readonly string[]): Promise<ModelVersion[]> {
-    const index = await this.#versionIndex();
+    const { registry } = this.sources;
+    const lists = await Promise.all([
+      registry.findModelVersions({
+        tag: { key: LineageTag.PIPELINE_RUN_ID, value: runId },
+        maxResults: MAX_VERSIONS_FOUND,
+      }),
+      ...trainingRunIds.map((id) =>
+        registry.findModelVersions({ runId: id, maxResults: MAX_VERSIONS_FOUND }),
+      ),
+    ]);
     const found = new Map<string, ModelVersion>();
-    for (const key of [`run:${runId}`, ...trainingRunIds.map((id) => `training:${id}`)]) {
-      for (const version of index.get(key) ?? []) found.set(`${version.name}/${version.version}`, version);
-    }
+    for (const version of lists.flat()) found.set(`${version.name}/${version.version}`, version);
     return [...found.values()];
   }
 
   /** Versions tagged as trained on a data commit (lineage tags), for versions without a pipeline run. */
   async versionsTrainedOn(commit: { repository?: string; commitId: string }): Promise<ModelVersion[]> {
-    const index = await this.#versionIndex();
-    return (index.get(`commit:${commit.commitId}`) ?? []).filter(
+    const versions = await this.sources.registry.findModelVersions({
+      tag: { key: LineageTag.DATA_COMMIT, value: commit.commitId },
+      maxResults: MAX_VERSIONS_FOUND,
+    });
+    return versions.filter(
       (v) => commit.repository === undefined || v.tags[LineageTag.DATA_REPOSITORY] === commit.repository,
     );
   }
 
   /** The recorded moves to or from a version, oldest first. */
   async movesOf(version: Pick<ModelVersion, 'name' | 'version'>, alias?: string): Promise<AliasMove[]> {
-    const history = await this.sources.registry.aliasHistory(
-      version.name,
-      alias === undefined ? {} : { alias },
-    );
-    return history
-      .filter((move) => move.toVersion === version.version || move.fromVersion === version.version)
-      .reverse();
+    const history = await this.sources.registry.aliasHistory(version.name, {
+      version: version.version,
+      ...(alias === undefined ? {} : { alias }),
+    });
+    return history.reverse();
   }
 
   #checkDefinition(assetKey: string, checkName: string) {
     return this.sources.defs.checksFor(assetKey).find((check) => check.name === checkName);
-  }
-
-  #versionIndex(): Promise<Map<string, ModelVersion[]>> {
-    this.#versionsByRun ??= (async () => {
-      const index = new Map<string, ModelVersion[]>();
-      // One map for three kinds of ids, kept apart by a prefix.
-      const add = (kind: string, id: string | undefined, version: ModelVersion) => {
-        if (id === undefined || id === '') return;
-        const key = `${kind}${id}`;
-        const list = index.get(key) ?? [];
-        list.push(version);
-        index.set(key, list);
-      };
-      const { registry } = this.sources;
-      const models = await registry.searchRegisteredModels({ maxResults: MAX_REGISTRY_SCAN });
-      for (const model of models) {
-        for (const version of await registry.searchModelVersions({
-          name: model.name,
-          maxResults: MAX_REGISTRY_SCAN,
-        })) {
-          add('run:', version.tags[LineageTag.PIPELINE_RUN_ID], version);
-          add('training:', version.runId, version);
-          add('commit:', version.tags[LineageTag.DATA_COMMIT], version);
-        }
-      }
-      return index;
-    })();
-    return this.#versionsByRun;
   }
 }

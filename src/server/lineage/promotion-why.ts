@@ -119,11 +119,14 @@ export async function explainVersion(
   const alias = options.alias ?? 'champion';
   const version = await sources.registry.getModelVersion(options.name, options.version);
   const challenger = await sideOf(records, version);
-  const history = await sources.registry.aliasHistory(options.name, { alias });
-  const oldestFirst = [...history].reverse();
-  const move = oldestFirst.find((m) => m.toVersion === version.version);
-  // The alias at registration: the newest move not after it.
-  const atRegistration = history.find((m) => m.timestamp <= version.creationTimestamp);
+  // The moves of this version (however old), and the alias at registration: the newest move not after it.
+  const moves = await sources.registry.aliasHistory(options.name, { alias, version: version.version });
+  const move = [...moves].reverse().find((m) => m.toVersion === version.version);
+  const [atRegistration] = await sources.registry.aliasHistory(options.name, {
+    alias,
+    notAfter: version.creationTimestamp,
+    maxResults: 1,
+  });
   const championVersion = move !== undefined ? move.fromVersion : atRegistration?.toVersion;
   const champion =
     championVersion === undefined || championVersion === version.version

@@ -33,8 +33,6 @@ import type { ApiCaller } from '../api-tokens.js';
 import { LineageRecords } from '../lineage/lineage-records.js';
 import { explainVersion } from '../lineage/promotion-why.js';
 
-/** How many models or versions a list reads from the registry before it pages (it has no cursor). */
-const MAX_SCANNED = 10_000;
 const DEFAULT_PAGE = 100;
 
 const limit = wholeNumberParam(1, MAX_PAGE_SIZE);
@@ -133,15 +131,18 @@ export function registerRegistryRoutes(api: ApiRouter, context: ApiContext): voi
       query: modelsQuery,
     },
     async (c, { query }) => {
+      const amount = query.limit ?? DEFAULT_PAGE;
+      // One more than the page, read after the cursor: whether there is a next page.
       const models = await registry().searchRegisteredModels({
         ...(query.nameContains === undefined ? {} : { nameContains: query.nameContains }),
-        maxResults: MAX_SCANNED,
+        ...(query.after === undefined ? {} : { after: query.after }),
+        maxResults: amount + 1,
       });
       // By code points, so that `after` and the order agree whatever the backend sorts by.
       const sorted = models
         .filter((m) => query.after === undefined || m.name > query.after)
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-      return c.json(page<RegisteredModel>(sorted, (m) => m.name, query.limit ?? DEFAULT_PAGE));
+      return c.json(page<RegisteredModel>(sorted, (m) => m.name, amount));
     },
   );
   api.route(
@@ -166,10 +167,17 @@ export function registerRegistryRoutes(api: ApiRouter, context: ApiContext): voi
     async (c, { query }) => {
       const name = pathParam(c, 'name');
       await registry().getRegisteredModel(name); // NOT_FOUND for an unknown model, not an empty list
-      const versions = (await registry().searchModelVersions({ name, maxResults: MAX_SCANNED }))
+      const amount = query.limit ?? DEFAULT_PAGE;
+      const versions = (
+        await registry().searchModelVersions({
+          name,
+          ...(query.after === undefined ? {} : { belowVersion: query.after }),
+          maxResults: amount + 1,
+        })
+      )
         .filter((v) => query.after === undefined || Number(v.version) < Number(query.after))
         .sort((a, b) => Number(b.version) - Number(a.version));
-      const one = page(versions, (v) => v.version, query.limit ?? DEFAULT_PAGE);
+      const one = page(versions, (v) => v.version, amount);
       const records = recordsOf();
       const results = await Promise.all(one.results.map((v) => versionWithRun(records, v)));
       return c.json({ ...one, results });

@@ -23,9 +23,11 @@ import type {
   AliasRef,
   CreateModelVersionOptions,
   CreateRegisteredModelOptions,
+  FindModelVersionsOptions,
   ModelRegistry,
   RegisterModelOptions,
   SearchModelVersionsOptions,
+  SearchRegisteredModelsOptions,
   SetAliasOptions,
 } from '../model-registry.js';
 import { normalizeArtifactPath, validateKey, validateName } from '../tracking-validation.js';
@@ -121,12 +123,11 @@ export class LocalModelRegistry implements ModelRegistry {
     return this.#registeredModel(this.#modelRow(name));
   }
 
-  async searchRegisteredModels(
-    options: { nameContains?: string; maxResults?: number } = {},
-  ): Promise<RegisteredModel[]> {
+  async searchRegisteredModels(options: SearchRegisteredModelsOptions = {}): Promise<RegisteredModel[]> {
+    // BINARY collation: UTF-8 byte order, which is code point order.
     const rows = this.#sql(
-      'SELECT * FROM registered_models WHERE instr(name, ?) > 0 ORDER BY name LIMIT ?',
-    ).all(options.nameContains ?? '', options.maxResults ?? 1000) as ModelRow[];
+      'SELECT * FROM registered_models WHERE instr(name, ?) > 0 AND name > ? ORDER BY name LIMIT ?',
+    ).all(options.nameContains ?? '', options.after ?? '', options.maxResults ?? 1000) as ModelRow[];
     return rows.map((row) => this.#registeredModel(row));
   }
 
@@ -197,9 +198,32 @@ export class LocalModelRegistry implements ModelRegistry {
   }
 
   async searchModelVersions(options: SearchModelVersionsOptions): Promise<ModelVersion[]> {
-    const rows = this.#sql('SELECT * FROM model_versions WHERE name = ? ORDER BY version DESC LIMIT ?').all(
-      options.name,
-      options.maxResults ?? 1000,
+    const below = options.belowVersion === undefined ? null : Number(options.belowVersion);
+    if (below !== null && !/^\d{1,15}$/.test(options.belowVersion ?? '')) {
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        `"${options.belowVersion}" is not a version number, e.g. 3.`,
+      );
+    }
+    const rows = this.#sql(
+      'SELECT * FROM model_versions WHERE name = ? AND (? IS NULL OR version < ?) ORDER BY version DESC LIMIT ?',
+    ).all(options.name, below, below, options.maxResults ?? 1000) as VersionRow[];
+    return rows.map((row) => this.#modelVersion(row));
+  }
+
+  async findModelVersions(options: FindModelVersionsOptions): Promise<ModelVersion[]> {
+    const limit = options.maxResults ?? 1000;
+    const rows = (
+      options.tag !== undefined
+        ? this.#sql(
+            `SELECT v.* FROM model_version_tags t
+             JOIN model_versions v ON v.name = t.name AND v.version = t.version
+             WHERE t.key = ? AND t.value = ? ORDER BY v.name, v.version DESC LIMIT ?`,
+          ).all(options.tag.key, options.tag.value, limit)
+        : this.#sql('SELECT * FROM model_versions WHERE run_id = ? ORDER BY name, version DESC LIMIT ?').all(
+            options.runId,
+            limit,
+          )
     ) as VersionRow[];
     return rows.map((row) => this.#modelVersion(row));
   }
@@ -247,15 +271,36 @@ export class LocalModelRegistry implements ModelRegistry {
 
   async aliasHistory(name: string, options: AliasHistoryOptions = {}): Promise<AliasMove[]> {
     this.#modelRow(name);
+    if (options.version !== undefined && !/^\d{1,15}$/.test(options.version)) {
+      throw new LakeloopError('INVALID_ARGUMENT', `"${options.version}" is not a version number, e.g. 3.`);
+    }
+    // Only the conditions given, so each shape of query uses its index (name, alias, seq), or
+    // those on from/to versions, and stops at the limit.
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (options.alias !== undefined) {
+      conditions.push('alias = ?');
+      params.push(options.alias);
+    }
+    if (options.notAfter !== undefined) {
+      conditions.push('timestamp <= ?');
+      params.push(options.notAfter);
+    }
+    const where = conditions.map((c) => ` AND ${c}`).join('');
+    const limit = options.maxResults ?? 1000;
     const rows = (
-      options.alias === undefined
-        ? this.#sql('SELECT * FROM model_alias_history WHERE name = ? ORDER BY seq DESC LIMIT ?').all(
+      options.version === undefined
+        ? this.#sql(`SELECT * FROM model_alias_history WHERE name = ?${where} ORDER BY seq DESC LIMIT ?`).all(
             name,
-            options.maxResults ?? 1000,
+            ...params,
+            limit,
           )
         : this.#sql(
-            'SELECT * FROM model_alias_history WHERE name = ? AND alias = ? ORDER BY seq DESC LIMIT ?',
-          ).all(name, options.alias, options.maxResults ?? 1000)
+            `SELECT * FROM (
+               SELECT * FROM model_alias_history WHERE name = ? AND to_version = ?
+               UNION SELECT * FROM model_alias_history WHERE name = ? AND from_version = ?
+             ) WHERE 1 = 1${where} ORDER BY seq DESC LIMIT ?`,
+          ).all(name, Number(options.version), name, Number(options.version), ...params, limit)
     ) as AliasMoveRow[];
     return rows.map((row) => ({
       name: row.name,

@@ -123,6 +123,18 @@ const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX model_alias_history_by_alias ON model_alias_history (name, alias, seq);
     `,
   },
+  {
+    // Lineage finds the versions a pipeline run (a version tag) or a training run registered, and
+    // the alias moves to and from one version; a model's history reads its newest moves only.
+    version: 3,
+    sql: `
+      CREATE INDEX model_version_tags_by_value ON model_version_tags (key, value);
+      CREATE INDEX model_versions_by_run ON model_versions (run_id);
+      CREATE INDEX model_alias_history_by_to ON model_alias_history (name, to_version);
+      CREATE INDEX model_alias_history_by_from ON model_alias_history (name, from_version);
+      CREATE INDEX model_alias_history_by_name ON model_alias_history (name, seq);
+    `,
+  },
 ];
 
 /** Opens (creating and migrating when needed) the embedded tracking database. */

@@ -26,9 +26,11 @@ import type {
   AliasRef,
   CreateModelVersionOptions,
   CreateRegisteredModelOptions,
+  FindModelVersionsOptions,
   ModelRegistry,
   RegisterModelOptions,
   SearchModelVersionsOptions,
+  SearchRegisteredModelsOptions,
   SetAliasOptions,
 } from '../model-registry.js';
 import { normalizeArtifactPath, validateKey, validateName } from '../tracking-validation.js';
@@ -121,9 +123,7 @@ export class MlflowModelRegistry implements ModelRegistry {
     return toRegisteredModel(body.registered_model);
   }
 
-  async searchRegisteredModels(
-    options: { nameContains?: string; maxResults?: number } = {},
-  ): Promise<RegisteredModel[]> {
+  async searchRegisteredModels(options: SearchRegisteredModelsOptions = {}): Promise<RegisteredModel[]> {
     const maxResults = options.maxResults ?? 1000;
     const filter =
       options.nameContains === undefined || options.nameContains === ''
@@ -140,7 +140,11 @@ export class MlflowModelRegistry implements ModelRegistry {
           next_page_token: z.string().optional(),
         }),
       );
-      models.push(...body.registered_models.map(toRegisteredModel));
+      // MLflow filters names by equality and LIKE only: a page after `after` skips the names before.
+      const { after } = options;
+      models.push(
+        ...body.registered_models.map(toRegisteredModel).filter((m) => after === undefined || m.name > after),
+      );
       pageToken = body.next_page_token === '' ? undefined : body.next_page_token;
     } while (pageToken !== undefined && models.length < maxResults);
     return models.slice(0, maxResults).sort((a, b) => a.name.localeCompare(b.name));
@@ -199,7 +203,10 @@ export class MlflowModelRegistry implements ModelRegistry {
       const body = await this.client.get(
         'model-versions/search',
         {
-          filter: `name = '${options.name}'`,
+          filter:
+            options.belowVersion === undefined
+              ? `name = '${options.name}'`
+              : `name = '${options.name}' and version_number < ${versionNumber(options.belowVersion)}`,
           max_results: Math.min(maxResults, 10_000),
           order_by: 'version_number DESC',
           page_token: pageToken,
@@ -213,6 +220,28 @@ export class MlflowModelRegistry implements ModelRegistry {
       pageToken = body.next_page_token === '' ? undefined : body.next_page_token;
     } while (pageToken !== undefined && versions.length < maxResults);
     return versions.sort((a, b) => Number(b.version) - Number(a.version)).slice(0, maxResults);
+  }
+
+  async findModelVersions(options: FindModelVersionsOptions): Promise<ModelVersion[]> {
+    const maxResults = options.maxResults ?? 1000;
+    const filter = findFilter(options);
+    const versions: ModelVersion[] = [];
+    let pageToken: string | undefined;
+    do {
+      const body = await this.client.get(
+        'model-versions/search',
+        { filter, max_results: Math.min(maxResults, 10_000), page_token: pageToken },
+        z.object({
+          model_versions: z.array(ModelVersionSchema).default([]),
+          next_page_token: z.string().optional(),
+        }),
+      );
+      versions.push(...body.model_versions.map(toModelVersion));
+      pageToken = body.next_page_token === '' ? undefined : body.next_page_token;
+    } while (pageToken !== undefined && versions.length < maxResults);
+    return versions
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : Number(b.version) - Number(a.version)))
+      .slice(0, maxResults);
   }
 
   setAlias(options: SetAliasOptions): Promise<void>;
@@ -260,7 +289,14 @@ export class MlflowModelRegistry implements ModelRegistry {
   async aliasHistory(name: string, options: AliasHistoryOptions = {}): Promise<AliasMove[]> {
     const model = await this.#rawModel(name);
     return aliasMovesFromTags(name, model.tags)
-      .filter((move) => options.alias === undefined || move.alias === options.alias)
+      .filter(
+        (move) =>
+          (options.alias === undefined || move.alias === options.alias) &&
+          (options.version === undefined ||
+            move.fromVersion === options.version ||
+            move.toVersion === options.version) &&
+          (options.notAfter === undefined || move.timestamp <= options.notAfter),
+      )
       .slice(0, options.maxResults ?? 1000);
   }
 
@@ -347,6 +383,35 @@ export class MlflowModelRegistry implements ModelRegistry {
 
 function pairs(tags: Readonly<Record<string, string>> | undefined): { key: string; value: string }[] {
   return Object.entries(tags ?? {}).map(([key, value]) => ({ key, value }));
+}
+
+/** A version number for a filter; INVALID_ARGUMENT for anything else. */
+function versionNumber(version: string): number {
+  if (!/^\d{1,15}$/.test(version)) {
+    throw new LakeloopError('INVALID_ARGUMENT', `"${version}" is not a version number, e.g. 3.`);
+  }
+  return Number(version);
+}
+
+/** The `model-versions/search` filter of one {@link FindModelVersionsOptions} condition. */
+function findFilter(options: FindModelVersionsOptions): string {
+  const quoted = (what: string, value: string) => {
+    if (value.includes("'")) {
+      throw new LakeloopError(
+        'INVALID_ARGUMENT',
+        `Cannot search model versions by ${what} "${value}": it contains a quote.`,
+      );
+    }
+    return `'${value}'`;
+  };
+  if (options.tag === undefined) return `run_id = ${quoted('run id', options.runId)}`;
+  if (options.tag.key.includes('`')) {
+    throw new LakeloopError(
+      'INVALID_ARGUMENT',
+      `Cannot search model versions by tag "${options.tag.key}": its key contains a backtick.`,
+    );
+  }
+  return `tags.\`${options.tag.key}\` = ${quoted('tag value', options.tag.value)}`;
 }
 
 function escapeLike(text: string): string {

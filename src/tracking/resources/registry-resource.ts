@@ -28,6 +28,8 @@ import type {
   ModelRegistry,
   RegisterModelOptions,
   SearchModelVersionsOptions,
+  SearchRegisteredModelsOptions,
+  FindModelVersionsOptions,
   SetAliasOptions,
 } from '../model-registry.js';
 import { openRegistry } from '../open-tracking.js';
@@ -84,10 +86,7 @@ class StepModelRegistry implements ModelRegistry {
     return this.#registry.getRegisteredModel(name);
   }
 
-  searchRegisteredModels(options?: {
-    nameContains?: string;
-    maxResults?: number;
-  }): Promise<RegisteredModel[]> {
+  searchRegisteredModels(options?: SearchRegisteredModelsOptions): Promise<RegisteredModel[]> {
     return this.#registry.searchRegisteredModels(options);
   }
 
@@ -105,6 +104,10 @@ class StepModelRegistry implements ModelRegistry {
 
   searchModelVersions(options: SearchModelVersionsOptions): Promise<ModelVersion[]> {
     return this.#registry.searchModelVersions(options);
+  }
+
+  findModelVersions(options: FindModelVersionsOptions): Promise<ModelVersion[]> {
+    return this.#registry.findModelVersions(options);
   }
 
   setAlias(options: SetAliasOptions): Promise<void>;

@@ -111,6 +111,20 @@ export class MemoryScheduleStorage implements ScheduleStorage {
     });
   }
 
+  /** The newest tick that launched `runId` (of `options.instigatorName` when given), or undefined. */
+  getTickByRunId(runId: string, options: { instigatorName?: string } = {}): Promise<TickRecord | undefined> {
+    return this.#call(() => {
+      const found = [...this.#ticks.values()]
+        .filter(
+          (tick) =>
+            tick.runIds.includes(runId) &&
+            (options.instigatorName === undefined || tick.instigatorName === options.instigatorName),
+        )
+        .sort((a, b) => b.timestamp - a.timestamp || (b.id ?? 0) - (a.id ?? 0))[0];
+      return found === undefined ? undefined : structuredClone(found);
+    });
+  }
+
   #newestTicks(name: string): TickRecord[] {
     return [...this.#ticks.values()]
       .filter((tick) => tick.instigatorName === name)

@@ -61,6 +61,9 @@ const SELECT_TICK = 'SELECT id, body FROM ticks WHERE id = ?';
 const UPDATE_TICK = 'UPDATE ticks SET instigator_name = ?, timestamp = ?, status = ?, body = ? WHERE id = ?';
 const LIST_TICKS = `SELECT id, body FROM ticks WHERE instigator_name = ?
   ORDER BY timestamp DESC, id DESC LIMIT ?`;
+const TICK_BY_RUN_ID = `SELECT t.id, t.body FROM tick_runs r JOIN ticks t ON t.id = r.tick_id
+  WHERE r.run_id = ? AND (? IS NULL OR t.instigator_name = ?)
+  ORDER BY t.timestamp DESC, t.id DESC LIMIT 1`;
 const PREVIOUS_TICK = `SELECT id, body FROM ticks WHERE instigator_name = ? AND id <> ?
   ORDER BY timestamp DESC, id DESC LIMIT 1`;
 const DELETE_TICK = 'DELETE FROM ticks WHERE id = ?';
@@ -217,6 +220,16 @@ export class SqliteScheduleStorage implements ScheduleStorage {
       const limit = checkLimit(options.limit, DEFAULT_TICK_LIMIT) ?? DEFAULT_TICK_LIMIT;
       const rows = this.#statements.get(LIST_TICKS).all(name, limit) as { id: number; body: string }[];
       return rows.map((row) => ({ ...(JSON.parse(row.body) as TickRecord), id: row.id }));
+    });
+  }
+
+  /** The newest tick that launched `runId` (of `options.instigatorName` when given), or undefined. */
+  getTickByRunId(runId: string, options: { instigatorName?: string } = {}): Promise<TickRecord | undefined> {
+    return this.#guard.call(() => {
+      const name = options.instigatorName ?? null;
+      const row = this.#statements.get(TICK_BY_RUN_ID).get(runId, name, name) as
+        { id: number; body: string } | undefined;
+      return row === undefined ? undefined : { ...(JSON.parse(row.body) as TickRecord), id: row.id };
     });
   }
 

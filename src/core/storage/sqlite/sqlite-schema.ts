@@ -103,4 +103,31 @@ export const STORAGE_MIGRATIONS: readonly Migration[] = [
     version: 2,
     sql: `ALTER TABLE runs ADD COLUMN config TEXT;`,
   },
+  {
+    // The tick that launched a run (lineage), without scanning ticks: the run ids of each tick's
+    // body, kept by triggers so every writer (and coalescing, and deleteTicks) keeps it right.
+    version: 3,
+    sql: `
+      CREATE TABLE tick_runs (
+        run_id  TEXT NOT NULL,
+        tick_id INTEGER NOT NULL,
+        PRIMARY KEY (run_id, tick_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX tick_runs_by_tick ON tick_runs (tick_id);
+      INSERT OR IGNORE INTO tick_runs (run_id, tick_id)
+        SELECT r.value, t.id FROM ticks t, json_each(t.body, '$.runIds') r;
+      CREATE TRIGGER tick_runs_on_insert AFTER INSERT ON ticks BEGIN
+        INSERT OR IGNORE INTO tick_runs (run_id, tick_id)
+          SELECT value, NEW.id FROM json_each(NEW.body, '$.runIds');
+      END;
+      CREATE TRIGGER tick_runs_on_update AFTER UPDATE OF body ON ticks BEGIN
+        DELETE FROM tick_runs WHERE tick_id = OLD.id;
+        INSERT OR IGNORE INTO tick_runs (run_id, tick_id)
+          SELECT value, NEW.id FROM json_each(NEW.body, '$.runIds');
+      END;
+      CREATE TRIGGER tick_runs_on_delete AFTER DELETE ON ticks BEGIN
+        DELETE FROM tick_runs WHERE tick_id = OLD.id;
+      END;
+    `,
+  },
 ];
