@@ -145,6 +145,25 @@ describe('REST API: object preview', () => {
     expect(cut.body['truncated']).toBe(true);
   });
 
+  it('reads .tsv as tab-separated, doubled quotes as one, and still detects a missing header', async () => {
+    await put('c.tsv', 'origin\tnote\nSFO\t"said ""late"""\n');
+    expect((await get('ref=main&path=c.tsv')).body).toMatchObject({
+      columns: [{ name: 'origin' }, { name: 'note' }],
+      rows: [['SFO', 'said "late"']],
+    });
+    await put('d.csv', '1,2.5\n2,3.5\n');
+    expect((await get('ref=main&path=d.csv')).body).toMatchObject({
+      columns: [
+        { name: 'column0', type: 'BIGINT' },
+        { name: 'column1', type: 'DOUBLE' },
+      ],
+      rows: [
+        [1, 2.5],
+        [2, 3.5],
+      ],
+    });
+  });
+
   it('returns text whole, or its first 64 KiB marked truncated, and only the size of binary objects', async () => {
     await put('config.json', '{"lr": 0.1, "name": "délai"}');
     expect((await get('ref=main&path=config.json')).body).toMatchObject({
