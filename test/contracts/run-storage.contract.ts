@@ -138,6 +138,8 @@ export function describeRunStorageContract(name: string, factory: StorageFactory
       expect(await ids({ jobName: 'train' })).toEqual(['a', 'b']);
       expect(await ids({ tags: { k: '1' } })).toEqual(['a', 'b']);
       expect(await ids({ tags: { k: '1', m: 'x' } })).toEqual(['a']);
+      expect(await ids({ tags: { m: 'x', k: '1' } })).toEqual(['a']);
+      expect(await ids({ tags: { k: '1', m: 'y' } })).toEqual([]);
       expect(await ids({ tags: { m: 'x' }, jobName: 'eval' })).toEqual(['c']);
       expect(await ids({ tags: { k: '3' } })).toEqual([]);
       expect(await ids({ tags: { nope: '1' } })).toEqual([]);

@@ -15,7 +15,7 @@ import type { EventRecord, EventType, RunRecord, RunStatus, StoredEvent } from '
 export interface RunFilter {
   statuses?: readonly RunStatus[];
   jobName?: string;
-  /** Every given tag must match exactly. */
+  /** Every given tag must match exactly. Give the most selective first (e.g. a commit id before a repository): it drives the look-up. */
   tags?: Readonly<Record<string, string>>;
   /** At most this many runs; default 100. */
   limit?: number;
