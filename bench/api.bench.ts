@@ -671,6 +671,8 @@ async function measure(app: Hono, row: RouteRow, ids: BenchIds, registered: Set<
  */
 async function streamLatency(app: Hono, bench: Bench, registered: Set<string>): Promise<number | string> {
   if (!registered.has('/api/stream')) return 'not registered';
+  // It commits: never into a real home (the stream-latency bench measures on a fresh one).
+  if (args.instance !== undefined) return 'skipped: it would commit into the instance’s repository';
   const data = bench.context.data;
   const { repository, branch } = bench.ids;
   if (data === undefined || repository === undefined || branch === undefined)

@@ -22,6 +22,7 @@ import type { CommitLogReader } from 'lakeloop/data';
 /** A started benchmark daemon and what a measurement needs of it. */
 export interface SensorBench {
   home: string;
+  defs: Definitions;
   data: EmbeddedDataRepository;
   instance: Instance;
   daemon: Daemon;
@@ -74,6 +75,7 @@ export async function startSensorBench(mode: 'push' | 'poll'): Promise<SensorBen
   await daemon.sensors.idle();
   return {
     home,
+    defs,
     data,
     instance,
     daemon,
