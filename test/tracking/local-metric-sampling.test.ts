@@ -143,7 +143,9 @@ describe('LocalTrackingStore.getMetricHistorySampled', () => {
     await expect(sampledMetricHistory(store, runId, 'm', { maxPoints: 50 })).resolves.toEqual(
       downsampleMetric(await store.getMetricHistory(runId, 'm'), { maxPoints: 50 }),
     );
-    const refusal = await store.getMetricHistorySampled(runId, 'm', { maxPoints: 3 }).catch((e: unknown) => e);
+    const refusal = await store
+      .getMetricHistorySampled(runId, 'm', { maxPoints: 3 })
+      .catch((e: unknown) => e);
     expect(isLakeloopError(refusal) && refusal.code).toBe('INVALID_ARGUMENT');
     const unknown = await store.getMetricHistorySampled('nope', 'm').catch((e: unknown) => e);
     expect(isLakeloopError(unknown) && unknown.code).toBe('NOT_FOUND');
