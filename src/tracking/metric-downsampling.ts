@@ -14,6 +14,7 @@
  */
 import { LakeloopError } from '../errors.js';
 import type { Metric } from './tracking-types.js';
+import type { TrackingStore } from './tracking-store.js';
 
 /** Options of {@link downsampleMetric}. */
 export interface DownsampleOptions {
@@ -40,18 +41,37 @@ export const DEFAULT_MAX_POINTS = 1500;
 /** Fewest `maxPoints`: the first, the last, and one bucket's min and max. */
 export const MIN_MAX_POINTS = 4;
 
+/** `maxPoints` (default {@link DEFAULT_MAX_POINTS}) once checked: INVALID_ARGUMENT below the fewest. */
+export function validMaxPoints(maxPoints: number | undefined): number {
+  const points = maxPoints ?? DEFAULT_MAX_POINTS;
+  if (!Number.isInteger(points) || points < MIN_MAX_POINTS) {
+    throw new LakeloopError(
+      'INVALID_ARGUMENT',
+      `maxPoints must be a whole number of at least ${MIN_MAX_POINTS}; got ${points}.`,
+    );
+  }
+  return points;
+}
+
+/** How many buckets `maxPoints` holds: two points a bucket, plus the first and the last. */
+export function bucketCount(maxPoints: number): number {
+  return Math.floor((maxPoints - 2) / 2);
+}
+
+/**
+ * The position (in the step range, 0 = the first point) where `bucket` starts; bucket `buckets`
+ * "starts" at the last point. Shared by every implementation so that they cut at the same places.
+ */
+export function bucketStart(bucket: number, interior: number, buckets: number): number {
+  return 1 + Math.floor((bucket * interior) / buckets);
+}
+
 /** Downsamples `history` (ordered by step, as `getMetricHistory` returns it). */
 export function downsampleMetric(
   history: readonly Metric[],
   options: DownsampleOptions = {},
 ): DownsampledMetric {
-  const maxPoints = options.maxPoints ?? DEFAULT_MAX_POINTS;
-  if (!Number.isInteger(maxPoints) || maxPoints < MIN_MAX_POINTS) {
-    throw new LakeloopError(
-      'INVALID_ARGUMENT',
-      `maxPoints must be a whole number of at least ${MIN_MAX_POINTS}; got ${maxPoints}.`,
-    );
-  }
+  const maxPoints = validMaxPoints(options.maxPoints);
   const { minStep, maxStep } = options;
   const points =
     minStep === undefined && maxStep === undefined
@@ -66,12 +86,11 @@ export function downsampleMetric(
 
   const last = points.length - 1;
   const interior = points.length - 2;
-  // Two points a bucket, plus the first and the last.
-  const buckets = Math.floor((maxPoints - 2) / 2);
+  const buckets = bucketCount(maxPoints);
   const kept: Metric[] = [points[0] as Metric];
   for (let bucket = 0; bucket < buckets; bucket++) {
-    const from = 1 + Math.floor((bucket * interior) / buckets);
-    const to = 1 + Math.floor(((bucket + 1) * interior) / buckets);
+    const from = bucketStart(bucket, interior, buckets);
+    const to = bucketStart(bucket + 1, interior, buckets);
     let low = -1;
     let high = -1;
     for (let index = from; index < to; index++) {
@@ -90,4 +109,21 @@ export function downsampleMetric(
   }
   kept.push(points[last] as Metric);
   return { points: kept, totalPoints: points.length, downsampled: true };
+}
+
+/**
+ * A store's metric history downsampled: through the store's own fast path when it has one
+ * ({@link TrackingStore.getMetricHistorySampled}), else the whole history through
+ * {@link downsampleMetric}. Same points either way.
+ */
+export async function sampledMetricHistory(
+  store: TrackingStore,
+  runId: string,
+  key: string,
+  options: DownsampleOptions = {},
+): Promise<DownsampledMetric> {
+  if (store.getMetricHistorySampled !== undefined) {
+    return store.getMetricHistorySampled(runId, key, options);
+  }
+  return downsampleMetric(await store.getMetricHistory(runId, key), options);
 }

@@ -23,6 +23,7 @@ import type {
   TrackingRun,
   TrackingRunStatus,
 } from './tracking-types.js';
+import type { DownsampledMetric, DownsampleOptions } from './metric-downsampling.js';
 
 /** Options of {@link TrackingStore.createRun}. */
 export interface CreateRunOptions {
@@ -80,6 +81,16 @@ export interface TrackingStore extends AsyncDisposable {
   logBatch(runId: string, batch: LogBatch): Promise<void>;
   /** Every point of one metric, by step then timestamp. */
   getMetricHistory(runId: string, key: string): Promise<Metric[]>;
+  /**
+   * Optional fast path: exactly `downsampleMetric(await getMetricHistory(runId, key), options)`,
+   * computed without reading the whole history. Callers go through `sampledMetricHistory`, which
+   * falls back to that when a store has none.
+   */
+  getMetricHistorySampled?(
+    runId: string,
+    key: string,
+    options?: DownsampleOptions,
+  ): Promise<DownsampledMetric>;
   /** Records input datasets (e.g. the data repository commit trained on). */
   logInputs(runId: string, inputs: readonly DatasetInput[]): Promise<void>;
 

@@ -265,6 +265,9 @@ describe('REST API: tracking routes on the embedded store', () => {
     expect(zoomed).toContainEqual(expect.objectContaining({ step: 12_345, value: 99 }));
     const close = await get(`${base}?minStep=100&maxStep=149`);
     expect(close.body).toMatchObject({ totalPoints: 50, downsampled: false });
+    // A zoom past the last step is an empty answer, not a missing metric.
+    const past = await get(`${base}?minStep=${count}`);
+    expect(past).toMatchObject({ status: 200, body: { points: [], totalPoints: 0, downsampled: false } });
 
     const unknown = await get(`/api/training-runs/${run.info.runId}/metrics/auc`);
     expect(unknown.status).toBe(404);

@@ -24,7 +24,11 @@ import { basename, extname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { LakeloopError, isLakeloopError } from '../../errors.js';
-import { DEFAULT_MAX_POINTS, MIN_MAX_POINTS, downsampleMetric } from '../../tracking/metric-downsampling.js';
+import {
+  DEFAULT_MAX_POINTS,
+  MIN_MAX_POINTS,
+  sampledMetricHistory,
+} from '../../tracking/metric-downsampling.js';
 import { MAX_FILTER_LENGTH, parseRunFilter, parseRunOrder } from '../../tracking/run-filter.js';
 import type { TrackingStore } from '../../tracking/tracking-store.js';
 import { TrackingRunStatus } from '../../tracking/tracking-types.js';
@@ -249,19 +253,21 @@ export function registerTrackingRoutes(api: ApiRouter, context: ApiContext): voi
       const tracking = store();
       const runId = runIdParam(c);
       const key = pathParam(c, 'key');
-      const history = await tracking.getMetricHistory(runId, key);
-      if (history.length === 0) {
-        const known = Object.keys((await tracking.getRun(runId)).metrics);
-        throw new LakeloopError(
-          'NOT_FOUND',
-          `Training run ${runId} has no metric ${JSON.stringify(key)}; it has ${known.length === 0 ? 'none' : known.map((k) => JSON.stringify(k)).join(', ')} (encode "/" in a key as %2F).`,
-        );
-      }
-      const result = downsampleMetric(history, {
+      const result = await sampledMetricHistory(tracking, runId, key, {
         maxPoints: query.maxPoints ?? DEFAULT_MAX_POINTS,
         ...(query.minStep === undefined ? {} : { minStep: query.minStep }),
         ...(query.maxStep === undefined ? {} : { maxStep: query.maxStep }),
       });
+      if (result.totalPoints === 0) {
+        // An empty zoom range is an answer; a metric never logged is not.
+        const known = Object.keys((await tracking.getRun(runId)).metrics);
+        if (!known.includes(key)) {
+          throw new LakeloopError(
+            'NOT_FOUND',
+            `Training run ${runId} has no metric ${JSON.stringify(key)}; it has ${known.length === 0 ? 'none' : known.map((k) => JSON.stringify(k)).join(', ')} (encode "/" in a key as %2F).`,
+          );
+        }
+      }
       return c.json({
         key,
         points: result.points.map((p) => ({

@@ -41,6 +41,8 @@ import type {
   TrackingRunInfo,
 } from '../tracking-types.js';
 import { openTrackingDatabase } from './local-tracking-schema.js';
+import { sampleMetricInSqlite } from './local-metric-sampling.js';
+import type { DownsampledMetric, DownsampleOptions } from '../metric-downsampling.js';
 import { StatementCache } from '../../util/statement-cache.js';
 import { copyIntoArtifacts, copyOutOfArtifacts, listArtifactFolder } from './local-artifact-folder.js';
 
@@ -262,6 +264,15 @@ export class LocalTrackingStore implements TrackingStore {
       step: row.step,
       timestamp: row.timestamp,
     }));
+  }
+
+  async getMetricHistorySampled(
+    runId: string,
+    key: string,
+    options?: DownsampleOptions,
+  ): Promise<DownsampledMetric> {
+    this.#runRow(runId);
+    return sampleMetricInSqlite(this.#db, (sql) => this.#sql(sql), runId, key, options);
   }
 
   async logInputs(runId: string, inputs: readonly DatasetInput[]): Promise<void> {
