@@ -340,6 +340,22 @@ describe('REST API', () => {
       schedules: { name: string; cron: string }[];
     };
     expect(schedules).toEqual([expect.objectContaining({ name: 'nightly', cron: '0 2 * * *' })]);
+    const schedule = (await (await app.request('/api/schedules/nightly')).json()) as {
+      schedule: { name: string; status: string };
+    };
+    expect(schedule.schedule).toMatchObject({ name: 'nightly', status: 'RUNNING' });
+    const scheduleStopped = (await (await post('/api/schedules/nightly/stop')).json()) as {
+      schedule: { status: string };
+    };
+    expect(scheduleStopped.schedule.status).toBe('STOPPED');
+    expect(
+      ((await (await post('/api/schedules/nightly/stop')).json()) as { schedule: { status: string } })
+        .schedule.status,
+    ).toBe('STOPPED');
+    expect(
+      ((await (await app.request('/api/schedules/nightly/ticks')).json()) as { ticks: unknown[] }).ticks,
+    ).toEqual([]);
+    expect((await app.request('/api/schedules/new_data')).status).toBe(404);
     expect((await app.request('/api/sensors/nightly/ticks')).status).toBe(404);
     expect((await post('/api/sensors/unknown/start')).status).toBe(404);
     await daemon.queue.idle();
