@@ -349,9 +349,9 @@ describe('REST API', () => {
     };
     expect(scheduleStopped.schedule.status).toBe('STOPPED');
     expect(
-      ((await (await post('/api/schedules/nightly/stop')).json()) as { schedule: { status: string } })
+      ((await (await post('/api/schedules/nightly/start')).json()) as { schedule: { status: string } })
         .schedule.status,
-    ).toBe('STOPPED');
+    ).toBe('RUNNING');
     expect(
       ((await (await app.request('/api/schedules/nightly/ticks')).json()) as { ticks: unknown[] }).ticks,
     ).toEqual([]);
