@@ -52,7 +52,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['eslint.config.js', 'vitest.config.ts'],
+    files: ['eslint.config.js', 'vitest.config.ts', 'ui/vite.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   prettier,

@@ -3,6 +3,7 @@
 // hand-written declaration files tsc does not copy (src/**/*.d.ts, e.g. the WebAssembly globals)
 // and points every emitted declaration that uses them at them with a `/// <reference path>`, so an
 // installed lakeloop type-checks under a consumer's own tsconfig (skipLibCheck: false, no DOM lib).
+// Last, the web UI: ui/ into dist/ui/ with Vite (ui/vite.config.ts), which `lakeloop dev` serves at /.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -43,3 +44,7 @@ for (const file of filesEndingWith(dist, '.d.ts')) {
     .map((g) => `/// <reference path="${relative(dirname(file), g.target).replaceAll('\\', '/')}" />\n`);
   if (references.length > 0) writeFileSync(file, references.join('') + text);
 }
+
+// The web UI (docs/ui.md). Vite is a dev dependency: a checkout builds it, an installed package ships it.
+const { build } = await import('vite');
+await build({ configFile: join(root, 'ui', 'vite.config.ts') });

@@ -7,6 +7,8 @@
  * are JSON `{ error: { code, message } }` with the status of the code. With a `token`, or scoped
  * tokens in the instance's token file, every route but `GET /api/health` needs
  * `Authorization: Bearer <token>` and the route's scope. The routes are listed in docs/api.md.
+ * Every other path is the built web UI (ui-static.ts, docs/ui.md), when there is one; without it
+ * `GET /` says where the API is.
  *
  * @example
  * ```ts
@@ -25,6 +27,7 @@ import { MAX_TAGS } from './api-input.js';
 import { ApiRouter } from './api-router.js';
 import type { ApiTokenFile } from './api-tokens.js';
 import { apiAuth } from './bearer-token.js';
+import { defaultUiDir, readUiFile } from './ui-static.js';
 import { registerDataRoutes } from './routes/data-routes.js';
 import { registerInstigatorRoutes } from './routes/instigator-routes.js';
 import { registerLineageRoutes } from './routes/lineage-routes.js';
@@ -48,6 +51,8 @@ export interface ApiAppOptions extends ApiContext {
   logRequest?: RequestLogger;
   /** Largest accepted request body. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Folder of the built web UI served at `/`. Default: this package's dist/ui (`npm run build`). */
+  uiDir?: string;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -143,9 +148,16 @@ export function createApiApp(options: ApiAppOptions): Hono {
     },
     (c) => c.json(openApiDocument(api.specs, { version: API_VERSION })),
   );
-  app.get('/', (c) =>
-    c.json({ name: 'lakeloop', api: '/api', openapi: '/api/openapi.json', health: '/api/health' }),
-  );
+  // Last, so that every API route answers first; unknown /api paths stay JSON 404s.
+  const uiDir = options.uiDir ?? defaultUiDir();
+  app.get('*', async (c) => {
+    if (c.req.path === '/api' || c.req.path.startsWith('/api/')) return c.notFound();
+    const file = await readUiFile(uiDir, c.req.path);
+    if (file !== undefined) return c.body(file.body, 200, file.headers);
+    if (c.req.path !== '/') return c.notFound();
+    // No built UI: say where the API is.
+    return c.json({ name: 'lakeloop', api: '/api', openapi: '/api/openapi.json', health: '/api/health' });
+  });
 
   return app;
 }

@@ -51,6 +51,8 @@ export interface StartDevOptions {
   registry?: ModelRegistry;
   /** Scoped tokens. Default: the instance's token file, `<home>/api-tokens.json`. */
   tokens?: ApiTokenFile;
+  /** Folder of the built web UI served at `/`. Default: this package's dist/ui (`npm run build`). */
+  uiDir?: string;
 }
 
 /** The token file of an instance home. */
@@ -106,6 +108,7 @@ export async function startDev(options: StartDevOptions): Promise<DevHandle> {
     ...(options.tracking === undefined ? {} : { tracking: options.tracking }),
     ...(options.registry === undefined ? {} : { registry: options.registry }),
     ...(token === undefined ? {} : { token }),
+    ...(options.uiDir === undefined ? {} : { uiDir: options.uiDir }),
     ...(options.daemon?.heartbeatIntervalMs === undefined
       ? {}
       : { heartbeatIntervalMs: options.daemon.heartbeatIntervalMs }),

@@ -35,6 +35,7 @@ import { SensorLoop } from '../../core/daemon/sensor-loop.js';
 import { ONE_RUN_PER_SENSOR } from '../../core/daemon/run-queue.js';
 import type { TickRecord } from '../../core/storage/storage-types.js';
 import { API_TOKEN_FILE, startDev } from '../../server/dev-server.js';
+import { defaultUiDir, uiAvailable } from '../../server/ui-static.js';
 import { ApiTokenFile } from '../../server/api-tokens.js';
 import { createDataRepository } from '../../versioning/data-repository-factory.js';
 import { openRegistry, openTracking } from '../../tracking/open-tracking.js';
@@ -315,7 +316,7 @@ export function registerAutomationCommands(program: Command): void {
         logger,
       });
       process.stdout.write(
-        `lakeloop dev: API at ${handle.url}/api (daemon ${handle.daemon.id}, instance ${instance.home})${authBanner(token, instance.home)}. Ctrl-C to stop.\n`,
+        `lakeloop dev: API at ${handle.url}/api (daemon ${handle.daemon.id}, instance ${instance.home})${authBanner(token, instance.home)}${(await uiAvailable(defaultUiDir())) ? `. Web UI at ${handle.url}/` : ''}. Ctrl-C to stop.\n`,
       );
       const received = await signal;
       process.stdout.write(`lakeloop dev: ${received}, stopping (canceling runs in progress)...\n`);

@@ -1,0 +1,51 @@
+/**
+ * The UI's one way to call the lakeloop API: same origin, JSON, with the bearer token the user gave
+ * (kept in sessionStorage, so it leaves with the tab) when the server asks for one.
+ */
+
+const TOKEN_KEY = 'lakeloop.token';
+
+/** An API answer that is not 2xx, with the server's `{ error: { code, message } }` when it sent one. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The token the user gave for this tab, if any. */
+export function storedToken(): string | undefined {
+  return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+}
+
+/** Remembers (or, with '', forgets) the token for this tab. */
+export function storeToken(token: string): void {
+  if (token === '') sessionStorage.removeItem(TOKEN_KEY);
+  else sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+/** GET `path` (e.g. `/api/runs?limit=20`) and parse its JSON. */
+export async function apiGet<TBody>(path: string, signal?: AbortSignal): Promise<TBody> {
+  const token = storedToken();
+  const response = await fetch(path, {
+    headers: {
+      accept: 'application/json',
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+    },
+    ...(signal === undefined ? {} : { signal }),
+  });
+  if (!response.ok) {
+    const body = (await response.json().catch(() => undefined)) as
+      { error?: { code?: string; message?: string } } | undefined;
+    throw new ApiError(
+      response.status,
+      body?.error?.code ?? 'HTTP_ERROR',
+      body?.error?.message ?? `${path} answered ${response.status}`,
+    );
+  }
+  return (await response.json()) as TBody;
+}

@@ -1,0 +1,199 @@
+/**
+ * Home: the daemon's health, the sensors, each model's champion with its metrics, and the latest
+ * runs. Polls every few seconds (the live stream comes later, issue #15).
+ */
+import type { ReactNode } from 'react';
+import type {
+  HealthAnswer,
+  ModelsAnswer,
+  ModelVersionAnswer,
+  RegisteredModel,
+  RunsAnswer,
+  SensorsAnswer,
+} from '../api-types.js';
+import { ApiError } from '../api-client.js';
+import { duration, metric, timeAgo } from '../format.js';
+import { Link } from '../link.js';
+import { useApi } from '../use-api.js';
+import type { ApiState } from '../use-api.js';
+
+const REFRESH_MS = 5000;
+
+/** Props of {@link HomePage}. */
+export interface HomePageProps {
+  /** Bumped when the token changes, to fetch again. */
+  generation: number;
+}
+
+/** The Home page. */
+export function HomePage({ generation }: HomePageProps) {
+  const options = { refreshMs: REFRESH_MS, generation };
+  const health = useApi<HealthAnswer>('/api/health', options);
+  const sensors = useApi<SensorsAnswer>('/api/sensors', options);
+  const models = useApi<ModelsAnswer>('/api/models', options);
+  const runs = useApi<RunsAnswer>('/api/runs?limit=20', options);
+  return (
+    <div className="home">
+      <section aria-labelledby="health-title">
+        <h2 id="health-title">Health</h2>
+        <Loaded state={health}>
+          {(answer) => (
+            <p className={answer.daemon.healthy ? 'ok' : 'bad'}>
+              Server {answer.status}; daemon{' '}
+              {answer.daemon.healthy ? 'healthy (heartbeat recent)' : 'not running'}
+            </p>
+          )}
+        </Loaded>
+      </section>
+      <section aria-labelledby="sensors-title">
+        <h2 id="sensors-title">Sensors</h2>
+        <Loaded state={sensors}>{(answer) => <SensorTable sensors={answer.sensors} />}</Loaded>
+      </section>
+      <section aria-labelledby="models-title">
+        <h2 id="models-title">Champions</h2>
+        <Loaded state={models}>{(answer) => <ModelTable models={answer.results} />}</Loaded>
+      </section>
+      <section aria-labelledby="runs-title">
+        <h2 id="runs-title">Recent runs</h2>
+        <Loaded state={runs}>{(answer) => <RunTable runs={answer.runs} />}</Loaded>
+      </section>
+    </div>
+  );
+}
+
+/** Shows the answer, or what is in the way (loading, no registry, an error). */
+function Loaded<TBody>({
+  state,
+  children,
+}: {
+  state: ApiState<TBody>;
+  children: (data: TBody) => ReactNode;
+}) {
+  if (state.data !== undefined) return <>{children(state.data)}</>;
+  if (state.error !== undefined) return <ErrorNote error={state.error} />;
+  return <p className="muted">Loading…</p>;
+}
+
+function ErrorNote({ error }: { error: Error }) {
+  if (error instanceof ApiError && error.status === 401)
+    return <p className="bad">Needs an API token (above).</p>;
+  if (error instanceof ApiError && error.status === 503) return <p className="muted">{error.message}</p>;
+  return <p className="bad">{error.message}</p>;
+}
+
+function SensorTable({ sensors }: { sensors: SensorsAnswer['sensors'] }) {
+  if (sensors.length === 0) return <p className="muted">No sensors defined.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Sensor</th>
+          <th>Job</th>
+          <th>Status</th>
+          <th>Last tick</th>
+          <th>Cursor</th>
+        </tr>
+      </thead>
+      <tbody>
+        {sensors.map((sensor) => (
+          <tr key={sensor.name}>
+            <td>{sensor.name}</td>
+            <td>{sensor.jobName}</td>
+            <td>
+              <span className={`badge ${sensor.status === 'RUNNING' ? 'ok' : 'muted'}`}>{sensor.status}</span>
+            </td>
+            <td>
+              {sensor.lastTick === undefined
+                ? '—'
+                : `${sensor.lastTick.status} ${timeAgo(sensor.lastTick.timestamp)}${
+                    sensor.lastTick.skipReason === undefined ? '' : ` (${sensor.lastTick.skipReason})`
+                  }`}
+            </td>
+            <td className="mono">{sensor.cursor ?? '—'}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ModelTable({ models }: { models: RegisteredModel[] }) {
+  if (models.length === 0) return <p className="muted">No registered models yet.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Model</th>
+          <th>Champion</th>
+          <th>Latest</th>
+          <th>Champion metrics</th>
+        </tr>
+      </thead>
+      <tbody>
+        {models.map((model) => (
+          <tr key={model.name}>
+            <td>{model.name}</td>
+            <td>{model.aliases.champion === undefined ? '—' : `v${model.aliases.champion}`}</td>
+            <td>{model.latestVersion === undefined ? '—' : `v${model.latestVersion}`}</td>
+            <td>
+              {model.aliases.champion === undefined ? (
+                '—'
+              ) : (
+                <ChampionMetrics name={model.name} version={model.aliases.champion} />
+              )}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function ChampionMetrics({ name, version }: { name: string; version: string }) {
+  const state = useApi<ModelVersionAnswer>(
+    `/api/models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}`,
+  );
+  if (state.error !== undefined) return <span className="bad">{state.error.message}</span>;
+  const metrics = state.data?.version.metrics;
+  if (metrics === undefined) return <span className="muted">…</span>;
+  if (metrics === null) return <span className="muted">no training run</span>;
+  return (
+    <span className="mono">
+      {Object.entries(metrics)
+        .map(([key, value]) => `${key} ${metric(value)}`)
+        .join(' · ')}
+    </span>
+  );
+}
+
+function RunTable({ runs }: { runs: RunsAnswer['runs'] }) {
+  if (runs.length === 0) return <p className="muted">No runs yet.</p>;
+  return (
+    <table>
+      <thead>
+        <tr>
+          <th>Run</th>
+          <th>Job</th>
+          <th>Status</th>
+          <th>Created</th>
+          <th>Duration</th>
+        </tr>
+      </thead>
+      <tbody>
+        {runs.map((run) => (
+          <tr key={run.runId}>
+            <td className="mono">
+              <Link to={`/runs/${encodeURIComponent(run.runId)}`}>{run.runId.slice(0, 8)}</Link>
+            </td>
+            <td>{run.jobName}</td>
+            <td>
+              <span className={`badge status-${run.status.toLowerCase()}`}>{run.status}</span>
+            </td>
+            <td>{timeAgo(run.createdAt)}</td>
+            <td>{duration(run.startedAt, run.endedAt)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}

@@ -1,0 +1,13 @@
+// The web UI's build: ui/ into dist/ui/ (scripts/build.js runs it after tsc). Hashed files go to
+// dist/ui/assets/, which the server serves with immutable cache headers (src/server/ui-static.ts).
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+const root = fileURLToPath(new URL('.', import.meta.url));
+
+export default defineConfig({
+  root,
+  base: '/',
+  build: { outDir: fileURLToPath(new URL('../dist/ui', import.meta.url)), emptyOutDir: true },
+  logLevel: 'warn',
+});
