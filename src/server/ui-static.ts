@@ -45,14 +45,26 @@ export interface UiFile {
   headers: Record<string, string>;
 }
 
+/** Where bin/compiled-cache.js keeps a checkout's compiled src/ (mirroring the checkout's layout). */
+const CLI_CACHE = ['node_modules', '.cache', 'lakeloop-cli'];
+
 /**
- * dist/ui of this package: next to the compiled server (dist/server → dist/ui), or, running from
- * source (src/server), the checkout's dist/ui.
+ * The dist/ui that goes with the server module in `moduleDir`: next to the compiled server
+ * (dist/server → dist/ui); from source (src/server) the checkout's dist/ui; from the CLI's compiled
+ * cache of a checkout (`<checkout>/node_modules/.cache/lakeloop-cli/<key>/src/server`), the
+ * checkout's dist/ui as well.
  */
+export function uiDirFor(moduleDir: string): string {
+  const parts = resolve(moduleDir).split(sep);
+  const cache = parts.findIndex((_, i) => CLI_CACHE.every((name, j) => parts[i + j] === name));
+  if (cache > 0) return join(parts.slice(0, cache).join(sep) || sep, 'dist', 'ui');
+  const compiled = basename(resolve(moduleDir, '..')) === 'dist';
+  return resolve(moduleDir, compiled ? '../ui' : '../../dist/ui');
+}
+
+/** dist/ui of this package (see {@link uiDirFor}). */
 export function defaultUiDir(): string {
-  const here = fileURLToPath(new URL('.', import.meta.url));
-  const compiled = basename(resolve(here, '..')) === 'dist';
-  return resolve(here, compiled ? '../ui' : '../../dist/ui');
+  return uiDirFor(fileURLToPath(new URL('.', import.meta.url)));
 }
 
 /** True when `dir` holds a built UI (an index.html). */

@@ -13,7 +13,7 @@ import type { Hono } from 'hono';
 import { manualClock } from '../../src/clock.js';
 import { Instance } from '../../src/core/instance/instance.js';
 import { createApiApp } from '../../src/server/api-app.js';
-import { defaultUiDir } from '../../src/server/ui-static.js';
+import { defaultUiDir, uiDirFor } from '../../src/server/ui-static.js';
 import { automationDefs } from './fixtures/automation-defs.js';
 
 const TOKEN = 'test-token-0123456789abcdef';
@@ -150,5 +150,15 @@ describe('REST API: the web UI at /', () => {
   it('defaults to the checkout dist/ui that npm run build writes', () => {
     const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
     expect(defaultUiDir()).toBe(join(repoRoot, 'dist', 'ui'));
+  });
+
+  it('finds dist/ui from the compiled package, the source and the CLI cache of a checkout', () => {
+    const checkout = join(dir, 'checkout');
+    const ui = join(checkout, 'dist', 'ui');
+    expect(uiDirFor(join(checkout, 'dist', 'server'))).toBe(ui);
+    expect(uiDirFor(join(checkout, 'src', 'server'))).toBe(ui);
+    expect(
+      uiDirFor(join(checkout, 'node_modules', '.cache', 'lakeloop-cli', '3f2a9c', 'src', 'server')),
+    ).toBe(ui);
   });
 });
