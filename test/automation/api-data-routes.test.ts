@@ -147,6 +147,8 @@ describe('REST API: data routes and index', () => {
     );
     expect(routes).toContainEqual(expect.objectContaining({ method: 'POST', path: '/api/hooks/lakefs' }));
     expect(new Set(routes.map((r) => `${r.method} ${r.path}`)).size).toBe(routes.length);
+    // Without a built UI (`npm run build` makes one, which `/` then serves), `/` points to the API.
+    app = createApiApp({ defs, instance, data, uiDir: join(dir, 'no-ui') });
     expect((await get('/')).body).toMatchObject({ api: '/api' });
   });
 
