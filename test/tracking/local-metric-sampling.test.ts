@@ -12,18 +12,7 @@ import { downsampleMetric, sampledMetricHistory } from '../../src/tracking/metri
 import type { DownsampleOptions } from '../../src/tracking/metric-downsampling.js';
 import type { MetricInput } from '../../src/tracking/tracking-types.js';
 import { isLakeloopError } from '../../src/errors.js';
-
-/** A small deterministic PRNG (mulberry32), so a failing case can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+import { seededRandom } from '../../src/ml/seeded-random.js';
 
 /** A random series of `size` points: repeated steps and timestamps, few distinct values, NaN runs. */
 function series(next: () => number, size: number): MetricInput[] {
@@ -90,7 +79,7 @@ describe('LocalTrackingStore.getMetricHistorySampled', () => {
   it('equals downsampleMetric over the history on random series, sizes around the bucket boundaries', async () => {
     let cases = 0;
     for (let seed = 1; seed <= 60; seed++) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const maxPoints = [4, 5, 6, 7, 10, 33, 100, 1500][seed % 8] as number;
       const buckets = Math.floor((maxPoints - 2) / 2);
       const size = [
@@ -139,7 +128,7 @@ describe('LocalTrackingStore.getMetricHistorySampled', () => {
   });
 
   it('goes through the fast path and refuses what downsampleMetric refuses', async () => {
-    const runId = await logged(series(random(7), 500));
+    const runId = await logged(series(seededRandom(7), 500));
     await expect(sampledMetricHistory(store, runId, 'm', { maxPoints: 50 })).resolves.toEqual(
       downsampleMetric(await store.getMetricHistory(runId, 'm'), { maxPoints: 50 }),
     );

@@ -26,7 +26,7 @@ import type { AliasMove, ModelVersion, RegisteredModel } from '../../tracking/tr
 import type { Page } from '../../versioning/data-repository.js';
 import { required } from '../api-context.js';
 import type { ApiContext } from '../api-context.js';
-import { MAX_PAGE_SIZE, querySchema, wholeNumberParam } from '../api-input.js';
+import { listPage, MAX_PAGE_SIZE, querySchema, wholeNumberParam } from '../api-input.js';
 import { pathParam } from '../api-router.js';
 import type { ApiRouter } from '../api-router.js';
 import type { ApiCaller } from '../api-tokens.js';
@@ -76,9 +76,8 @@ export function apiMover(caller: ApiCaller): string {
 /** One page of `items` (already in list order) after the item whose cursor is `after`. */
 function page<T>(items: readonly T[], cursorOf: (item: T) => string, amount: number): Page<T> {
   const results = items.slice(0, amount);
-  const hasMore = items.length > amount;
   const last = results.at(-1);
-  return { results, hasMore, nextOffset: hasMore && last !== undefined ? cursorOf(last) : '' };
+  return listPage(results, items.length > amount && last !== undefined ? cursorOf(last) : undefined);
 }
 
 /** An alias move as the API shows it (`from`/`to`/`when` besides the stored names). */
@@ -168,15 +167,12 @@ export function registerRegistryRoutes(api: ApiRouter, context: ApiContext): voi
       const name = pathParam(c, 'name');
       await registry().getRegisteredModel(name); // NOT_FOUND for an unknown model, not an empty list
       const amount = query.limit ?? DEFAULT_PAGE;
-      const versions = (
-        await registry().searchModelVersions({
-          name,
-          ...(query.after === undefined ? {} : { belowVersion: query.after }),
-          maxResults: amount + 1,
-        })
-      )
-        .filter((v) => query.after === undefined || Number(v.version) < Number(query.after))
-        .sort((a, b) => Number(b.version) - Number(a.version));
+      // Both backends filter below the cursor and order newest first.
+      const versions = await registry().searchModelVersions({
+        name,
+        ...(query.after === undefined ? {} : { belowVersion: query.after }),
+        maxResults: amount + 1,
+      });
       const one = page(versions, (v) => v.version, amount);
       const records = recordsOf();
       const results = await Promise.all(one.results.map((v) => versionWithRun(records, v)));
