@@ -14,6 +14,7 @@ import { Instance } from '../../src/core/instance/instance.js';
 import { isLoopbackHost, startDev } from '../../src/server/dev-server.js';
 import { crashDefs } from './fixtures/crash-defs-factory.js';
 import { automationDefs, heldRunDefs } from './fixtures/automation-defs.js';
+import { devFromSource } from '../core/cli-test-helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -121,31 +122,17 @@ describe('lakeloop dev (process)', () => {
   it('prints the URL, never the token, and stops cleanly on SIGTERM with no run left STARTED', async () => {
     const { data } = crashDefs(home);
     await data.createRepository({ name: 'flights' });
-    const child = spawn(
-      process.execPath,
-      [
-        '--conditions=lakeloop-source',
-        '--import',
-        'tsx',
-        join(root, 'src', 'cli', 'main.ts'),
-        'dev',
-        '--defs',
-        join(here, 'fixtures', 'crash-defs.ts'),
-        '--port',
-        '0',
-      ],
-      {
-        cwd: root,
-        env: {
-          ...process.env,
-          LAKELOOP_HOME: home,
-          LAKELOOP_TOKEN: TOKEN,
-          LAKELOOP_TEST_HOLD: '1',
-          LAKELOOP_TEST_ANNOUNCE: '1',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    const child = spawn(process.execPath, devFromSource(join(here, 'fixtures', 'crash-defs.ts')), {
+      cwd: root,
+      env: {
+        ...process.env,
+        LAKELOOP_HOME: home,
+        LAKELOOP_TOKEN: TOKEN,
+        LAKELOOP_TEST_HOLD: '1',
+        LAKELOOP_TEST_ANNOUNCE: '1',
       },
-    );
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();

@@ -10,6 +10,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { crashDefs } from './fixtures/crash-defs-factory.js';
+import { devFromSource } from '../core/cli-test-helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..');
@@ -25,26 +26,11 @@ interface DevResult {
 
 /** Runs `lakeloop dev` with `args`, probes the API once it is up, then stops it with SIGTERM. */
 async function runDev(home: string, args: string[], token: string): Promise<DevResult> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=lakeloop-source',
-      '--import',
-      'tsx',
-      join(root, 'src', 'cli', 'main.ts'),
-      'dev',
-      '--defs',
-      join(here, 'fixtures', 'crash-defs.ts'),
-      '--port',
-      '0',
-      ...args,
-    ],
-    {
-      cwd: root,
-      env: { ...process.env, LAKELOOP_HOME: home, LAKELOOP_TOKEN: '' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, devFromSource(join(here, 'fixtures', 'crash-defs.ts'), args), {
+    cwd: root,
+    env: { ...process.env, LAKELOOP_HOME: home, LAKELOOP_TOKEN: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();

@@ -42,3 +42,19 @@ export function runTs(
 ): Promise<ProcessResult> {
   return run(['--conditions=lakeloop-source', '--import', tsxLoader, script, ...args], env);
 }
+
+/** The node arguments of `lakeloop dev` run from source (tsx) with `defs` on a free port, then `args`. */
+export function devFromSource(defs: string, args: readonly string[] = []): string[] {
+  return [
+    '--conditions=lakeloop-source',
+    '--import',
+    'tsx',
+    fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url)),
+    'dev',
+    '--defs',
+    defs,
+    '--port',
+    '0',
+    ...args,
+  ];
+}

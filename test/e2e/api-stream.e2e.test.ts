@@ -20,6 +20,7 @@ import { embeddedTestEnv } from '../support/lakefs-test-env.js';
 import { frameData, SseReader } from '../support/sse-frames.js';
 import type { SseFrame } from '../support/sse-frames.js';
 import { removeHome, tempHome } from './flight-delays-support.js';
+import { devFromSource } from '../core/cli-test-helpers.js';
 
 const root = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
@@ -58,17 +59,7 @@ describe('live stream against lakeloop dev (flights-2k, embedded)', () => {
 
     child = spawn(
       process.execPath,
-      [
-        '--conditions=lakeloop-source',
-        '--import',
-        'tsx',
-        join(root, 'src', 'cli', 'main.ts'),
-        'dev',
-        '--defs',
-        join(root, 'pipelines', 'flight-delays', 'definitions.ts'),
-        '--port',
-        '0',
-      ],
+      devFromSource(join(root, 'pipelines', 'flight-delays', 'definitions.ts')),
       { cwd: root, env: devEnv(home), stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stderr = '';
