@@ -10,6 +10,8 @@ import { readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
+import { ensureUiBuilt } from '../src/server/ui-build.js';
+import { defaultUiDir } from '../src/server/ui-static.js';
 import { mlflowUnavailableReason, startMlflowServer } from './tracking/mlflow-server-process.js';
 import type { MlflowServerProcess } from './tracking/mlflow-server-process.js';
 
@@ -65,6 +67,9 @@ function mlflowNeeded(): boolean {
 
 /** Starts the services. */
 export async function setup(project: TestProject): Promise<void> {
+  // Tests that spawn `lakeloop dev` from source would each build a missing or stale UI (and race);
+  // build it once here instead (a no-op after `npm run build`).
+  await ensureUiBuilt(defaultUiDir());
   project.provide('mlflowUri', '');
   project.provide('mlflowUnavailable', 'the MLflow server was not started for this selection of tests');
   if (!mlflowNeeded()) return;

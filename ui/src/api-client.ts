@@ -29,22 +29,39 @@ export function storeToken(token: string): void {
 }
 
 /** GET `path` (e.g. `/api/runs?limit=20`) and parse its JSON. */
-export async function apiGet<TBody>(path: string, signal?: AbortSignal): Promise<TBody> {
+export function apiGet<TBody>(path: string, signal?: AbortSignal): Promise<TBody> {
+  return apiRequest<TBody>('GET', path, undefined, signal);
+}
+
+/** POST `body` as JSON to `path` (an action: trigger, promote, merge…) and parse the answer. */
+export function apiPost<TBody>(path: string, body: unknown = {}): Promise<TBody> {
+  return apiRequest<TBody>('POST', path, body);
+}
+
+async function apiRequest<TBody>(
+  method: 'GET' | 'POST',
+  path: string,
+  body: unknown,
+  signal?: AbortSignal,
+): Promise<TBody> {
   const token = storedToken();
   const response = await fetch(path, {
+    method,
     headers: {
       accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
     },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     ...(signal === undefined ? {} : { signal }),
   });
   if (!response.ok) {
-    const body = (await response.json().catch(() => undefined)) as
+    const answer = (await response.json().catch(() => undefined)) as
       { error?: { code?: string; message?: string } } | undefined;
     throw new ApiError(
       response.status,
-      body?.error?.code ?? 'HTTP_ERROR',
-      body?.error?.message ?? `${path} answered ${response.status}`,
+      answer?.error?.code ?? 'HTTP_ERROR',
+      answer?.error?.message ?? `${method} ${path} answered ${response.status}`,
     );
   }
   return (await response.json()) as TBody;

@@ -36,6 +36,7 @@ import { ONE_RUN_PER_SENSOR } from '../../core/daemon/run-queue.js';
 import type { TickRecord } from '../../core/storage/storage-types.js';
 import { API_TOKEN_FILE, startDev } from '../../server/dev-server.js';
 import { defaultUiDir, uiAvailable } from '../../server/ui-static.js';
+import { ensureUiBuilt } from '../../server/ui-build.js';
 import { ApiTokenFile } from '../../server/api-tokens.js';
 import { createDataRepository } from '../../versioning/data-repository-factory.js';
 import { openRegistry, openTracking } from '../../tracking/open-tracking.js';
@@ -303,6 +304,10 @@ export function registerAutomationCommands(program: Command): void {
     try {
       const logger = cliLogger(options.logLevel);
       const signal = untilSignal();
+      // A checkout builds its web UI on the first `lakeloop dev` (and again after ui/ changed).
+      await ensureUiBuilt(defaultUiDir(), () => {
+        process.stdout.write('lakeloop dev: building the web UI (first run in this checkout)...\n');
+      });
       const handle = await startDev({
         defs,
         instance,

@@ -2,7 +2,6 @@
  * Home: the daemon's health, the sensors, each model's champion with its metrics, and the latest
  * runs. Polls every few seconds (the live stream comes later, issue #15).
  */
-import type { ReactNode } from 'react';
 import type {
   HealthAnswer,
   ModelsAnswer,
@@ -11,11 +10,10 @@ import type {
   RunsAnswer,
   SensorsAnswer,
 } from '../api-types.js';
-import { ApiError } from '../api-client.js';
+import { Loaded } from '../components/loaded.js';
 import { duration, metric, timeAgo } from '../format.js';
 import { Link } from '../link.js';
 import { useApi } from '../use-api.js';
-import type { ApiState } from '../use-api.js';
 
 const REFRESH_MS = 5000;
 
@@ -59,26 +57,6 @@ export function HomePage({ generation }: HomePageProps) {
       </section>
     </div>
   );
-}
-
-/** Shows the answer, or what is in the way (loading, no registry, an error). */
-function Loaded<TBody>({
-  state,
-  children,
-}: {
-  state: ApiState<TBody>;
-  children: (data: TBody) => ReactNode;
-}) {
-  if (state.data !== undefined) return <>{children(state.data)}</>;
-  if (state.error !== undefined) return <ErrorNote error={state.error} />;
-  return <p className="muted">Loading…</p>;
-}
-
-function ErrorNote({ error }: { error: Error }) {
-  if (error instanceof ApiError && error.status === 401)
-    return <p className="bad">Needs an API token (above).</p>;
-  if (error instanceof ApiError && error.status === 503) return <p className="muted">{error.message}</p>;
-  return <p className="bad">{error.message}</p>;
 }
 
 function SensorTable({ sensors }: { sensors: SensorsAnswer['sensors'] }) {
