@@ -10,6 +10,11 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
+/** The part of Vite's API used here (Vite is a dev dependency: no type import from it in src/). */
+interface ViteBuild {
+  build(config: { configFile: string; build: { outDir: string } }): Promise<unknown>;
+}
+
 /** What {@link ensureUiBuilt} found or did. */
 export type UiBuildOutcome = 'fresh' | 'built' | 'not-a-checkout';
 
@@ -55,7 +60,7 @@ export async function ensureUiBuilt(uiDir: string, onBuild: () => void = () => {
   if (!uiBuildStale(uiDir, checkout)) return 'fresh';
   onBuild();
   const vitePath = createRequire(join(checkout, 'package.json')).resolve('vite');
-  const vite = (await import(pathToFileURL(vitePath).href)) as typeof import('vite');
+  const vite = (await import(pathToFileURL(vitePath).href)) as ViteBuild;
   await vite.build({ configFile: join(checkout, 'ui', 'vite.config.ts'), build: { outDir: uiDir } });
   return 'built';
 }

@@ -19,8 +19,8 @@ import type { DevServer } from './ui-harness.js';
 
 uiDescribe('Home page (browser)', () => {
   let home: string;
-  let server: DevServer;
-  let browser: Browser;
+  let server: DevServer | undefined;
+  let browser: Browser | undefined;
 
   beforeAll(async () => {
     home = tempUiHome();
@@ -29,6 +29,11 @@ uiDescribe('Home page (browser)', () => {
     browser = await launchBrowser();
   });
 
+  const opened = (path: string) => {
+    if (browser === undefined || server === undefined) throw new Error('the suite did not start');
+    return openPage(browser, `${server.url}${path}`);
+  };
+
   afterAll(async () => {
     await browser?.close();
     await server?.stop();
@@ -36,7 +41,7 @@ uiDescribe('Home page (browser)', () => {
   });
 
   it('shows the daemon, the sensor, the champion with its metrics and the runs', async () => {
-    const { page, errors } = await openPage(browser, `${server.url}/`);
+    const { page, errors } = await opened('/');
     const champions = page.getByRole('region', { name: 'Champions' });
     await expect.poll(() => champions.getByRole('row').count()).toBeGreaterThan(1);
     const championRow = champions.getByRole('row', { name: /flight-delays/ });
