@@ -1,9 +1,8 @@
 /** The app shell: navigation across the pages, the token form when the API asks for one, the page. */
-import { useState } from 'react';
+import { Suspense, useState } from 'react';
 import { storedToken, storeToken } from './api-client.js';
 import { Link } from './link.js';
-import { HomePage } from './pages/home-page.js';
-import { NotBuiltPage } from './pages/not-built-page.js';
+import { restartLiveStream, useLiveStatus } from './live-stream.js';
 import { PAGES, pageOf } from './pages.js';
 import { useLocationPath } from './router.js';
 
@@ -20,13 +19,15 @@ export function App() {
         </h1>
         <nav aria-label="Pages">
           {PAGES.map((p) => (
-            <Link key={p.id} to={p.path} current={p.id === page?.id} className={p.built ? '' : 'unbuilt'}>
+            <Link key={p.id} to={p.path} current={p.id === page?.id}>
               {p.title}
             </Link>
           ))}
         </nav>
+        <LiveIndicator />
         <TokenForm
           onChange={() => {
+            restartLiveStream();
             setGeneration((g) => g + 1);
           }}
         />
@@ -36,13 +37,25 @@ export function App() {
           <p>
             No page at <span className="mono">{path}</span>. <Link to="/">Go home</Link>.
           </p>
-        ) : page.id === 'home' ? (
-          <HomePage generation={generation} />
         ) : (
-          <NotBuiltPage page={page} path={path} />
+          <Suspense fallback={<p className="muted">Loading…</p>}>
+            {/* a new token remounts the page, which fetches again */}
+            <page.component key={`${page.id}:${generation}`} path={path} />
+          </Suspense>
         )}
       </main>
     </>
+  );
+}
+
+/** Whether the live stream is connected (pages update by themselves only then). */
+function LiveIndicator() {
+  const status = useLiveStatus();
+  if (status === 'idle') return null;
+  return (
+    <span className={`live live-${status}`} role="status" aria-live="polite">
+      {status === 'live' ? 'live' : status === 'connecting' ? 'connecting…' : 'reconnecting…'}
+    </span>
   );
 }
 

@@ -1,20 +1,49 @@
-/** The UI's pages (issue #15), in navigation order: the first path segment picks one. */
-export const PAGES = [
-  { id: 'home', path: '/', title: 'Home', built: true },
-  { id: 'assets', path: '/assets', title: 'Assets', built: false },
-  { id: 'runs', path: '/runs', title: 'Runs', built: false },
-  { id: 'automation', path: '/automation', title: 'Automation', built: false },
-  { id: 'data', path: '/data', title: 'Data', built: false },
-  { id: 'experiments', path: '/experiments', title: 'Experiments', built: false },
-  { id: 'models', path: '/models', title: 'Models', built: false },
-  { id: 'lineage', path: '/lineage', title: 'Lineage', built: false },
-] as const;
+/**
+ * The UI's pages (issue #15), in navigation order: the first path segment picks one. Each page is
+ * its own chunk (loaded on first visit), so the first page stays small whatever the others need
+ * (the graph and chart libraries).
+ */
+import { lazy } from 'react';
+import type { ComponentType } from 'react';
+import type { PageProps } from './pages/page-props.js';
 
-/** One page of {@link PAGES}. */
-export type Page = (typeof PAGES)[number];
+/** One page: its id, where it lives, its title in the navigation, and its component. */
+export interface Page {
+  id: string;
+  path: string;
+  title: string;
+  component: ComponentType<PageProps>;
+}
+
+const page = (id: string, title: string, load: () => Promise<ComponentType<PageProps>>): Page => ({
+  id,
+  path: id === 'home' ? '/' : `/${id}`,
+  title,
+  component: lazy(async () => ({ default: await load() })),
+});
+
+/** Every page. */
+export const PAGES: readonly Page[] = [
+  page('home', 'Home', async () => (await import('./pages/home-page.js')).HomePage),
+  page('assets', 'Assets', async () => (await import('./pages/assets/assets-page.js')).AssetsPage),
+  page('runs', 'Runs', async () => (await import('./pages/runs/runs-page.js')).RunsPage),
+  page(
+    'automation',
+    'Automation',
+    async () => (await import('./pages/automation/automation-page.js')).AutomationPage,
+  ),
+  page('data', 'Data', async () => (await import('./pages/data/data-page.js')).DataPage),
+  page(
+    'experiments',
+    'Experiments',
+    async () => (await import('./pages/experiments/experiments-page.js')).ExperimentsPage,
+  ),
+  page('models', 'Models', async () => (await import('./pages/models/models-page.js')).ModelsPage),
+  page('lineage', 'Lineage', async () => (await import('./pages/lineage/lineage-page.js')).LineagePage),
+];
 
 /** The page a path belongs to (`/runs/abc` → Runs), or undefined for an unknown path. */
 export function pageOf(path: string): Page | undefined {
   const first = path.split('/')[1] ?? '';
-  return PAGES.find((page) => page.path === `/${first}`);
+  return PAGES.find((p) => p.path === `/${first}`);
 }

@@ -1,6 +1,6 @@
 /**
  * Home: the daemon's health, the sensors, each model's champion with its metrics, and the latest
- * runs. Polls every few seconds (the live stream comes later, issue #15).
+ * runs, updated from the live stream.
  */
 import type {
   HealthAnswer,
@@ -15,21 +15,15 @@ import { duration, metric, timeAgo } from '../format.js';
 import { Link } from '../link.js';
 import { useApi } from '../use-api.js';
 
-const REFRESH_MS = 5000;
-
-/** Props of {@link HomePage}. */
-export interface HomePageProps {
-  /** Bumped when the token changes, to fetch again. */
-  generation: number;
-}
+const HEALTH_REFRESH_MS = 5000;
 
 /** The Home page. */
-export function HomePage({ generation }: HomePageProps) {
-  const options = { refreshMs: REFRESH_MS, generation };
-  const health = useApi<HealthAnswer>('/api/health', options);
-  const sensors = useApi<SensorsAnswer>('/api/sensors', options);
-  const models = useApi<ModelsAnswer>('/api/models', options);
-  const runs = useApi<RunsAnswer>('/api/runs?limit=20', options);
+export function HomePage() {
+  // the daemon's heartbeat has no frame: health is polled; the rest follows the live stream
+  const health = useApi<HealthAnswer>('/api/health', { refreshMs: HEALTH_REFRESH_MS });
+  const sensors = useApi<SensorsAnswer>('/api/sensors', { live: ['ticks'] });
+  const models = useApi<ModelsAnswer>('/api/models', { live: ['models'] });
+  const runs = useApi<RunsAnswer>('/api/runs?limit=20', { live: ['runs'] });
   return (
     <div className="home">
       <section aria-labelledby="health-title">
