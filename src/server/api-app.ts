@@ -31,6 +31,7 @@ import { defaultUiDir, readUiFile } from './ui-static.js';
 import { registerDataRoutes } from './routes/data-routes.js';
 import { registerInstigatorRoutes } from './routes/instigator-routes.js';
 import { registerLineageRoutes } from './routes/lineage-routes.js';
+import { registerTimelineRoutes } from './routes/timeline-routes.js';
 import { registerRegistryRoutes } from './routes/registry-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
 import { registerStreamRoutes } from './routes/stream-routes.js';
@@ -127,6 +128,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
   registerTrackingRoutes(api, options);
   registerRegistryRoutes(api, options);
   registerLineageRoutes(api, options);
+  registerTimelineRoutes(api, options);
 
   api.route(
     { method: 'GET', path: '/api', scope: 'read', tag: 'server', summary: 'This index of every route' },

@@ -28,6 +28,8 @@ import type { ModelRegistry } from '../tracking/model-registry.js';
 import type { AliasMove, ModelVersion } from '../tracking/tracking-types.js';
 import type { Commit, DataRepository } from '../versioning/data-repository.js';
 import { decodeLiveCursor, encodeLiveCursor } from './live-cursor.js';
+import { watchedBranches } from './watched-branches.js';
+import type { WatchedBranch } from './watched-branches.js';
 import type { LivePosition } from './live-cursor.js';
 
 /** The topics a client can subscribe to. */
@@ -96,7 +98,6 @@ const RUN_STATUS_OF: Partial<Record<EventType, RunStatus>> = {
   RUN_CANCELED: 'CANCELED',
 };
 const RUN_EVENT_TYPES = Object.keys(RUN_STATUS_OF) as EventType[];
-const DATA_COMMIT_WAKE_PREFIX = 'data-commit:';
 /** Ticks, versions and alias moves are first read in small pages (most reads find nothing new). */
 const PROBE_SIZE = 10;
 /** Most commits a branch reports per read (a longer gap reports its newest ones). */
@@ -106,12 +107,6 @@ interface Instigator {
   key: string;
   name: string;
   type: TickRecord['type'];
-}
-
-interface WatchedBranch {
-  key: string;
-  repository: string;
-  branch: string;
 }
 
 /** A pass over the stream's sources; see the module comment. */
@@ -316,23 +311,8 @@ export class LiveFeed {
 
   // --- commits -----------------------------------------------------------------------------
 
-  /** The branches the data-commit sensors watch (from their wake keys), else every default branch. */
   async #watchedBranches(): Promise<WatchedBranch[]> {
-    const keys = new Set<string>();
-    for (const sensor of this.#options.defs.sensors) {
-      for (const key of (sensor as { wakeKeys?: readonly string[] }).wakeKeys ?? []) {
-        if (key.startsWith(DATA_COMMIT_WAKE_PREFIX)) keys.add(key.slice(DATA_COMMIT_WAKE_PREFIX.length));
-      }
-    }
-    if (keys.size === 0 && this.#options.data !== undefined) {
-      const repositories = await this.#options.data.listRepositories({ amount: MAX_PAGE_SIZE });
-      for (const repository of repositories.results)
-        keys.add(`${repository.name}/${repository.defaultBranch}`);
-    }
-    return [...keys].map((key) => {
-      const at = key.indexOf('/'); // repository names have no '/'; branch names may
-      return { key, repository: key.slice(0, at), branch: key.slice(at + 1) };
-    });
+    return watchedBranches(this.#options.defs, this.#options.data);
   }
 
   async #head(watched: WatchedBranch): Promise<string | undefined> {

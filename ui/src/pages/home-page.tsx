@@ -1,6 +1,6 @@
 /**
  * Home: the daemon's health, the sensors, each model's champion with its metrics, and the latest
- * runs, updated from the live stream.
+ * runs, and the timeline of the loop (home-timeline.tsx), updated from the live stream.
  */
 import type {
   HealthAnswer,
@@ -11,6 +11,7 @@ import type {
   SensorsAnswer,
 } from '../api-types.js';
 import { Loaded } from '../components/loaded.js';
+import { HomeTimeline } from './home-timeline.js';
 import { duration, metric, timeAgo } from '../format.js';
 import { Link } from '../link.js';
 import { useApi } from '../use-api.js';
@@ -45,6 +46,7 @@ export function HomePage() {
         <h2 id="models-title">Champions</h2>
         <Loaded state={models}>{(answer) => <ModelTable models={answer.results} />}</Loaded>
       </section>
+      <HomeTimeline />
       <section aria-labelledby="runs-title">
         <h2 id="runs-title">Recent runs</h2>
         <Loaded state={runs}>{(answer) => <RunTable runs={answer.runs} />}</Loaded>
