@@ -88,14 +88,14 @@ uiDescribe('Home page, live (browser)', () => {
     await expect.poll(() => lane('run').first().textContent()).toMatch(/retrain (SUCCESS|FAILURE)/);
 
     // In time order: commit, then tick, then run, then version (rows are newest first).
-    const kinds = await timeline
-      .locator('tbody tr')
-      .evaluateAll((rows) => rows.map((row) => row.getAttribute('data-kind')));
+    const rows = await timeline.locator('tbody tr').all();
+    const kinds = await Promise.all(rows.map((row) => row.getAttribute('data-kind')));
     expect(kinds.reverse()).toEqual(['commit', 'tick', 'run', 'model-version']);
     const runs = (await (await fetch(`${api}/api/runs`)).json()) as {
-      runs: { runId: string; tags: Record<string, string> }[];
+      runs: { runId: string; status: string; tags: Record<string, string> }[];
     };
     expect(runs.runs.map((r) => r.tags['lakeloop/data_commit'])).toEqual([commitId]);
+    expect(await lane('run').first().textContent()).toContain(`retrain ${runs.runs[0]?.status ?? ''}`);
     expect(await lane('run').first().getByRole('link').getAttribute('href')).toBe(
       `/runs/${runs.runs[0]?.runId ?? ''}`,
     );
