@@ -5,6 +5,7 @@
  */
 import { lazy } from 'react';
 import type { ComponentType } from 'react';
+import { HomePage } from './pages/home-page.js';
 import type { PageProps } from './pages/page-props.js';
 
 /** One page: its id, where it lives, its title in the navigation, and its component. */
@@ -24,7 +25,8 @@ const page = (id: string, title: string, load: () => Promise<ComponentType<PageP
 
 /** Every page. */
 export const PAGES: readonly Page[] = [
-  page('home', 'Home', async () => (await import('./pages/home-page.js')).HomePage),
+  // Home is in the first chunk: it is the landing page, and a lazy chunk would cost a round trip.
+  { id: 'home', path: '/', title: 'Home', component: HomePage },
   page('assets', 'Assets', async () => (await import('./pages/assets/assets-page.js')).AssetsPage),
   page('runs', 'Runs', async () => (await import('./pages/runs/runs-page.js')).RunsPage),
   page(
