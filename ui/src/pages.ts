@@ -1,7 +1,7 @@
 /**
- * The UI's pages (issue #15), in navigation order: the first path segment picks one. Each page is
- * its own chunk (loaded on first visit), so the first page stays small whatever the others need
- * (the graph and chart libraries).
+ * The UI's pages (issue #15), in navigation order: the first path segment picks one. Each page but
+ * Home is its own chunk (loaded on first visit), so the first page stays small whatever the others
+ * need (the graph and chart libraries).
  */
 import { lazy } from 'react';
 import type { ComponentType } from 'react';
