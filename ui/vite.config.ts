@@ -8,6 +8,7 @@ const root = fileURLToPath(new URL('.', import.meta.url));
 export default defineConfig({
   root,
   base: '/',
-  build: { outDir: fileURLToPath(new URL('../dist/ui', import.meta.url)), emptyOutDir: true },
+  // The manifest tells bench/ui-bundle.bench.ts which files each page loads.
+  build: { outDir: fileURLToPath(new URL('../dist/ui', import.meta.url)), emptyOutDir: true, manifest: true },
   logLevel: 'warn',
 });
