@@ -12,7 +12,7 @@ import { Link } from '../../link.js';
 import type { LiveFrame } from '../../live-stream.js';
 import { navigate } from '../../router.js';
 import { useQueryParam } from '../../router.js';
-import { dateTime, shortId } from './data-format.js';
+import { dateTime, shortDateTime, shortId } from './data-format.js';
 import { dataPath, queryString, repoApi } from './data-paths.js';
 import { MoreFooter } from './more-footer.js';
 import { RefForm } from './ref-input.js';
@@ -47,7 +47,7 @@ function columns(repo: string): Column<LoggedCommit>[] {
     {
       id: 'id',
       header: 'Commit',
-      width: '8rem',
+      width: '7.5rem',
       cell: (c) => (
         <Link to={dataPath(repo, 'objects', { ref: c.id })} className="mono">
           <span title={c.id}>{shortId(c.id)}</span>
@@ -63,11 +63,17 @@ function columns(repo: string): Column<LoggedCommit>[] {
         </span>
       ),
     },
-    { id: 'committer', header: 'Committer', width: '7rem', cell: (c) => c.committer },
-    { id: 'time', header: 'Time', width: '11rem', cell: (c) => dateTime(c.creationDate) },
+    { id: 'committer', header: 'Committer', width: '5.5rem', cell: (c) => c.committer },
+    {
+      id: 'time',
+      header: 'Time',
+      width: '9rem',
+      cell: (c) => <span title={dateTime(c.creationDate)}>{shortDateTime(c.creationDate)}</span>,
+    },
     {
       id: 'metadata',
       header: 'Metadata',
+      width: '11rem',
       cell: (c) => {
         const text = Object.entries(c.metadata)
           .map(([key, value]) => `${key}=${value}`)
@@ -82,7 +88,7 @@ function columns(repo: string): Column<LoggedCommit>[] {
     {
       id: 'runs',
       header: 'Runs',
-      width: '9rem',
+      width: '6.5rem',
       cell: (c) =>
         c.runs.length === 0 ? (
           <span className="muted">—</span>
@@ -101,7 +107,7 @@ function columns(repo: string): Column<LoggedCommit>[] {
     {
       id: 'models',
       header: 'Model versions',
-      width: '11rem',
+      width: '13rem',
       cell: (c) =>
         c.modelVersions === undefined ? (
           <span className="muted" title="the server has no model registry">
@@ -126,7 +132,7 @@ function columns(repo: string): Column<LoggedCommit>[] {
     {
       id: 'diff',
       header: 'Changes',
-      width: '5rem',
+      width: '5.5rem',
       cell: (c) => {
         const parent = c.parents[0];
         return parent === undefined ? (

@@ -37,3 +37,15 @@ export function cellText(value: unknown): string {
     return String(value);
   return value === null || value === undefined ? 'null' : JSON.stringify(value);
 }
+
+/** An ISO date as a short local date and time ("Dec 2, 21:01"), for narrow columns. */
+export function shortDateTime(iso: string): string {
+  const time = Date.parse(iso);
+  if (Number.isNaN(time)) return iso;
+  return new Date(time).toLocaleString(undefined, {
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
+}

@@ -34,7 +34,7 @@ function columns(repo: string, ref: string, prefix: string, selected: string): C
       header: 'Name',
       cell: (e) =>
         e.pathType === 'common_prefix' ? (
-          <Link to={at({ prefix: e.path })}>📁 {baseName(e.path, prefix)}</Link>
+          <Link to={at({ prefix: e.path })}>{baseName(e.path, prefix)}</Link>
         ) : (
           <Link to={at({ prefix, path: e.path })} current={e.path === selected}>
             {baseName(e.path, prefix)}
