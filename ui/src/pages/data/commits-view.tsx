@@ -1,6 +1,6 @@
 /**
- * `/data/<repo>/commits?ref=`: the first-parent log of a ref (`GET …/commits?modelVersions=true`,
- * 50 a page), each commit with the runs it triggered (links to `/runs/<id>`) and the model versions
+ * `/data/<repo>/commits?ref=&all=`: the log of a ref (`GET …/commits?modelVersions=true`, 50 a page;
+ * first-parent unless `all=true`), each commit with the runs it triggered (links to `/runs/<id>`) and the model versions
  * trained on it (links to `/models/<name>?version=<v>`). Live: a commit of this repository, a run
  * of one of its commits or a version trained on it refetches the first page.
  */
@@ -63,7 +63,7 @@ function columns(repo: string): Column<LoggedCommit>[] {
         </span>
       ),
     },
-    { id: 'committer', header: 'Committer', width: '5.5rem', cell: (c) => c.committer },
+    { id: 'committer', header: 'Committer', width: '6.5rem', cell: (c) => c.committer },
     {
       id: 'time',
       header: 'Time',
@@ -73,7 +73,7 @@ function columns(repo: string): Column<LoggedCommit>[] {
     {
       id: 'metadata',
       header: 'Metadata',
-      width: '11rem',
+      width: '10rem',
       cell: (c) => {
         const text = Object.entries(c.metadata)
           .map(([key, value]) => `${key}=${value}`)
@@ -148,12 +148,12 @@ function columns(repo: string): Column<LoggedCommit>[] {
 /** The commit log of a ref. */
 export function CommitsView({ repo, defaultBranch, refList }: RepoViewProps) {
   const [ref] = useQueryParam('ref', defaultBranch);
+  // first-parent by default: a branch's own commits, each merge one row
+  const [all, setAll] = useQueryParam('all');
+  const firstParent = all !== 'true';
   const filter = useMemo(() => concerns(repo), [repo]);
   const log = usePaged<LoggedCommit>(
-    repoApi(
-      repo,
-      `/commits${queryString({ ref, firstParent: true, modelVersions: true, limit: PAGE_SIZE })}`,
-    ),
+    repoApi(repo, `/commits${queryString({ ref, firstParent, modelVersions: true, limit: PAGE_SIZE })}`),
     { live: LIVE, liveFilter: filter },
   );
   const cols = useMemo(() => columns(repo), [repo]);
@@ -166,9 +166,20 @@ export function CommitsView({ repo, defaultBranch, refList }: RepoViewProps) {
         value={ref}
         refList={refList}
         onSubmit={(next) => {
-          navigate(dataPath(repo, 'commits', { ref: next }));
+          navigate(dataPath(repo, 'commits', { ref: next, all }));
         }}
-      />
+      >
+        <label>
+          <input
+            type="checkbox"
+            checked={!firstParent}
+            onChange={(e) => {
+              setAll(e.target.checked ? 'true' : '');
+            }}
+          />{' '}
+          with the commits of merged branches
+        </label>
+      </RefForm>
       {log.error !== undefined && <ErrorNote error={log.error} />}
       {log.first === undefined ? (
         log.error === undefined && <p className="muted">Loading…</p>
