@@ -82,6 +82,23 @@ uiDescribe('Data page (browser)', () => {
     expect(errors).toEqual([]);
   });
 
+  it('pages the log: 50 commits first, the rest when the table is scrolled to its end', async () => {
+    const data = repository();
+    await data.createBranch({ repository: 'flights', name: 'long', source: months[2] ?? 'main' });
+    for (let i = 1; i <= 60; i++) {
+      await data.commit({ repository: 'flights', branch: 'long', message: `step ${i}`, allowEmpty: true });
+    }
+    const { page, errors } = await opened('/data/flights/commits?ref=long');
+    const table = page.getByRole('table', { name: 'Commits of long' });
+    await expect.poll(() => table.getAttribute('aria-rowcount')).toBe('51'); // header + the first page
+    // the keyboard scrolls the table (it is focusable) to its end
+    await page.getByRole('region', { name: 'Commits of long' }).focus();
+    await page.keyboard.press('End');
+    await expect.poll(() => table.getAttribute('aria-rowcount')).toBe('65'); // + 10 more and main's 4
+    await expect.poll(() => table.getByRole('row', { name: /Repository created/ }).count()).toBe(1);
+    expect(errors).toEqual([]);
+  });
+
   it('browses to the month files and previews a Parquet file with its columns', async () => {
     const { page, errors } = await opened('/data/flights/objects?ref=main');
     await page.getByRole('link', { name: 'flights/', exact: true }).click();
@@ -160,6 +177,10 @@ uiDescribe('Data page (browser)', () => {
     const log = await opened('/data/flights/commits?ref=main');
     await expect.poll(() => commitRows(log.page).count()).toBe(5);
     const merge = page.getByRole('form', { name: 'Merge' });
+    // a refusal is one line in the form
+    await merge.getByLabel('Merge').fill('no-such-branch');
+    await merge.getByRole('button', { name: 'Merge' }).click();
+    await expect.poll(() => merge.getByRole('alert').textContent()).toMatch(/no-such-branch/);
     await merge.getByLabel('Merge').fill('notes');
     await merge.getByLabel('into').fill('main');
     await merge.getByLabel('Message').fill('Notes from the UI');
@@ -169,7 +190,16 @@ uiDescribe('Data page (browser)', () => {
     expect(await merge.getByRole('status').textContent()).toContain(head.slice(0, 10));
     await expect.poll(() => commitRows(log.page).nth(1).textContent()).toMatch(/Notes from the UI/);
     expect(await commitRows(log.page).nth(1).textContent()).toContain(head.slice(0, 10));
+    expect(await merge.getByRole('alert').count()).toBe(0);
     expect(await accessibilityProblems(page)).toEqual([]);
+
+    // the merged text file, previewed as text at main
+    await log.page.goto(
+      `${server?.url ?? ''}/data/flights/objects?ref=main&prefix=notes%2F&path=notes%2Freadme.txt`,
+    );
+    await expect
+      .poll(() => log.page.getByRole('region', { name: 'Preview of notes/readme.txt' }).textContent())
+      .toMatch(/text · 23 B.*Flights of early 2001\./s);
     expect([...errors, ...changes.errors, ...log.errors]).toEqual([]);
   });
 });
