@@ -9,7 +9,7 @@
  * every route answers 503 saying how to give one.
  *
  * Routes (under `/api/data/repositories`): `GET /`, `GET /:repo`, `GET /:repo/branches`,
- * `GET /:repo/tags`, `GET /:repo/commits?ref=&firstParent=&prefix=`, `GET /:repo/diff?left=&right=&prefix=&depth=`,
+ * `GET /:repo/tags`, `GET /:repo/commits?ref=&firstParent=&prefix=&modelVersions=`, `GET /:repo/diff?left=&right=&prefix=&depth=`,
  * `GET /:repo/branches/:branch/changes`, `GET /:repo/objects?ref=&prefix=&delimiter=`,
  * `GET /:repo/objects/preview?ref=&path=&rows=` (object-preview.ts: bounded in time and memory),
  * `POST /:repo/branches` `{ name, source }`, `POST /:repo/refs/:source/merge/:destination`
@@ -22,6 +22,8 @@
  * ```
  */
 import { z } from 'zod';
+import { LineageTag } from '../../tracking/tracking-types.js';
+import type { ModelRegistry } from '../../tracking/model-registry.js';
 import { DATA_COMMIT_TAG, DATA_REPOSITORY_TAG } from '../../versioning/data-commit-sensor.js';
 import { MERGE_STRATEGIES } from '../../versioning/data-repository.js';
 import type { Page } from '../../versioning/data-repository.js';
@@ -46,6 +48,7 @@ const commitsQuery = querySchema({
   ref: text,
   prefix: z.string().max(1000).optional(),
   firstParent: flag.optional(),
+  modelVersions: flag.optional(),
 });
 const diffQuery = querySchema({
   ...page,
@@ -72,6 +75,8 @@ export const RESERVED_METADATA_PREFIX = 'lakeloop.';
 /** The merge commit's metadata key naming who merged through the API (the token's name, or `local`). */
 export const MERGED_BY_METADATA = 'lakeloop.merged_by';
 const MAX_METADATA_ENTRIES = 50;
+/** Runs and model versions listed per commit of the log (a commit rarely has more than one or two). */
+const MAX_PER_COMMIT = 20;
 
 const createBranchSchema = z.strictObject({
   name: text,
@@ -106,6 +111,20 @@ function pageOf<T extends { after?: string | undefined; limit?: number | undefin
 /** Drops undefined fields, so zod's optional outputs fit the repository's exact optional options. */
 function defined<T extends Record<string, unknown>>(fields: T): { [K in keyof T]: Exclude<T[K], undefined> } {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined)) as never;
+}
+
+/**
+ * The model versions trained on a commit of `repo`: versions tagged with its id (`lakeloop.data_commit`,
+ * an index lookup in the registry) whose `lakeloop.data_repository`, when recorded, is `repo`.
+ */
+async function versionsTrainedOn(registry: ModelRegistry, repo: string, commitId: string) {
+  const versions = await registry.findModelVersions({
+    tag: { key: LineageTag.DATA_COMMIT, value: commitId },
+    maxResults: MAX_PER_COMMIT,
+  });
+  return versions
+    .filter((v) => (v.tags[LineageTag.DATA_REPOSITORY] ?? repo) === repo)
+    .map((v) => ({ name: v.name, version: v.version, aliases: v.aliases }));
 }
 
 /** Adds the data routes. */
@@ -157,22 +176,30 @@ export function registerDataRoutes(api: ApiRouter, context: ApiContext): void {
       path: `${base}/:repo/commits`,
       scope: 'read',
       tag,
-      summary: 'The commit log of a ref, each commit with the runs it triggered',
+      summary:
+        'The commit log of a ref, each commit with the runs it triggered (and, with modelVersions=true, the model versions trained on it)',
       query: commitsQuery,
     },
     async (c, { query }) => {
       const repo = pathParam(c, 'repo');
-      const log = await repository().log({ repository: repo, ...defined(pageOf(query)) });
+      const { modelVersions, ...logQuery } = query;
+      const log = await repository().log({ repository: repo, ...defined(pageOf(logQuery)) });
+      // Asked for on a server without a registry: left out (nothing to say), not a 503.
+      const registry = modelVersions === true ? context.registry : undefined;
       // The runs each commit triggered (the data-commit sensor tags them with the commit id).
       const results = await Promise.all(
         log.results.map(async (commit) => {
-          const runs = await context.instance.runs.listRuns({
-            tags: { [DATA_COMMIT_TAG]: commit.id, [DATA_REPOSITORY_TAG]: repo },
-            limit: 20,
-          });
+          const [runs, versions] = await Promise.all([
+            context.instance.runs.listRuns({
+              tags: { [DATA_COMMIT_TAG]: commit.id, [DATA_REPOSITORY_TAG]: repo },
+              limit: MAX_PER_COMMIT,
+            }),
+            registry === undefined ? undefined : versionsTrainedOn(registry, repo, commit.id),
+          ]);
           return {
             ...commit,
             runs: runs.map((run) => ({ runId: run.runId, status: run.status, jobName: run.jobName })),
+            ...(versions === undefined ? {} : { modelVersions: versions }),
           };
         }),
       );
