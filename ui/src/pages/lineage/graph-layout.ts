@@ -8,7 +8,7 @@ import { NODE_KINDS } from './types.js';
 import type { LineageEdge, LineageNode } from './types.js';
 
 export const NODE_WIDTH = 136;
-export const NODE_HEIGHT = 84;
+export const NODE_HEIGHT = 96;
 const COLUMN_GAP = 22;
 const ROW_GAP = 16;
 const PAD = 4;
@@ -50,17 +50,32 @@ export function layoutGraph(nodes: readonly LineageNode[], edges: readonly Linea
       });
     });
   });
+  const rowsBottom = PAD + Math.max(1, rows) * (NODE_HEIGHT + ROW_GAP) - ROW_GAP;
+  // an edge that skips columns would run behind the nodes between: it takes a lane under the graph
+  let lanes = 0;
   const routed = edges.flatMap((edge) => {
     const from = placed.get(edge.from);
     const to = placed.get(edge.to);
-    return from === undefined || to === undefined ? [] : [{ edge, path: edgePath(from, to) }];
+    if (from === undefined || to === undefined) return [];
+    const skips = Math.abs(to.x - from.x) > NODE_WIDTH + COLUMN_GAP;
+    const path = skips ? lanePath(from, to, rowsBottom + LANE_GAP * ++lanes) : edgePath(from, to);
+    return [{ edge, path }];
   });
   return {
     nodes: [...placed.values()],
     edges: routed,
     width: PAD * 2 + Math.max(1, kinds.length) * (NODE_WIDTH + COLUMN_GAP) - COLUMN_GAP,
-    height: PAD * 2 + Math.max(1, rows) * (NODE_HEIGHT + ROW_GAP) - ROW_GAP,
+    height: rowsBottom + PAD + LANE_GAP * lanes,
   };
+}
+
+const LANE_GAP = 10;
+
+/** Down from the source's bottom to its lane, along it, and up into the target's bottom. */
+function lanePath(from: PlacedNode, to: PlacedNode, laneY: number): string {
+  const x1 = from.x + NODE_WIDTH * 0.6;
+  const x2 = to.x + NODE_WIDTH * 0.4;
+  return `M ${x1} ${from.y + NODE_HEIGHT} V ${laneY} H ${x2} V ${to.y + NODE_HEIGHT}`;
 }
 
 /** A curve from the source's right side to the target's left side (same column: a loop on the right). */
