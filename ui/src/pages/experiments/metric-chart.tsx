@@ -87,6 +87,7 @@ export function MetricChart({ runs, keys, title }: MetricChartProps) {
           series={series}
           label={`${title}: ${key ?? ''} by step`}
           xLabel="step"
+          integerX
           onZoom={(zoom) => {
             setSteps(zoom === undefined ? '' : stepsText(zoom));
           }}

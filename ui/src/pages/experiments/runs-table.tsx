@@ -51,6 +51,7 @@ export function RunsTable({ runs, selected, onToggle, openRunId, onEndReached, f
         id: 'name',
         header: 'Run',
         width: '17rem',
+        className: 'nowrap',
         cell: (run) => (
           <Link to={withQuery({ run: run.info.runId })} current={run.info.runId === openRunId}>
             {run.info.runName === '' ? run.info.runId.slice(0, 8) : run.info.runName}
