@@ -25,11 +25,16 @@ export interface LineChartProps {
   height?: number;
   /** Draw points as well as lines (few points, e.g. one per model version). Default: auto. */
   points?: boolean;
+  /** x values are whole numbers (model versions): ticks only on them. Default false. */
+  integerX?: boolean;
   onZoom?: (range: { min: number; max: number } | undefined) => void;
   onPointClick?: (point: { series: number; x: number }) => void;
 }
 
 const COLORS = ['#2563eb', '#db2777', '#15803d', '#ea580c', '#7c3aed', '#0891b2', '#854d0e', '#4b5563'];
+
+/** Tick spacings of an integer x axis (no 1.5 between versions 1 and 2). */
+const INTEGER_INCREMENTS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10_000];
 
 /** Aligns the series on the sorted union of their x values. */
 export function alignSeries(series: readonly ChartSeries[]): uPlot.AlignedData {
@@ -51,6 +56,7 @@ export function LineChart({
   timeAxis = false,
   height = 260,
   points,
+  integerX = false,
   onZoom,
   onPointClick,
 }: LineChartProps) {
@@ -70,7 +76,7 @@ export function LineChart({
         width: Math.max(200, element.clientWidth),
         height,
         scales: { x: { time: timeAxis } },
-        axes: [{ label: xLabel }, {}],
+        axes: [{ label: xLabel, ...(integerX ? { incrs: INTEGER_INCREMENTS } : {}) }, {}],
         cursor: { drag: { x: true, y: false } },
         series: [
           {},
@@ -125,7 +131,7 @@ export function LineChart({
       chart.current = undefined;
     };
     // the chart is rebuilt when the set of series changes; new data alone goes through setData
-  }, [shape, height, timeAxis, xLabel]);
+  }, [shape, height, timeAxis, xLabel, integerX]);
 
   useEffect(() => {
     chart.current?.setData(alignSeries(series));

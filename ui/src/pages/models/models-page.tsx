@@ -1,14 +1,16 @@
-/** Models: registered models, versions, aliases, promote and rollback. */
+/**
+ * Models: the registered models (`/models?name=`), and one model (`/models/<name>?version=&metrics=`)
+ * with its versions, their metrics across versions, the alias history, promote and roll back.
+ */
 import type { PageProps } from '../page-props.js';
+import { ModelDetail } from './model-detail.js';
+import { ModelList } from './model-list.js';
+import { modelNameOf } from './model-paths.js';
+import '../experiments/experiments.css';
+import './models.css';
 
-/** The page (not built yet). */
+/** The page. */
 export function ModelsPage({ path }: PageProps) {
-  return (
-    <section aria-labelledby="page-title">
-      <h2 id="page-title">Models</h2>
-      <p className="muted">
-        Not built yet: <span className="mono">{path}</span>
-      </p>
-    </section>
-  );
+  const name = modelNameOf(path);
+  return name === undefined ? <ModelList /> : <ModelDetail key={name} name={name} />;
 }
