@@ -1,6 +1,7 @@
 /**
  * Layout of the asset graph for the UI (`GET /api/assets/graph`) on `--assets` seeded assets
- * (default 1,500, in 30 groups, each reading 1–3 earlier assets chosen by a seeded generator):
+ * (default 1,500, in 30 groups, each reading 1–3 of the `--span` (default 60) assets before it,
+ * chosen by a seeded generator):
  * the dagre layout alone cold (a new cache each time) and from the cache (hash only), and the
  * whole route through `app.request()` cold and cached (statuses read on an empty instance).
  * Issue 15's graph page budget is ≤ 1 s for 1,500 assets in the browser; this is the server's share.
@@ -22,6 +23,7 @@ const { values: args } = parseArgs({
     assets: { type: 'string', default: '1500' },
     cold: { type: 'string', default: '3' },
     cached: { type: 'string', default: '50' },
+    span: { type: 'string', default: '60' },
   },
   allowPositionals: true, // `npm run bench -- asset-graph` passes the filter through
 });
@@ -33,6 +35,7 @@ const count = (name: keyof typeof args): number => {
 const ASSETS = count('assets');
 const COLD = count('cold');
 const CACHED = count('cached');
+const SPAN = count('span');
 const GROUPS = 30;
 
 /** mulberry32: the same graph on every run. */
@@ -57,7 +60,7 @@ function seededAssets(n: number): AssetDefinition[] {
     // Mostly recent assets, so the graph has depth as well as width.
     const wanted = i === 0 ? 0 : 1 + Math.floor(random() * 3);
     for (let d = 0; d < wanted; d++) {
-      const back = 1 + Math.floor(random() * Math.min(i, 60));
+      const back = 1 + Math.floor(random() * Math.min(i, SPAN));
       const dep = keys[i - back];
       if (dep !== undefined) deps.add(dep);
     }
@@ -115,5 +118,5 @@ reportBench(
     { name: 'route_cached_median', value: median(routeCached), unit: 'ms' },
     { name: 'route_cached_p95', value: percentile(routeCached, 95), unit: 'ms' },
   ],
-  { assets: ASSETS, edges, groups: GROUPS, coldRepeats: COLD, cachedRepeats: CACHED },
+  { assets: ASSETS, span: SPAN, edges, groups: GROUPS, coldRepeats: COLD, cachedRepeats: CACHED },
 );
