@@ -8,7 +8,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
 import { defineAsset, Definitions, Instance, materialize } from '../../src/index.js';
 import { createApiApp } from '../../src/server/api-app.js';
-import { AssetGraphLayoutCache } from '../../src/server/asset-graph-layout.js';
+import {
+  AssetGraphLayoutCache,
+  layoutAssetGraph,
+  structureOf,
+} from '../../src/server/asset-graph-layout.js';
 
 interface GraphNode {
   key: string;
@@ -128,5 +132,47 @@ describe('REST API: the laid-out asset graph', () => {
     expect((await graph('?select=')).status).toBe(400);
     expect((await graph('?layout=tb')).status).toBe(400);
     expect(layouts.computed).toBe(0);
+  });
+
+  it('lays out a large graph group by group, off the event loop, every box inside its group', async () => {
+    // 400 assets in 4 groups: a chain inside each group, and every group reads the one before.
+    const big = new Definitions({
+      assets: Array.from({ length: 400 }, (_, i) => {
+        const group = Math.floor(i / 100);
+        const deps = i % 100 === 0 ? (i === 0 ? [] : [`a${i - 100}`]) : [`a${i - 1}`];
+        return defineAsset({ key: `a${i}`, group: `g${group}`, deps, compute: () => i });
+      }),
+    });
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 0);
+    const { layout } = await new AssetGraphLayoutCache().layout(structureOf(big.graph, big.graph.keys));
+    clearInterval(timer);
+    expect(ticks).toBeGreaterThan(0); // the worker computed it while this thread kept running
+    expect(layout.groups.map((g) => g.group)).toEqual(['g0', 'g1', 'g2', 'g3']);
+    const frames = new Map(layout.groups.map((g) => [g.group, g]));
+    for (const n of layout.nodes) {
+      const frame = frames.get(n.group);
+      expect(frame).toBeDefined();
+      if (frame === undefined) continue;
+      expect(n.x).toBeGreaterThanOrEqual(frame.x);
+      expect(n.y).toBeGreaterThanOrEqual(frame.y);
+      expect(n.x + n.width).toBeLessThanOrEqual(frame.x + frame.width);
+      expect(n.y + n.height).toBeLessThanOrEqual(frame.y + frame.height);
+    }
+    // Groups in columns along the reads: g0 left of g1, left of g2…
+    const xs = layout.groups.map((g) => g.x);
+    expect([...xs].sort((a, b) => a - b)).toEqual(xs);
+    // The worker's layout is the in-process one.
+    expect(layout).toEqual(layoutAssetGraph(structureOf(big.graph, big.graph.keys)));
+  });
+
+  it('packs unconnected assets side by side (a small graph has no group frames)', async () => {
+    const lone = new Definitions({
+      assets: ['x', 'y', 'z'].map((key) => defineAsset({ key, group: 'g', compute: () => 1 })),
+    });
+    const layout = layoutAssetGraph(structureOf(lone.graph, lone.graph.keys));
+    expect(layout.groups).toEqual([]);
+    expect(new Set(layout.nodes.map((n) => n.y)).size).toBe(1);
+    expect(new Set(layout.nodes.map((n) => n.x)).size).toBe(3);
   });
 });

@@ -66,7 +66,7 @@ export function registerAssetGraphRoutes(
     async (c, { query }) => {
       // The selection parser throws INVALID_ARGUMENT (400) naming the known assets or groups.
       const keys = query.select === undefined ? defs.graph.keys : defs.select(query.select);
-      const { layout, cached } = layouts.layout(structureOf(defs.graph, keys));
+      const { layout, cached } = await layouts.layout(structureOf(defs.graph, keys));
       const statuses = await assetStatuses(defs, instance, { keys });
       const byKey = new Map<string, AssetStatus[]>();
       for (const s of statuses) {
