@@ -28,6 +28,7 @@ import { ApiRouter } from './api-router.js';
 import type { ApiTokenFile } from './api-tokens.js';
 import { apiAuth } from './bearer-token.js';
 import { defaultUiDir, readUiFile } from './ui-static.js';
+import { registerAssetGraphRoutes } from './routes/asset-graph-routes.js';
 import { registerDataRoutes } from './routes/data-routes.js';
 import { registerInstigatorRoutes } from './routes/instigator-routes.js';
 import { registerLineageRoutes } from './routes/lineage-routes.js';
@@ -122,6 +123,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
   );
 
   registerRunRoutes(api, options);
+  registerAssetGraphRoutes(api, options);
   registerInstigatorRoutes(api, options);
   registerDataRoutes(api, options);
   registerStreamRoutes(api, options);

@@ -15,6 +15,7 @@ import type { Instance } from '../core/instance/instance.js';
 import type { ModelRegistry } from '../tracking/model-registry.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
 import type { DataRepository } from '../versioning/data-repository.js';
+import type { AssetGraphLayoutCache } from './asset-graph-layout.js';
 import type { LiveStreamOptions } from './live-feed.js';
 
 /** The parts of the loop the API serves. */
@@ -31,6 +32,8 @@ export interface ApiContext {
   registry?: ModelRegistry;
   /** Pacing of the live stream `GET /api/stream` (poll and heartbeat intervals). Default: its defaults. */
   live?: LiveStreamOptions;
+  /** Where `GET /api/assets/graph` keeps its layouts. Default: a new cache per app. */
+  assetGraphLayouts?: AssetGraphLayoutCache;
 }
 
 /** `part`, or UNAVAILABLE naming the createApiApp option that gives it (`lakeloop dev` gives all). */
