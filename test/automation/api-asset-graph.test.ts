@@ -166,7 +166,7 @@ describe('REST API: the laid-out asset graph', () => {
     expect(layout).toEqual(layoutAssetGraph(structureOf(big.graph, big.graph.keys)));
   });
 
-  it('packs unconnected assets side by side (a small graph has no group frames)', async () => {
+  it('packs unconnected assets side by side (a small graph has no group frames)', () => {
     const lone = new Definitions({
       assets: ['x', 'y', 'z'].map((key) => defineAsset({ key, group: 'g', compute: () => 1 })),
     });
