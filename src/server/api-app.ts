@@ -33,6 +33,7 @@ import { registerInstigatorRoutes } from './routes/instigator-routes.js';
 import { registerLineageRoutes } from './routes/lineage-routes.js';
 import { registerRegistryRoutes } from './routes/registry-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
+import { registerRunReexecuteRoutes } from './routes/runs-reexecute-routes.js';
 import { registerStreamRoutes } from './routes/stream-routes.js';
 import { registerTrackingRoutes } from './routes/tracking-routes.js';
 
@@ -121,6 +122,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
   );
 
   registerRunRoutes(api, options);
+  registerRunReexecuteRoutes(api, options);
   registerInstigatorRoutes(api, options);
   registerDataRoutes(api, options);
   registerStreamRoutes(api, options);

@@ -227,6 +227,8 @@ export const eventsQuery = querySchema({
   after: wholeNumberParam(0, Number.MAX_SAFE_INTEGER).optional(),
   limit: limitParam.optional(),
   type: commaListParam(Object.values(EventType), 'event type').optional(),
+  /** Only the events of this step (asset key): its step events, logs, materializations, checks. */
+  step: nameSchema.optional(),
 });
 
 /** `GET /api/sensors/:name/ticks`, `GET /api/schedules/:name/ticks`. */
