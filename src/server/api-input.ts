@@ -215,6 +215,8 @@ export const listRunsQuery = querySchema({
       error: `key at most ${MAX_TAG_KEY_LENGTH} characters, value at most ${MAX_TAG_VALUE_LENGTH}`,
     })
     .optional(),
+  /** Runs of this data commit (the `lakeloop/data_commit` tag the data-commit sensors put on runs). */
+  commit: nameSchema.optional(),
   limit: limitParam.optional(),
   /** The previous page's `nextOffset` (the last run id it showed). */
   after: runIdSchema.optional(),

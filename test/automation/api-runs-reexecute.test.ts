@@ -128,3 +128,22 @@ describe('POST /api/runs/:id/reexecute', () => {
     expect(events.some((e) => e.type === 'LOG' && e.message === 'second logs once')).toBe(true);
   });
 });
+
+describe('GET /api/runs?commit=', () => {
+  it('keeps the runs of one data commit, with a tag filter too', async () => {
+    const instance = await Instance.ephemeral();
+    const app = createApiApp({ defs, instance });
+    const tagged = async (tags: Record<string, string>) =>
+      (await createRun(defs, { instance, jobName: 'chain', tags })).runId;
+    const ofCommit = await tagged({ 'lakeloop/data_commit': 'c0ffee', team: 'ml' });
+    await tagged({ 'lakeloop/data_commit': 'beef', team: 'ml' });
+    await tagged({ 'lakeloop/data_commit': 'c0ffee', team: 'ops' });
+    const ids = async (query: string) =>
+      ((await (await app.request(`/api/runs?${query}`)).json()) as { runs: RunRecord[] }).runs.map(
+        (r) => r.runId,
+      );
+    expect(await ids('commit=c0ffee')).toHaveLength(2);
+    expect(await ids('commit=c0ffee&tag=team=ml')).toEqual([ofCommit]);
+    await instance.close();
+  });
+});

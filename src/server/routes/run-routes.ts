@@ -13,6 +13,7 @@ import { assetStatuses } from '../../core/execution/asset-status.js';
 import { cancelRun, createRun } from '../../core/execution/run-launcher.js';
 import { STEP_SUMMARY_TYPES, summarizeSteps } from '../../core/execution/run-summary.js';
 import { PRIORITY_TAG } from '../../core/daemon/run-queue.js';
+import { DATA_COMMIT_TAG } from '../../core/definitions/data-commit.js';
 import type { ApiContext } from '../api-context.js';
 import { eventsQuery, launchSchema, listRunsQuery, runIdParam } from '../api-input.js';
 import type { ApiRouter } from '../api-router.js';
@@ -57,11 +58,18 @@ export function registerRunRoutes(api: ApiRouter, { defs, instance, daemon }: Ap
       path: '/api/runs',
       scope: 'read',
       tag,
-      summary: 'List runs, newest first (filter by status, job, tag; page with after=<nextOffset>)',
+      summary:
+        'List runs, newest first (filter by status, job, tag, data commit; page with after=<nextOffset>)',
       query: listRunsQuery,
     },
     async (c, { query }) => {
-      const tags = query.tag === undefined ? undefined : { [query.tag.key]: query.tag.value };
+      const tags =
+        query.tag === undefined && query.commit === undefined
+          ? undefined
+          : {
+              ...(query.tag === undefined ? {} : { [query.tag.key]: query.tag.value }),
+              ...(query.commit === undefined ? {} : { [DATA_COMMIT_TAG]: query.commit }),
+            };
       const limit = query.limit ?? 50;
       const after = query.after ?? query.before;
       // One more than asked, to know whether another page follows.
