@@ -118,7 +118,7 @@ export function RunView({ runId }: { runId: string }) {
             </select>
           </label>
         </div>
-        <EventTable events={events} label="Event log" />
+        <EventTable events={events} label="Events" />
       </section>
     </section>
   );

@@ -26,7 +26,7 @@ export function StepLogs({
           {step.error.stack ?? `${step.error.name}: ${step.error.message}`}
         </pre>
       )}
-      <EventTable events={logs} label={`Logs of ${stepKey}`} height="30vh" />
+      <EventTable events={logs} label={`Log lines of ${stepKey}`} height="30vh" />
     </section>
   );
 }
