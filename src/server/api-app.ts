@@ -35,6 +35,7 @@ import { registerLineageRoutes } from './routes/lineage-routes.js';
 import { registerTimelineRoutes } from './routes/timeline-routes.js';
 import { registerRegistryRoutes } from './routes/registry-routes.js';
 import { registerRunRoutes } from './routes/run-routes.js';
+import { registerRunReexecuteRoutes } from './routes/runs-reexecute-routes.js';
 import { registerStreamRoutes } from './routes/stream-routes.js';
 import { registerTrackingRoutes } from './routes/tracking-routes.js';
 
@@ -124,6 +125,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
 
   registerRunRoutes(api, options);
   registerAssetGraphRoutes(api, options);
+  registerRunReexecuteRoutes(api, options);
   registerInstigatorRoutes(api, options);
   registerDataRoutes(api, options);
   registerStreamRoutes(api, options);

@@ -215,6 +215,8 @@ export const listRunsQuery = querySchema({
       error: `key at most ${MAX_TAG_KEY_LENGTH} characters, value at most ${MAX_TAG_VALUE_LENGTH}`,
     })
     .optional(),
+  /** Runs of this data commit (the `lakeloop/data_commit` tag the data-commit sensors put on runs). */
+  commit: nameSchema.optional(),
   limit: limitParam.optional(),
   /** The previous page's `nextOffset` (the last run id it showed). */
   after: runIdSchema.optional(),
@@ -227,6 +229,8 @@ export const eventsQuery = querySchema({
   after: wholeNumberParam(0, Number.MAX_SAFE_INTEGER).optional(),
   limit: limitParam.optional(),
   type: commaListParam(Object.values(EventType), 'event type').optional(),
+  /** Only the events of this step (asset key): its step events, logs, materializations, checks. */
+  step: nameSchema.optional(),
 });
 
 /** `GET /api/sensors/:name/ticks`, `GET /api/schedules/:name/ticks`. */

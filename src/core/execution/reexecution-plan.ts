@@ -25,7 +25,7 @@ export const ROOT_RUN_TAG = 'lakeloop/root_run_id';
 export const RETRY_NUMBER_TAG = 'lakeloop/retry_number';
 
 /** Tags a re-execution does not inherit: they describe the parent's execution, not its intent. */
-const EXECUTION_TAG_PREFIXES = ['lakeloop/owner_', 'lakeloop/daemon_id', 'lakeloop/failure_hooks'];
+export const EXECUTION_TAG_PREFIXES = ['lakeloop/owner_', 'lakeloop/daemon_id', 'lakeloop/failure_hooks'];
 
 /** What a re-execution runs. */
 export interface ReexecutionPlan {

@@ -24,6 +24,15 @@ export interface StepSummary {
   dataVersion?: string;
 }
 
+/** The event types {@link summarizeSteps} reads (the rest, e.g. LOG, can be left unfetched). */
+export const STEP_SUMMARY_TYPES = [
+  'STEP_START',
+  'STEP_SUCCESS',
+  'STEP_FAILURE',
+  'STEP_SKIPPED',
+  'ASSET_MATERIALIZATION',
+] as const;
+
 /** Summarizes the steps of `run` (in plan order) from its events. */
 export function summarizeSteps(run: RunRecord, events: readonly StoredEvent[]): StepSummary[] {
   const steps = new Map<string, StepSummary>(

@@ -11,8 +11,9 @@
 import { LakeloopError } from '../../errors.js';
 import { assetStatuses } from '../../core/execution/asset-status.js';
 import { cancelRun, createRun } from '../../core/execution/run-launcher.js';
-import { summarizeSteps } from '../../core/execution/run-summary.js';
+import { STEP_SUMMARY_TYPES, summarizeSteps } from '../../core/execution/run-summary.js';
 import { PRIORITY_TAG } from '../../core/daemon/run-queue.js';
+import { DATA_COMMIT_TAG } from '../../core/definitions/data-commit.js';
 import type { ApiContext } from '../api-context.js';
 import { eventsQuery, launchSchema, listRunsQuery, runIdParam } from '../api-input.js';
 import type { ApiRouter } from '../api-router.js';
@@ -57,11 +58,18 @@ export function registerRunRoutes(api: ApiRouter, { defs, instance, daemon }: Ap
       path: '/api/runs',
       scope: 'read',
       tag,
-      summary: 'List runs, newest first (filter by status, job, tag; page with after=<nextOffset>)',
+      summary:
+        'List runs, newest first (filter by status, job, tag, data commit; page with after=<nextOffset>)',
       query: listRunsQuery,
     },
     async (c, { query }) => {
-      const tags = query.tag === undefined ? undefined : { [query.tag.key]: query.tag.value };
+      const tags =
+        query.tag === undefined && query.commit === undefined
+          ? undefined
+          : {
+              ...(query.tag === undefined ? {} : { [query.tag.key]: query.tag.value }),
+              ...(query.commit === undefined ? {} : { [DATA_COMMIT_TAG]: query.commit }),
+            };
       const limit = query.limit ?? 50;
       const after = query.after ?? query.before;
       // One more than asked, to know whether another page follows.
@@ -89,7 +97,8 @@ export function registerRunRoutes(api: ApiRouter, { defs, instance, daemon }: Ap
     { method: 'GET', path: '/api/runs/:id', scope: 'read', tag, summary: 'A run with its steps' },
     async (c) => {
       const run = await runOr404(runIdParam(c));
-      const events = await instance.events.getEvents({ runId: run.runId });
+      // Only what the step summary reads: a run's logs can be 100k events.
+      const events = await instance.events.getEvents({ runId: run.runId, types: STEP_SUMMARY_TYPES });
       return c.json({ run, steps: summarizeSteps(run, events) });
     },
   );
@@ -110,6 +119,7 @@ export function registerRunRoutes(api: ApiRouter, { defs, instance, daemon }: Ap
         runId: run.runId,
         ...(query.after === undefined ? {} : { afterId: query.after }),
         ...(query.type === undefined ? {} : { types: query.type }),
+        ...(query.step === undefined ? {} : { assetKey: query.step }),
         limit: limit + 1,
       });
       const events = found.slice(0, limit);

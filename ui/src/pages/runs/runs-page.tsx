@@ -1,14 +1,11 @@
 /** Runs: the list with filters; /runs/<id> is one run. */
 import type { PageProps } from '../page-props.js';
+import { RunList } from './run-list.js';
+import { RunView } from './run-view.js';
+import './runs.css';
 
-/** The page (not built yet). */
+/** The page: the list, or the run the path names. */
 export function RunsPage({ path }: PageProps) {
-  return (
-    <section aria-labelledby="page-title">
-      <h2 id="page-title">Runs</h2>
-      <p className="muted">
-        Not built yet: <span className="mono">{path}</span>
-      </p>
-    </section>
-  );
+  const runId = decodeURIComponent(path.split('/')[2] ?? '');
+  return runId === '' ? <RunList /> : <RunView key={runId} runId={runId} />;
 }
