@@ -28,6 +28,7 @@ import { ApiRouter } from './api-router.js';
 import type { ApiTokenFile } from './api-tokens.js';
 import { apiAuth } from './bearer-token.js';
 import { defaultUiDir, readUiFile } from './ui-static.js';
+import { registerAssetDetailRoutes } from './routes/asset-detail-routes.js';
 import { registerAssetGraphRoutes } from './routes/asset-graph-routes.js';
 import { registerDataRoutes } from './routes/data-routes.js';
 import { registerInstigatorRoutes } from './routes/instigator-routes.js';
@@ -125,6 +126,7 @@ export function createApiApp(options: ApiAppOptions): Hono {
 
   registerRunRoutes(api, options);
   registerAssetGraphRoutes(api, options);
+  registerAssetDetailRoutes(api, options);
   registerRunReexecuteRoutes(api, options);
   registerInstigatorRoutes(api, options);
   registerDataRoutes(api, options);
