@@ -1,5 +1,5 @@
 // The web UI's build: ui/ into dist/ui/ (scripts/build.js runs it after tsc). Hashed files go to
-// dist/ui/assets/, which the server serves with immutable cache headers (src/server/ui-static.ts).
+// dist/ui/static/, which the server serves with immutable cache headers (src/server/ui-static.ts).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 
@@ -9,6 +9,12 @@ export default defineConfig({
   root,
   base: '/',
   // The manifest tells bench/ui-bundle.bench.ts which files each page loads.
-  build: { outDir: fileURLToPath(new URL('../dist/ui', import.meta.url)), emptyOutDir: true, manifest: true },
+  // Hashed files go to static/, not Vite's default assets/: /assets is the Assets page.
+  build: {
+    outDir: fileURLToPath(new URL('../dist/ui', import.meta.url)),
+    emptyOutDir: true,
+    manifest: true,
+    assetsDir: 'static',
+  },
   logLevel: 'warn',
 });

@@ -25,7 +25,9 @@ const workerUrl = new URL(`./asset-graph-layout-worker.${fromSource ? 'ts' : 'js
  */
 function workerEntry(): URL {
   if (!fromSource) return workerUrl;
-  const tsxApi = createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs');
+  const tsxApi = createRequire(import.meta.url)
+    .resolve('tsx/esm/api')
+    .replace(/\.cjs$/, '.mjs');
   const code = `import { register } from ${JSON.stringify(pathToFileURL(tsxApi).href)};
 register();
 await import(${JSON.stringify(workerUrl.href)});`;

@@ -143,9 +143,11 @@ function dagreOptions(size: number): { graph: Record<string, number | string>; o
 }
 
 /** Lays out one part with dagre; positions relative to the part's top-left corner. */
-function layoutPart(
-  nodes: readonly AssetGraphNode[],
-): { width: number; height: number; boxes: Map<string, Box> } {
+function layoutPart(nodes: readonly AssetGraphNode[]): {
+  width: number;
+  height: number;
+  boxes: Map<string, Box>;
+} {
   const inPart = new Set(nodes.map((n) => n.key));
   const options = dagreOptions(nodes.length);
   const g = new dagre.graphlib.Graph();
@@ -290,7 +292,11 @@ function groupColumns(reads: ReadonlyMap<string, ReadonlySet<string>>): string[]
 /** The part of a single asset: its box at the origin. */
 function loneBox(node: AssetGraphNode): { width: number; height: number; boxes: Map<string, Box> } {
   const width = nodeWidth(node.key);
-  return { width, height: NODE_HEIGHT, boxes: new Map([[node.key, { x: 0, y: 0, width, height: NODE_HEIGHT }]]) };
+  return {
+    width,
+    height: NODE_HEIGHT,
+    boxes: new Map([[node.key, { x: 0, y: 0, width, height: NODE_HEIGHT }]]),
+  };
 }
 
 /** Each connected component laid out on its own, then packed in rows. */
@@ -318,7 +324,9 @@ export function layoutAssetGraph(nodes: readonly AssetGraphNode[]): AssetGraphLa
   const groupCount = new Set(nodes.map((n) => n.group)).size;
   const grouped = nodes.length > LARGE_PART && groupCount > 1;
   const laid = grouped ? layoutByGroup(nodes) : { ...layoutComponents(nodes), groups: [] };
-  const edges: AssetGraphEdge[] = nodes.flatMap((node) => node.deps.map((dep) => ({ from: dep, to: node.key })));
+  const edges: AssetGraphEdge[] = nodes.flatMap((node) =>
+    node.deps.map((dep) => ({ from: dep, to: node.key })),
+  );
   const place = (v: number): number => v + MARGIN;
   return {
     hash: structureHash(nodes),

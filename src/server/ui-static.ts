@@ -1,13 +1,13 @@
 /**
  * The built web UI (ui/ → dist/ui/ by `npm run build`) as static files: `index.html`, and hashed
- * files under `assets/` with year-long immutable caching (their name changes with their content).
+ * files under `static/` with year-long immutable caching (their name changes with their content).
  * Any other non-/api path that is not a file answers index.html, so that the UI's history routing
- * opens a copied link (`/runs/abc`). Files are read per request (a rebuild shows on reload); the
- * server never builds the UI itself. A folder without index.html serves nothing (`uiAvailable`).
+ * opens a copied link (`/runs/abc`). Files are read per request (a rebuild shows on reload); a
+ * checkout's `lakeloop dev` builds a missing or stale UI first (ui-build.ts). A folder without index.html serves nothing (`uiAvailable`).
  *
  * @example
  * ```ts
- * const file = await readUiFile(defaultUiDir(), '/assets/index-3f2a.js');
+ * const file = await readUiFile(defaultUiDir(), '/static/index-3f2a.js');
  * if (file !== undefined) return new Response(file.body, { headers: file.headers });
  * ```
  */
@@ -15,8 +15,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Where Vite puts the hashed files (its default `assetsDir`). */
-const ASSETS_PREFIX = '/assets/';
+/** Where Vite puts the hashed files (`assetsDir` in ui/vite.config.ts; not `assets`, the Assets page's path). */
+const ASSETS_PREFIX = '/static/';
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 /** index.html and other unhashed files: always revalidated, so a new build shows at once. */
 const REVALIDATE = 'no-cache';

@@ -1,6 +1,6 @@
 /**
  * The web UI's static files through `app.request`, from a small fixture folder shaped like Vite's
- * output (index.html, hashed assets/): content types and cache headers, the index.html fallback of
+ * output (index.html, hashed static/): content types and cache headers, the index.html fallback of
  * client routes, missing assets as 404s, no path outside the folder, the API unaffected (and still
  * guarded by its token), and the JSON pointer at `/` when no UI is built.
  */
@@ -31,10 +31,10 @@ describe('REST API: the web UI at /', () => {
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'lakeloop-ui-'));
     uiDir = join(dir, 'ui');
-    mkdirSync(join(uiDir, 'assets'), { recursive: true });
+    mkdirSync(join(uiDir, 'static'), { recursive: true });
     writeFileSync(join(uiDir, 'index.html'), INDEX);
-    writeFileSync(join(uiDir, 'assets', 'index-AbC123.js'), SCRIPT);
-    writeFileSync(join(uiDir, 'assets', 'index-DeF456.css'), STYLE);
+    writeFileSync(join(uiDir, 'static', 'index-AbC123.js'), SCRIPT);
+    writeFileSync(join(uiDir, 'static', 'index-DeF456.css'), STYLE);
     writeFileSync(join(uiDir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
     writeFileSync(join(dir, 'secret.txt'), SECRET);
     instance = await Instance.ephemeral({ clock: manualClock(Date.parse('2026-03-01T00:00:00Z')) });
@@ -59,14 +59,14 @@ describe('REST API: the web UI at /', () => {
 
   it('serves hashed assets with their content type and immutable caching', async () => {
     const app = appWith({ uiDir });
-    const script = await app.request('/assets/index-AbC123.js');
+    const script = await app.request('/static/index-AbC123.js');
     expect(script.status).toBe(200);
     expect(script.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
     expect(script.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     expect(script.headers.get('x-content-type-options')).toBe('nosniff');
     expect(await script.text()).toBe(SCRIPT);
 
-    const style = await app.request('/assets/index-DeF456.css');
+    const style = await app.request('/static/index-DeF456.css');
     expect(style.headers.get('content-type')).toBe('text/css; charset=utf-8');
     expect(await style.text()).toBe(STYLE);
 
@@ -78,7 +78,13 @@ describe('REST API: the web UI at /', () => {
 
   it('answers index.html for client routes, so that a copied link opens its page', async () => {
     const app = appWith({ uiDir });
-    for (const path of ['/runs/x', '/assets', '/models/flight-delays/versions/3', '/no-such-page']) {
+    for (const path of [
+      '/runs/x',
+      '/assets',
+      '/assets/train_model',
+      '/models/flight-delays/versions/3',
+      '/no-such-page',
+    ]) {
       const response = await app.request(path);
       expect(response.status, path).toBe(200);
       expect(response.headers.get('content-type'), path).toBe('text/html; charset=utf-8');
@@ -87,7 +93,7 @@ describe('REST API: the web UI at /', () => {
   });
 
   it('answers a missing hashed asset with a JSON 404, never with index.html', async () => {
-    const response = await appWith({ uiDir }).request('/assets/index-Gone99.js');
+    const response = await appWith({ uiDir }).request('/static/index-Gone99.js');
     expect(response.status).toBe(404);
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
   });
@@ -98,7 +104,7 @@ describe('REST API: the web UI at /', () => {
       '/../secret.txt',
       '/%2e%2e/secret.txt',
       '/..%2fsecret.txt',
-      '/assets/..%2f..%2fsecret.txt',
+      '/static/..%2f..%2fsecret.txt',
     ]) {
       const response = await app.request(path);
       const text = await response.text();

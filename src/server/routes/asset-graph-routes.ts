@@ -85,6 +85,7 @@ export function registerAssetGraphRoutes(
         height: layout.height,
         nodes,
         edges: layout.edges,
+        groups: layout.groups,
       });
     },
   );

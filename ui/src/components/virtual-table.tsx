@@ -4,7 +4,7 @@
  * user scrolls near the end and `onEndReached` is given, the page asks for more rows (the API's
  * `after=<nextOffset>` paging).
  */
-import { useMemo, useRef } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import type { ReactNode } from 'react';
 import { createColumnHelper, tableFeatures, useTable } from '@tanstack/react-table';
 import { useVirtualizer } from '@tanstack/react-virtual';
@@ -72,9 +72,12 @@ export function VirtualTable<TRow extends object>({
   });
   const items = virtualizer.getVirtualItems();
   const last = items[items.length - 1];
-  if (onEndReached !== undefined && last !== undefined && last.index >= tableRows.length - 5) {
-    queueMicrotask(onEndReached);
-  }
+  const atEnd = last !== undefined && last.index >= tableRows.length - 5;
+  // An effect, not a call in render: it runs again when the callback changes (the page that was
+  // loading has come), so a table scrolled to its end while a page was loading still asks for more.
+  useEffect(() => {
+    if (atEnd) onEndReached?.();
+  }, [atEnd, onEndReached, tableRows.length]);
   const top = items[0]?.start ?? 0;
   const bottom = virtualizer.getTotalSize() - (last?.end ?? 0);
   const widths = columns.map((c) => c.width);

@@ -1,14 +1,19 @@
-/** Assets: the catalog and the graph of assets; /assets/<key> is one asset. */
+/**
+ * Assets: `/assets` is the catalog (table or graph, `?view=graph`, filtered by an asset selection
+ * `?select=`), `/assets/<key>` one asset (its materializations, metadata plot, checks, partitions).
+ */
 import type { PageProps } from '../page-props.js';
+import { AssetCatalog } from './asset-catalog.js';
+import { AssetDetail } from './asset-detail.js';
+import './assets.css';
 
-/** The page (not built yet). */
+/** The page. */
 export function AssetsPage({ path }: PageProps) {
-  return (
-    <section aria-labelledby="page-title">
-      <h2 id="page-title">Assets</h2>
-      <p className="muted">
-        Not built yet: <span className="mono">{path}</span>
-      </p>
-    </section>
-  );
+  const key = path.split('/').slice(2).join('/');
+  return key === '' ? <AssetCatalog /> : <AssetDetail assetKey={decodeURIComponent(key)} />;
+}
+
+/** The app path of an asset's page. */
+export function assetPath(key: string): string {
+  return `/assets/${encodeURIComponent(key)}`;
 }

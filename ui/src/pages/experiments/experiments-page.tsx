@@ -14,8 +14,8 @@ import { CompareRuns } from './compare-runs.js';
 import { RunDetail } from './run-detail.js';
 import { isChildRun } from './run-columns.js';
 import { RunsTable } from './runs-table.js';
-import type { PagedAnswer } from './use-paged-list.js';
-import { usePagedList } from './use-paged-list.js';
+import type { PagedAnswer } from '../../components/use-paged-list.js';
+import { usePagedList } from '../../components/use-paged-list.js';
 import type { Experiment, TrainingRun } from './types.js';
 import './experiments.css';
 

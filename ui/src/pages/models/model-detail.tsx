@@ -13,7 +13,7 @@ import { Link } from '../../link.js';
 import { useQueryParam, withQuery } from '../../router.js';
 import { useApi } from '../../use-api.js';
 import { metricText } from '../experiments/metric-values.js';
-import { usePagedList } from '../experiments/use-paged-list.js';
+import { usePagedList } from '../../components/use-paged-list.js';
 import { PromoteForm, RollbackForm } from './alias-actions.js';
 import { AliasBadges } from './alias-badges.js';
 import { AliasHistory, HISTORY_LIMIT } from './alias-history.js';

@@ -9,7 +9,7 @@ import type { Column } from '../../components/virtual-table.js';
 import { timeAgo } from '../../format.js';
 import { Link } from '../../link.js';
 import { useQueryParam } from '../../router.js';
-import { usePagedList } from '../experiments/use-paged-list.js';
+import { usePagedList } from '../../components/use-paged-list.js';
 import { AliasBadges } from './alias-badges.js';
 import { modelPath } from './model-paths.js';
 import type { RegisteredModel } from './types.js';

@@ -5,10 +5,10 @@
  * user's place. A new `path` starts over.
  */
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { apiGet } from '../../api-client.js';
-import { useLiveFrames } from '../../live-stream.js';
-import type { LiveTopic } from '../../live-stream.js';
-import { LIVE_REFETCH_MS } from '../../use-api.js';
+import { apiGet } from '../api-client.js';
+import { useLiveFrames } from '../live-stream.js';
+import type { LiveTopic } from '../live-stream.js';
+import { LIVE_REFETCH_MS } from '../use-api.js';
 
 /** One page of a list route. */
 export interface PagedAnswer<TRow> {

@@ -1,0 +1,84 @@
+/**
+ * The asset graph (@xyflow/react), laid out on the server (`GET /api/assets/graph`, dagre, cached
+ * by structure hash): boxes colored by status with the reasons on hover, edges along the deps,
+ * group frames behind large graphs. Only what is in view is rendered, so 1,500 assets stay
+ * smooth; clicking an asset opens its page.
+ */
+import { useMemo } from 'react';
+import { Background, Controls, Position, ReactFlow } from '@xyflow/react';
+import type { Edge, Node } from '@xyflow/react';
+import '@xyflow/react/dist/style.css';
+import { Loaded } from '../../components/loaded.js';
+import { navigate } from '../../router.js';
+import { useApi } from '../../use-api.js';
+import { assetPath } from './assets-page.js';
+import type { AssetGraphAnswer } from './types.js';
+
+/** The graph of `select` (every asset when ''). */
+export function AssetGraphView({ select }: { select: string }) {
+  const query = select === '' ? '' : `?select=${encodeURIComponent(select)}`;
+  const graph = useApi<AssetGraphAnswer>(`/api/assets/graph${query}`, { live: ['runs'] });
+  return <Loaded state={graph}>{(answer) => <GraphCanvas graph={answer} />}</Loaded>;
+}
+
+function GraphCanvas({ graph }: { graph: AssetGraphAnswer }) {
+  const { nodes, edges } = useMemo(() => toFlow(graph), [graph]);
+  return (
+    <div className="asset-graph" role="figure" aria-label={`Asset graph: ${graph.nodes.length} assets`}>
+      <ReactFlow
+        nodes={nodes}
+        edges={edges}
+        fitView
+        minZoom={0.05}
+        onlyRenderVisibleElements
+        nodesDraggable={false}
+        nodesConnectable={false}
+        edgesFocusable={false}
+        onNodeClick={(_event, node) => {
+          if (node.type !== 'group') navigate(assetPath(node.id));
+        }}
+        proOptions={{ hideAttribution: true }}
+      >
+        <Background />
+        <Controls showInteractive={false} />
+      </ReactFlow>
+    </div>
+  );
+}
+
+/** The server's layout as React Flow nodes and edges. */
+function toFlow(graph: AssetGraphAnswer): { nodes: Node[]; edges: Edge[] } {
+  const frames: Node[] = graph.groups.map((g) => ({
+    id: `group:${g.group}`,
+    type: 'group',
+    position: { x: g.x, y: g.y },
+    data: { label: g.group },
+    style: { width: g.width, height: g.height },
+    className: 'asset-group-frame',
+    selectable: false,
+    zIndex: -1,
+  }));
+  const boxes: Node[] = graph.nodes.map((n) => ({
+    id: n.key,
+    position: { x: n.x, y: n.y },
+    data: {
+      label: (
+        <span title={n.reasons.length === 0 ? n.status : `${n.status}: ${n.reasons.join('; ')}`}>
+          <span className="mono">{n.key}</span>
+          <br />
+          <span className="muted">
+            {n.status}
+            {n.partitions === undefined ? '' : ` · ${String(n.partitions.FRESH)} fresh`}
+          </span>
+        </span>
+      ),
+    },
+    sourcePosition: Position.Right,
+    targetPosition: Position.Left,
+    style: { width: n.width, height: n.height },
+    className: `asset-node asset-node-${n.status.toLowerCase()}`,
+    ariaLabel: `${n.key}: ${n.status}`,
+  }));
+  const edges: Edge[] = graph.edges.map((e) => ({ id: `${e.from}->${e.to}`, source: e.from, target: e.to }));
+  return { nodes: [...frames, ...boxes], edges };
+}
