@@ -125,5 +125,13 @@ reportBench(
     { name: 'route_cached_median', value: median(routeCached), unit: 'ms' },
     { name: 'route_cached_p95', value: percentile(routeCached, 95), unit: 'ms' },
   ],
-  { assets: ASSETS, span: SPAN, edges, groups: GROUPS, groupFrames: grouped, coldRepeats: COLD, cachedRepeats: CACHED },
+  {
+    assets: ASSETS,
+    span: SPAN,
+    edges,
+    groups: GROUPS,
+    groupFrames: grouped,
+    coldRepeats: COLD,
+    cachedRepeats: CACHED,
+  },
 );

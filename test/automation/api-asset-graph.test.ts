@@ -8,11 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Hono } from 'hono';
 import { defineAsset, Definitions, Instance, materialize } from '../../src/index.js';
 import { createApiApp } from '../../src/server/api-app.js';
-import {
-  AssetGraphLayoutCache,
-  layoutAssetGraph,
-  structureOf,
-} from '../../src/server/asset-graph-layout.js';
+import { AssetGraphLayoutCache, layoutAssetGraph, structureOf } from '../../src/server/asset-graph-layout.js';
 
 interface GraphNode {
   key: string;
