@@ -238,7 +238,7 @@ describe('REST API', () => {
       [`/api/runs?tag=${'k'.repeat(251)}=v`, /tag: key at most 250 characters/],
       ['/api/runs?tag=novalue', /tag: use key=value/],
       [`/api/runs/${encodeURIComponent('a b')}`, /Invalid run id: must be a run id/],
-      ['/api/assets?verbose=1', /unknown query parameter "verbose"; this route takes none/],
+      ['/api/assets?verbose=1', /unknown query parameter "verbose"; this route takes select/],
       ['/api/sensors/new_data/ticks?limit=-5', /limit: must be a whole number from 1 to 1000/],
       ['/api/health?x=1', /unknown query parameter "x"/],
     ];

@@ -29,7 +29,7 @@ const counted = defineAsset({
 const positive = defineCheck({
   name: 'positive',
   asset: counted,
-  fn: (_ctx, value) => ({ passed: (value) > 15 }),
+  fn: (_ctx, value) => ({ passed: value > 15 }),
 });
 const regions = defineAsset({
   key: 'regions',
