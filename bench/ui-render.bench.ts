@@ -342,7 +342,7 @@ function uiPages(url: string, ids: { latestRun: string; model: string; champion:
     {
       name: 'lineage',
       url: `${url}/lineage?modelVersion=${ids.model}/${ids.champion}`,
-      ready: 'main section',
+      ready: '.lineage-nodes li',
       goalMs,
     },
   ];
@@ -354,7 +354,12 @@ function heavyViews(
   heavy: { runId: string; trainingRunId: string; experimentId: string },
 ): View[] {
   return [
-    { name: 'graph_1500_assets', url: `${url}/assets?view=graph`, ready: '.react-flow__node', goalMs: 1000 },
+    {
+      name: 'graph_1500_assets',
+      url: `${url}/assets?view=graph`,
+      ready: '.react-flow__node.asset-node',
+      goalMs: 1000,
+    },
     {
       name: 'run_100k_events',
       url: `${url}/runs/${heavy.runId}`,

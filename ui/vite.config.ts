@@ -2,6 +2,7 @@
 // dist/ui/static/, which the server serves with immutable cache headers (src/server/ui-static.ts).
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
+import { routePreload } from './route-preload.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
@@ -15,6 +16,13 @@ export default defineConfig({
     emptyOutDir: true,
     manifest: true,
     assetsDir: 'static',
+    rollupOptions: {
+      // React libraries mark themselves 'use client' (for React Server Components); meaningless here.
+      onwarn(warning, warn) {
+        if (warning.code !== 'MODULE_LEVEL_DIRECTIVE') warn(warning);
+      },
+    },
   },
+  plugins: [routePreload()],
   logLevel: 'warn',
 });

@@ -1,15 +1,16 @@
 /** The app shell: navigation across the pages, the token form when the API asks for one, the page. */
-import { Suspense, useState } from 'react';
+import { useState } from 'react';
 import { storedToken, storeToken } from './api-client.js';
 import { Link } from './link.js';
 import { restartLiveStream, useLiveStatus } from './live-stream.js';
-import { PAGES, pageOf } from './pages.js';
+import { PAGES, pageOf, usePageComponent } from './pages.js';
 import { useLocationPath } from './router.js';
 
 /** The whole UI. */
 export function App() {
   const path = useLocationPath();
   const page = pageOf(path);
+  const Component = usePageComponent(page);
   const [generation, setGeneration] = useState(0);
   return (
     <>
@@ -37,11 +38,11 @@ export function App() {
           <p>
             No page at <span className="mono">{path}</span>. <Link to="/">Go home</Link>.
           </p>
+        ) : Component === undefined ? (
+          <p className="muted">Loading…</p>
         ) : (
-          <Suspense fallback={<p className="muted">Loading…</p>}>
-            {/* a new token remounts the page, which fetches again */}
-            <page.component key={`${page.id}:${generation}`} path={path} />
-          </Suspense>
+          /* a new token remounts the page, which fetches again */
+          <Component key={`${page.id}:${generation}`} path={path} />
         )}
       </main>
     </>

@@ -4,7 +4,8 @@
  * out on the server; and "Materialize" for the selection (a queued run, linked). Live: statuses
  * follow the runs.
  */
-import { lazy, Suspense, useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { ComponentType } from 'react';
 import { apiPost } from '../../api-client.js';
 import { ErrorNote, Loaded, StatusBadge } from '../../components/loaded.js';
 import { VirtualTable } from '../../components/virtual-table.js';
@@ -16,10 +17,24 @@ import { useApi } from '../../use-api.js';
 import { assetPath } from './assets-page.js';
 import type { CatalogAsset } from './types.js';
 
-// The graph view's library (@xyflow/react) loads only when the graph is shown.
-const AssetGraphView = lazy(async () => ({
-  default: (await import('./asset-graph-view.js')).AssetGraphView,
-}));
+type GraphView = ComponentType<{ select: string }>;
+let graphView: GraphView | undefined;
+
+/**
+ * The graph view's module, loaded on first use (its library, @xyflow/react, only when the graph is
+ * shown); by hand rather than React.lazy, whose Suspense reveal waits up to 300 ms.
+ */
+function useGraphView(wanted: boolean): GraphView | undefined {
+  const [view, setView] = useState(() => graphView);
+  useEffect(() => {
+    if (!wanted || view !== undefined) return;
+    void import('./asset-graph-view.js').then((module) => {
+      graphView = module.AssetGraphView;
+      setView(() => module.AssetGraphView);
+    });
+  }, [wanted, view]);
+  return view;
+}
 
 /** The status of a catalog row: of the asset, or summed over its partitions. */
 function summary(asset: CatalogAsset): { status: string; detail: string } {
@@ -87,6 +102,7 @@ export function AssetCatalog() {
   const [draft, setDraft] = useState(select);
   const query = select === '' ? '' : `?select=${encodeURIComponent(select)}`;
   const assets = useApi<{ assets: CatalogAsset[] }>(`/api/assets${query}`, { live: ['runs'] });
+  const Graph = useGraphView(view === 'graph');
   return (
     <section aria-labelledby="page-title" className="assets">
       <h2 id="page-title">Assets</h2>
@@ -130,9 +146,11 @@ export function AssetCatalog() {
       <Loaded state={assets}>
         {({ assets: rows }) =>
           view === 'graph' ? (
-            <Suspense fallback={<p className="muted">Loading…</p>}>
-              <AssetGraphView select={select} />
-            </Suspense>
+            Graph === undefined ? (
+              <p className="muted">Loading…</p>
+            ) : (
+              <Graph select={select} />
+            )
           ) : (
             <>
               <p className="muted">

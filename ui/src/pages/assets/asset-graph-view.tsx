@@ -14,6 +14,9 @@ import { useApi } from '../../use-api.js';
 import { assetPath } from './assets-page.js';
 import type { AssetGraphAnswer } from './types.js';
 
+/** Graphs up to this many assets open fitted to the view. */
+const FIT_WHOLE_GRAPH = 150;
+
 /** The graph of `select` (every asset when ''). */
 export function AssetGraphView({ select }: { select: string }) {
   const query = select === '' ? '' : `?select=${encodeURIComponent(select)}`;
@@ -28,7 +31,11 @@ function GraphCanvas({ graph }: { graph: AssetGraphAnswer }) {
       <ReactFlow
         nodes={nodes}
         edges={edges}
-        fitView
+        // A small graph is shown whole; a large one opens at a readable zoom on its start, so that
+        // only the boxes in view are drawn (fitting 1,500 boxes would draw them all).
+        {...(graph.nodes.length <= FIT_WHOLE_GRAPH
+          ? { fitView: true }
+          : { defaultViewport: { x: 16, y: 16, zoom: 0.75 } })}
         minZoom={0.05}
         onlyRenderVisibleElements
         nodesDraggable={false}
