@@ -53,6 +53,20 @@ function GraphCanvas({ graph }: { graph: AssetGraphAnswer }) {
   );
 }
 
+/**
+ * Where a box's two handles are (target on the left, source on the right, each 1×1 at mid-height).
+ * React Flow renders every node whose handles it has not measured yet, even with
+ * onlyRenderVisibleElements; nodes that say where their handles are (and their size) are drawn
+ * only when in view, so a 1,500-asset graph's first render draws a screenful, not 1,500 boxes.
+ */
+function boxHandles(width: number, height: number): NonNullable<Node['handles']> {
+  const y = height / 2;
+  return [
+    { type: 'target', position: Position.Left, x: 0, y, width: 1, height: 1 },
+    { type: 'source', position: Position.Right, x: width - 1, y, width: 1, height: 1 },
+  ];
+}
+
 /** The server's layout as React Flow nodes and edges. */
 function toFlow(graph: AssetGraphAnswer): { nodes: Node[]; edges: Edge[] } {
   const frames: Node[] = graph.groups.map((g) => ({
@@ -60,7 +74,9 @@ function toFlow(graph: AssetGraphAnswer): { nodes: Node[]; edges: Edge[] } {
     type: 'group',
     position: { x: g.x, y: g.y },
     data: { label: g.group },
-    style: { width: g.width, height: g.height },
+    width: g.width,
+    height: g.height,
+    handles: [],
     className: 'asset-group-frame',
     selectable: false,
     zIndex: -1,
@@ -82,7 +98,9 @@ function toFlow(graph: AssetGraphAnswer): { nodes: Node[]; edges: Edge[] } {
     },
     sourcePosition: Position.Right,
     targetPosition: Position.Left,
-    style: { width: n.width, height: n.height },
+    width: n.width,
+    height: n.height,
+    handles: boxHandles(n.width, n.height),
     className: `asset-node asset-node-${n.status.toLowerCase()}`,
     ariaLabel: `${n.key}: ${n.status}`,
   }));
