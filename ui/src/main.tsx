@@ -20,7 +20,10 @@ void (first === undefined ? Promise.resolve() : loadPage(first).then(() => undef
         <App />
       </StrictMode>,
     );
-    window.requestIdleCallback(() => {
+    const loadOthers = (): void => {
       for (const other of PAGES) void loadPage(other).catch(() => undefined);
-    });
+    };
+    // Safari has no requestIdleCallback.
+    if ('requestIdleCallback' in window) window.requestIdleCallback(loadOthers);
+    else setTimeout(loadOthers, 500);
   });
