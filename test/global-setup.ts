@@ -5,7 +5,8 @@
  * with `inject('mlflowUri')`. `LAKELOOP_MLFLOW=0` never starts it, `=1` always does. A private
  * PostgreSQL cluster (test/support/postgres-server-process.ts) is started the same way for the
  * tests named after postgres or the storage contracts (`inject('postgresUrl')`;
- * `LAKELOOP_POSTGRES=0|1`). Under `CI=true` a server the selected tests need but that cannot
+ * `LAKELOOP_POSTGRES=0|1`; `LAKELOOP_TEST_STORAGE_URL=postgres://...` uses that server instead,
+ * each test still in its own schema). Under `CI=true` a server the selected tests need but that cannot
  * start fails the whole run here (the suites would fail one by one anyway; never skips in CI).
  */
 import { readdirSync } from 'node:fs';
@@ -105,6 +106,12 @@ export async function setup(project: TestProject): Promise<void> {
 }
 
 async function setupPostgres(project: TestProject): Promise<void> {
+  const explicit = process.env.LAKELOOP_TEST_STORAGE_URL;
+  if (explicit !== undefined && explicit !== '') {
+    project.provide('postgresUrl', explicit);
+    project.provide('postgresUnavailable', '');
+    return;
+  }
   const reason = postgresUnavailableReason();
   if (reason !== undefined) {
     failInCi('PostgreSQL', reason);

@@ -11,7 +11,11 @@ import { openPostgresStorages } from '../../src/core/storage/postgres/postgres-s
 import type { PostgresStorages } from '../../src/core/storage/postgres/postgres-storages.js';
 import { LATEST_POSTGRES_VERSION } from '../../src/core/storage/postgres/postgres-schema.js';
 import { parsePostgresUrl } from '../../src/core/storage/postgres/postgres-url.js';
+import { Instance } from '../../src/core/instance/instance.js';
 import { isLakeloopError } from '../../src/errors.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { makeRun } from '../contracts/storage-contract-support.js';
 import { createTestSchema, describeWithPostgres } from '../support/postgres-test-env.js';
 import type { TestSchema } from '../support/postgres-test-env.js';
@@ -182,5 +186,34 @@ describeWithPostgres('PostgreSQL storages', (url) => {
     await writer.runs.updateRun('r2', { status: 'STARTING' }, 'QUEUED');
     await next;
     expect(woken).toEqual(['events:r1', 'runs:r2', 'runs:r2']);
+  });
+
+  it('Instance.open uses PostgreSQL for storageUrl or LAKELOOP_STORAGE_URL, and SQLite without either', async () => {
+    const s = schema();
+    const home = mkdtempSync(join(tmpdir(), 'lakeloop-pg-home-'));
+    try {
+      const byOption = await Instance.open({ home, storageUrl: s.url, recoverDeadRuns: false });
+      await byOption.runs.addRun(makeRun({ runId: 'from-option' }));
+      expect(typeof byOption.storages.subscribe).toBe('function');
+      await byOption.close();
+      process.env.LAKELOOP_STORAGE_URL = s.url;
+      try {
+        const byEnv = await Instance.open({ home, recoverDeadRuns: false });
+        expect((await byEnv.runs.getRun('from-option'))?.runId).toBe('from-option');
+        await byEnv.close();
+        const error: unknown = await Instance.open({ home, storageUrl: 'mysql://u:p@h/db' }).catch(
+          (e: unknown) => e,
+        );
+        expect(isLakeloopError(error, 'INVALID_ARGUMENT')).toBe(true);
+      } finally {
+        delete process.env.LAKELOOP_STORAGE_URL;
+      }
+      const embedded = await Instance.open({ home, recoverDeadRuns: false });
+      expect('subscribe' in embedded.storages).toBe(false);
+      expect(await embedded.runs.getRun('from-option')).toBeUndefined();
+      await embedded.close();
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
 });
