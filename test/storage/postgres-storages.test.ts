@@ -143,13 +143,15 @@ describeWithPostgres('PostgreSQL storages', (url) => {
     });
     const seen: number[] = [];
     let afterId = 0;
-    while (state.writing || seen.length < writers.length * perWriter * 2) {
+    for (;;) {
+      // Whether the writers were done BEFORE this read: only then is an empty read the end.
+      const doneBefore = !state.writing;
       const batch = await reader.events.getEvents({ afterId });
       for (const event of batch) {
         seen.push(event.id);
         afterId = event.id;
       }
-      if (!state.writing && batch.length === 0) break;
+      if (doneBefore && batch.length === 0) break;
     }
     await appends;
     expect(seen).toHaveLength(writers.length * perWriter * 2);
