@@ -23,7 +23,6 @@ import type { Clock, IdGenerator } from '../../clock.js';
 import { LakeloopError } from '../../errors.js';
 import { eventLogNotifier } from '../events/event-log-notifier.js';
 import { createMemoryStorages } from '../storage/memory/memory-storages.js';
-import { openPostgresStorages } from '../storage/postgres/postgres-storages.js';
 import { isPostgresUrl } from '../storage/postgres/postgres-url.js';
 import { openSqliteStorages } from '../storage/sqlite/sqlite-storages.js';
 import type { Storages } from '../storage/storages.js';
@@ -214,6 +213,8 @@ async function openConfiguredStorages(home: string, options: InstanceOptions): P
       'LAKELOOP_STORAGE_URL (or storageUrl) must be a postgres:// URL, e.g. postgres://user:password@host:5432/lakeloop; unset it for the embedded SQLite storage.',
     );
   }
+  // Loaded only when configured: the pg driver adds ~50 ms to every CLI start otherwise.
+  const { openPostgresStorages } = await import('../storage/postgres/postgres-storages.js');
   const storages = await openPostgresStorages({
     url,
     ...(options.clock === undefined ? {} : { clock: options.clock }),

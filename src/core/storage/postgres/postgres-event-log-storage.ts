@@ -1,7 +1,8 @@
 /**
  * The event log in PostgreSQL. One `appendEvents` call is one transaction: a multi-row INSERT
  * (the batch as arrays, `unnest`ed), the latest-materialization index, and one
- * `NOTIFY <schema>_events, '<runId>'` per run in the batch (delivered when it commits).
+ * `NOTIFY <schema>_events, '<runId>'` per run in the batch (delivered when it commits). A batch
+ * without materializations is one statement, so one round trip.
  *
  * Ids come from a bigserial and increase in write order, but a sequence alone would not do for
  * readers that tail with `afterId`: with two concurrent transactions, the one that took the higher
@@ -40,12 +41,23 @@ interface EventRow {
 /** Rows one INSERT writes at most (bounded so a huge batch does not build one huge statement). */
 const ROWS_PER_INSERT = 5_000;
 
-const INSERT_EVENTS = `INSERT INTO event_logs (run_id, step_key, event_type, asset_key, partition_key, timestamp, body)
-  SELECT run_id, step_key, event_type, asset_key, partition_key, timestamp, body
-  FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
-    WITH ORDINALITY AS e (run_id, step_key, event_type, asset_key, partition_key, timestamp, body, ord)
-  ORDER BY ord
-  RETURNING id`;
+/**
+ * One statement that takes the append lock, inserts the batch in order and notifies once per run:
+ * the lock's CTE is materialized and joined, and the sort consumes every row before the INSERT
+ * takes the first id, so no id is taken before the lock is held. On its own (autocommit) it is a
+ * whole transaction in one round trip.
+ */
+const APPEND_EVENTS = `WITH lock AS MATERIALIZED (SELECT 1 AS held FROM pg_advisory_xact_lock(hashtext($8))),
+  inserted AS (
+    INSERT INTO event_logs (run_id, step_key, event_type, asset_key, partition_key, timestamp, body)
+    SELECT e.run_id, e.step_key, e.event_type, e.asset_key, e.partition_key, e.timestamp, e.body
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[])
+      WITH ORDINALITY AS e (run_id, step_key, event_type, asset_key, partition_key, timestamp, body, ord)
+      CROSS JOIN lock
+    ORDER BY e.ord
+    RETURNING id, run_id)
+  SELECT id, (SELECT count(pg_notify($9, r.run_id)) FROM (SELECT DISTINCT run_id FROM inserted) r) AS notified
+  FROM inserted`;
 const UPSERT_LATEST = `INSERT INTO asset_latest_materializations (asset_key, partition_key, event_id)
   SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
   ON CONFLICT (asset_key, partition_key) DO UPDATE SET event_id = excluded.event_id
@@ -70,25 +82,26 @@ export class PostgresEventLogStorage implements EventLogStorage {
       if (events.length === 0) return [];
       // Serialized before the transaction: a body that cannot be serialized stores nothing.
       const columns = toColumns(events);
-      return this.#db.transaction(async (tx) => {
-        await this.#lock(tx);
+      const append = async (on: PostgresQueryable): Promise<number[]> => {
         const ids: number[] = [];
         for (let start = 0; start < events.length; start += ROWS_PER_INSERT) {
           const end = Math.min(events.length, start + ROWS_PER_INSERT);
-          const { rows } = await tx.query<{ id: string }>({
-            name: 'lakeloop-insert-events',
-            text: INSERT_EVENTS,
-            values: columns.map((column) => column.slice(start, end)),
+          const { rows } = await on.query<{ id: string }>({
+            name: 'lakeloop-append-events',
+            text: APPEND_EVENTS,
+            values: [...columns.map((column) => column.slice(start, end)), this.#lockKey, this.#channel],
           });
           // Ids were taken in `ord` order; RETURNING's row order is not promised, so sort them.
           ids.push(...rows.map((row) => Number(row.id)).sort((a, b) => a - b));
         }
+        return ids;
+      };
+      // Without materializations (most batches: logs, step starts) and within one INSERT, the
+      // statement alone is the transaction: one round trip.
+      if (events.length <= ROWS_PER_INSERT && !events.some(isIndexed)) return append(this.#db);
+      return this.#db.transaction(async (tx) => {
+        const ids = await append(tx);
         await this.#indexLatest(tx, events, ids);
-        await tx.query({
-          name: 'lakeloop-notify-events',
-          text: 'SELECT pg_notify($1, run_id) FROM unnest($2::text[]) AS r (run_id)',
-          values: [this.#channel, [...new Set(events.map((event) => event.runId))]],
-        });
         return ids;
       });
     });
@@ -204,7 +217,7 @@ export class PostgresEventLogStorage implements EventLogStorage {
     // The newest materialization per (asset, partition) in the batch; the upsert keeps the newest overall.
     const latest = new Map<string, [string, string, number]>();
     events.forEach((event, index) => {
-      if (event.type !== 'ASSET_MATERIALIZATION' || event.materialization === undefined) return;
+      if (!isIndexed(event) || event.materialization === undefined) return;
       const { assetKey, partition = '' } = event.materialization;
       latest.set(JSON.stringify([assetKey, partition]), [assetKey, partition, ids[index] ?? 0]);
     });
@@ -216,6 +229,11 @@ export class PostgresEventLogStorage implements EventLogStorage {
       values: [rows.map((r) => r[0]), rows.map((r) => r[1]), rows.map((r) => r[2])],
     });
   }
+}
+
+/** Whether an event goes into the latest-materialization index. */
+function isIndexed(event: EventRecord): boolean {
+  return event.type === 'ASSET_MATERIALIZATION' && event.materialization !== undefined;
 }
 
 /** The batch as one array per column (the INSERT's parameters). */
