@@ -4,15 +4,21 @@
  * same schema, see each other's runs — this one learns of the other's run and its end through
  * NOTIFY (its fallback poll is set to a minute, so only a push can make it in time) — and the
  * daemon's data-commit sensor loop launches exactly one run per commit, also with a second
- * host's sensor loop evaluating the same sensor at the same time.
+ * host's sensor loop evaluating the same sensor at the same time; run ownership works across
+ * instances: a run of a dead process and a run whose owner on another host let its lease expire
+ * are ended, a run with a fresh heartbeat is left alone.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { Daemon } from '../../src/core/daemon/daemon.js';
 import { SensorLoop } from '../../src/core/daemon/sensor-loop.js';
+import { endRunsOfDeadOwners } from '../../src/core/execution/dead-run-recovery.js';
 import { awaitRunHandle } from '../../src/core/execution/run-handle.js';
+import { createRun } from '../../src/core/execution/run-launcher.js';
+import { DEFAULT_RUN_LEASE_MS, ownerTags } from '../../src/core/execution/run-ownership.js';
 import { Instance } from '../../src/core/instance/instance.js';
 import { materialize } from '../../src/index.js';
 import { dataCommitSensor } from '../../src/versioning/data-commit-sensor.js';
@@ -136,5 +142,34 @@ describeWithPostgres('PostgreSQL storage end to end', (url) => {
     } finally {
       await data.close();
     }
+  });
+
+  it('ends runs of dead owners seen from another instance, and leaves a run with a fresh lease', async () => {
+    const { defs } = automationDefs();
+    const [hostA, hostB] = [await open('owner-a'), await open('owner-b')];
+    const started = async (owner: Parameters<typeof ownerTags>[0], heartbeat: number): Promise<string> => {
+      const run = await createRun(defs, { instance: hostA, jobName: 'process' });
+      await hostA.runs.updateRun(
+        run.runId,
+        { status: 'STARTED', tags: ownerTags(owner, heartbeat) },
+        'NOT_STARTED',
+      );
+      return run.runId;
+    };
+    const now = hostB.clock.now();
+    const exited = spawnSync(process.execPath, ['-e', '0']).pid;
+    const deadHere = await started({ ...hostA.owner, id: 'dead-local', pid: exited, pidStart: '' }, now);
+    const silentRemote = await started(
+      { id: 'remote-1', host: 'another-host', pid: 1234, pidStart: '' },
+      now - DEFAULT_RUN_LEASE_MS - 1_000,
+    );
+    const liveRemote = await started({ id: 'remote-2', host: 'another-host', pid: 1234, pidStart: '' }, now);
+    const ended = await endRunsOfDeadOwners({ instance: hostB, now });
+    expect(ended.map((e) => e.run.runId).sort()).toEqual([deadHere, silentRemote].sort());
+    expect((await hostA.runs.getRun(deadHere))?.tags['lakeloop/owner_lost']).toBe('process_exited');
+    expect((await hostA.runs.getRun(silentRemote))?.tags['lakeloop/owner_lost']).toBe('lease_expired');
+    expect((await hostA.runs.getRun(liveRemote))?.status).toBe('STARTED');
+    // A second pass (another host recovering at the same time) ends nothing twice.
+    expect(await endRunsOfDeadOwners({ instance: hostA, now })).toEqual([]);
   });
 });
