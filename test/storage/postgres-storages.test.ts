@@ -80,6 +80,15 @@ describeWithPostgres('PostgreSQL storages', (url) => {
     opened.push(storages);
     expect(storages.schema).toBe(s.name);
     expect(() => parsePostgresUrl(`${url}?schema=Bad-Name`)).toThrow(/Invalid PostgreSQL schema name/);
+    // The URL's own libpq options are kept, and do not displace the schema.
+    const withOptions = new URL(url);
+    withOptions.searchParams.set('options', '-c statement_timeout=60000');
+    const other = schema();
+    const both = await openPostgresStorages({ url: withOptions.href, schema: other.name });
+    opened.push(both);
+    await both.runs.addRun(makeRun({ runId: 'in-other' }));
+    const { rows } = await sql(`SELECT run_id FROM "${other.name}".runs`);
+    expect(rows).toEqual([{ run_id: 'in-other' }]);
   });
 
   it('never puts the password in an error: an unreachable server is UNAVAILABLE with the URL redacted', async () => {

@@ -63,7 +63,7 @@ export class PostgresDatabase {
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
       // Every table is unqualified in the SQL: the schema comes from the connection.
-      options: `-c search_path=${options.target.schema}`,
+      options: options.target.serverOptions,
       application_name: 'lakeloop',
     });
     // An idle connection the server dropped: the pool discards it and the next query opens another.
@@ -118,7 +118,7 @@ export class PostgresDatabase {
   async dedicatedClient(): Promise<pg.Client> {
     const client = new pg.Client({
       connectionString: this.target.connectionString,
-      options: `-c search_path=${this.target.schema}`,
+      options: this.target.serverOptions,
       application_name: 'lakeloop-listen',
       connectionTimeoutMillis: 10_000,
     });

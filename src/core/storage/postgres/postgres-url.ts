@@ -19,8 +19,13 @@ export const DEFAULT_POSTGRES_SCHEMA = 'lakeloop';
 
 /** A parsed storage URL. */
 export interface PostgresTarget {
-  /** What `pg` connects with (the URL without lakeloop's `schema` parameter). */
+  /** What `pg` connects with (the URL without lakeloop's `schema` and libpq's `options` parameters). */
   connectionString: string;
+  /**
+   * libpq's `options` for every connection: the URL's own, then `-c search_path=<schema>` (pg lets a
+   * URL parameter override the config, so the URL's `options` is taken out and merged here).
+   */
+  serverOptions: string;
   /** The schema holding lakeloop's tables. */
   schema: string;
   /** The URL with its password replaced, for messages. */
@@ -72,10 +77,13 @@ export function parsePostgresUrl(url: string, schema?: string): PostgresTarget {
   const chosen = checkSchemaName(schema ?? parsed.searchParams.get('schema') ?? DEFAULT_POSTGRES_SCHEMA);
   const forPg = new URL(parsed.href);
   forPg.searchParams.delete('schema');
+  const ownOptions = forPg.searchParams.get('options') ?? '';
+  forPg.searchParams.delete('options');
   const redactedUrl = new URL(parsed.href);
   if (redactedUrl.password !== '') redactedUrl.password = REDACTED;
   return {
     connectionString: forPg.href,
+    serverOptions: `${ownOptions} -c search_path=${chosen}`.trim(),
     schema: chosen,
     redacted: decodeURIComponent(redactedUrl.href),
     secrets,
