@@ -199,6 +199,34 @@ describeWithPostgres('PostgreSQL storages', (url) => {
     expect(woken).toEqual(['events:r1', 'runs:r2', 'runs:r2']);
   });
 
+  it('reconnects a dropped LISTEN connection, waking subscribers with undefined, and keeps delivering', async () => {
+    const s = schema();
+    const [writer, reader] = [await open(s.url), await open(s.url)];
+    const woken: (string | undefined)[] = [];
+    let wake: (() => void) | undefined;
+    const woke = (): Promise<void> =>
+      new Promise((resolve) => {
+        wake = resolve;
+      });
+    reader.subscribe('events', (runId) => {
+      woken.push(runId);
+      wake?.();
+    });
+    await reader.listening();
+    let next = woke();
+    // What a server restart or a network cut does to the listening session.
+    await sql(
+      `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+       WHERE application_name = 'lakeloop-listen' AND query LIKE 'LISTEN "${s.name}_events"%'`,
+    );
+    await next;
+    expect(woken).toEqual([undefined]);
+    next = woke();
+    await writer.events.appendEvents([step('after-reconnect', 1)]);
+    await next;
+    expect(woken).toEqual([undefined, 'after-reconnect']);
+  });
+
   it('Instance.open uses PostgreSQL for storageUrl or LAKELOOP_STORAGE_URL, and SQLite without either', async () => {
     const s = schema();
     const home = mkdtempSync(join(tmpdir(), 'lakeloop-pg-home-'));
