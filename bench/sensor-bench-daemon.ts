@@ -1,6 +1,6 @@
 /**
- * The daemon both sensor-latency benchmarks measure: an embedded data repository with a `flights`
- * repository under a fresh home, SQLite storages, and a started Daemon whose data-commit sensor
+ * The daemon the sensor-latency benchmarks measure: an embedded data repository with a `flights`
+ * repository under a fresh home, SQLite storages (or PostgreSQL with `storageUrl`), and a started Daemon whose data-commit sensor
  * launches a one-step job per commit on `flights@main`. With `push` the sensor gets the repository
  * (its `onCommit` wakes the sensor; the poll interval is an hour, so only the push explains a run);
  * with `poll` a client without `onCommit`, polled every second.
@@ -38,8 +38,17 @@ export function timeout(ms: number, message: string): Promise<never> {
   return delay(ms, undefined, { ref: false }).then(() => Promise.reject(new Error(message)));
 }
 
+/** Options of {@link startSensorBench}. */
+export interface SensorBenchOptions {
+  /** A `postgres://` URL (with its own `?schema=`): the instance's storage. Default SQLite in the home. */
+  storageUrl?: string;
+}
+
 /** Starts the daemon of a sensor-latency measurement (see the module comment). */
-export async function startSensorBench(mode: 'push' | 'poll'): Promise<SensorBench> {
+export async function startSensorBench(
+  mode: 'push' | 'poll',
+  options: SensorBenchOptions = {},
+): Promise<SensorBench> {
   const home = mkdtempSync(join(tmpdir(), 'lakeloop-bench-'));
   const data = new EmbeddedDataRepository({ home });
   await data.createRepository({ name: 'flights' });
@@ -69,7 +78,10 @@ export async function startSensorBench(mode: 'push' | 'poll'): Promise<SensorBen
       }),
     ],
   });
-  const instance = await Instance.open({ home });
+  const instance = await Instance.open({
+    home,
+    ...(options.storageUrl === undefined ? {} : { storageUrl: options.storageUrl }),
+  });
   const daemon = new Daemon({ defs, instance, tickIntervalMs: 100, maxConcurrentRuns: 1 });
   await daemon.start();
   await daemon.sensors.idle();

@@ -56,7 +56,12 @@ export type {
   TickRecord,
   TickStatus,
 } from './core/storage/storage-types.js';
-export type { Storages } from './core/storage/storages.js';
+export type { EventBufferingPolicy, Storages, StorageTopic, StorageWake } from './core/storage/storages.js';
+export { openPostgresStorages } from './core/storage/postgres/postgres-storages.js';
+export type {
+  OpenPostgresStoragesOptions,
+  PostgresStorages,
+} from './core/storage/postgres/postgres-storages.js';
 export { openSqliteStorages } from './core/storage/sqlite/sqlite-storages.js';
 export type { OpenSqliteStoragesOptions, SqliteStorages } from './core/storage/sqlite/sqlite-storages.js';
 export { createMemoryStorages } from './core/storage/memory/memory-storages.js';

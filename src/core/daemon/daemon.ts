@@ -317,6 +317,11 @@ export class Daemon implements AsyncDisposable {
   }
 
   #subscribe(): void {
+    // Runs queued (or slots freed) by other processes and hosts start without waiting for the next pass.
+    const unsubscribeRuns = this.#instance.storages.subscribe?.('runs', () => {
+      if (this.#state === 'running') void this.queue.tick().catch(() => undefined);
+    });
+    if (unsubscribeRuns !== undefined) this.#unsubscribes.push(unsubscribeRuns);
     for (const sensor of this.sensors.sensors) {
       if (sensor.wake === undefined) continue;
       const trigger = (): void => {

@@ -1,8 +1,10 @@
 /**
  * In-process notification that events were appended to an event log storage, so that a run
  * handle following a run executed in this process wakes as soon as the run writes, instead of
- * waiting for its next poll. One notifier per storage object; writes of other processes are not
- * seen here (handles poll the storage for those).
+ * waiting for its next poll. One notifier per storage object. Writes of other processes reach it
+ * only when the storage pushes (PostgreSQL's NOTIFY, relayed by the Instance); otherwise handles
+ * poll the storage for those. `count` and `next(signal, since)` let a reader that looked at the
+ * storage catch a notification sent between its look and its wait.
  *
  * @example
  * ```ts
@@ -16,20 +18,29 @@ import type { EventLogStorage } from '../storage/storage-types.js';
 
 /** Wakes waiters when events are appended to one storage in this process. */
 export interface EventLogNotifier {
-  /** Resolves at the next {@link EventLogNotifier.notify} (never rejects; an aborted wait just stops listening). */
-  next(signal?: AbortSignal): Promise<void>;
+  /**
+   * Resolves at the next {@link EventLogNotifier.notify} — at once when `since` is given and
+   * notifications came after `count` was `since` (never rejects; an aborted wait just stops listening).
+   */
+  next(signal?: AbortSignal, since?: number): Promise<void>;
   /** Wakes every waiter. */
   notify(): void;
+  /** How many notifications were sent so far (read it before looking at the storage, pass it to `next`). */
+  readonly count: number;
 }
 
 const notifiers = new WeakMap<EventLogStorage, EventLogNotifier>();
 
 function createNotifier(): EventLogNotifier {
   const waiters = new Set<() => void>();
+  let count = 0;
   return {
-    next: (signal) =>
+    get count() {
+      return count;
+    },
+    next: (signal, since) =>
       new Promise<void>((resolve) => {
-        if (signal?.aborted === true) {
+        if (signal?.aborted === true || (since !== undefined && count > since)) {
           resolve();
           return;
         }
@@ -42,6 +53,7 @@ function createNotifier(): EventLogNotifier {
         signal?.addEventListener('abort', wake, { once: true });
       }),
     notify: () => {
+      count++;
       for (const wake of [...waiters]) wake();
     },
   };

@@ -44,6 +44,10 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunRecord>
   const { defs, instance, runId } = options;
   const writer = new EventWriter({
     events: instance.events,
+    // A step's events in one append where appends are round trips (PostgreSQL); absent for SQLite.
+    ...(instance.storages.eventBuffering === undefined
+      ? {}
+      : { buffering: instance.storages.eventBuffering }),
     ...(options.onEvent === undefined ? {} : { onEvent: options.onEvent }),
   });
   const emit = runEventEmitter(writer, runId, instance.clock);

@@ -4,7 +4,9 @@
  * written, and ends with the run's last event (RUN_SUCCESS, RUN_FAILURE or RUN_CANCELED);
  * `cancel()` requests cancellation. A handle reads the event log storage with a cursor: for a run
  * executing in this process it wakes on an in-process notification (no polling); for a run of
- * another process (the daemon, a `lakeloop materialize`) it also looks every `pollMs`.
+ * another process (the daemon, a `lakeloop materialize`) it also looks every `pollMs` — or, when
+ * the storage pushes writes of every process (PostgreSQL's NOTIFY), it wakes on those and looks
+ * only every `pushedPollMs` as a fallback.
  *
  * @example
  * ```ts
@@ -34,7 +36,7 @@ export interface RunHandle {
 
 /** Options of {@link runHandle}. */
 export interface RunHandleOptions {
-  /** How often to look at the storage for writes of other processes. Default 250 ms. */
+  /** How often to look at the storage for writes of other processes. Default 250 ms; 2 s when the storage pushes. */
   pollMs?: number;
   /** The wait between looks. Default the instance's sleep. */
   sleep?: Sleep;
@@ -49,6 +51,13 @@ export interface RunHandleOptions {
 export const RUN_END_EVENT_TYPES: readonly EventType[] = ['RUN_SUCCESS', 'RUN_FAILURE', 'RUN_CANCELED'];
 
 const DEFAULT_POLL_MS = 250;
+/** The fallback look when the storage pushes every process's writes (a lost notification costs at most this). */
+const PUSHED_POLL_MS = 2_000;
+
+/** The poll interval a reader of `instance` uses when not told: slow where the storage pushes. */
+export function defaultPollMs(instance: Instance): number {
+  return instance.storages.subscribe === undefined ? DEFAULT_POLL_MS : PUSHED_POLL_MS;
+}
 
 /** A handle on an existing run (NOT_FOUND when there is none). */
 export async function openRunHandle(
@@ -66,7 +75,7 @@ export async function openRunHandle(
  * Prefer {@link openRunHandle}, which checks that the run exists.
  */
 export function runHandle(instance: Instance, runId: string, options: RunHandleOptions = {}): RunHandle {
-  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const pollMs = options.pollMs ?? defaultPollMs(instance);
   const sleep = options.sleep ?? instance.sleep;
   const notifier = eventLogNotifier(instance.events);
   const execution = options.execution;
@@ -81,10 +90,10 @@ export function runHandle(instance: Instance, runId: string, options: RunHandleO
     },
   );
 
-  /** Waits for a write in this process, the local execution's end, or (remote runs) the next poll. */
-  const wait = async (): Promise<void> => {
+  /** Waits for a write notified since `since`, the local execution's end, or (remote runs) the next poll. */
+  const wait = async (since: number): Promise<void> => {
     const stop = new AbortController();
-    const waits: Promise<unknown>[] = [notifier.next(stop.signal)];
+    const waits: Promise<unknown>[] = [notifier.next(stop.signal, since)];
     if (executionSettled !== undefined) waits.push(executionSettled);
     else waits.push(sleep(pollMs, stop.signal).catch(() => undefined));
     try {
@@ -107,6 +116,7 @@ export function runHandle(instance: Instance, runId: string, options: RunHandleO
     let afterId = 0;
     let finishedLooks = 0;
     for (;;) {
+      const since = notifier.count;
       // Read the status before the events: a finished status seen here means the events read next are complete
       // but for the last one, which its process writes just after the status.
       const finishedBefore = settled || FINISHED_RUN_STATUSES.includes((await storedRun()).status);
@@ -121,16 +131,17 @@ export function runHandle(instance: Instance, runId: string, options: RunHandleO
         // but no last event within one more look died between the two.
         if (settled || ++finishedLooks > 1) return;
       }
-      await wait();
+      await wait(since);
     }
   }
 
   const result = async (): Promise<RunRecord> => {
     if (execution !== undefined) return execution;
     for (;;) {
+      const since = notifier.count;
       const run = await storedRun();
       if (FINISHED_RUN_STATUSES.includes(run.status)) return run;
-      await wait();
+      await wait(since);
     }
   };
 
@@ -169,11 +180,12 @@ export async function awaitRunHandle(
   filter: Omit<RunFilter, 'limit'>,
   options: AwaitRunHandleOptions = {},
 ): Promise<RunHandle> {
-  const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
+  const pollMs = options.pollMs ?? defaultPollMs(instance);
   const sleep = options.sleep ?? instance.sleep;
   const deadline = instance.clock.now() + (options.timeoutMs ?? 60_000);
   const notifier = eventLogNotifier(instance.events);
   for (;;) {
+    const since = notifier.count;
     const [run] = await instance.runs.listRuns({ ...filter, limit: 1 });
     if (run !== undefined) return runHandle(instance, run.runId, { pollMs, sleep });
     if (instance.clock.now() > deadline) {
@@ -185,7 +197,10 @@ export async function awaitRunHandle(
     }
     const stop = new AbortController();
     try {
-      await Promise.race([notifier.next(stop.signal), sleep(pollMs, stop.signal).catch(() => undefined)]);
+      await Promise.race([
+        notifier.next(stop.signal, since),
+        sleep(pollMs, stop.signal).catch(() => undefined),
+      ]);
     } finally {
       stop.abort();
     }

@@ -1,7 +1,8 @@
 /**
  * What the process executing a run does besides its steps: it watches the stored run (a cancel
  * request from another process aborts the steps; so does any terminal status another process
- * wrote, e.g. a run taken over as dead), refreshes its owner heartbeat, and writes the final
+ * wrote, e.g. a run taken over as dead; a storage that pushes status changes wakes the watch at
+ * once instead of at its next poll), refreshes its owner heartbeat, and writes the final
  * status as a compare-and-set that never overwrites a status someone else ended the run with.
  *
  * @example
@@ -54,7 +55,7 @@ export function watchRun(options: WatchRunOptions): RunWatch {
     )
       lastBeat = now;
   };
-  const timer = setInterval(() => {
+  const look = (): void => {
     if (busy) return;
     busy = true;
     poll()
@@ -62,11 +63,16 @@ export function watchRun(options: WatchRunOptions): RunWatch {
       .finally(() => {
         busy = false;
       });
-  }, options.pollMs);
+  };
+  const timer = setInterval(look, options.pollMs);
   timer.unref();
+  const unsubscribe = instance.storages.subscribe?.('runs', (changed) => {
+    if (changed === undefined || changed === runId) look();
+  });
   return {
     stop: () => {
       clearInterval(timer);
+      unsubscribe?.();
     },
   };
 }

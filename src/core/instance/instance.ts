@@ -1,13 +1,17 @@
 /**
  * `Instance`: the one facade over an instance home — run, event log and schedule storage (one
- * SQLite file, `<home>/lakeloop.db`), the IO manager (`<home>/storage/`), the default executor,
- * and the injected clock, ids, sleep and randomness. `Instance.ephemeral()` gives tests a
- * throw-away instance (temporary folder + in-memory storages, removed on close).
+ * SQLite file, `<home>/lakeloop.db`, or a PostgreSQL schema shared by several hosts when
+ * `LAKELOOP_STORAGE_URL` / `storageUrl` is a `postgres://` URL), the IO manager (`<home>/storage/`),
+ * the default executor, and the injected clock, ids, sleep and randomness. A storage that pushes
+ * (PostgreSQL's NOTIFY) wakes this process's event-log waiters (run handles, the live feed) when
+ * any host writes. `Instance.ephemeral()` gives tests a throw-away instance (temporary folder +
+ * in-memory storages, removed on close).
  *
  * @example
  * ```ts
  * await using instance = await Instance.open();          // $LAKELOOP_HOME or .lakeloop
  * const run = await materialize(defs, { select: '*', instance });
+ * await using shared = await Instance.open({ storageUrl: 'postgres://ll:pw@db:5432/lakeloop' });
  * ```
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,7 +21,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { randomId, systemClock } from '../../clock.js';
 import type { Clock, IdGenerator } from '../../clock.js';
 import { LakeloopError } from '../../errors.js';
+import { eventLogNotifier } from '../events/event-log-notifier.js';
 import { createMemoryStorages } from '../storage/memory/memory-storages.js';
+import { isPostgresUrl } from '../storage/postgres/postgres-url.js';
 import { openSqliteStorages } from '../storage/sqlite/sqlite-storages.js';
 import type { Storages } from '../storage/storages.js';
 import type { EventLogStorage, RunStorage, ScheduleStorage } from '../storage/storage-types.js';
@@ -49,8 +55,14 @@ export interface InstanceOptions {
   clock?: Clock;
   /** Default random UUIDs. */
   ids?: IdGenerator;
-  /** Default: SQLite at `<home>/lakeloop.db`. */
+  /** Default: per `storageUrl`, else SQLite at `<home>/lakeloop.db`. */
   storages?: Storages;
+  /**
+   * A `postgres://user:password@host:port/database[?schema=NAME]` URL: run, event and schedule
+   * storage on that PostgreSQL schema (created and migrated when missing). Default
+   * `$LAKELOOP_STORAGE_URL`; unset or empty: the embedded SQLite file. Ignored when `storages` is given.
+   */
+  storageUrl?: string;
   /** Default: the filesystem IO manager under `<home>/storage`. */
   ioManager?: IoManager;
   /** Default executor of runs. Default in-process. */
@@ -91,6 +103,7 @@ export class Instance implements AsyncDisposable {
   /** Abort controllers of runs executing in this process (used by cancelRun). Internal. */
   readonly activeRuns = new Map<string, AbortController>();
   readonly #removeHome: boolean;
+  readonly #unsubscribes: (() => void)[] = [];
   #closed = false;
 
   private constructor(home: string, options: InstanceOptions & { storages: Storages }, removeHome: boolean) {
@@ -106,6 +119,13 @@ export class Instance implements AsyncDisposable {
     this.runHeartbeatMs = options.runHeartbeatMs ?? DEFAULT_RUN_HEARTBEAT_MS;
     this.runLeaseMs = options.runLeaseMs ?? DEFAULT_RUN_LEASE_MS;
     this.#removeHome = removeHome;
+    // Writes of other processes (and hosts) wake the same waiters as this process's own appends.
+    if (this.storages.subscribe !== undefined) {
+      const wake = (): void => {
+        eventLogNotifier(this.storages.events).notify();
+      };
+      this.#unsubscribes.push(this.storages.subscribe('events', wake), this.storages.subscribe('runs', wake));
+    }
   }
 
   /** The default home: `$LAKELOOP_HOME`, else `.lakeloop`, as an absolute path. */
@@ -130,9 +150,9 @@ export class Instance implements AsyncDisposable {
         { cause },
       );
     }
-    const storages =
-      options.storages ?? openSqliteStorages({ path: join(home, 'lakeloop.db'), clock: options.clock });
+    const storages = options.storages ?? (await openConfiguredStorages(home, options));
     const instance = new Instance(home, { ...options, storages }, false);
+
     if (options.recoverDeadRuns !== false) {
       try {
         await endRunsOfDeadOwners({ instance });
@@ -173,6 +193,7 @@ export class Instance implements AsyncDisposable {
     if (this.#closed) return;
     this.#closed = true;
     for (const controller of this.activeRuns.values()) controller.abort();
+    for (const unsubscribe of this.#unsubscribes.splice(0)) unsubscribe();
     await this.storages.close();
     if (this.#removeHome) rmSync(this.home, { recursive: true, force: true });
   }
@@ -180,4 +201,25 @@ export class Instance implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** The storages `storageUrl` (or `$LAKELOOP_STORAGE_URL`) names, else SQLite in the home. */
+async function openConfiguredStorages(home: string, options: InstanceOptions): Promise<Storages> {
+  const url = (options.storageUrl ?? process.env.LAKELOOP_STORAGE_URL ?? '').trim();
+  if (url === '') return openSqliteStorages({ path: join(home, 'lakeloop.db'), clock: options.clock });
+  if (!isPostgresUrl(url)) {
+    throw new LakeloopError(
+      'INVALID_ARGUMENT',
+      'LAKELOOP_STORAGE_URL (or storageUrl) must be a postgres:// URL, e.g. postgres://user:password@host:5432/lakeloop; unset it for the embedded SQLite storage.',
+    );
+  }
+  // Loaded only when configured: the pg driver adds ~50 ms to every CLI start otherwise.
+  const { openPostgresStorages } = await import('../storage/postgres/postgres-storages.js');
+  const storages = await openPostgresStorages({
+    url,
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+  });
+  // Wake-ups work once open returns (without them, readers still poll).
+  await storages.listening().catch(() => undefined);
+  return storages;
 }

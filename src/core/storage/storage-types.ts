@@ -1,7 +1,7 @@
 /**
  * The storage seams of the orchestrator. Each interface has a SQLite implementation (the
  * embedded default), an in-memory one, and a shared contract suite under test/contracts/ that every
- * implementation must pass (PostgreSQL comes later). Semantics: docs/storage.md.
+ * implementation must pass; PostgreSQL (postgres/) is the shared production one. Semantics: docs/storage.md.
  *
  * @example
  * ```ts
