@@ -14,6 +14,7 @@ import { ensureUiBuilt } from '../src/server/ui-build.js';
 import { defaultUiDir } from '../src/server/ui-static.js';
 import { mlflowUnavailableReason, startMlflowServer } from './tracking/mlflow-server-process.js';
 import type { MlflowServerProcess } from './tracking/mlflow-server-process.js';
+import { setupRedis, teardownRedis } from './support/redis-global-setup.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -70,6 +71,7 @@ export async function setup(project: TestProject): Promise<void> {
   // Tests that spawn `lakeloop dev` from source would each build a missing or stale UI (and race);
   // build it once here instead (a no-op after `npm run build`).
   await ensureUiBuilt(defaultUiDir());
+  await setupRedis(project); // the queue tests' Redis (test/support/redis-global-setup.ts)
   project.provide('mlflowUri', '');
   project.provide('mlflowUnavailable', 'the MLflow server was not started for this selection of tests');
   if (!mlflowNeeded()) return;
@@ -99,6 +101,7 @@ function failInCi(reason: string): void {
 
 /** Stops the services. */
 export async function teardown(): Promise<void> {
+  await teardownRedis();
   await mlflow?.stop();
   mlflow = undefined;
 }

@@ -8,3 +8,16 @@
 import { isolateFromCallerLakeFs } from './support/lakefs-test-env.js';
 
 isolateFromCallerLakeFs();
+
+// Nor a Redis queue or a shared value store configured in the caller's shell: the queue tests start
+// their own Redis (test/support/redis-global-setup.ts) and S3 server, and pass them explicitly.
+for (const key of [
+  'LAKELOOP_REDIS_URL',
+  'LAKELOOP_IO_URL',
+  'LAKELOOP_EXECUTOR',
+  'LAKELOOP_QUEUE',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_S3',
+]) {
+  Reflect.deleteProperty(process.env, key);
+}

@@ -1,6 +1,6 @@
 /**
  * `Instance`: the one facade over an instance home — run, event log and schedule storage (one
- * SQLite file, `<home>/lakeloop.db`), the IO manager (`<home>/storage/`), the default executor,
+ * SQLite file, `<home>/lakeloop.db`), the IO manager (`<home>/storage/`, or `LAKELOOP_IO_URL`), the default executor,
  * and the injected clock, ids, sleep and randomness. `Instance.ephemeral()` gives tests a
  * throw-away instance (temporary folder + in-memory storages, removed on close).
  *
@@ -25,6 +25,7 @@ import type { Executor } from '../execution/executor.js';
 import { inProcessExecutor } from '../execution/in-process-executor.js';
 import { FilesystemIoManager } from '../execution/io/filesystem-io-manager.js';
 import type { IoManager } from '../execution/io/io-manager.js';
+import { ioUrlFromEnv, openIoManager } from '../execution/io/io-manager-url.js';
 import { endRunsOfDeadOwners } from '../execution/dead-run-recovery.js';
 import {
   currentProcessOwner,
@@ -51,7 +52,10 @@ export interface InstanceOptions {
   ids?: IdGenerator;
   /** Default: SQLite at `<home>/lakeloop.db`. */
   storages?: Storages;
-  /** Default: the filesystem IO manager under `<home>/storage`. */
+  /**
+   * Default (`Instance.open`): the one `LAKELOOP_IO_URL` names (`file:///shared/path`,
+   * `s3://bucket/prefix`; see io-manager-url.ts), else the filesystem IO manager under `<home>/storage`.
+   */
   ioManager?: IoManager;
   /** Default executor of runs. Default in-process. */
   executor?: Executor;
@@ -130,9 +134,11 @@ export class Instance implements AsyncDisposable {
         { cause },
       );
     }
+    // Before the storages open: a bad LAKELOOP_IO_URL must not leave a database open.
+    const ioManager = options.ioManager ?? (await openIoManager({ home, url: ioUrlFromEnv() }));
     const storages =
       options.storages ?? openSqliteStorages({ path: join(home, 'lakeloop.db'), clock: options.clock });
-    const instance = new Instance(home, { ...options, storages }, false);
+    const instance = new Instance(home, { ...options, storages, ioManager }, false);
     if (options.recoverDeadRuns !== false) {
       try {
         await endRunsOfDeadOwners({ instance });

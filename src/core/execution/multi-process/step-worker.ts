@@ -1,14 +1,15 @@
 /**
  * Entry point of a worker process of the multi-process executor: loads the definitions module
- * named by the parent, then runs the step tasks it receives one at a time with the filesystem
- * IO manager of the instance home, sending logs and outcomes back. The worker sets up the
+ * named by the parent, then runs the step tasks it receives one at a time with the IO manager the
+ * parent names (default: the filesystem one of the instance home), sending logs and outcomes back.
+ * The queue executor's `lakeloop worker` runs its steps in these processes too. The worker sets up the
  * resources its steps declare itself (it has its own copy of the definitions); on `close` it tears
  * them down (run-scoped, then process-scoped) and exits. It also exits when the parent disconnects.
  */
-import { join } from 'node:path';
 import type { Definitions } from '../../definitions/definitions.js';
 import { loadDefinitions } from '../definitions-loader.js';
-import { FilesystemIoManager } from '../io/filesystem-io-manager.js';
+import type { IoManager } from '../io/io-manager.js';
+import { openIoManager } from '../io/io-manager-url.js';
 import { closeProcessResources, RunResources } from '../resource-scope.js';
 import { serializeError } from '../serialize-error.js';
 import { executeStep } from '../step-execution.js';
@@ -19,7 +20,7 @@ const send = (message: FromWorker): void => {
 };
 
 let defs: Definitions | undefined;
-let ioManager: FilesystemIoManager | undefined;
+let ioManager: IoManager | undefined;
 let instanceHome = '';
 let current: AbortController | undefined;
 /** The run-scoped resources of the runs this worker executed steps of (one per session in practice). */
@@ -59,10 +60,16 @@ process.on('message', (raw: unknown) => {
   switch (message.type) {
     case 'init':
       instanceHome = message.instanceHome;
-      ioManager = new FilesystemIoManager({ root: join(message.instanceHome, 'storage') });
-      loadDefinitions({ path: message.module }).then(
-        (loaded) => {
+      Promise.all([
+        loadDefinitions({ path: message.module }),
+        openIoManager({
+          home: message.instanceHome,
+          ...(message.ioUrl === undefined ? {} : { url: message.ioUrl }),
+        }),
+      ]).then(
+        ([loaded, io]) => {
           defs = loaded;
+          ioManager = io;
           send({ type: 'ready' });
         },
         (error: unknown) => {
@@ -95,6 +102,12 @@ process.on('message', (raw: unknown) => {
     case 'abort':
       current?.abort();
       break;
+    case 'end-run': {
+      const resources = runResources.get(message.runId);
+      runResources.delete(message.runId);
+      void resources?.close();
+      break;
+    }
     case 'close':
       void closeAll().finally(() => process.exit(0));
       break;

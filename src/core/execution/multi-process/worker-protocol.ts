@@ -8,9 +8,12 @@ import type { StepOutcome, StepTask } from '../executor.js';
 
 /** Parent -> worker. */
 export type ToWorker =
-  | { type: 'init'; module: string; instanceHome: string }
+  /** `ioUrl`: the IO manager to store values with (io-manager-url.ts). Default `<instanceHome>/storage`. */
+  | { type: 'init'; module: string; instanceHome: string; ioUrl?: string }
   | { type: 'step'; task: StepTask }
   | { type: 'abort' }
+  /** A run ended: tear down its run-scoped resources (queue workers serve many runs). */
+  | { type: 'end-run'; runId: string }
   /** The session is over: tear down the run's resources, then exit. */
   | { type: 'close' };
 
