@@ -382,7 +382,7 @@ export function registerAutomationCommands(program: Command): void {
         });
         await running.start();
         process.stdout.write(
-          `lakeloop daemon ${running.id}: ${running.sensors.sensors.length} sensor(s), ${running.schedules.schedules.length} schedule(s) on ${instance.home}. Ctrl-C to stop.\n`,
+          `lakeloop daemon ${running.id}: ${running.sensors.sensors.length} sensor(s), ${running.schedules.schedules.length} schedule(s) on ${instance.home}, executor ${instance.executor.name}. Ctrl-C to stop.\n`,
         );
         const received = await signal;
         process.stdout.write(`lakeloop daemon: ${received}, stopping...\n`);
