@@ -25,6 +25,7 @@
  * await materialize(defs, { select: '*', instance, executor });
  * ```
  */
+import { setMaxListeners } from 'node:events';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { Job, Queue, QueueEvents } from 'bullmq';
@@ -103,7 +104,10 @@ function outcomeOf(returnvalue: unknown, started: number): StepOutcome {
   return isOutcome(value)
     ? value
     : failure(
-        new LakeloopError('INTERNAL', 'A worker returned something that is not a step outcome.'),
+        new LakeloopError(
+          'INTERNAL',
+          `A worker returned something that is not a step outcome: ${(JSON.stringify(value) as string | undefined)?.slice(0, 200) ?? 'undefined'}`,
+        ),
         false,
         started,
       );
@@ -134,8 +138,10 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
   const check = async (c: QueueClient, jobId: string): Promise<void> => {
     const waiter = c.waiters.get(jobId);
     if (waiter === undefined) return;
-    const job = await Job.fromId(c.queue, jobId);
-    if (job === undefined) {
+    // The state first, then the record: read the other way round, a job finishing in between
+    // would look completed without its return value.
+    const state = await c.queue.getJobState(jobId);
+    if (state === 'unknown') {
       if (waiter.canceled) {
         waiter.settle(
           failure(
@@ -147,9 +153,11 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
       }
       return;
     }
-    const state = await job.getState();
+    if (state !== 'completed' && state !== 'failed') return;
+    const job = await Job.fromId(c.queue, jobId);
+    if (job === undefined) return;
     if (state === 'completed') waiter.settle(outcomeOf(job.returnvalue, waiter.started));
-    else if (state === 'failed') waiter.settle(queueFailure(job.failedReason, waiter.started));
+    else waiter.settle(queueFailure(job.failedReason, waiter.started));
   };
 
   const connect = async (): Promise<QueueClient> => {
@@ -286,6 +294,8 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
         },
       };
       c.waiters.set(jobId, waiter);
+      // One abort listener per queued step of the run (up to maxConcurrency), not a leak.
+      setMaxListeners(maxConcurrency + 16, channel.signal);
       channel.signal.addEventListener('abort', onAbort, { once: true });
       c.queue
         .add('step', data, {
