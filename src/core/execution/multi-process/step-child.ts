@@ -159,8 +159,8 @@ export class StepChild {
     return this.#initError;
   }
 
-  /** Runs one step (the child must be ready and idle). */
-  async run(task: StepTask, channel: StepChannel): Promise<StepOutcome> {
+  /** Runs one step (the child must be ready and idle); `ioUrl`: its IO manager, default the child's. */
+  async run(task: StepTask, channel: StepChannel, ioUrl?: string): Promise<StepOutcome> {
     const started = Date.now();
     const initError = await this.ready();
     if (initError !== undefined) {
@@ -184,7 +184,7 @@ export class StepChild {
     try {
       return await new Promise<StepOutcome>((resolveOutcome) => {
         this.#pending = { resolve: resolveOutcome, channel, started };
-        const step: ToWorker = { type: 'step', task };
+        const step: ToWorker = { type: 'step', task, ...(ioUrl === undefined ? {} : { ioUrl }) };
         this.#child.send(step); // messages are handled in order: an abort always finds this step
         channel.signal.addEventListener('abort', onAbort, { once: true });
       });

@@ -41,6 +41,22 @@ const resourcesOf = (runId: string): RunResources => {
   return resources;
 };
 
+/** IO managers a step named (queue workers serve runs of several instances), by URL. */
+const ioManagers = new Map<string, Promise<IoManager>>();
+const ioManagerOf = (url: string | undefined): Promise<IoManager> => {
+  if (url === undefined || url === ioManager?.location) {
+    return ioManager === undefined
+      ? Promise.reject(new Error('not initialized'))
+      : Promise.resolve(ioManager);
+  }
+  let io = ioManagers.get(url);
+  if (io === undefined) {
+    io = openIoManager({ home: instanceHome, url });
+    ioManagers.set(url, io);
+  }
+  return io;
+};
+
 let closing: Promise<void> | undefined;
 const closeAll = (): Promise<void> =>
   (closing ??= (async () => {
@@ -79,24 +95,36 @@ process.on('message', (raw: unknown) => {
       break;
     case 'step': {
       if (defs === undefined || ioManager === undefined) return;
+      const loaded = defs;
       const controller = new AbortController();
-      current = controller;
-      void executeStep({
-        defs,
-        task: message.task,
-        ioManager,
-        instanceHome,
-        resources: resourcesOf(message.task.runId),
-        channel: {
-          signal: controller.signal,
-          log: (level, text) => {
-            send({ type: 'log', level, message: text });
-          },
-        },
-      }).then((outcome) => {
-        current = undefined;
-        send({ type: 'outcome', outcome });
-      });
+      current = controller; // set now: an abort that follows finds this step
+      void ioManagerOf(message.ioUrl)
+        .then((io) =>
+          executeStep({
+            defs: loaded,
+            task: message.task,
+            ioManager: io,
+            instanceHome,
+            resources: resourcesOf(message.task.runId),
+            channel: {
+              signal: controller.signal,
+              log: (level, text) => {
+                send({ type: 'log', level, message: text });
+              },
+            },
+          }),
+        )
+        .catch((error: unknown) => ({
+          status: 'FAILURE' as const,
+          error: serializeError(error),
+          checks: [],
+          retryable: false,
+          durationMs: 0,
+        }))
+        .then((outcome) => {
+          current = undefined;
+          send({ type: 'outcome', outcome });
+        });
       break;
     }
     case 'abort':

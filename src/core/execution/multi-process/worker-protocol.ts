@@ -10,7 +10,8 @@ import type { StepOutcome, StepTask } from '../executor.js';
 export type ToWorker =
   /** `ioUrl`: the IO manager to store values with (io-manager-url.ts). Default `<instanceHome>/storage`. */
   | { type: 'init'; module: string; instanceHome: string; ioUrl?: string }
-  | { type: 'step'; task: StepTask }
+  /** `ioUrl`: this step's IO manager when not the init one (a queue worker serves several). */
+  | { type: 'step'; task: StepTask; ioUrl?: string }
   | { type: 'abort' }
   /** A run ended: tear down its run-scoped resources (queue workers serve many runs). */
   | { type: 'end-run'; runId: string }

@@ -2,7 +2,8 @@
  * A queue worker (what `lakeloop worker` runs): takes step jobs from the queue executor's BullMQ
  * queue and runs each in a sandboxed step child process (multi-process/step-child.ts), at most
  * `concurrency` at a time. The children are reused for later steps with the same definitions
- * module and IO manager.
+ * module; with `module` (`--defs`) they are started with the worker, so neither the first step nor
+ * a recovered one waits for a child to load the definitions.
  *
  * - Locks and recovery: BullMQ renews the lock of each job this process holds (every
  *   `lockDurationMs / 2`); a step that blocks its event loop blocks only its child, so the lock
@@ -91,7 +92,7 @@ interface ActiveStep {
   handBack: boolean;
 }
 
-/** Child processes by definitions module and IO manager, reused between steps. */
+/** Child processes by definitions module, reused between steps (each step names its IO manager). */
 class StepChildPool {
   readonly #idle = new Map<string, StepChild[]>();
   readonly #all = new Set<StepChild>();
@@ -102,19 +103,31 @@ class StepChildPool {
     readonly abortGraceMs: number,
   ) {}
 
-  acquire(module: string, ioUrl: string | undefined): { child: StepChild; release: () => void } {
-    const key = `${module}\n${ioUrl ?? ''}`;
-    const idle = this.#idle.get(key) ?? [];
-    let child = idle.pop();
-    while (child !== undefined && !child.alive) child = idle.pop();
-    if (child === undefined) {
-      if (this.#all.size >= this.limit) this.#evictIdle();
-      child = StepChild.start({
+  /** Starts children for `module` up to the limit (so the first steps, and recoveries, skip the start-up). */
+  warm(module: string): void {
+    const idle = this.#idle.get(module) ?? [];
+    while (this.#all.size < this.limit) {
+      const child = StepChild.start({
         module,
         instanceHome: this.instanceHome,
         abortGraceMs: this.abortGraceMs,
-        ...(ioUrl === undefined ? {} : { ioUrl }),
       });
+      this.#all.add(child);
+      idle.push(child);
+    }
+    this.#idle.set(module, idle);
+  }
+
+  acquire(module: string): { child: StepChild; release: () => void } {
+    const idle = this.#idle.get(module) ?? [];
+    let child = idle.pop();
+    while (child !== undefined && !child.alive) {
+      this.#all.delete(child);
+      child = idle.pop();
+    }
+    if (child === undefined) {
+      if (this.#all.size >= this.limit) this.#evictIdle();
+      child = StepChild.start({ module, instanceHome: this.instanceHome, abortGraceMs: this.abortGraceMs });
       this.#all.add(child);
     }
     const taken = child;
@@ -125,9 +138,9 @@ class StepChildPool {
           this.#all.delete(taken);
           return;
         }
-        const list = this.#idle.get(key) ?? [];
+        const list = this.#idle.get(module) ?? [];
         list.push(taken);
-        this.#idle.set(key, list);
+        this.#idle.set(module, list);
       },
     };
   }
@@ -251,6 +264,7 @@ export class QueueWorker {
       this.#log('WARN', `job ${job?.id ?? '?'} failed in the queue: ${error.message}`);
     });
     this.#worker = worker;
+    if (options.module !== undefined) this.#pool.warm(resolve(options.module));
     await worker.waitUntilReady();
   }
 
@@ -324,7 +338,7 @@ export class QueueWorker {
         `running ${task.assetKey}${task.partition === undefined ? '' : ` [${task.partition}]`} of run ${task.runId} (attempt ${task.attempt})`,
       );
       const ioUrl = this.#options.ioUrl ?? job.data.ioUrl;
-      const { child, release } = this.#pool.acquire(resolve(module), ioUrl);
+      const { child, release } = this.#pool.acquire(resolve(module));
       const initError = await child.ready();
       if (initError !== undefined) {
         child.kill();
@@ -334,12 +348,16 @@ export class QueueWorker {
       }
       let outcome: StepOutcome;
       try {
-        outcome = await child.run(task, {
-          signal: step.controller.signal,
-          log: (level, message) => {
-            report({ kind: 'log', level, message });
+        outcome = await child.run(
+          task,
+          {
+            signal: step.controller.signal,
+            log: (level, message) => {
+              report({ kind: 'log', level, message });
+            },
           },
-        });
+          ioUrl,
+        );
       } finally {
         release();
       }
