@@ -3,7 +3,7 @@
  * executeRun here, steps taken by QueueWorkers (each step in its own child process), every test on
  * its own queue prefix.
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -193,6 +193,30 @@ describe.skipIf(redisUrl === '')('queue executor', { timeout: 120_000 }, () => {
     expect(failure?.error?.code).toBe('CANCELED');
     expect(failure?.error?.cause?.message).toMatch(/^hangs saw the abort in \d+$/);
     expect(events.filter((e) => e.type === 'STEP_SKIPPED').map((e) => e.stepKey)).toEqual(['after_hangs']);
+  });
+
+  it("retries the queue's own failures with backoff, then fails the step without a step retry", async () => {
+    const broken = join(dir, 'broken-defs.ts');
+    writeFileSync(broken, 'throw new Error("broken module");\n');
+    await startWorker({ module: broken });
+    const run = await materialize(defs, {
+      select: 'flaky', // retryPolicy maxRetries 2: not spent on failures of the queue
+      instance,
+      executor: queueExecutor({ redisUrl, prefix, module: fixture, attempts: 2, backoffMs: 20 }),
+    });
+    expect(run.status).toBe('FAILURE');
+    expect(run.error?.message).toMatch(
+      /The queue gave up on the step: This worker cannot load the definitions/,
+    );
+    expect(run.error?.message).toContain('broken module');
+    const events = await instance.events.getEvents({ runId: run.runId });
+    expect(events.filter((e) => e.type === 'STEP_START')).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'STEP_UP_FOR_RETRY')).toHaveLength(0);
+    expect(traces(dir, 'flaky')).toEqual([]);
+    // Both tries of the job were made (a worker says it took the step each time).
+    expect(events.filter((e) => e.type === 'LOG' && e.message.startsWith('Running on worker'))).toHaveLength(
+      2,
+    );
   });
 
   it('says what to do when Redis cannot be reached', async () => {

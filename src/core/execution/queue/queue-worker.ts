@@ -344,7 +344,9 @@ export class QueueWorker {
         child.kill();
         release();
         // The queue retries it (with backoff), maybe on a worker that can load the definitions.
-        throw new Error(`This worker cannot load the definitions ${module}: ${initError.message}`);
+        throw new Error(
+          `This worker cannot load the definitions ${module}: ${initError.message}${initError.cause === undefined ? '' : ` (${initError.cause.message})`}`,
+        );
       }
       let outcome: StepOutcome;
       try {
