@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { cancelRun, Instance, materialize } from '../../src/index.js';
 import type { EventRecord } from '../../src/index.js';
+import { Redis } from 'ioredis';
 import { queueExecutor } from '../../src/core/execution/queue/queue-executor.js';
+import { queueKeys } from '../../src/core/execution/queue/queue-protocol.js';
 import { QueueWorker } from '../../src/core/execution/queue/queue-worker.js';
 import type { QueueWorkerOptions } from '../../src/core/execution/queue/queue-worker.js';
 import { defs } from './fixtures/queue-defs.js';
@@ -109,6 +111,18 @@ describe.skipIf(redisUrl === '')('queue executor', { timeout: 120_000 }, () => {
     expect(successes.map((e) => e.stepKey).sort()).toEqual(['joined', 'left', 'right', 'source']);
     for (const success of successes) {
       expect(success.data?.executedBy).toMatchObject({ worker: 'worker-a', pid: process.pid });
+    }
+    // The worker's heartbeat key names it (and expires unless refreshed).
+    const redis = new Redis(redisUrl);
+    try {
+      const key = queueKeys(prefix, 'lakeloop').worker('worker-a');
+      expect(JSON.parse((await redis.get(key)) ?? '{}')).toMatchObject({
+        worker: 'worker-a',
+        concurrency: 2,
+      });
+      expect(await redis.pttl(key)).toBeGreaterThan(0);
+    } finally {
+      redis.disconnect();
     }
   });
 
