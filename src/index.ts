@@ -182,6 +182,7 @@ export type {
   StepInput,
   StepOutcome,
   StepTask,
+  StepWorkerIdentity,
 } from './core/execution/executor.js';
 export { inProcessExecutor } from './core/execution/in-process-executor.js';
 export type { InProcessExecutorOptions } from './core/execution/in-process-executor.js';
@@ -195,6 +196,8 @@ export type {
 } from './core/execution/io/io-manager.js';
 export { FilesystemIoManager } from './core/execution/io/filesystem-io-manager.js';
 export type { FilesystemIoManagerOptions } from './core/execution/io/filesystem-io-manager.js';
+export { ioUrlFromEnv, openIoManager } from './core/execution/io/io-manager-url.js';
+export type { OpenIoManagerOptions } from './core/execution/io/io-manager-url.js';
 export type { ValueFormat } from './core/execution/io/value-codec.js';
 export { multiProcessExecutor } from './core/execution/multi-process/multi-process-executor.js';
 export type { MultiProcessExecutorOptions } from './core/execution/multi-process/multi-process-executor.js';

@@ -19,6 +19,7 @@ import { mlflowUnavailableReason, startMlflowServer } from './tracking/mlflow-se
 import type { MlflowServerProcess } from './tracking/mlflow-server-process.js';
 import { postgresUnavailableReason, startPostgresServer } from './support/postgres-server-process.js';
 import type { PostgresServerProcess } from './support/postgres-server-process.js';
+import { setupRedis, teardownRedis } from './support/redis-global-setup.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -85,6 +86,7 @@ export async function setup(project: TestProject): Promise<void> {
   project.provide('postgresUrl', '');
   project.provide('postgresUnavailable', 'PostgreSQL was not started for this selection of tests');
   if (serviceNeeded('LAKELOOP_POSTGRES', POSTGRES_TESTS)) await setupPostgres(project);
+  await setupRedis(project); // the queue tests' Redis (test/support/redis-global-setup.ts)
   project.provide('mlflowUri', '');
   project.provide('mlflowUnavailable', 'the MLflow server was not started for this selection of tests');
   if (!serviceNeeded('LAKELOOP_MLFLOW', MLFLOW_TESTS)) return;
@@ -138,6 +140,7 @@ function failInCi(service: string, reason: string): void {
 
 /** Stops the services. */
 export async function teardown(): Promise<void> {
+  await teardownRedis();
   await Promise.all([mlflow?.stop(), postgres?.stop()]);
   mlflow = undefined;
   postgres = undefined;

@@ -11,4 +11,17 @@
 import { isolateFromCallerLakeFs } from './support/lakefs-test-env.js';
 
 isolateFromCallerLakeFs();
-delete process.env.LAKELOOP_STORAGE_URL;
+
+// Nor a storage, Redis queue or shared value store configured in the caller's shell: the tests
+// start their own PostgreSQL, Redis and S3 servers and pass them explicitly.
+for (const key of [
+  'LAKELOOP_STORAGE_URL',
+  'LAKELOOP_REDIS_URL',
+  'LAKELOOP_IO_URL',
+  'LAKELOOP_EXECUTOR',
+  'LAKELOOP_QUEUE',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_S3',
+]) {
+  Reflect.deleteProperty(process.env, key);
+}

@@ -7,6 +7,7 @@
  * ```sh
  * lakeloop dev --defs pipelines/flight-delays/definitions.ts --port 3000
  * lakeloop daemon --defs pipelines/flight-delays/definitions.ts --max-concurrent-runs 2
+ * LAKELOOP_REDIS_URL=redis://queue-host:6379 lakeloop daemon --defs defs.ts --executor queue
  * lakeloop daemon status
  * lakeloop sensors list --defs pipelines/flight-delays/definitions.ts
  * lakeloop sensors stop new_flight_data --defs pipelines/flight-delays/definitions.ts
@@ -21,6 +22,7 @@ import { pino } from 'pino';
 import { LakeloopError } from '../../errors.js';
 import type { Definitions } from '../../core/definitions/definitions.js';
 import { loadDefinitions } from '../../core/execution/definitions-loader.js';
+import type { Executor } from '../../core/execution/executor.js';
 import { Instance } from '../../core/instance/instance.js';
 import { Daemon, daemonHealth, DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../core/daemon/daemon.js';
 import type { DaemonLogger, DaemonOptions, OrphanedRunPolicy } from '../../core/daemon/daemon.js';
@@ -41,6 +43,7 @@ import { ApiTokenFile } from '../../server/api-tokens.js';
 import { createDataRepository } from '../../versioning/data-repository-factory.js';
 import { openRegistry, openTracking } from '../../tracking/open-tracking.js';
 import { instanceHome } from '../instance-home.js';
+import { DAEMON_EXECUTORS, executorFromConfig } from '../queue-config.js';
 import { printJson, printTable } from '../output.js';
 
 /** What `lakeloop dev` says about access: which tokens it asks for, if any. */
@@ -56,6 +59,8 @@ interface DefsOptions {
 }
 
 interface DaemonCliOptions extends DefsOptions {
+  executor?: string;
+  queue?: string;
   maxConcurrentRuns?: number;
   heartbeatIntervalMs?: number;
   orphanedRuns?: OrphanedRunPolicy;
@@ -137,14 +142,28 @@ async function loadDefs(options: DefsOptions): Promise<Definitions> {
   return loadDefinitions({ path: options.defs });
 }
 
-/** Opens the instance and the definitions, runs `action`, closes the instance. */
+/** The instance options that pick the executor (`--executor`, `--queue`; none for in-process). */
+function executorOption(options: DaemonCliOptions): { executor?: Executor } {
+  const executor = executorFromConfig({
+    ...(options.executor === undefined ? {} : { executor: options.executor }),
+    ...(options.queue === undefined ? {} : { queue: options.queue }),
+    ...(options.defs === undefined ? {} : { defs: options.defs }),
+  });
+  return executor === undefined ? {} : { executor };
+}
+
+/** Opens the instance and the definitions, runs `action`, closes the instance (`runsSteps`: with the configured executor). */
 async function withInstance<T>(
   command: Command,
   action: (ctx: { defs: Definitions; instance: Instance; options: DefsOptions }) => Promise<T>,
+  runsSteps = false,
 ): Promise<T> {
-  const options = command.optsWithGlobals<DefsOptions>();
+  const options = command.optsWithGlobals<DaemonCliOptions>();
   const defs = await loadDefs(options);
-  const instance = await Instance.open({ home: instanceHome(command) });
+  const instance = await Instance.open({
+    home: instanceHome(command),
+    ...(runsSteps ? executorOption(options) : {}),
+  });
   try {
     return await action({ defs, instance, options });
   } finally {
@@ -210,6 +229,17 @@ function addDaemonOptions(command: Command): Command {
       '--runs-per-sensor <n>',
       "runs of one sensor executed at once (default 1: a sensor's runs execute in order; 0: no limit)",
       positiveInt('--runs-per-sensor'),
+    )
+    .addOption(
+      new Option(
+        '--executor <kind>',
+        'where steps run: in-process (default) or queue (lakeloop worker processes on LAKELOOP_REDIS_URL)',
+      )
+        .choices([...DAEMON_EXECUTORS])
+        .env('LAKELOOP_EXECUTOR'),
+    )
+    .addOption(
+      new Option('--queue <name>', 'queue of the queue executor (default lakeloop)').env('LAKELOOP_QUEUE'),
     )
     .option('--force', "start even if another daemon's heartbeat is fresh")
     .option('--log-level <level>', 'pino log level (default info)');
@@ -295,7 +325,7 @@ export function registerAutomationCommands(program: Command): void {
     const options = command.optsWithGlobals<DevCliOptions>();
     const token = devToken(options, command);
     const defs = await loadDefs(options);
-    const instance = await Instance.open({ home: instanceHome(command) });
+    const instance = await Instance.open({ home: instanceHome(command), ...executorOption(options) });
     // The configured data repository (embedded under the home, or lakeFS from LAKEFS_*), for the data routes.
     const data = createDataRepository({ home: instance.home });
     // The configured tracking backend (embedded under the home, or MLFLOW_TRACKING_URI).
@@ -340,22 +370,26 @@ export function registerAutomationCommands(program: Command): void {
     daemon.command('run', { isDefault: true }).description('run the daemon until SIGINT/SIGTERM (default)'),
   ).action(async (_options: unknown, command: Command) => {
     const options = command.optsWithGlobals<DaemonCliOptions>();
-    await withInstance(command, async ({ defs, instance }) => {
-      const signal = untilSignal();
-      const running = new Daemon({
-        defs,
-        instance,
-        ...daemonSettings(options),
-        logger: cliLogger(options.logLevel),
-      });
-      await running.start();
-      process.stdout.write(
-        `lakeloop daemon ${running.id}: ${running.sensors.sensors.length} sensor(s), ${running.schedules.schedules.length} schedule(s) on ${instance.home}. Ctrl-C to stop.\n`,
-      );
-      const received = await signal;
-      process.stdout.write(`lakeloop daemon: ${received}, stopping...\n`);
-      await running.stop();
-    });
+    await withInstance(
+      command,
+      async ({ defs, instance }) => {
+        const signal = untilSignal();
+        const running = new Daemon({
+          defs,
+          instance,
+          ...daemonSettings(options),
+          logger: cliLogger(options.logLevel),
+        });
+        await running.start();
+        process.stdout.write(
+          `lakeloop daemon ${running.id}: ${running.sensors.sensors.length} sensor(s), ${running.schedules.schedules.length} schedule(s) on ${instance.home}, executor ${instance.executor.name}. Ctrl-C to stop.\n`,
+        );
+        const received = await signal;
+        process.stdout.write(`lakeloop daemon: ${received}, stopping...\n`);
+        await running.stop();
+      },
+      true,
+    );
   });
   daemon
     .command('status')

@@ -23,6 +23,8 @@ import { loadDefinitions } from '../../core/execution/definitions-loader.js';
 import type { Executor } from '../../core/execution/executor.js';
 import { inProcessExecutor } from '../../core/execution/in-process-executor.js';
 import { multiProcessExecutor } from '../../core/execution/multi-process/multi-process-executor.js';
+import { queueExecutor } from '../../core/execution/queue/queue-executor.js';
+import { redisUrlFrom } from '../../core/execution/queue/redis-url.js';
 import { cancelRun, createRun, reexecuteFromFailure } from '../../core/execution/run-launcher.js';
 import { readRunConfigFile } from '../run-config-file.js';
 import { executeRun } from '../../core/execution/run-execution.js';
@@ -70,8 +72,20 @@ function parseTags(values: readonly string[]): Record<string, string> {
   return tags;
 }
 
-function makeExecutor(kind: string, defsPath: string, maxConcurrency: number | undefined): Executor {
+function makeExecutor(
+  kind: string,
+  defsPath: string,
+  maxConcurrency: number | undefined,
+  queue: string | undefined,
+): Executor {
   switch (kind) {
+    case 'queue':
+      return queueExecutor({
+        redisUrl: redisUrlFrom(process.env),
+        module: defsPath,
+        ...(queue === undefined ? {} : { queue }),
+        ...(maxConcurrency === undefined ? {} : { maxConcurrency }),
+      });
     case 'in-process':
       return inProcessExecutor(maxConcurrency === undefined ? {} : { maxConcurrency });
     case 'multi-process':
@@ -82,7 +96,7 @@ function makeExecutor(kind: string, defsPath: string, maxConcurrency: number | u
     default:
       throw new LakeloopError(
         'INVALID_ARGUMENT',
-        `Unknown executor "${kind}"; use in-process or multi-process.`,
+        `Unknown executor "${kind}"; use in-process, multi-process or queue.`,
       );
   }
 }
@@ -104,6 +118,7 @@ interface MaterializeCliOptions {
   partition?: string;
   tag: string[];
   executor: string;
+  queue?: string;
   maxConcurrency?: string;
   config?: string;
   json?: boolean;
@@ -127,7 +142,12 @@ async function materializeCommand(options: MaterializeCliOptions, command: Comma
   }
   const defsPath = resolve(options.defs);
   const defs = await loadDefinitions({ path: defsPath });
-  const executor = makeExecutor(options.executor, defsPath, parseConcurrency(options.maxConcurrency));
+  const executor = makeExecutor(
+    options.executor,
+    defsPath,
+    parseConcurrency(options.maxConcurrency),
+    options.queue,
+  );
   await withInstance(command, async (instance) => {
     const run = await createRun(defs, {
       instance,
@@ -392,7 +412,14 @@ export function registerCoreCommands(program: Command): void {
       [],
     )
     .option('--config <file>', 'run config, JSON or YAML: { <asset key or job name>: { ... } }')
-    .option('--executor <kind>', 'in-process or multi-process', 'in-process')
+    .option(
+      '--executor <kind>',
+      'in-process, multi-process or queue (lakeloop worker processes on LAKELOOP_REDIS_URL)',
+      'in-process',
+    )
+    .addOption(
+      new Option('--queue <name>', 'queue of the queue executor (default lakeloop)').env('LAKELOOP_QUEUE'),
+    )
     .option('--max-concurrency <n>', 'steps at once (multi-process default: CPU count)')
     .option('--json', 'print the final run record as JSON instead of progress')
     .action(materializeCommand);

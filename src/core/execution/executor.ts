@@ -38,8 +38,16 @@ export interface StepTask {
   jobName?: string;
 }
 
+/** Which worker process ran a step attempt (set by executors that run steps on other hosts). */
+export interface StepWorkerIdentity {
+  /** The worker's name (`lakeloop worker --name`, default `<host>:<pid>`). */
+  worker: string;
+  host: string;
+  pid: number;
+}
+
 /** The result of a step attempt. */
-export type StepOutcome =
+export type StepOutcome = (
   | {
       status: 'SUCCESS';
       output: StoredOutput;
@@ -54,7 +62,11 @@ export type StepOutcome =
       /** False for failures a retry cannot fix (failed blocking check, cancellation, unstorable value). */
       retryable: boolean;
       durationMs: number;
-    };
+    }
+) & {
+  /** Where the attempt ran (the queue executor's workers). Default: this host (not recorded). */
+  executedBy?: StepWorkerIdentity;
+};
 
 /** How a running step talks back to the coordinator. */
 export interface StepChannel {

@@ -129,7 +129,11 @@ export async function runStepAttempts(context: StepRunContext, key: string): Pro
       level: 'ERROR',
       message: `${stepLabel} failed: ${outcome.error.message}`,
       error: outcome.error,
-      data: { durationMs: outcome.durationMs, attempt },
+      data: {
+        durationMs: outcome.durationMs,
+        attempt,
+        ...(outcome.executedBy === undefined ? {} : { executedBy: outcome.executedBy }),
+      },
     });
     return { state: 'failed', error: outcome.error };
   }

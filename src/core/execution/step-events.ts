@@ -77,7 +77,11 @@ export function emitStepSuccess(options: StepSuccessOptions): StepInput {
     type: 'STEP_SUCCESS',
     stepKey: key,
     message: `Finished ${stepLabel} in ${outcome.durationMs.toFixed(1)} ms.`,
-    data: { durationMs: outcome.durationMs, attempt: options.attempt },
+    data: {
+      durationMs: outcome.durationMs,
+      attempt: options.attempt,
+      ...(outcome.executedBy === undefined ? {} : { executedBy: outcome.executedBy }),
+    },
   });
   const produced: StepInput = {
     assetKey: key,

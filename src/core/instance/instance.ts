@@ -1,11 +1,11 @@
 /**
  * `Instance`: the one facade over an instance home — run, event log and schedule storage (one
  * SQLite file, `<home>/lakeloop.db`, or a PostgreSQL schema shared by several hosts when
- * `LAKELOOP_STORAGE_URL` / `storageUrl` is a `postgres://` URL), the IO manager (`<home>/storage/`),
- * the default executor, and the injected clock, ids, sleep and randomness. A storage that pushes
- * (PostgreSQL's NOTIFY) wakes this process's event-log waiters (run handles, the live feed) when
- * any host writes. `Instance.ephemeral()` gives tests a throw-away instance (temporary folder +
- * in-memory storages, removed on close).
+ * `LAKELOOP_STORAGE_URL` / `storageUrl` is a `postgres://` URL), the IO manager (`<home>/storage/`,
+ * or `LAKELOOP_IO_URL`), the default executor, and the injected clock, ids, sleep and randomness.
+ * A storage that pushes (PostgreSQL's NOTIFY) wakes this process's event-log waiters (run handles,
+ * the live feed) when any host writes. `Instance.ephemeral()` gives tests a throw-away instance
+ * (temporary folder + in-memory storages, removed on close).
  *
  * @example
  * ```ts
@@ -31,6 +31,7 @@ import type { Executor } from '../execution/executor.js';
 import { inProcessExecutor } from '../execution/in-process-executor.js';
 import { FilesystemIoManager } from '../execution/io/filesystem-io-manager.js';
 import type { IoManager } from '../execution/io/io-manager.js';
+import { ioUrlFromEnv, openIoManager } from '../execution/io/io-manager-url.js';
 import { endRunsOfDeadOwners } from '../execution/dead-run-recovery.js';
 import {
   currentProcessOwner,
@@ -63,7 +64,10 @@ export interface InstanceOptions {
    * `$LAKELOOP_STORAGE_URL`; unset or empty: the embedded SQLite file. Ignored when `storages` is given.
    */
   storageUrl?: string;
-  /** Default: the filesystem IO manager under `<home>/storage`. */
+  /**
+   * Default (`Instance.open`): the one `LAKELOOP_IO_URL` names (`file:///shared/path`,
+   * `s3://bucket/prefix`; see io-manager-url.ts), else the filesystem IO manager under `<home>/storage`.
+   */
   ioManager?: IoManager;
   /** Default executor of runs. Default in-process. */
   executor?: Executor;
@@ -150,8 +154,10 @@ export class Instance implements AsyncDisposable {
         { cause },
       );
     }
+    // Before the storages open: a bad LAKELOOP_IO_URL must not leave a database open.
+    const ioManager = options.ioManager ?? (await openIoManager({ home, url: ioUrlFromEnv() }));
     const storages = options.storages ?? (await openConfiguredStorages(home, options));
-    const instance = new Instance(home, { ...options, storages }, false);
+    const instance = new Instance(home, { ...options, storages, ioManager }, false);
 
     if (options.recoverDeadRuns !== false) {
       try {

@@ -33,6 +33,7 @@ import {
 } from 'node:fs';
 import type { Dirent } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { LakeloopError } from '../../../errors.js';
 import type {
   IoManager,
@@ -74,9 +75,11 @@ export function hashBytes(bytes: Uint8Array): string {
 /** {@link IoManager} on the local filesystem. */
 export class FilesystemIoManager implements IoManager {
   readonly root: string;
+  readonly location: string;
 
   constructor(options: FilesystemIoManagerOptions) {
     this.root = options.root;
+    this.location = pathToFileURL(resolve(options.root)).href;
   }
 
   /** The folder of an asset's (partition's) value. */

@@ -62,6 +62,13 @@ export interface PruneValuesResult {
 
 /** Stores and loads asset values. */
 export interface IoManager {
+  /**
+   * A URL another process can open the same store with (`file:///…`, `s3://bucket/prefix`; see
+   * io-manager-url.ts): worker processes and `lakeloop worker` use it. Never holds credentials.
+   * Default none (such an IO manager cannot be used by the multi-process and queue executors'
+   * workers, which then use the filesystem one of their instance home).
+   */
+  readonly location?: string;
   /** Stores `value` atomically and returns where and with which data version. */
   write(ref: OutputRef, value: unknown): Promise<StoredOutput>;
   /** Loads a stored value. */

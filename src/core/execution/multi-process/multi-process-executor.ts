@@ -2,7 +2,7 @@
  * The multi-process executor: independent steps run in parallel in worker processes
  * (`child_process.fork`, TypeScript through tsx), at most `maxConcurrency` at a time. Each
  * worker loads the definitions module by file path, reads its inputs and stores its output
- * through the filesystem IO manager of the instance home (values never cross the IPC channel),
+ * through the instance's IO manager, reopened from its `location` (values never cross the IPC channel),
  * and is reused for later steps of the run. Each worker sets up the resources its steps declare
  * (so a run-scoped resource is set up once per worker) and tears them down when the session
  * closes. Cancellation aborts the step's `ctx.signal` in the
@@ -16,14 +16,13 @@
  */
 import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { extname, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
 import { LakeloopError } from '../../../errors.js';
 import type { SerializedError } from '../../events/event-types.js';
 import type { Executor, ExecutorSession, StepChannel, StepOutcome, StepTask } from '../executor.js';
 import { serializeError } from '../serialize-error.js';
+import { stepWorkerEntry, stepWorkerExecArgv } from './step-child.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 /** Options of {@link multiProcessExecutor}. */
@@ -37,20 +36,6 @@ export interface MultiProcessExecutorOptions {
   /** How long a worker may take to tear down its resources at the end of the run before it is killed. Default 10000 ms. */
   closeGraceMs?: number;
 }
-
-const here = fileURLToPath(import.meta.url);
-const workerEntry = resolve(here, '..', `step-worker${extname(here)}`);
-// Run from TypeScript source (tests), a worker needs tsx and the source condition from the start;
-// compiled (an installed package, the CLI's cache), the definitions loader registers what a `.ts`
-// definitions module needs when it loads one, and `lakeloop` resolves to the worker's own copy.
-const workerExecArgv =
-  extname(here) === '.ts'
-    ? [
-        '--conditions=lakeloop-source',
-        '--import',
-        pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href,
-      ]
-    : [];
 
 interface Worker {
   child: ChildProcess;
@@ -77,8 +62,8 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
       const all = new Set<Worker>();
 
       const spawn = (): Worker => {
-        const child = fork(workerEntry, [], {
-          execArgv: workerExecArgv,
+        const child = fork(stepWorkerEntry, [], {
+          execArgv: stepWorkerExecArgv,
           stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
         });
         const worker: Worker = { child, ready: Promise.resolve() };
@@ -128,7 +113,13 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
             }
           });
         });
-        const init: ToWorker = { type: 'init', module, instanceHome: context.instanceHome };
+        const ioUrl = context.ioManager.location;
+        const init: ToWorker = {
+          type: 'init',
+          module,
+          instanceHome: context.instanceHome,
+          ...(ioUrl === undefined ? {} : { ioUrl }),
+        };
         child.send(init);
         all.add(worker);
         return worker;

@@ -8,9 +8,13 @@ import type { StepOutcome, StepTask } from '../executor.js';
 
 /** Parent -> worker. */
 export type ToWorker =
-  | { type: 'init'; module: string; instanceHome: string }
-  | { type: 'step'; task: StepTask }
+  /** `ioUrl`: the IO manager to store values with (io-manager-url.ts). Default `<instanceHome>/storage`. */
+  | { type: 'init'; module: string; instanceHome: string; ioUrl?: string }
+  /** `ioUrl`: this step's IO manager when not the init one (a queue worker serves several). */
+  | { type: 'step'; task: StepTask; ioUrl?: string }
   | { type: 'abort' }
+  /** A run ended: tear down its run-scoped resources (queue workers serve many runs). */
+  | { type: 'end-run'; runId: string }
   /** The session is over: tear down the run's resources, then exit. */
   | { type: 'close' };
 

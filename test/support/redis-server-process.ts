@@ -1,0 +1,151 @@
+/**
+ * Starts a private Redis server (Debian's `redis-server`) for the tests and benchmarks: a free
+ * loopback port, a temporary data folder, the settings docs/deployment.md asks for in production
+ * (AOF with `appendfsync everysec`, `maxmemory-policy noeviction`, no RDB snapshots), and stops it
+ * (removing the folder) on `stop()`. It never touches a Redis server configured in the caller's
+ * environment.
+ *
+ * @example
+ * ```ts
+ * await using redis = await startRedisServer();
+ * console.log(redis.url); // redis://127.0.0.1:40123
+ * ```
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** A running Redis server. */
+export interface RedisServerProcess extends AsyncDisposable {
+  url: string;
+  port: number;
+  /** Its data folder (AOF files). */
+  dir: string;
+  stop(): Promise<void>;
+}
+
+/** The redis-server binary (REDIS_SERVER overrides; default from PATH). */
+function redisServerBinary(): string {
+  return process.env.REDIS_SERVER ?? 'redis-server';
+}
+
+/** Why a Redis server cannot be started here, or undefined when it can. */
+export function redisUnavailableReason(): string | undefined {
+  try {
+    execFileSync(redisServerBinary(), ['--version'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'No Redis server: `redis-server` is not installed; `apt-get install redis-server` (.ci/run does) to run the queue tests.';
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+/** Answers true once the server replies +PONG on `port`. */
+function pings(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    let reply = '';
+    socket.once('error', () => {
+      resolve(false);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      reply += chunk.toString();
+      if (reply.includes('\r\n')) {
+        socket.end();
+        resolve(reply.startsWith('+PONG'));
+      }
+    });
+    socket.once('connect', () => socket.write('PING\r\n'));
+  });
+}
+
+/** Starts the server; rejects (with its log) when it does not answer in time. */
+export async function startRedisServer(options: { timeoutMs?: number } = {}): Promise<RedisServerProcess> {
+  const reason = redisUnavailableReason();
+  if (reason !== undefined) throw new Error(reason);
+  const dir = mkdtempSync(join(tmpdir(), 'lakeloop-redis-'));
+  const port = await freePort();
+  const logFile = join(dir, 'redis.log');
+  const child: ChildProcess = spawn(
+    redisServerBinary(),
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--maxmemory-policy',
+      'noeviction',
+      '--save',
+      '',
+      '--logfile',
+      logFile,
+      '--daemonize',
+      'no',
+    ],
+    { stdio: 'ignore' },
+  );
+  const state = { exited: false };
+  child.once('exit', () => {
+    state.exited = true;
+  });
+  const stop = async (): Promise<void> => {
+    if (!state.exited) {
+      const done = new Promise<void>((resolve) => {
+        child.once('exit', () => {
+          resolve();
+        });
+      });
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await done;
+      clearTimeout(timer);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const log = (): string => {
+    try {
+      return readFileSync(logFile, 'utf8').slice(-2000);
+    } catch {
+      return '(no log)';
+    }
+  };
+  const deadline = Date.now() + (options.timeoutMs ?? 20_000);
+  for (;;) {
+    if (state.exited) {
+      const text = log();
+      await stop();
+      throw new Error(`redis-server exited during startup:\n${text}`);
+    }
+    if (await pings(port)) break;
+    if (Date.now() > deadline) {
+      const text = log();
+      await stop();
+      throw new Error(`redis-server did not answer in time:\n${text}`);
+    }
+    // Polling a child process's port: there is no event to wait for.
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { url: `redis://127.0.0.1:${port}`, port, dir, stop, [Symbol.asyncDispose]: stop };
+}
