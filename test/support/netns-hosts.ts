@@ -51,6 +51,7 @@ function run(args: string[]): void {
 
 /** Why namespaces cannot be made here, or '' when they can. */
 export function namespaceUnavailableReason(): string {
+  if (process.env.LAKELOOP_TEST_NETNS === '0') return 'LAKELOOP_TEST_NETNS=0 asks for loopback hosts';
   if (process.platform !== 'linux') return 'network namespaces need Linux';
   if (process.getuid?.() !== 0) return 'network namespaces need root';
   try {

@@ -15,6 +15,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import {
+  appendFileSync,
   chmodSync,
   chownSync,
   closeSync,
@@ -48,6 +49,12 @@ export interface StartPostgresOptions {
   durable?: boolean;
   /** How long startup may take. Default 60 s. */
   timeoutMs?: number;
+  /**
+   * Runs the server on another test host (test/support/netns-hosts.ts: `(f, a) => net.command('svc', f, a)`):
+   * it then listens on every address of that host, and startup is checked from that host with psql.
+   * The URL returned names 127.0.0.1, as seen from that host. Default: this host, loopback only.
+   */
+  onHost?: (file: string, args: string[]) => [string, string[]];
 }
 
 /** The folder holding `initdb` and `postgres`, or undefined. */
@@ -145,10 +152,15 @@ export async function startPostgresServer(
     const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
     throw new Error(`initdb failed: ${(error as Error).message}\n${stderr}`);
   }
+  if (options.onHost !== undefined) {
+    // Its host is a test namespace whose only links are the test's own hosts: trust them.
+    appendFileSync(join(data, 'pg_hba.conf'), 'host all all 0.0.0.0/0 trust\n');
+  }
   const port = await freePort();
   const durable = options.durable ?? false;
+  const onHost = options.onHost;
   const settings = [
-    `listen_addresses=127.0.0.1`,
+    `listen_addresses=${onHost === undefined ? '127.0.0.1' : '*'}`,
     `unix_socket_directories=${dir}`,
     'max_connections=200',
     'shared_buffers=64MB',
@@ -156,11 +168,30 @@ export async function startPostgresServer(
   ];
   const logFd = openSync(logPath, 'a');
   if (user !== undefined) chownSync(logPath, user.uid, user.gid);
-  const child: ChildProcess = spawn(
-    join(bin, 'postgres'),
-    ['-D', data, '-p', String(port), ...settings.flatMap((s) => ['-c', s])],
-    { ...identity, env, cwd: dir, detached: true, stdio: ['ignore', logFd, logFd] },
-  );
+  const serverArgs = ['-D', data, '-p', String(port), ...settings.flatMap((s) => ['-c', s])];
+  // On another host the wrapper (`ip netns exec`) needs root, so the privileges drop after it.
+  const [file, args] =
+    onHost === undefined
+      ? [join(bin, 'postgres'), serverArgs]
+      : onHost(
+          user === undefined ? join(bin, 'postgres') : 'setpriv',
+          user === undefined
+            ? serverArgs
+            : [
+                `--reuid=${user.uid}`,
+                `--regid=${user.gid}`,
+                '--clear-groups',
+                join(bin, 'postgres'),
+                ...serverArgs,
+              ],
+        );
+  const child: ChildProcess = spawn(file, args, {
+    ...(onHost === undefined ? identity : {}),
+    env,
+    cwd: dir,
+    detached: true,
+    stdio: ['ignore', logFd, logFd],
+  });
   closeSync(logFd);
   const state = { exited: false };
   child.once('exit', () => {
@@ -198,15 +229,10 @@ export async function startPostgresServer(
       await stop();
       throw new Error(`PostgreSQL exited during startup:\n${log}`);
     }
-    const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2_000 });
-    client.on('error', () => undefined);
     try {
-      await client.connect();
-      await client.query(`CREATE DATABASE "${database}"`);
-      await client.end();
+      await createDatabase(adminUrl, database, onHost, bin);
       break;
     } catch (error) {
-      await client.end().catch(() => undefined);
       if (Date.now() > deadline) {
         const log = tail(logPath);
         await stop();
@@ -225,4 +251,26 @@ export async function startPostgresServer(
     stop,
     [Symbol.asyncDispose]: stop,
   };
+}
+
+/** Creates the database: over a client from here, or with psql on the server's host. */
+async function createDatabase(
+  adminUrl: string,
+  database: string,
+  onHost: StartPostgresOptions['onHost'],
+  bin: string,
+): Promise<void> {
+  if (onHost !== undefined) {
+    const [file, args] = onHost(join(bin, 'psql'), [adminUrl, '-q', '-c', `CREATE DATABASE "${database}"`]);
+    execFileSync(file, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    return;
+  }
+  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 2_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query(`CREATE DATABASE "${database}"`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

@@ -76,36 +76,48 @@ function pings(port: number): Promise<boolean> {
 }
 
 /** Starts the server; rejects (with its log) when it does not answer in time. */
-export async function startRedisServer(options: { timeoutMs?: number } = {}): Promise<RedisServerProcess> {
+export async function startRedisServer(
+  options: {
+    timeoutMs?: number;
+    /**
+     * Runs the server on another test host (test/support/netns-hosts.ts): it then listens on every
+     * address of that host and is pinged from there with redis-cli; the URL names 127.0.0.1 as seen
+     * from that host. Default: this host, loopback only.
+     */
+    onHost?: (file: string, args: string[]) => [string, string[]];
+  } = {},
+): Promise<RedisServerProcess> {
+  const onHost = options.onHost;
   const reason = redisUnavailableReason();
   if (reason !== undefined) throw new Error(reason);
   const dir = mkdtempSync(join(tmpdir(), 'lakeloop-redis-'));
   const port = await freePort();
   const logFile = join(dir, 'redis.log');
-  const child: ChildProcess = spawn(
-    redisServerBinary(),
-    [
-      '--bind',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--dir',
-      dir,
-      '--appendonly',
-      'yes',
-      '--appendfsync',
-      'everysec',
-      '--maxmemory-policy',
-      'noeviction',
-      '--save',
-      '',
-      '--logfile',
-      logFile,
-      '--daemonize',
-      'no',
-    ],
-    { stdio: 'ignore' },
-  );
+  const serverArgs = [
+    '--bind',
+    onHost === undefined ? '127.0.0.1' : '0.0.0.0',
+    // Its own namespace holds only the test's links; without a password Redis would refuse them.
+    ...(onHost === undefined ? [] : ['--protected-mode', 'no']),
+    '--port',
+    String(port),
+    '--dir',
+    dir,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--maxmemory-policy',
+    'noeviction',
+    '--save',
+    '',
+    '--logfile',
+    logFile,
+    '--daemonize',
+    'no',
+  ];
+  const [file, args] =
+    onHost === undefined ? [redisServerBinary(), serverArgs] : onHost(redisServerBinary(), serverArgs);
+  const child: ChildProcess = spawn(file, args, { stdio: 'ignore' });
   const state = { exited: false };
   child.once('exit', () => {
     state.exited = true;
@@ -138,7 +150,7 @@ export async function startRedisServer(options: { timeoutMs?: number } = {}): Pr
       await stop();
       throw new Error(`redis-server exited during startup:\n${text}`);
     }
-    if (await pings(port)) break;
+    if (onHost === undefined ? await pings(port) : pingsOnHost(port, onHost)) break;
     if (Date.now() > deadline) {
       const text = log();
       await stop();
@@ -148,4 +160,16 @@ export async function startRedisServer(options: { timeoutMs?: number } = {}): Pr
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return { url: `redis://127.0.0.1:${port}`, port, dir, stop, [Symbol.asyncDispose]: stop };
+}
+
+/** Whether redis-cli on the server's host gets PONG. */
+function pingsOnHost(port: number, onHost: (file: string, args: string[]) => [string, string[]]): boolean {
+  const [file, args] = onHost('redis-cli', ['-p', String(port), 'ping']);
+  try {
+    return execFileSync(file, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).startsWith(
+      'PONG',
+    );
+  } catch {
+    return false;
+  }
 }
