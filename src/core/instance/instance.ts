@@ -32,6 +32,7 @@ import { inProcessExecutor } from '../execution/in-process-executor.js';
 import { FilesystemIoManager } from '../execution/io/filesystem-io-manager.js';
 import type { IoManager } from '../execution/io/io-manager.js';
 import { ioUrlFromEnv, openIoManager } from '../execution/io/io-manager-url.js';
+import { executorFromEnv } from '../execution/executor-from-env.js';
 import { endRunsOfDeadOwners } from '../execution/dead-run-recovery.js';
 import {
   currentProcessOwner,
@@ -69,7 +70,7 @@ export interface InstanceOptions {
    * `s3://bucket/prefix`; see io-manager-url.ts), else the filesystem IO manager under `<home>/storage`.
    */
   ioManager?: IoManager;
-  /** Default executor of runs. Default in-process. */
+  /** Default executor of runs. Default (`Instance.open`): the one `LAKELOOP_EXECUTOR` names, else in-process. */
   executor?: Executor;
   /** Default real waiting. */
   sleep?: Sleep;
@@ -156,8 +157,13 @@ export class Instance implements AsyncDisposable {
     }
     // Before the storages open: a bad LAKELOOP_IO_URL must not leave a database open.
     const ioManager = options.ioManager ?? (await openIoManager({ home, url: ioUrlFromEnv() }));
+    const executor = options.executor ?? (await executorFromEnv());
     const storages = options.storages ?? (await openConfiguredStorages(home, options));
-    const instance = new Instance(home, { ...options, storages, ioManager }, false);
+    const instance = new Instance(
+      home,
+      { ...options, storages, ioManager, ...(executor === undefined ? {} : { executor }) },
+      false,
+    );
 
     if (options.recoverDeadRuns !== false) {
       try {
