@@ -21,9 +21,15 @@ export class ModelSlot {
   #current: ServedModel;
   #previous: ServedModel | undefined;
   #closed = false;
+  #rolledBack = false;
 
   constructor(initial: ServedModel) {
     this.#current = initial;
+  }
+
+  /** True after {@link rollback}, until the next swap. */
+  get rolledBack(): boolean {
+    return this.#rolledBack;
   }
 
   /** The version new requests get. */
@@ -53,6 +59,7 @@ export class ModelSlot {
     const retired = this.#previous;
     this.#previous = this.#current;
     this.#current = model;
+    this.#rolledBack = false;
     return retired === undefined || retired === model ? Promise.resolve() : retired.retire();
   }
 
@@ -67,6 +74,7 @@ export class ModelSlot {
     }
     this.#previous = this.#current;
     this.#current = previous;
+    this.#rolledBack = true;
     return previous;
   }
 

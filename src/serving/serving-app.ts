@@ -98,8 +98,8 @@ export function createServingApp(options: ServingAppOptions): Hono {
       signature: { inputs: current.info.inputs, outputs: [{ type: 'tensor', name: 'probability' }] },
       alias: follow.alias ?? null,
       aliasVersion: follow.aliasVersion ?? null,
-      // Serving another version than the alias's: a rollback until the alias moves again.
-      rolledBack: follow.aliasVersion !== undefined && follow.aliasVersion !== current.info.version,
+      // Rolled back: the previous version serves until the alias moves again.
+      rolledBack: slot.rolledBack,
       previousVersion: slot.previous?.info.version ?? null,
       lastSwapError: follow.lastSwapError ?? null,
       trainingProfile: current.profile !== undefined,

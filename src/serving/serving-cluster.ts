@@ -21,7 +21,8 @@ import { LakeloopError } from '../errors.js';
 export type ClusterMessage =
   | { type: 'listening'; url: string; version: string }
   | { type: 'failed'; message: string }
-  | { type: 'rollback' };
+  | { type: 'rollback' }
+  | { type: 'stop' };
 
 function isClusterMessage(value: unknown): value is ClusterMessage {
   return (
@@ -57,7 +58,7 @@ export async function runServingPrimary(options: ServingPrimaryOptions): Promise
           }
         } else if (message.type === 'failed') {
           reject(new LakeloopError('UNAVAILABLE', `A serving worker failed to start: ${message.message}`));
-        } else {
+        } else if (message.type === 'rollback') {
           // A rollback answered by one worker: the others serve the previous version too.
           for (const other of workers) if (other !== worker && other.isConnected()) other.send(message);
         }
@@ -85,14 +86,40 @@ export async function runServingPrimary(options: ServingPrimaryOptions): Promise
     await started;
   } catch (error) {
     stopping = true;
-    for (const worker of workers) worker.kill('SIGTERM');
-    await exited();
+    await stopWorkers(workers, exited);
     throw error;
   }
   await options.stopSignal;
   stopping = true;
-  for (const worker of workers) worker.kill('SIGTERM');
+  await stopWorkers(workers, exited);
+}
+
+/**
+ * Asks each worker to stop (a message, not a signal: a worker closing its server still needs the
+ * IPC channel, which `worker.kill()` cuts first), and kills those still running after 10 s.
+ */
+async function stopWorkers(workers: readonly Worker[], exited: () => Promise<void>): Promise<void> {
+  for (const worker of workers)
+    if (worker.isConnected()) worker.send({ type: 'stop' } satisfies ClusterMessage);
+  const timer = setTimeout(() => {
+    for (const worker of workers) if (!worker.isDead()) worker.process.kill('SIGKILL');
+  }, 10_000);
   await exited();
+  clearTimeout(timer);
+}
+
+/** In a worker: resolves when the primary asks it to stop (never outside a cluster). */
+export function untilPrimaryStops(): Promise<'stop'> {
+  return new Promise((resolve) => {
+    if (!cluster.isWorker) return;
+    const listener = (message: unknown): void => {
+      if (isClusterMessage(message) && message.type === 'stop') {
+        process.off('message', listener);
+        resolve('stop');
+      }
+    };
+    process.on('message', listener);
+  });
 }
 
 /** In a worker: tells the primary something (no-op outside a cluster). */

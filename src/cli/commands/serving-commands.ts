@@ -21,7 +21,12 @@ import { API_TOKEN_FILE } from '../../server/dev-server.js';
 import { openRegistry, openTracking } from '../../tracking/open-tracking.js';
 import { startModelServer } from '../../serving/model-server.js';
 import type { ModelServerHandle } from '../../serving/model-server.js';
-import { onPeerRollback, runServingPrimary, tellPrimary } from '../../serving/serving-cluster.js';
+import {
+  onPeerRollback,
+  runServingPrimary,
+  tellPrimary,
+  untilPrimaryStops,
+} from '../../serving/serving-cluster.js';
 import { instanceHome } from '../instance-home.js';
 import { cliLogger, positiveInt, serverToken, untilSignal } from './server-command-support.js';
 import type { ServerTokenOptions } from './server-command-support.js';
@@ -133,7 +138,7 @@ async function serveInThisProcess(args: {
   const tracking = openTracking(target);
   const registry = openRegistry(target);
   const logger = cliLogger(options.logLevel);
-  const signal = untilSignal();
+  const signal = Promise.race([untilSignal(), untilPrimaryStops()]);
   let handle: ModelServerHandle | undefined;
   try {
     try {
@@ -186,5 +191,7 @@ async function serveInThisProcess(args: {
   } finally {
     await registry.close();
     await tracking.close();
+    // A worker's IPC channel keeps it alive: leave once everything is closed.
+    if (cluster.isWorker) process.exit();
   }
 }
