@@ -172,7 +172,7 @@ function decodeSplit(value: unknown, model: SignatureView): DecodedRequest {
  * (`x-columns: hour,day_of_week,...`), when given, must name the signature's columns in order.
  */
 export function decodeFloat32Request(
-  bytes: ArrayBuffer,
+  bytes: Uint8Array,
   model: SignatureView,
   columnsHeader: string | undefined,
 ): DecodedRequest {
@@ -189,7 +189,12 @@ export function decodeFloat32Request(
   }
   const rows = values / width;
   if (rows > MAX_ROWS) throw tooManyRows(rows);
-  return { matrix: new Float32Array(bytes), rows, single: false };
+  // A copy when the bytes are not 4-byte aligned in their buffer (a Node Buffer slice may not be).
+  const matrix =
+    bytes.byteOffset % 4 === 0
+      ? new Float32Array(bytes.buffer, bytes.byteOffset, values)
+      : new Float32Array(bytes.slice().buffer);
+  return { matrix, rows, single: false };
 }
 
 /** Refuses an `x-columns` header that is not the signature's columns in order, naming the first difference. */

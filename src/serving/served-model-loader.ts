@@ -128,6 +128,8 @@ async function createSessions(
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // Idle pool threads must not spin: they would take the core the next single row needs.
+    ...(intraOpNumThreads > 1 ? { extra: { session: { intra_op: { allow_spinning: '0' } } } } : {}),
   });
   try {
     const single = await runtime.InferenceSession.create(onnx, options(1));
