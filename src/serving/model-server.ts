@@ -56,6 +56,8 @@ export interface StartModelServerOptions {
   logger?: ServingLogger;
   /** The prediction log's hook (see serving-app.ts). */
   onPredictions?: ServingAppOptions['onPredictions'];
+  /** More fields of `GET /model`. */
+  extraState?: ServingAppOptions['extraState'];
   /** Rolls back (a cluster worker asks every worker); default this server's own rollback. */
   rollback?: ServingAppOptions['rollback'];
   /** How onnxruntime-node is imported (tests). */
@@ -150,6 +152,7 @@ export async function startModelServer(options: StartModelServerOptions): Promis
           },
     rollback: options.rollback ?? (() => Promise.resolve(rollback())),
     ...(options.onPredictions === undefined ? {} : { onPredictions: options.onPredictions }),
+    ...(options.extraState === undefined ? {} : { extraState: options.extraState }),
     ...(token === undefined ? {} : { token }),
     ...(options.tokens === undefined ? {} : { tokens: options.tokens }),
   });

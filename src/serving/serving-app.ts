@@ -56,6 +56,8 @@ export interface ServingAppOptions {
     rows: number;
     predictions: Float64Array;
   }) => void;
+  /** More fields of `GET /model` (e.g. the prediction log's counts). */
+  extraState?: () => Record<string, unknown>;
   /** One token with every scope. */
   token?: string;
   /** Scoped tokens (the instance's token file). */
@@ -103,6 +105,7 @@ export function createServingApp(options: ServingAppOptions): Hono {
       previousVersion: slot.previous?.info.version ?? null,
       lastSwapError: follow.lastSwapError ?? null,
       trainingProfile: current.profile !== undefined,
+      ...options.extraState?.(),
     });
   });
   const invoke = async (c: Context): Promise<Response> => {

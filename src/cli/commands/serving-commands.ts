@@ -18,7 +18,12 @@ import type { Command } from 'commander';
 import { describeError } from '../../errors.js';
 import { ApiTokenFile } from '../../server/api-tokens.js';
 import { API_TOKEN_FILE } from '../../server/dev-server.js';
+import { parseModelRef } from '../../tracking/model-registry.js';
 import { openRegistry, openTracking } from '../../tracking/open-tracking.js';
+import { createDataRepository } from '../../versioning/data-repository-factory.js';
+import type { DataRepository } from '../../versioning/data-repository.js';
+import { PredictionLog } from '../../serving/prediction-log.js';
+import { recordPredictionLog } from '../../serving/prediction-log-index.js';
 import { startModelServer } from '../../serving/model-server.js';
 import type { ModelServerHandle } from '../../serving/model-server.js';
 import {
@@ -140,8 +145,24 @@ async function serveInThisProcess(args: {
   const logger = cliLogger(options.logLevel);
   const signal = Promise.race([untilSignal(), untilPrimaryStops()]);
   let handle: ModelServerHandle | undefined;
+  let data: DataRepository | undefined;
+  let log: PredictionLog | undefined;
   try {
     try {
+      if (options.logPredictions !== undefined) {
+        data = createDataRepository({ home });
+        log = await PredictionLog.open({
+          data,
+          uri: options.logPredictions,
+          everyRows: options.logEveryRows,
+          everySeconds: options.logEverySeconds,
+          maxBufferedRows: options.logBufferRows,
+          fileTag: `${process.pid}`,
+          logger,
+        });
+        await recordPredictionLog({ home, model: parseModelRef(ref).name, uri: options.logPredictions });
+      }
+      const predictionLog = log;
       handle = await startModelServer({
         ref,
         registry,
@@ -153,6 +174,14 @@ async function serveInThisProcess(args: {
         threads: options.threads ?? Math.max(1, Math.floor(availableParallelism() / workers)),
         ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
         logger,
+        ...(predictionLog === undefined
+          ? {}
+          : {
+              onPredictions: (entry) => {
+                predictionLog.record(entry);
+              },
+              extraState: () => ({ predictionLog: predictionLog.stats() }),
+            }),
         ...(cluster.isWorker
           ? {
               rollback: () => {
@@ -187,8 +216,11 @@ async function serveInThisProcess(args: {
     stopPeers();
     if (!cluster.isWorker) process.stdout.write(`lakeloop serve: ${received}, stopping...\n`);
     await running.close();
+    await log?.close(); // the last rows are committed before "stopped"
     if (!cluster.isWorker) process.stdout.write('lakeloop serve: stopped.\n');
   } finally {
+    await log?.close();
+    await data?.close();
     await registry.close();
     await tracking.close();
     // A worker's IPC channel keeps it alive: leave once everything is closed.
