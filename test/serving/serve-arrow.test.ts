@@ -62,9 +62,9 @@ describe.skipIf(!available)(
 
     it('answers an Arrow stream like loadModel (any column order, int and float types, nulls)', async () => {
       // Whole hours: the int64 column must carry the same values the model sees.
-      const rows = testRowObjects().map((row) => ({
+      const rows = testRowObjects().map((row): Record<string, number | null> => ({
         ...row,
-        hour: row.hour === null ? null : Math.floor(row.hour),
+        hour: row.hour === null || row.hour === undefined ? null : Math.floor(row.hour),
       }));
       await using scorer = await loadModel(`models:/${home.name}/1`, {
         registry: home.registry,
