@@ -141,8 +141,22 @@ export class AliasFollower {
     if (version === this.#aliasVersion || this.#stopped) return;
     const from = this.#aliasVersion;
     this.#aliasVersion = version;
-    if (this.#options.slot.current.info.version === version) {
+    const { slot } = this.#options;
+    if (slot.current.info.version === version) {
+      // E.g. the alias was moved back to what a rollback of this server already serves.
+      slot.followingAgain();
       this.#lastSwapError = undefined;
+      return;
+    }
+    if (slot.previous?.info.version === version) {
+      // Back to the version still loaded for rollback (it passed its check when it came in).
+      slot.swapBack();
+      this.#lastSwapError = undefined;
+      this.#options.logger?.info(
+        { name, alias, version, aliasFrom: from },
+        `${name}@${alias}: now serving v${version} again (kept loaded)`,
+      );
+      this.#options.onSwap?.(slot.current);
       return;
     }
     await this.#swapTo(version, from);

@@ -78,6 +78,20 @@ export class ModelSlot {
     return previous;
   }
 
+  /**
+   * The alias moved back to the previous version: serve it again without reloading (the current
+   * one becomes the previous). Not a rollback: the server follows the alias.
+   */
+  swapBack(): void {
+    this.rollback();
+    this.#rolledBack = false;
+  }
+
+  /** The alias points at the served version again: no longer rolled back. */
+  followingAgain(): void {
+    this.#rolledBack = false;
+  }
+
   /** Stops leasing and releases both versions once their requests are done. */
   async close(): Promise<void> {
     if (this.#closed) return;

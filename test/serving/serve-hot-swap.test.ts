@@ -147,7 +147,20 @@ describe('lakeloop serve: hot swap', () => {
     });
     await home.setAlias('4');
     await waitFor(async () => (await ask(server.url)).version === '4');
-    expect(await modelState(server.url)).toMatchObject({ version: '4', rolledBack: false });
+    expect(await modelState(server.url)).toMatchObject({
+      version: '4',
+      rolledBack: false,
+      previousVersion: '2',
+    });
+    // The alias moves back to the version kept for rollback: served again without a reload.
+    await home.setAlias('2');
+    await waitFor(async () => (await ask(server.url)).version === '2');
+    expect(await modelState(server.url)).toMatchObject({
+      version: '2',
+      rolledBack: false,
+      previousVersion: '4',
+    });
+    expect(server.stderr()).toMatch(/now serving v2 again \(kept loaded\)/);
   }, 30_000);
 });
 

@@ -76,7 +76,7 @@ export function registerServingCommands(program: Command): void {
     )
     .option(
       '--workers <n>',
-      'server processes sharing the port (node:cluster), each following the alias (default 1)',
+      'server processes sharing the port (node:cluster), each following the alias',
       positiveInt('--workers'),
       1,
     )
@@ -91,19 +91,19 @@ export function registerServingCommands(program: Command): void {
     )
     .option(
       '--log-every-rows <n>',
-      'commit the prediction log every n rows (default 10000)',
+      'commit the prediction log every n rows',
       positiveInt('--log-every-rows'),
       10_000,
     )
     .option(
       '--log-every-seconds <s>',
-      'and at least every s seconds when rows are waiting (default 60)',
+      'and at least every s seconds when rows are waiting',
       positiveInt('--log-every-seconds'),
       60,
     )
     .option(
       '--log-buffer-rows <n>',
-      'rows the log buffers at most; beyond, rows are dropped and counted, requests never wait (default 100000)',
+      'rows the log buffers at most; beyond, rows are dropped and counted, requests never wait',
       positiveInt('--log-buffer-rows'),
       100_000,
     )
