@@ -181,7 +181,13 @@ export const trainModel = defineAsset({
         Array.from(test.features.subarray(r * test.columns, (r + 1) * test.columns)),
       ),
     };
-    const logged = await run.logModel({ model, inputExample, artifactPath: 'model' });
+    const logged = await run.logModel({
+      model,
+      inputExample,
+      artifactPath: 'model',
+      // Its per-feature profile travels with the model: the drift of served inputs is measured on it.
+      trainingData: { features: train.features, rows: train.rows },
+    });
     const baseline = config.baseline
       ? await trainBaseline({
           tracking,

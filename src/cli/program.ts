@@ -40,6 +40,10 @@ const COMMAND_AREAS: readonly { commands: readonly string[]; load: () => Promise
     load: async () => (await import('./commands/worker-command.js')).registerWorkerCommand,
   },
   {
+    commands: ['serve'],
+    load: async () => (await import('./commands/serving-commands.js')).registerServingCommands,
+  },
+  {
     commands: ['tokens'],
     load: async () => (await import('./commands/token-commands.js')).registerTokenCommands,
   },

@@ -14,10 +14,8 @@
  * ```
  */
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createAdaptorServer } from '@hono/node-server';
-import { LakeloopError } from '../errors.js';
 import type { Definitions } from '../core/definitions/definitions.js';
 import type { Instance } from '../core/instance/instance.js';
 import { Daemon } from '../core/daemon/daemon.js';
@@ -25,7 +23,8 @@ import type { DaemonLogger, DaemonOptions } from '../core/daemon/daemon.js';
 import type { DataRepository } from '../versioning/data-repository.js';
 import { createApiApp } from './api-app.js';
 import { ApiTokenFile } from './api-tokens.js';
-import { authRequired, MIN_TOKEN_LENGTH } from './bearer-token.js';
+import { authRequired } from './bearer-token.js';
+import { checkBindAddress, listenOn } from './bind-address.js';
 import type { ModelRegistry } from '../tracking/model-registry.js';
 import type { TrackingStore } from '../tracking/tracking-store.js';
 
@@ -68,11 +67,7 @@ export interface DevHandle extends AsyncDisposable {
   close(): Promise<void>;
 }
 
-/** True for addresses only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
-  return h === 'localhost' || h === '::1' || /^127\.\d+\.\d+\.\d+$/.test(h);
-}
+export { isLoopbackHost } from './bind-address.js';
 
 /** Starts the API server and the daemon; resolves once the server listens. */
 export async function startDev(options: StartDevOptions): Promise<DevHandle> {
@@ -80,18 +75,7 @@ export async function startDev(options: StartDevOptions): Promise<DevHandle> {
   const port = options.port ?? 3000;
   const token = options.token === '' ? undefined : options.token;
   const tokens = options.tokens ?? new ApiTokenFile(join(options.instance.home, API_TOKEN_FILE));
-  if (!isLoopbackHost(host) && !authRequired({ ...(token === undefined ? {} : { token }), tokens })) {
-    throw new LakeloopError(
-      'PRECONDITION_FAILED',
-      `Binding ${host} exposes the API to the network: create scoped tokens with \`lakeloop tokens create\`, or give one token with --token or LAKELOOP_TOKEN (${MIN_TOKEN_LENGTH}+ characters), or bind 127.0.0.1.`,
-    );
-  }
-  if (token !== undefined && token.length < MIN_TOKEN_LENGTH) {
-    throw new LakeloopError(
-      'INVALID_ARGUMENT',
-      `The API token is too short: use at least ${MIN_TOKEN_LENGTH} characters.`,
-    );
-  }
+  checkBindAddress({ host, ...(token === undefined ? {} : { token }), tokens, what: 'the API' });
   const logger = options.logger;
   const daemon = new Daemon({
     defs: options.defs,
@@ -125,28 +109,14 @@ export async function startDev(options: StartDevOptions): Promise<DevHandle> {
   });
   await daemon.start();
   const server = createAdaptorServer({ fetch: app.fetch }) as Server;
+  let listening: { url: string; port: number };
   try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } catch (cause) {
+    listening = await listenOn(server, { port, host });
+  } catch (error) {
     await daemon.stop();
-    const code = (cause as NodeJS.ErrnoException).code;
-    throw new LakeloopError(
-      code === 'EADDRINUSE' ? 'CONFLICT' : 'UNAVAILABLE',
-      code === 'EADDRINUSE'
-        ? `Port ${port} on ${host} is already in use; pass another with --port (or 0 for any free port).`
-        : `Cannot listen on ${host}:${port}: ${(cause as Error).message}`,
-      { cause },
-    );
+    throw error;
   }
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  const url = `http://${shownHost}:${address.port}`;
+  const { url } = listening;
   logger?.info(
     { url, authenticated: authRequired({ ...(token === undefined ? {} : { token }), tokens }) },
     `lakeloop API listening on ${url}`,
@@ -167,5 +137,5 @@ export async function startDev(options: StartDevOptions): Promise<DevHandle> {
     })();
     return closing;
   };
-  return { url, port: address.port, daemon, close, [Symbol.asyncDispose]: close };
+  return { url, port: listening.port, daemon, close, [Symbol.asyncDispose]: close };
 }

@@ -1,6 +1,7 @@
 /**
- * The HTTP side: the REST API app, scoped API tokens, the lakeFS webhook schema, and `startDev`
- * (API + daemon).
+ * The HTTP side: the REST API app, scoped API tokens, the lakeFS webhook schema, `startDev`
+ * (API + daemon) and `startModelServer` (a registered model on `POST /invocations`, following its
+ * alias; docs/serving.md).
  *
  * @example
  * ```ts
@@ -18,3 +19,7 @@ export { API_TOKEN_FILE, startDev } from './dev-server.js';
 export type { DevHandle, StartDevOptions } from './dev-server.js';
 export { LAKEFS_COMMIT_EVENTS } from './lakefs-webhook.js';
 export type { LakeFsWebhook } from './lakefs-webhook.js';
+export { startModelServer } from '../serving/model-server.js';
+export type { ModelServerHandle, StartModelServerOptions } from '../serving/model-server.js';
+export { PredictionLog } from '../serving/prediction-log.js';
+export type { PredictionLogOptions, PredictionLogStats } from '../serving/prediction-log.js';

@@ -154,6 +154,13 @@ export interface ModelRegistry extends AsyncDisposable {
   aliasHistory(name: string, options?: AliasHistoryOptions): Promise<AliasMove[]>;
   /** The version `name@alias` points at; NOT_FOUND when unknown. */
   getModelVersionByAlias(options: AliasRef): Promise<ModelVersion>;
+  /**
+   * Subscribes to the alias moves made through this registry object, pushed once they are
+   * committed (`lakeloop serve` in the same process swaps at once). Returns the unsubscribe
+   * function. The embedded registry implements it; moves by other processes and MLflow servers
+   * (no push channel) are seen by polling {@link getModelVersionByAlias}.
+   */
+  onAliasMoved?(listener: (move: AliasMove) => void): () => void;
 
   /** Releases resources. */
   close(): Promise<void>;

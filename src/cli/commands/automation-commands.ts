@@ -14,18 +14,16 @@
  * lakeloop sensors ticks new_flight_data --defs pipelines/flight-delays/definitions.ts
  * ```
  */
-import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { pino } from 'pino';
 import { LakeloopError } from '../../errors.js';
 import type { Definitions } from '../../core/definitions/definitions.js';
 import { loadDefinitions } from '../../core/execution/definitions-loader.js';
 import type { Executor } from '../../core/execution/executor.js';
 import { Instance } from '../../core/instance/instance.js';
 import { Daemon, daemonHealth, DEFAULT_HEARTBEAT_INTERVAL_MS } from '../../core/daemon/daemon.js';
-import type { DaemonLogger, DaemonOptions, OrphanedRunPolicy } from '../../core/daemon/daemon.js';
+import type { DaemonOptions, OrphanedRunPolicy } from '../../core/daemon/daemon.js';
 import {
   getInstigator,
   listInstigators,
@@ -45,6 +43,7 @@ import { openRegistry, openTracking } from '../../tracking/open-tracking.js';
 import { instanceHome } from '../instance-home.js';
 import { DAEMON_EXECUTORS, executorFromConfig } from '../queue-config.js';
 import { printJson, printTable } from '../output.js';
+import { cliLogger, positiveInt, serverToken, untilSignal } from './server-command-support.js';
 
 /** What `lakeloop dev` says about access: which tokens it asks for, if any. */
 function authBanner(token: string | undefined, home: string): string {
@@ -74,59 +73,6 @@ interface DevCliOptions extends DaemonCliOptions {
   host: string;
   token?: string;
   tokenFile?: string;
-}
-
-/**
- * The API token of `lakeloop dev`: from `--token-file` (read, trimmed), else `--token` or
- * `LAKELOOP_TOKEN`. `--token` on the command line is visible to every user in `ps`: warn.
- */
-function devToken(options: DevCliOptions, command: Command): string | undefined {
-  const fromCli = command.getOptionValueSource('token') === 'cli';
-  if (options.tokenFile !== undefined) {
-    if (fromCli) {
-      throw new LakeloopError(
-        'INVALID_ARGUMENT',
-        'Give the API token with --token-file or --token, not both.',
-      );
-    }
-    let text: string;
-    try {
-      text = readFileSync(options.tokenFile, 'utf8');
-    } catch (cause) {
-      throw new LakeloopError(
-        'NOT_FOUND',
-        `Cannot read the token file ${options.tokenFile}; check the path and its permissions.`,
-        { cause },
-      );
-    }
-    const token = text.trim();
-    if (token === '') {
-      throw new LakeloopError(
-        'INVALID_ARGUMENT',
-        `The token file ${options.tokenFile} is empty; write the token in it.`,
-      );
-    }
-    return token;
-  }
-  if (fromCli) {
-    process.stderr.write(
-      'lakeloop dev: warning: --token is visible to other users of this machine (ps, /proc); use --token-file <path> or LAKELOOP_TOKEN instead.\n',
-    );
-  }
-  return options.token;
-}
-
-function positiveInt(name: string): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0) {
-      throw new LakeloopError(
-        'INVALID_ARGUMENT',
-        `${name} must be a whole number >= 0 (got ${JSON.stringify(value)}).`,
-      );
-    }
-    return n;
-  };
 }
 
 const defsOption = (): Option =>
@@ -169,21 +115,6 @@ async function withInstance<T>(
   } finally {
     await instance.close();
   }
-}
-
-function cliLogger(level: string | undefined): DaemonLogger {
-  return pino(
-    {
-      level: level ?? 'info',
-      base: undefined,
-      // Belt and braces: nothing logs these, but a token must never reach a log line.
-      redact: {
-        paths: ['token', 'authorization', '*.token', '*.authorization', 'headers'],
-        censor: '[redacted]',
-      },
-    },
-    pino.destination(2),
-  );
 }
 
 function daemonSettings(options: DaemonCliOptions): Omit<DaemonOptions, 'defs' | 'instance'> {
@@ -245,25 +176,6 @@ function addDaemonOptions(command: Command): Command {
     .option('--log-level <level>', 'pino log level (default info)');
 }
 
-/** Resolves when the process gets SIGINT or SIGTERM (a second one exits at once). */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      const force = (): void => {
-        process.stderr.write('Forced exit.\n');
-        process.exit(130);
-      };
-      process.once('SIGINT', force);
-      process.once('SIGTERM', force);
-      resolve(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
-}
-
 function formatTime(epochMs: number | undefined): string {
   return epochMs === undefined ? '' : new Date(epochMs).toISOString().replace('.000Z', 'Z');
 }
@@ -323,7 +235,7 @@ export function registerAutomationCommands(program: Command): void {
     .option('--token-file <path>', 'file holding the API bearer token (read and trimmed)');
   addDaemonOptions(dev).action(async (_options: unknown, command: Command) => {
     const options = command.optsWithGlobals<DevCliOptions>();
-    const token = devToken(options, command);
+    const token = serverToken(options, command, 'lakeloop dev');
     const defs = await loadDefs(options);
     const instance = await Instance.open({ home: instanceHome(command), ...executorOption(options) });
     // The configured data repository (embedded under the home, or lakeFS from LAKEFS_*), for the data routes.

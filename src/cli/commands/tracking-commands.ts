@@ -20,6 +20,8 @@ import { LakeloopError } from '../../errors.js';
 import { LineageTag, openRegistry, openTracking, rollbackAlias } from '../../tracking/index.js';
 import { defaultAliasMover } from '../../tracking/model-registry.js';
 import type { ModelRegistry, TrackingRun, TrackingStore } from '../../tracking/index.js';
+import { predictionLogsOf } from '../../serving/prediction-log-index.js';
+import type { ServedDriftReport } from '../../serving/served-drift.js';
 
 interface CommonOptions {
   json?: boolean;
@@ -66,6 +68,62 @@ function metricSummary(metrics: Record<string, number>, limit = 3): string {
 
 function userTags(tags: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(tags).filter(([key]) => !key.startsWith('mlflow.')));
+}
+
+/**
+ * The drift of the model's served inputs, when predictions are logged (`--predictions`, else the
+ * logs `lakeloop serve` recorded in the home); undefined when there are none. DuckDB and the data
+ * repository are loaded only then.
+ */
+async function servedDrift(args: {
+  command: Command;
+  name: string;
+  tracking: TrackingStore;
+  registry: ModelRegistry;
+}): Promise<ServedDriftReport[] | undefined> {
+  const given = args.command.optsWithGlobals<{ predictions?: string[] }>().predictions ?? [];
+  const home = instanceHome(args.command);
+  const uris = [...new Set([...given, ...predictionLogsOf({ home, model: args.name })])];
+  if (uris.length === 0) return undefined;
+  const { servedInputDrift } = await import('../../serving/served-drift.js');
+  const { createDataRepository } = await import('../../versioning/data-repository-factory.js');
+  const data = createDataRepository({ home });
+  try {
+    return await servedInputDrift({
+      data,
+      tracking: args.tracking,
+      registry: args.registry,
+      name: args.name,
+      uris,
+    });
+  } finally {
+    await data.close();
+  }
+}
+
+function printDrift(reports: readonly ServedDriftReport[]): void {
+  const out = process.stdout;
+  out.write(
+    '\nserved inputs vs training data (PSI on the training deciles: < 0.1 stable, 0.1-0.25 moderate, > 0.25 shifted)\n',
+  );
+  for (const report of reports) {
+    const at = report.commitId === undefined ? '' : ` @ ${report.commitId.slice(0, 12)}`;
+    const version = report.version === undefined ? '' : `, v${report.version}: ${report.rows} row(s)`;
+    out.write(`\n${report.uri}${at}${version}${report.note === undefined ? '' : ` — ${report.note}`}\n`);
+    if (report.features.length === 0) continue;
+    printTable(
+      ['feature', 'psi', 'level', 'served mean', 'training mean', 'shift (sd)', 'missing served/training'],
+      report.features.map((f) => [
+        f.feature,
+        f.psi.toFixed(3),
+        f.level,
+        f.servedMean.toFixed(3),
+        f.trainingMean.toFixed(3),
+        f.meanShift.toFixed(2),
+        `${(f.servedMissing * 100).toFixed(1)}% / ${(f.trainingMissing * 100).toFixed(1)}%`,
+      ]),
+    );
+  }
 }
 
 /** Registers the tracking sub-commands on `program`. */
@@ -207,8 +265,14 @@ export function registerTrackingCommands(program: Command): void {
     });
   models
     .command('show <name>')
-    .description('show a registered model: versions, aliases, metrics and the data commit of each version')
+    .description(
+      'show a registered model: versions, aliases, metrics and the data commit of each version, and the drift of its served inputs when predictions are logged',
+    )
     .option('--json', 'print JSON')
+    .option(
+      '--predictions <uri...>',
+      'prediction logs to measure drift on (default: those `lakeloop serve --log-predictions` recorded in the home)',
+    )
     .option(...uriOption)
     .action(async (name: string, _options: CommonOptions, command: Command) => {
       await withStores(command, async ({ tracking, registry }) => {
@@ -229,8 +293,13 @@ export function registerTrackingCommands(program: Command): void {
             };
           }),
         );
+        const drift = await servedDrift({ command, name, tracking, registry });
         if (command.optsWithGlobals<CommonOptions>().json === true) {
-          printJson({ ...model, versions: detailed });
+          printJson({
+            ...model,
+            versions: detailed,
+            ...(drift === undefined ? {} : { servedInputDrift: drift }),
+          });
           return;
         }
         process.stdout.write(
@@ -249,6 +318,7 @@ export function registerTrackingCommands(program: Command): void {
             metricSummary(v.metrics, 4),
           ]),
         );
+        if (drift !== undefined) printDrift(drift);
       });
     });
   models

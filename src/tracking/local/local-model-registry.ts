@@ -77,6 +77,7 @@ export class LocalModelRegistry implements ModelRegistry {
   readonly #clock: Clock;
   #closed = false;
   readonly #statements: StatementCache;
+  readonly #aliasListeners = new Set<(move: AliasMove) => void>();
 
   constructor(options: LocalModelRegistryOptions) {
     this.uri = `embedded:${options.root}`;
@@ -236,37 +237,69 @@ export class LocalModelRegistry implements ModelRegistry {
     await this.getModelVersion(options.name, options.version);
     const db = this.#open();
     const now = this.#clock.now();
-    db.transaction(() => {
-      const from = this.#aliasVersion(options);
-      if (from === Number(options.version)) return;
-      this.#sql(
-        `INSERT INTO model_aliases (name, alias, version) VALUES (?, ?, ?)
+    const moved = db
+      .transaction(() => {
+        const from = this.#aliasVersion(options);
+        if (from === Number(options.version)) return undefined;
+        this.#sql(
+          `INSERT INTO model_aliases (name, alias, version) VALUES (?, ?, ?)
          ON CONFLICT (name, alias) DO UPDATE SET version = excluded.version`,
-      ).run(options.name, options.alias, Number(options.version));
-      this.#recordMove({ ...options, from, to: Number(options.version), now });
-      this.#sql('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(now, options.name);
-    }).immediate();
+        ).run(options.name, options.alias, Number(options.version));
+        this.#recordMove({ ...options, from, to: Number(options.version), now });
+        this.#sql('UPDATE registered_models SET last_updated_time = ? WHERE name = ?').run(now, options.name);
+        return { from };
+      })
+      .immediate();
+    if (moved !== undefined) {
+      this.#emitAliasMove({
+        name: options.name,
+        alias: options.alias,
+        fromVersion: moved.from === undefined ? undefined : String(moved.from),
+        toVersion: options.version,
+        timestamp: now,
+        reason: options.reason,
+        by: options.by,
+      });
+    }
+  }
+
+  onAliasMoved(listener: (move: AliasMove) => void): () => void {
+    this.#aliasListeners.add(listener);
+    return () => {
+      this.#aliasListeners.delete(listener);
+    };
+  }
+
+  /** Tells the in-process listeners (after the transaction committed); a throwing listener does not fail the move. */
+  #emitAliasMove(move: AliasMove): void {
+    for (const listener of this.#aliasListeners) {
+      try {
+        listener(move);
+      } catch {
+        // A listener's failure is its own; the alias has moved.
+      }
+    }
   }
 
   async deleteAlias(options: AliasRef & AliasMoveOptions): Promise<void> {
     this.#modelRow(options.name);
     const now = this.#clock.now();
-    this.#open()
+    const move = {
+      name: options.name,
+      alias: options.alias,
+      reason: options.reason ?? '',
+      by: options.by ?? defaultAliasMover(),
+    };
+    const from = this.#open()
       .transaction(() => {
-        const from = this.#aliasVersion(options);
-        if (from === undefined) throw unknownAlias(options);
+        const version = this.#aliasVersion(options);
+        if (version === undefined) throw unknownAlias(options);
         this.#sql('DELETE FROM model_aliases WHERE name = ? AND alias = ?').run(options.name, options.alias);
-        this.#recordMove({
-          name: options.name,
-          alias: options.alias,
-          reason: options.reason ?? '',
-          by: options.by ?? defaultAliasMover(),
-          from,
-          to: undefined,
-          now,
-        });
+        this.#recordMove({ ...move, from: version, to: undefined, now });
+        return version;
       })
       .immediate();
+    this.#emitAliasMove({ ...move, fromVersion: String(from), toVersion: undefined, timestamp: now });
   }
 
   async aliasHistory(name: string, options: AliasHistoryOptions = {}): Promise<AliasMove[]> {

@@ -152,7 +152,7 @@ export function versionArtifactPath(version: Pick<ModelVersion, 'source' | 'runI
 }
 
 /** The ONNX file the `onnx` flavor names (`data: model.onnx`). */
-function onnxFileName(mlmodel: string): string {
+export function onnxFileName(mlmodel: string): string {
   const flavor = /^ {2}onnx:\n((?: {4}.*\n?)*)/m.exec(mlmodel)?.[1] ?? '';
   const data = /^ {4}data: *(.+)$/m.exec(flavor)?.[1]?.trim();
   return data === undefined || data === '' ? 'model.onnx' : data.replace(/^['"]|['"]$/g, '');
@@ -160,6 +160,11 @@ function onnxFileName(mlmodel: string): string {
 
 /** The input column names of the MLmodel signature, written by lakeloop (JSON-quoted) or by MLflow (YAML single-quoted). */
 export function signatureInputNames(mlmodel: string): string[] | undefined {
+  return signatureInputs(mlmodel)?.map((input) => input.name);
+}
+
+/** The input columns (name and MLflow type) of the MLmodel signature; undefined when it has none. */
+export function signatureInputs(mlmodel: string): { name: string; type: string }[] | undefined {
   const line = /^ {2}inputs: *(.+)$/m.exec(mlmodel)?.[1]?.trim();
   if (line === undefined) return undefined;
   try {
@@ -170,11 +175,34 @@ export function signatureInputNames(mlmodel: string): string[] | undefined {
         : line;
     const inputs: unknown = JSON.parse(json);
     if (!Array.isArray(inputs)) return undefined;
-    const names = inputs.map((input) => (input as { name?: unknown }).name);
-    return names.every((name): name is string => typeof name === 'string') ? names : undefined;
+    const columns = inputs.map((input) => input as { name?: unknown; type?: unknown });
+    return columns.every((input) => typeof input.name === 'string')
+      ? columns.map((input) => ({
+          name: input.name as string,
+          type: typeof input.type === 'string' ? input.type : 'float',
+        }))
+      : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * P(y=1) per row of a classifier's output: `[N]` or `[N, 1]` is P(y=1); `[N, 2]` is
+ * (P(y=0), P(y=1)) as scikit-learn exports write it. `label` names the model in the error.
+ */
+export function positiveClassProbabilities(
+  data: ArrayLike<number>,
+  count: number,
+  label: string,
+): Float64Array {
+  const width = data.length / count;
+  if (width !== 1 && width !== 2) {
+    throw new LakeloopError('INVALID_ARGUMENT', `${label} gives ${width} outputs per row; expected 1 or 2.`);
+  }
+  const probabilities = new Float64Array(count);
+  for (let i = 0; i < count; i++) probabilities[i] = Number(data[i * width + width - 1]);
+  return probabilities;
 }
 
 /** The {@link ModelScorer} of an ONNX session with one float input `[N, k]`. */
@@ -230,18 +258,7 @@ class OnnxModelScorer implements ModelScorer {
     const output = result[outputName];
     if (output === undefined)
       throw new LakeloopError('INTERNAL', `${this.#label()} returned no "${outputName}".`);
-    const data = output.data as ArrayLike<number>;
-    // [N] or [N, 1] = P(y=1); [N, 2] = (P(y=0), P(y=1)) as scikit-learn exports write it.
-    const width = data.length / count;
-    if (width !== 1 && width !== 2) {
-      throw new LakeloopError(
-        'INVALID_ARGUMENT',
-        `${this.#label()} gives ${width} outputs per row; expected 1 or 2.`,
-      );
-    }
-    const probabilities = new Float64Array(count);
-    for (let i = 0; i < count; i++) probabilities[i] = Number(data[i * width + width - 1]);
-    return probabilities;
+    return positiveClassProbabilities(output.data as ArrayLike<number>, count, this.#label());
   }
 
   async close(): Promise<void> {

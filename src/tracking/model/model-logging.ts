@@ -13,7 +13,7 @@
  * const version = await registry.createModelVersion({ name: 'flight-delays', runId, artifactPath: 'model' });
  * ```
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import onnxProto from 'onnx-proto';
@@ -22,6 +22,7 @@ import type { TrackingStore } from '../tracking-store.js';
 import { normalizeArtifactPath } from '../tracking-validation.js';
 import { writeMlflowModelFolder } from './mlflow-model-folder.js';
 import type { InputExample, ModelSignature } from './mlflow-model-folder.js';
+import { computeTrainingProfile, TRAINING_PROFILE_FILE } from './training-profile.js';
 
 /** What {@link logModel} needs of a trained model (lakeloop's `GradientBoostingModel` and `LogisticRegressionModel` are). */
 export interface LoggableModel {
@@ -44,6 +45,12 @@ export interface LogModelOptions {
   artifactPath?: string;
   /** pip requirements (see {@link writeMlflowModelFolder}). */
   requirements?: readonly string[];
+  /**
+   * The training matrix (row-major, signature order): its per-feature profile is written as
+   * `training_profile.json`, which `lakeloop serve` and `lakeloop models show` use to measure the
+   * drift of served inputs. Default: none (no drift figures for this model).
+   */
+  trainingData?: { features: Float32Array; rows: number };
 }
 
 /** Writes the model folder, logs it to the run and records it in `mlflow.log-model.history`. */
@@ -71,6 +78,13 @@ export async function logModel(
       ...(options.inputExample === undefined ? {} : { inputExample: options.inputExample }),
       ...(options.requirements === undefined ? {} : { requirements: options.requirements }),
     });
+    if (options.trainingData !== undefined) {
+      const profile = computeTrainingProfile({
+        ...options.trainingData,
+        featureNames: signature.inputs.map((input) => input.name),
+      });
+      await writeFile(join(staging, TRAINING_PROFILE_FILE), JSON.stringify(profile));
+    }
     await tracking.logArtifact(runId, staging, artifactPath);
     const history = parseHistory(run.tags['mlflow.log-model.history']);
     history.push({
