@@ -14,9 +14,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from './free-port.js';
 
 /** A running Redis server. */
 export interface RedisServerProcess extends AsyncDisposable {
@@ -40,20 +41,6 @@ export function redisUnavailableReason(): string | undefined {
   } catch {
     return 'No Redis server: `redis-server` is not installed; `apt-get install redis-server` (.ci/run does) to run the queue tests.';
   }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 /** Answers true once the server replies +PONG on `port`. */

@@ -12,10 +12,10 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../support/free-port.js';
 
 /** The repository's Python virtual environment. */
 export const VENV = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '.venv');
@@ -34,20 +34,6 @@ export function mlflowUnavailableReason(): string | undefined {
     return `No MLflow server: ${join(VENV, 'bin', 'mlflow')} is missing; run \`node scripts/test-setup.js\` (npm test does) to create .venv.`;
   }
   return undefined;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 /** Starts the server; rejects (with the server's log) when it does not become healthy in time. */
