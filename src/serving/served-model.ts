@@ -15,7 +15,6 @@
  * }
  * ```
  */
-import type * as OnnxRuntime from 'onnxruntime-node';
 import { LakeloopError } from '../errors.js';
 import { positiveClassProbabilities } from '../tracking/model/model-loading.js';
 import type { TrainingProfile } from '../tracking/model/training-profile.js';
@@ -36,13 +35,30 @@ export interface ServedModelInfo {
   loadedAt: number;
 }
 
+/**
+ * The part of an onnxruntime-node session a served model uses. onnxruntime-node is an optional
+ * peer, so the published declarations name this shape instead of its types (a consumer without it
+ * still type-checks).
+ */
+export interface OnnxSessionLike {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, unknown>, fetches: string[]): Promise<Record<string, { readonly data: unknown }>>;
+  release(): Promise<void>;
+}
+
+/** The part of the onnxruntime-node module a served model uses (see {@link OnnxSessionLike}). */
+export interface OnnxRuntimeLike {
+  Tensor: new (type: 'float32', data: Float32Array, dims: readonly number[]) => object;
+}
+
 /** Options of {@link ServedModel}. */
 export interface ServedModelInit extends ServedModelInfo {
-  runtime: typeof OnnxRuntime;
+  runtime: OnnxRuntimeLike;
   /** The single-thread session. */
-  single: OnnxRuntime.InferenceSession;
+  single: OnnxSessionLike;
   /** The multi-threaded session for large batches; default: the single one. */
-  batch?: OnnxRuntime.InferenceSession;
+  batch?: OnnxSessionLike;
   /** The model's `input_example.json` rows, row-major in signature order; undefined when absent. */
   example: Float32Array | undefined;
   /** The training data's per-feature profile (`training_profile.json`), for drift. */
@@ -57,9 +73,9 @@ export class ServedModel {
   readonly featureIndex: ReadonlyMap<string, number>;
   readonly example: Float32Array | undefined;
   readonly profile: TrainingProfile | undefined;
-  readonly #runtime: typeof OnnxRuntime;
-  readonly #single: OnnxRuntime.InferenceSession;
-  readonly #batch: OnnxRuntime.InferenceSession;
+  readonly #runtime: OnnxRuntimeLike;
+  readonly #single: OnnxSessionLike;
+  readonly #batch: OnnxSessionLike;
   readonly #inputName: string;
   readonly #outputName: string;
   readonly #label: string;
