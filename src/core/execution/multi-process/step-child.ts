@@ -135,7 +135,17 @@ export class StepChild {
       instanceHome: options.instanceHome,
       ...(options.ioUrl === undefined ? {} : { ioUrl: options.ioUrl }),
     };
-    this.#child.send(init);
+    this.#send(init);
+  }
+
+  /**
+   * Sends a message; a child that is exiting makes the write fail (EPIPE), which must not become an
+   * uncaught error: its 'exit' handler settles whatever step was pending.
+   */
+  #send(message: ToWorker): void {
+    if (!this.#child.connected) return;
+    // With a callback a failed write is reported there instead of as an 'error' event.
+    this.#child.send(message, () => undefined);
   }
 
   /** Forks a child and sends it its init message (see {@link ready}). */
@@ -176,7 +186,7 @@ export class StepChild {
     }
     const onAbort = (): void => {
       const abort: ToWorker = { type: 'abort' };
-      if (this.#child.connected) this.#child.send(abort);
+      this.#send(abort);
       setTimeout(() => {
         if (this.#pending !== undefined) this.#child.kill('SIGKILL');
       }, this.#abortGraceMs).unref();
@@ -185,7 +195,7 @@ export class StepChild {
       return await new Promise<StepOutcome>((resolveOutcome) => {
         this.#pending = { resolve: resolveOutcome, channel, started };
         const step: ToWorker = { type: 'step', task, ...(ioUrl === undefined ? {} : { ioUrl }) };
-        this.#child.send(step); // messages are handled in order: an abort always finds this step
+        this.#send(step); // messages are handled in order: an abort always finds this step
         channel.signal.addEventListener('abort', onAbort, { once: true });
       });
     } finally {
@@ -196,7 +206,7 @@ export class StepChild {
   /** Tears down a finished run's run-scoped resources in the child. */
   endRun(runId: string): void {
     const message: ToWorker = { type: 'end-run', runId };
-    if (this.#alive && this.#child.connected) this.#child.send(message);
+    if (this.#alive) this.#send(message);
   }
 
   /** Kills the child at once (a step it runs ends as a FAILURE). */
@@ -208,7 +218,7 @@ export class StepChild {
   async close(graceMs = 10_000): Promise<void> {
     if (!this.#alive) return;
     const close: ToWorker = { type: 'close' };
-    if (this.#child.connected) this.#child.send(close);
+    this.#send(close);
     const timer = setTimeout(() => {
       this.kill();
     }, graceMs);
