@@ -20,6 +20,7 @@
  * ```
  */
 import { availableParallelism, endianness } from 'node:os';
+import { GbdtPhaseProfile } from './gbdt-phase-profile.js';
 import { LakeloopError } from '../errors.js';
 import { BINNING_SAMPLE_ROWS, type BinThresholds } from './feature-binning.js';
 import { binRows, featureThresholds, gatherPartitionedRows, HISTOGRAM_STRIDE } from './gbdt-kernels.js';
@@ -248,6 +249,8 @@ export async function trainGradientBoosting(
   const threads = Math.min(p.threads, Math.max(1, Math.floor(n / 10_000)));
   const shared = threads > 1;
   const sample = sklearnBinningSample({ rows: n, count: BINNING_SAMPLE_ROWS, seed: p.seed });
+  const profile = GbdtPhaseProfile.fromEnvironment();
+  let since = profile.now();
 
   const histogramBytes = columns * HISTOGRAM_STRIDE * 8;
   const arena = allocateArena<GbdtRegion>({
@@ -283,12 +286,16 @@ export async function trainGradientBoosting(
   const staging = arenaView(arena, 'staging', Float32Array);
   if (shared) copySampledRows(train.features, columns, sample.length === n ? null : sample, staging);
   const pool = await poolStarting;
+  profile.add('setup (arena, kernels, workers)', since);
+  pool.profile = profile;
   try {
+    since = profile.now();
     const binning = binTrainingRows({ pool, arena, train, sample, maxBins: p.maxBins });
+    profile.add('binning', since);
     const labels = arenaView(arena, 'labels', Float32Array);
     labels.set(train.labels);
-    const grower = new TreeGrower({ p, pool, arena, kernels, binning, columns, n, histogramBytes });
-    return boost({
+    const grower = new TreeGrower({ p, pool, arena, kernels, binning, columns, n, histogramBytes, profile });
+    const model = boost({
       p,
       train,
       labels,
@@ -298,7 +305,11 @@ export async function trainGradientBoosting(
       grower,
       names,
       params,
+      profile,
     });
+    if (profile.enabled)
+      process.stderr.write(`gradient boosting phases (LAKELOOP_GBDT_PROFILE):\n${profile.format()}\n`);
+    return model;
   } finally {
     await pool.close();
   }
@@ -399,8 +410,9 @@ function boost(ctx: {
   grower: TreeGrower;
   names: string[];
   params: GradientBoostingParams;
+  profile: GbdtPhaseProfile;
 }): GradientBoostingModel {
-  const { p, labels, raw, grower } = ctx;
+  const { p, labels, raw, grower, profile } = ctx;
   const mean = meanOf(labels);
   const baseScore = Math.fround(p.objective === 'binary' ? Math.log(mean / (1 - mean)) : mean);
   raw.fill(baseScore);
@@ -419,11 +431,16 @@ function boost(ctx: {
   let bestLoss = Number.POSITIVE_INFINITY;
   let sinceBest = 0;
   for (let iteration = 0; iteration < p.maxIterations; iteration++) {
+    let since = profile.now();
     grower.computeGradients(objectiveCode);
+    profile.add('gradients', since);
     const tree = grower.grow(gain, splitCount);
+    since = profile.now();
     grower.applyLeaves();
+    profile.add('prediction update', since);
     trees.push(tree.arrays);
     let loss: number | undefined;
+    since = profile.now();
     if (val !== undefined && valBinned !== null && valRaw !== null) {
       addTreeBinned(tree, valBinned, val.columns, valRaw);
       loss = validationLoss(p.objective, valRaw, val.labels);
@@ -433,6 +450,7 @@ function boost(ctx: {
       } else {
         sinceBest++;
       }
+      profile.add('validation', since);
     }
     ctx.params.onIteration?.({
       iteration: iteration + 1,
@@ -497,6 +515,7 @@ class TreeGrower {
   readonly #p: Resolved;
   readonly #pool: KernelThreadPool;
   readonly #kernels: GbdtWasmKernels;
+  readonly #profile: GbdtPhaseProfile;
   readonly #binning: BinThresholds;
   readonly #columns: number;
   readonly #n: number;
@@ -528,8 +547,10 @@ class TreeGrower {
     columns: number;
     n: number;
     histogramBytes: number;
+    profile: GbdtPhaseProfile;
   }) {
     const { arena } = init;
+    this.#profile = init.profile;
     this.#p = init.p;
     this.#pool = init.pool;
     this.#kernels = init.kernels;
@@ -584,8 +605,10 @@ class TreeGrower {
   /** Adds the workers' histograms of the last task into `hist`. */
   #mergeWorkerHistograms(hist: Histogram): void {
     const values = hist.values;
+    const since = this.#profile.now();
     for (let w = 0; w < this.#pool.threads - 1; w++)
       addHistogram(values, this.#workerHists, w * values.length);
+    this.#profile.add('merge worker histograms', since);
   }
 
   /** Fills the root's histogram: all rows. */
@@ -697,6 +720,8 @@ class TreeGrower {
     const { feature, bin } = split;
     const missingLeft = split.missingLeft ? 1 : 0;
     const pool = this.#pool;
+    const profile = this.#profile;
+    let since = profile.now();
     const start = leaf.start;
     const count = leaf.count;
     // The root reads row k at position k, so `rows` need not be reset for every tree.
@@ -709,6 +734,7 @@ class TreeGrower {
         if (histLeft) kernels.histogramRows(rowsAddress, start, start + nl, hist.address);
         else kernels.histogramRows(rowsAddress, start + nl, start + count, hist.address);
       }
+      profile.add('partition + child histogram', since);
       return nl;
     }
     // Each part writes its left rows to scratch and its right rows to scratch2 at its own range
@@ -729,7 +755,9 @@ class TreeGrower {
         else kernels.histogramRows(scratch2, from, to - nl, hist.address);
       },
     );
+    profile.add('partition + child histogram', since);
     if (hist !== null) this.#mergeWorkerHistograms(hist);
+    since = profile.now();
     const rows = this.#rows;
     const lefts = this.#scratch;
     const rights = this.#scratch2;
@@ -738,6 +766,7 @@ class TreeGrower {
     });
     let totalLeft = 0;
     for (let part = 0; part < pool.threads; part++) totalLeft += control[32 + part]!;
+    profile.add('gather partitioned rows', since);
     return totalLeft;
   }
 
@@ -767,8 +796,14 @@ class TreeGrower {
       split: null,
     };
     const finished: Leaf[] = [];
+    const profile = this.#profile;
+    const growStart = profile.now();
+    const accountedBefore = profile.enabled ? profile.accountedMs() : 0;
+    let since = growStart;
     root.hist = this.#acquire();
     this.#rootHistogram(root.hist);
+    // (without the merge of the workers' histograms, a phase of its own)
+    profile.addRest('root histogram', since, accountedBefore);
     let g = 0;
     let h = 0;
     for (let k = 0; k < HISTOGRAM_STRIDE; k += 3) {
@@ -777,8 +812,10 @@ class TreeGrower {
     }
     root.sumGrad = g;
     root.sumHess = h;
+    since = profile.now();
     if (this.#canSplit(root)) root.split = this.#findSplit(root);
     else this.#release(root);
+    profile.add('split finding', since);
     let open: Leaf[] = [root];
     let leafCount = 1;
     for (;;) {
@@ -837,10 +874,14 @@ class TreeGrower {
         this.#freeHists.push(parentHist);
         finished.push(left, right);
       } else {
+        since = profile.now();
         subtractHistogram(parentHist.values, small.hist!.values);
+        profile.add('histogram subtraction', since);
         large.hist = parentHist;
         for (const child of [left, right]) {
+          since = profile.now();
           if (this.#canSplit(child)) child.split = this.#findSplit(child);
+          profile.add('split finding', since);
           if (child.split === null) {
             this.#release(child);
             finished.push(child);
@@ -855,6 +896,7 @@ class TreeGrower {
       this.#release(leaf);
       finished.push(leaf);
     }
+    profile.addRest('tree bookkeeping', growStart, accountedBefore);
     // Leaves are the finished entries whose node has no children.
     this.#leaves = finished.filter((leaf) => this.#left[leaf.node] === -1);
     for (const leaf of this.#leaves) this.#value[leaf.node] = this.#leafValue(leaf);
