@@ -20,6 +20,7 @@ export type GbdtPhase =
   | 'gather partitioned rows'
   | 'merge worker histograms'
   | 'histogram subtraction'
+  | 'merge worker histograms + subtraction'
   | 'split finding'
   | 'tree bookkeeping'
   | 'prediction update'

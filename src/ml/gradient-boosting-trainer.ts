@@ -495,6 +495,33 @@ function addHistogram(hist: Float64Array, other: Float64Array, offset: number): 
   for (let k = 0; k < hist.length; k++) hist[k] = hist[k]! + other[offset + k]!;
 }
 
+/**
+ * child += the workers' parts, parent -= child, in one pass over the three buffers (the same sums
+ * in the same order as merging first and subtracting after).
+ */
+function mergeAndSubtractHistogram(
+  parent: Float64Array,
+  child: Float64Array,
+  workers: Float64Array,
+  parts: number,
+): void {
+  const length = child.length;
+  if (parts === 1) {
+    for (let k = 0; k < length; k++) {
+      const c = child[k]! + workers[k]!;
+      child[k] = c;
+      parent[k] = parent[k]! - c;
+    }
+    return;
+  }
+  for (let k = 0; k < length; k++) {
+    let c = child[k]!;
+    for (let w = 0; w < parts; w++) c += workers[w * length + k]!;
+    child[k] = c;
+    parent[k] = parent[k]! - c;
+  }
+}
+
 /** parent -= child (the parent's buffer becomes the sibling's histogram). */
 function subtractHistogram(parent: Float64Array, child: Float64Array): void {
   for (let k = 0; k < parent.length; k++) parent[k] = parent[k]! - child[k]!;
@@ -529,6 +556,8 @@ class TreeGrower {
   /** The last tree's leaves as (start, end) int32 pairs and float64 values, 16 bytes per leaf. */
   readonly #leafTable: { address: number; starts: Int32Array; values: Float64Array };
   #leaves: Leaf[] = [];
+  /** The last parallel partition left the workers' parts of the child histogram to merge. */
+  #workerPartsPending = false;
   // node arrays of the tree being grown
   #feature: number[] = [];
   #bin: number[] = [];
@@ -720,6 +749,7 @@ class TreeGrower {
     const { feature, bin } = split;
     const missingLeft = split.missingLeft ? 1 : 0;
     const pool = this.#pool;
+    this.#workerPartsPending = false;
     const profile = this.#profile;
     let since = profile.now();
     const start = leaf.start;
@@ -756,7 +786,8 @@ class TreeGrower {
       },
     );
     profile.add('partition + child histogram', since);
-    if (hist !== null) this.#mergeWorkerHistograms(hist);
+    // merged into the child together with the subtraction from the parent (see grow)
+    this.#workerPartsPending = hist !== null;
     since = profile.now();
     const rows = this.#rows;
     const lefts = this.#scratch;
@@ -875,8 +906,15 @@ class TreeGrower {
         finished.push(left, right);
       } else {
         since = profile.now();
-        subtractHistogram(parentHist.values, small.hist!.values);
-        profile.add('histogram subtraction', since);
+        if (this.#workerPartsPending) {
+          const parts = this.#pool.threads - 1;
+          mergeAndSubtractHistogram(parentHist.values, small.hist!.values, this.#workerHists, parts);
+          this.#workerPartsPending = false;
+          profile.add('merge worker histograms + subtraction', since);
+        } else {
+          subtractHistogram(parentHist.values, small.hist!.values);
+          profile.add('histogram subtraction', since);
+        }
         large.hist = parentHist;
         for (const child of [left, right]) {
           since = profile.now();
