@@ -89,24 +89,29 @@ def main() -> None:
     # peak of the fit (data loaded + training), before the prediction matrix exists
     peak_rss_fit = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     p = model.predict_proba(X_test)[:, 1]
-    repeats = -(-args.predict_rows // X_test.shape[0])
-    X_predict = np.ascontiguousarray(np.tile(X_test, (repeats, 1))[: args.predict_rows])
-    start = time.perf_counter()
-    model.predict_proba(X_predict)
-    predict_seconds = time.perf_counter() - start
+    predict_seconds = None
+    predict_rows = None
+    if args.predict_rows > 0:
+        repeats = -(-args.predict_rows // X_test.shape[0])
+        X_predict = np.ascontiguousarray(np.tile(X_test, (repeats, 1))[: args.predict_rows])
+        start = time.perf_counter()
+        model.predict_proba(X_predict)
+        predict_seconds = time.perf_counter() - start
+        predict_rows = int(X_predict.shape[0])
     out = {
         "library": args.library,
         "version": lib.__version__,
         "threads": args.threads,
         "fitSeconds": fit_seconds,
         "cpuSeconds": cpu_seconds,
-        "predictSeconds": predict_seconds,
-        "predictRows": int(X_predict.shape[0]),
         "auc": float(roc_auc_score(y_test, p)),
         "logLoss": float(log_loss(y_test, p)),
         "peakRssMb": peak_rss_fit,
         "rssBeforeFitMb": rss_before_fit,
     }
+    if predict_seconds is not None:
+        out["predictSeconds"] = predict_seconds
+        out["predictRows"] = predict_rows
     json.dump(out, sys.stdout)
     print()
 
