@@ -30,6 +30,8 @@ const { values } = parseArgs({
     seed: { type: 'string', default: '0' },
     /** Comma-separated feature names to drop (the "before" figures on the same matrices). */
     exclude: { type: 'string', default: '' },
+    /** Rows to time `predict` on (the test rows repeated up to this count); 0 = no timing. */
+    'predict-rows': { type: 'string', default: '0' },
   },
 });
 const dir = values.dir ?? '.';
@@ -85,16 +87,34 @@ const model =
 const fitSeconds = (performance.now() - start) / 1000;
 const cpu = process.cpuUsage(cpuStart);
 const cpuSeconds = (cpu.user + cpu.system) / 1e6;
+// the fit's peak (data loaded + training), before the prediction matrix exists
+const peakRssMb = process.resourceUsage().maxRSS / 1024;
 const scores = model.predict(test.features, test.rows);
+const predictRows = Number(values['predict-rows']);
+let predictSeconds: number | undefined;
+if (predictRows > 0) {
+  const rowLength = test.columns;
+  const many = new Float32Array(predictRows * rowLength);
+  for (let at = 0; at < predictRows; at += test.rows) {
+    const rows = Math.min(test.rows, predictRows - at);
+    many.set(test.features.subarray(0, rows * rowLength), at * rowLength);
+  }
+  const predictStart = performance.now();
+  model.predict(many, predictRows);
+  predictSeconds = (performance.now() - predictStart) / 1000;
+}
 console.log(
   JSON.stringify({
     model: values.model,
+    library: 'lakeloop',
+    threads: Number(values.threads),
     featureNames: train.featureNames,
     fitSeconds,
     cpuSeconds,
     auc: rocAuc({ labels: test.labels, scores }),
     logLoss: logLoss({ labels: test.labels, scores }),
-    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    peakRssMb,
+    ...(predictSeconds === undefined ? {} : { predictSeconds, predictRows }),
     rssBeforeFitMb,
     iterations: model.iterations,
   }),

@@ -17,6 +17,9 @@ import { LakeloopError } from '../errors.js';
 import { gradientBoostingToOnnx } from './onnx-export.js';
 import { checkPredictInput } from './tabular-data.js';
 
+/** Rows scored per block in `predictRaw` (4096 rows of a few dozen float32 features: L2-sized). */
+const PREDICT_BLOCK_ROWS = 4096;
+
 /** What a model predicts: `binary` = P(y=1) (log-loss), `squaredError` = a value (regression). */
 export type GradientBoostingObjective = 'binary' | 'squaredError';
 
@@ -138,23 +141,27 @@ export class GradientBoostingModel {
   predictRaw(features: Float32Array, rows: number): Float64Array {
     const columns = this.columns;
     checkPredictInput(features, rows, columns);
-    // Tree by tree (the same float32 summation order per row as row by row), so that each tree's
-    // arrays stay in registers across all rows.
+    // Block of rows by block, tree by tree within a block (the same float32 summation order per row
+    // as row by row): each tree's arrays stay hot across the block's rows, and the block's features
+    // stay in cache across the trees instead of streaming the whole matrix once per tree.
     const sums = new Float32Array(rows);
-    for (const tree of this.trees) {
-      const { feature, threshold, missingLeft, left, right, value } = tree;
-      const rootFeature = feature[0] ?? -1;
-      for (let i = 0; i < rows; i++) {
-        const base = i * columns;
-        let node = 0;
-        let f = rootFeature;
-        while (f >= 0) {
-          const x = features[base + f] ?? Number.NaN;
-          const goLeft = x <= (threshold[node] ?? 0) || (x !== x && missingLeft[node] === 1);
-          node = (goLeft ? left[node] : right[node]) ?? 0;
-          f = feature[node] ?? -1;
+    for (let blockStart = 0; blockStart < rows; blockStart += PREDICT_BLOCK_ROWS) {
+      const blockEnd = Math.min(rows, blockStart + PREDICT_BLOCK_ROWS);
+      for (const tree of this.trees) {
+        const { feature, threshold, missingLeft, left, right, value } = tree;
+        const rootFeature = feature[0] ?? -1;
+        for (let i = blockStart; i < blockEnd; i++) {
+          const base = i * columns;
+          let node = 0;
+          let f = rootFeature;
+          while (f >= 0) {
+            const x = features[base + f] ?? Number.NaN;
+            const goLeft = x <= (threshold[node] ?? 0) || (x !== x && missingLeft[node] === 1);
+            node = (goLeft ? left[node] : right[node]) ?? 0;
+            f = feature[node] ?? -1;
+          }
+          sums[i] = (sums[i] ?? 0) + (value[node] ?? 0);
         }
-        sums[i] = (sums[i] ?? 0) + (value[node] ?? 0);
       }
     }
     const out = new Float64Array(rows);

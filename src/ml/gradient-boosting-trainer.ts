@@ -20,6 +20,7 @@
  * ```
  */
 import { availableParallelism, endianness } from 'node:os';
+import { GbdtPhaseProfile } from './gbdt-phase-profile.js';
 import { LakeloopError } from '../errors.js';
 import { BINNING_SAMPLE_ROWS, type BinThresholds } from './feature-binning.js';
 import { binRows, featureThresholds, gatherPartitionedRows, HISTOGRAM_STRIDE } from './gbdt-kernels.js';
@@ -248,6 +249,8 @@ export async function trainGradientBoosting(
   const threads = Math.min(p.threads, Math.max(1, Math.floor(n / 10_000)));
   const shared = threads > 1;
   const sample = sklearnBinningSample({ rows: n, count: BINNING_SAMPLE_ROWS, seed: p.seed });
+  const profile = GbdtPhaseProfile.fromEnvironment();
+  let since = profile.now();
 
   const histogramBytes = columns * HISTOGRAM_STRIDE * 8;
   const arena = allocateArena<GbdtRegion>({
@@ -283,12 +286,16 @@ export async function trainGradientBoosting(
   const staging = arenaView(arena, 'staging', Float32Array);
   if (shared) copySampledRows(train.features, columns, sample.length === n ? null : sample, staging);
   const pool = await poolStarting;
+  profile.add('setup (arena, kernels, workers)', since);
+  pool.profile = profile;
   try {
+    since = profile.now();
     const binning = binTrainingRows({ pool, arena, train, sample, maxBins: p.maxBins });
+    profile.add('binning', since);
     const labels = arenaView(arena, 'labels', Float32Array);
     labels.set(train.labels);
-    const grower = new TreeGrower({ p, pool, arena, kernels, binning, columns, n, histogramBytes });
-    return boost({
+    const grower = new TreeGrower({ p, pool, arena, kernels, binning, columns, n, histogramBytes, profile });
+    const model = boost({
       p,
       train,
       labels,
@@ -298,7 +305,11 @@ export async function trainGradientBoosting(
       grower,
       names,
       params,
+      profile,
     });
+    if (profile.enabled)
+      process.stderr.write(`gradient boosting phases (LAKELOOP_GBDT_PROFILE):\n${profile.format()}\n`);
+    return model;
   } finally {
     await pool.close();
   }
@@ -399,8 +410,9 @@ function boost(ctx: {
   grower: TreeGrower;
   names: string[];
   params: GradientBoostingParams;
+  profile: GbdtPhaseProfile;
 }): GradientBoostingModel {
-  const { p, labels, raw, grower } = ctx;
+  const { p, labels, raw, grower, profile } = ctx;
   const mean = meanOf(labels);
   const baseScore = Math.fround(p.objective === 'binary' ? Math.log(mean / (1 - mean)) : mean);
   raw.fill(baseScore);
@@ -419,11 +431,16 @@ function boost(ctx: {
   let bestLoss = Number.POSITIVE_INFINITY;
   let sinceBest = 0;
   for (let iteration = 0; iteration < p.maxIterations; iteration++) {
+    let since = profile.now();
     grower.computeGradients(objectiveCode);
+    profile.add('gradients', since);
     const tree = grower.grow(gain, splitCount);
+    since = profile.now();
     grower.applyLeaves();
+    profile.add('prediction update', since);
     trees.push(tree.arrays);
     let loss: number | undefined;
+    since = profile.now();
     if (val !== undefined && valBinned !== null && valRaw !== null) {
       addTreeBinned(tree, valBinned, val.columns, valRaw);
       loss = validationLoss(p.objective, valRaw, val.labels);
@@ -433,6 +450,7 @@ function boost(ctx: {
       } else {
         sinceBest++;
       }
+      profile.add('validation', since);
     }
     ctx.params.onIteration?.({
       iteration: iteration + 1,
@@ -477,6 +495,33 @@ function addHistogram(hist: Float64Array, other: Float64Array, offset: number): 
   for (let k = 0; k < hist.length; k++) hist[k] = hist[k]! + other[offset + k]!;
 }
 
+/**
+ * child += the workers' parts, parent -= child, in one pass over the three buffers (the same sums
+ * in the same order as merging first and subtracting after).
+ */
+function mergeAndSubtractHistogram(
+  parent: Float64Array,
+  child: Float64Array,
+  workers: Float64Array,
+  parts: number,
+): void {
+  const length = child.length;
+  if (parts === 1) {
+    for (let k = 0; k < length; k++) {
+      const c = child[k]! + workers[k]!;
+      child[k] = c;
+      parent[k] = parent[k]! - c;
+    }
+    return;
+  }
+  for (let k = 0; k < length; k++) {
+    let c = child[k]!;
+    for (let w = 0; w < parts; w++) c += workers[w * length + k]!;
+    child[k] = c;
+    parent[k] = parent[k]! - c;
+  }
+}
+
 /** parent -= child (the parent's buffer becomes the sibling's histogram). */
 function subtractHistogram(parent: Float64Array, child: Float64Array): void {
   for (let k = 0; k < parent.length; k++) parent[k] = parent[k]! - child[k]!;
@@ -497,6 +542,7 @@ class TreeGrower {
   readonly #p: Resolved;
   readonly #pool: KernelThreadPool;
   readonly #kernels: GbdtWasmKernels;
+  readonly #profile: GbdtPhaseProfile;
   readonly #binning: BinThresholds;
   readonly #columns: number;
   readonly #n: number;
@@ -510,6 +556,8 @@ class TreeGrower {
   /** The last tree's leaves as (start, end) int32 pairs and float64 values, 16 bytes per leaf. */
   readonly #leafTable: { address: number; starts: Int32Array; values: Float64Array };
   #leaves: Leaf[] = [];
+  /** The last parallel partition left the workers' parts of the child histogram to merge. */
+  #workerPartsPending = false;
   // node arrays of the tree being grown
   #feature: number[] = [];
   #bin: number[] = [];
@@ -528,8 +576,10 @@ class TreeGrower {
     columns: number;
     n: number;
     histogramBytes: number;
+    profile: GbdtPhaseProfile;
   }) {
     const { arena } = init;
+    this.#profile = init.profile;
     this.#p = init.p;
     this.#pool = init.pool;
     this.#kernels = init.kernels;
@@ -584,8 +634,10 @@ class TreeGrower {
   /** Adds the workers' histograms of the last task into `hist`. */
   #mergeWorkerHistograms(hist: Histogram): void {
     const values = hist.values;
+    const since = this.#profile.now();
     for (let w = 0; w < this.#pool.threads - 1; w++)
       addHistogram(values, this.#workerHists, w * values.length);
+    this.#profile.add('merge worker histograms', since);
   }
 
   /** Fills the root's histogram: all rows. */
@@ -697,6 +749,9 @@ class TreeGrower {
     const { feature, bin } = split;
     const missingLeft = split.missingLeft ? 1 : 0;
     const pool = this.#pool;
+    this.#workerPartsPending = false;
+    const profile = this.#profile;
+    let since = profile.now();
     const start = leaf.start;
     const count = leaf.count;
     // The root reads row k at position k, so `rows` need not be reset for every tree.
@@ -709,6 +764,7 @@ class TreeGrower {
         if (histLeft) kernels.histogramRows(rowsAddress, start, start + nl, hist.address);
         else kernels.histogramRows(rowsAddress, start + nl, start + count, hist.address);
       }
+      profile.add('partition + child histogram', since);
       return nl;
     }
     // Each part writes its left rows to scratch and its right rows to scratch2 at its own range
@@ -729,7 +785,10 @@ class TreeGrower {
         else kernels.histogramRows(scratch2, from, to - nl, hist.address);
       },
     );
-    if (hist !== null) this.#mergeWorkerHistograms(hist);
+    profile.add('partition + child histogram', since);
+    // merged into the child together with the subtraction from the parent (see grow)
+    this.#workerPartsPending = hist !== null;
+    since = profile.now();
     const rows = this.#rows;
     const lefts = this.#scratch;
     const rights = this.#scratch2;
@@ -738,6 +797,7 @@ class TreeGrower {
     });
     let totalLeft = 0;
     for (let part = 0; part < pool.threads; part++) totalLeft += control[32 + part]!;
+    profile.add('gather partitioned rows', since);
     return totalLeft;
   }
 
@@ -767,8 +827,14 @@ class TreeGrower {
       split: null,
     };
     const finished: Leaf[] = [];
+    const profile = this.#profile;
+    const growStart = profile.now();
+    const accountedBefore = profile.enabled ? profile.accountedMs() : 0;
+    let since = growStart;
     root.hist = this.#acquire();
     this.#rootHistogram(root.hist);
+    // (without the merge of the workers' histograms, a phase of its own)
+    profile.addRest('root histogram', since, accountedBefore);
     let g = 0;
     let h = 0;
     for (let k = 0; k < HISTOGRAM_STRIDE; k += 3) {
@@ -777,8 +843,10 @@ class TreeGrower {
     }
     root.sumGrad = g;
     root.sumHess = h;
+    since = profile.now();
     if (this.#canSplit(root)) root.split = this.#findSplit(root);
     else this.#release(root);
+    profile.add('split finding', since);
     let open: Leaf[] = [root];
     let leafCount = 1;
     for (;;) {
@@ -837,10 +905,21 @@ class TreeGrower {
         this.#freeHists.push(parentHist);
         finished.push(left, right);
       } else {
-        subtractHistogram(parentHist.values, small.hist!.values);
+        since = profile.now();
+        if (this.#workerPartsPending) {
+          const parts = this.#pool.threads - 1;
+          mergeAndSubtractHistogram(parentHist.values, small.hist!.values, this.#workerHists, parts);
+          this.#workerPartsPending = false;
+          profile.add('merge worker histograms + subtraction', since);
+        } else {
+          subtractHistogram(parentHist.values, small.hist!.values);
+          profile.add('histogram subtraction', since);
+        }
         large.hist = parentHist;
         for (const child of [left, right]) {
+          since = profile.now();
           if (this.#canSplit(child)) child.split = this.#findSplit(child);
+          profile.add('split finding', since);
           if (child.split === null) {
             this.#release(child);
             finished.push(child);
@@ -855,6 +934,7 @@ class TreeGrower {
       this.#release(leaf);
       finished.push(leaf);
     }
+    profile.addRest('tree bookkeeping', growStart, accountedBefore);
     // Leaves are the finished entries whose node has no children.
     this.#leaves = finished.filter((leaf) => this.#left[leaf.node] === -1);
     for (const leaf of this.#leaves) this.#value[leaf.node] = this.#leafValue(leaf);

@@ -14,6 +14,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LakeloopError } from '../errors.js';
 import { kernelWorkerSource, partRange, type KernelWorkerData } from './gbdt-kernels.js';
+import type { GbdtPhaseProfile } from './gbdt-phase-profile.js';
 
 /**
  * Polls of a control word before a thread sleeps in `Atomics.wait`: a few microseconds, which covers
@@ -76,6 +77,8 @@ export interface KernelThreadPoolOptions {
 /** Synchronous fork-join over worker threads sharing memory. */
 export class KernelThreadPool {
   readonly threads: number;
+  /** When set and enabled, counts tasks and the time spent joining the workers. */
+  profile: GbdtPhaseProfile | undefined;
   readonly #workers: Worker[];
   readonly #control: Int32Array;
   readonly #spinLimit: number;
@@ -167,6 +170,14 @@ export class KernelThreadPool {
     Atomics.notify(control, 0);
     const [from, to] = partRange(spec.start, spec.count, 0, this.threads);
     mainPart(from, to);
+    const profile = this.profile;
+    if (profile?.enabled === true) {
+      const since = performance.now();
+      this.#join(generation);
+      profile.poolTasks++;
+      profile.joinWaitMs += performance.now() - since;
+      return;
+    }
     this.#join(generation);
   }
 
