@@ -27,6 +27,7 @@ import { defs as queueTestDefs } from '../test/queue/fixtures/queue-defs.js';
 import { median, reportBench } from './bench-report.js';
 import type { BenchFigure } from './bench-report.js';
 import { defs, TRIVIAL_STEPS } from './fixtures/queue-bench-defs.js';
+import { stopChild, waitFor } from '../test/support/child-processes.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const benchDefs = join(root, 'bench', 'fixtures', 'queue-bench-defs.ts');
@@ -70,19 +71,6 @@ async function startWorker(options: {
   return child;
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve();
-      return;
-    }
-    child.once('exit', () => {
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 async function throughput(redisUrl: string, workers: number): Promise<number> {
   const instance = await Instance.ephemeral({ storage: 'sqlite' });
   const prefix = `bench-${workers}-${Date.now()}`;
@@ -104,16 +92,8 @@ async function throughput(redisUrl: string, workers: number): Promise<number> {
     }
     return median(rates);
   } finally {
-    await Promise.all(procs.map(stop));
+    await Promise.all(procs.map(stopChild));
     await instance.close();
-  }
-}
-
-async function waitFor(condition: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
@@ -141,19 +121,19 @@ async function recoveryMs(redisUrl: string, trial: number): Promise<number> {
       instance,
       executor: queueExecutor({ redisUrl, prefix, module: testDefs }),
     });
-    await waitFor(() => lines().length === 1, 60_000);
+    await waitFor(() => lines().length === 1, { timeoutMs: 60_000, pollMs: 10 });
     const holderPid = Number(lines()[0]?.split(' ')[1]);
     const holder = procs.find((p) => p.pid === holderPid);
     if (holder === undefined) throw new Error('no worker holds the step');
     const killedAt = performance.now();
     holder.kill('SIGKILL');
-    await waitFor(() => lines().length >= 2, 120_000);
+    await waitFor(() => lines().length >= 2, { timeoutMs: 120_000, pollMs: 10 });
     const ms = performance.now() - killedAt;
     const done = await running;
     if (done.status !== 'SUCCESS') throw new Error(`recovery run ${done.status}`);
     return ms;
   } finally {
-    await Promise.all(procs.map(stop));
+    await Promise.all(procs.map(stopChild));
     await instance.close();
     rmSync(dir, { recursive: true, force: true });
   }

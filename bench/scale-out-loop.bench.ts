@@ -23,6 +23,7 @@ import type { DemoSummary } from '../pipelines/flight-delays/demo-report.js';
 import { startPostgresServer } from '../test/support/postgres-server-process.js';
 import { startRedisServer } from '../test/support/redis-server-process.js';
 import { median, reportBench } from './bench-report.js';
+import { stopChild } from '../test/support/child-processes.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({
@@ -53,19 +54,6 @@ async function startWorker(name: string, env: NodeJS.ProcessEnv): Promise<ChildP
   }
   child.stdout.resume();
   return child;
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve();
-      return;
-    }
-    child.once('exit', () => {
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 /** `npm start -- --data <dataset> --json` in a fresh process; its summary and wall seconds. */
@@ -128,7 +116,7 @@ try {
         aucs.scaled = two.summary.versions.map((v) => v.auc);
         console.log(`postgres + 2 workers: ${two.seconds.toFixed(1)} s`);
       } finally {
-        await Promise.all(workers.map(stop));
+        await Promise.all(workers.map(stopChild));
       }
     } finally {
       rmSync(base, { recursive: true, force: true });

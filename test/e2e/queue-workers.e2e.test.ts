@@ -8,7 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -18,31 +18,14 @@ import { createRun, Instance } from '../../src/index.js';
 import type { EventRecord, RunRecord } from '../../src/index.js';
 import { lakeloop, repoRoot } from '../core/cli-test-helpers.js';
 import { defs } from '../queue/fixtures/queue-defs.js';
+import { stopChild, waitFor } from '../support/child-processes.js';
+import { stepTraces } from '../queue/fixtures/step-traces.js';
 
 const fixture = fileURLToPath(new URL('../queue/fixtures/queue-defs.ts', import.meta.url));
 const redisUrl = inject('redisUrl');
 if (redisUrl === '') console.warn(`queue end-to-end tests skipped: ${inject('redisUnavailable')}`);
 
 let counter = 0;
-
-function traces(dir: string, step: string): string[] {
-  try {
-    return readFileSync(join(dir, `${step}.log`), 'utf8')
-      .trim()
-      .split('\n')
-      .filter((l) => l !== '');
-  } catch {
-    return [];
-  }
-}
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Spawns `node bin/lakeloop.js <args>`; resolves once a stdout line starts with `readyLine`. */
 async function spawnCli(args: string[], env: NodeJS.ProcessEnv, readyLine?: string): Promise<ChildProcess> {
@@ -58,19 +41,6 @@ async function spawnCli(args: string[], env: NodeJS.ProcessEnv, readyLine?: stri
   }
   child.stdout.resume();
   return child;
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve();
-      return;
-    }
-    child.once('exit', () => {
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 describe.skipIf(redisUrl === '')('queue executor end to end', { timeout: 180_000 }, () => {
@@ -104,7 +74,7 @@ describe.skipIf(redisUrl === '')('queue executor end to end', { timeout: 180_000
     );
   });
   afterEach(async () => {
-    await Promise.all([...workers, ...others.splice(0)].map(stop));
+    await Promise.all([...workers, ...others.splice(0)].map(stopChild));
     rmSync(root, { recursive: true, force: true });
   });
 
@@ -153,7 +123,7 @@ describe.skipIf(redisUrl === '')('queue executor end to end', { timeout: 180_000
     expect(result.code).toBe(0);
     const run = JSON.parse(result.stdout) as RunRecord;
     expect(run.status).toBe('SUCCESS');
-    expect(traces(traceDir, 'flaky').map((l) => l.split(' ')[2])).toEqual(['1', '2']);
+    expect(stepTraces(traceDir, 'flaky').map((l) => l.split(' ')[2])).toEqual(['1', '2']);
     const events = await eventsOf(run.runId);
     expect(events.filter((e) => e.type === 'STEP_UP_FOR_RETRY')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'LOG' && e.message.startsWith('Running on worker'))).toHaveLength(
@@ -173,8 +143,8 @@ describe.skipIf(redisUrl === '')('queue executor end to end', { timeout: 180_000
         resolve(code);
       });
     });
-    await waitFor(() => traces(traceDir, 'hangs').length === 1);
-    const [stepPid] = (traces(traceDir, 'hangs')[0] ?? '').split(' ').map(Number);
+    await waitFor(() => stepTraces(traceDir, 'hangs').length === 1, { pollMs: 50 });
+    const [stepPid] = (stepTraces(traceDir, 'hangs')[0] ?? '').split(' ').map(Number);
     const listed = await lakeloop(['runs', 'list', '--json'], env as Record<string, string>);
     const [run] = JSON.parse(listed.stdout) as RunRecord[];
     const cancel = await lakeloop(['runs', 'cancel', run?.runId ?? ''], env as Record<string, string>);
@@ -187,7 +157,7 @@ describe.skipIf(redisUrl === '')('queue executor end to end', { timeout: 180_000
     expect(failure?.error?.cause?.message).toMatch(/^hangs saw the abort in \d+$/);
     // The step child that ran it saw the abort (the child itself stays for the worker's next step).
     expect(failure?.error?.cause?.message).toBe(`hangs saw the abort in ${stepPid ?? ''}`);
-    expect(traces(traceDir, 'hangs')).toHaveLength(1);
+    expect(stepTraces(traceDir, 'hangs')).toHaveLength(1);
   });
 
   it('lakeloop daemon with LAKELOOP_EXECUTOR=queue runs a queued run in the workers', async () => {

@@ -37,6 +37,8 @@ import { postgresUnavailableReason, startPostgresServer } from '../support/postg
 import type { PostgresServerProcess } from '../support/postgres-server-process.js';
 import { redisUnavailableReason, startRedisServer } from '../support/redis-server-process.js';
 import type { RedisServerProcess } from '../support/redis-server-process.js';
+import { stopChild, waitFor } from '../support/child-processes.js';
+import { stepTraces } from '../queue/fixtures/step-traces.js';
 
 const run = promisify(execFile);
 const queueFixture = fileURLToPath(new URL('../queue/fixtures/queue-defs.ts', import.meta.url));
@@ -47,39 +49,6 @@ const unavailable = postgresUnavailableReason() ?? redisUnavailableReason();
 if (unavailable !== undefined) {
   if (process.env.CI === 'true') throw new Error(`scale-out tests need their services: ${unavailable}`);
   console.warn(`scale-out host tests skipped: ${unavailable}`);
-}
-
-function traces(dir: string, step: string): string[] {
-  try {
-    return readFileSync(join(dir, `${step}.log`), 'utf8')
-      .trim()
-      .split('\n')
-      .filter((l) => l !== '');
-  } catch {
-    return [];
-  }
-}
-
-/** Waits for a real condition of other processes (files, registry rows): bounded, no fixed sleep. */
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      resolve();
-      return;
-    }
-    child.once('exit', () => {
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
 }
 
 describe.skipIf(unavailable !== undefined)('lakeloop on several hosts', { timeout: 300_000 }, () => {
@@ -111,7 +80,7 @@ describe.skipIf(unavailable !== undefined)('lakeloop on several hosts', { timeou
     cleanups.push(() => redis.stop());
   });
   afterAll(async () => {
-    await Promise.all(children.splice(0).map(stop));
+    await Promise.all(children.splice(0).map(stopChild));
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
 
@@ -188,8 +157,8 @@ describe.skipIf(unavailable !== undefined)('lakeloop on several hosts', { timeou
     ]);
     const materializing = run(file, argv, { cwd: repoRoot, env: daemonEnv });
     materializing.catch(() => undefined); // awaited below; a failure before then is not unhandled
-    await waitFor(() => traces(traceDir, 'killed_once').length === 1);
-    const workerPid = Number((traces(traceDir, 'killed_once')[0] ?? '').split(' ')[1]);
+    await waitFor(() => stepTraces(traceDir, 'killed_once').length === 1);
+    const workerPid = Number((stepTraces(traceDir, 'killed_once')[0] ?? '').split(' ')[1]);
     const holder = workers.find((w) => w.pid === workerPid);
     expect(holder).toBeDefined();
     const killedAt = Date.now();
@@ -200,7 +169,7 @@ describe.skipIf(unavailable !== undefined)('lakeloop on several hosts', { timeou
     );
 
     expect(finished.status).toBe('SUCCESS');
-    expect(traces(traceDir, 'killed_once')).toHaveLength(2);
+    expect(stepTraces(traceDir, 'killed_once')).toHaveLength(2);
     const survivor = WORKERS[workers.findIndex((w) => w !== holder)];
     const shown = await jsonOn<{ events: StoredEvent[] }>(
       'daemon',

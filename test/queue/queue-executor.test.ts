@@ -3,7 +3,7 @@
  * executeRun here, steps taken by QueueWorkers (each step in its own child process), every test on
  * its own queue prefix.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,33 +16,14 @@ import { queueKeys } from '../../src/core/execution/queue/queue-protocol.js';
 import { QueueWorker } from '../../src/core/execution/queue/queue-worker.js';
 import type { QueueWorkerOptions } from '../../src/core/execution/queue/queue-worker.js';
 import { defs } from './fixtures/queue-defs.js';
+import { waitFor } from '../support/child-processes.js';
+import { stepTraces } from './fixtures/step-traces.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/queue-defs.ts', import.meta.url));
 const redisUrl = inject('redisUrl');
 if (redisUrl === '') console.warn(`queue executor tests skipped: ${inject('redisUnavailable')}`);
 
 let counter = 0;
-
-/** Waits for a real condition (bounded poll). */
-async function waitFor(condition: () => boolean, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
-/** Lines of a step's trace file (one per start). */
-function traces(dir: string, step: string): string[] {
-  try {
-    return readFileSync(join(dir, `${step}.log`), 'utf8')
-      .trim()
-      .split('\n')
-      .filter((l) => l !== '');
-  } catch {
-    return [];
-  }
-}
 
 describe.skipIf(redisUrl === '')('queue executor', { timeout: 120_000 }, () => {
   let dir: string;
@@ -92,7 +73,7 @@ describe.skipIf(redisUrl === '')('queue executor', { timeout: 120_000 }, () => {
       }),
     ).toBe(3);
     // The step's own LOG line came back through the queue, and the worker said it took the step.
-    const [childPid] = (traces(dir, 'source')[0] ?? '').split(' ');
+    const [childPid] = (stepTraces(dir, 'source')[0] ?? '').split(' ');
     expect(Number(childPid)).not.toBe(process.pid);
     expect(
       events.some(
@@ -130,11 +111,11 @@ describe.skipIf(redisUrl === '')('queue executor', { timeout: 120_000 }, () => {
     await startWorker();
     const flaky = await materialize(defs, { select: 'flaky', instance, executor: executor() });
     expect(flaky.status).toBe('SUCCESS');
-    expect(traces(dir, 'flaky').map((line) => line.split(' ')[2])).toEqual(['1', '2']);
+    expect(stepTraces(dir, 'flaky').map((line) => line.split(' ')[2])).toEqual(['1', '2']);
     const failing = await materialize(defs, { select: 'always_fails', instance, executor: executor() });
     expect(failing.status).toBe('FAILURE');
     // maxRetries 1: two attempts, each run once (the queue's own attempts are not spent on it).
-    expect(traces(dir, 'always_fails').map((line) => line.split(' ')[2])).toEqual(['1', '2']);
+    expect(stepTraces(dir, 'always_fails').map((line) => line.split(' ')[2])).toEqual(['1', '2']);
     const events = await instance.events.getEvents({ runId: failing.runId });
     expect(events.filter((e) => e.type === 'STEP_UP_FOR_RETRY')).toHaveLength(1);
     expect(events.find((e) => e.type === 'STEP_FAILURE')?.error?.message).toContain('always fails');
@@ -147,18 +128,18 @@ describe.skipIf(redisUrl === '')('queue executor', { timeout: 120_000 }, () => {
     await startWorker({ name: 'two' });
     const run = await materialize(defs, { select: 'blocks', instance, executor: executor() });
     expect(run.status).toBe('SUCCESS');
-    expect(traces(dir, 'blocks')).toHaveLength(1);
+    expect(stepTraces(dir, 'blocks')).toHaveLength(1);
   });
 
   it('a closing worker hands its running step back to the queue; another worker runs it at once', async () => {
     const first = await startWorker({ name: 'closing', lockDurationMs: 60_000, stalledIntervalMs: 60_000 });
     const running = materialize(defs, { select: 'killed_once+', instance, executor: executor() });
-    await waitFor(() => traces(dir, 'killed_once').length === 1);
+    await waitFor(() => stepTraces(dir, 'killed_once').length === 1, { timeoutMs: 30_000 });
     await startWorker({ name: 'taker', lockDurationMs: 60_000, stalledIntervalMs: 60_000 });
     await first.close({ graceMs: 0 });
     const run = await running;
     expect(run.status).toBe('SUCCESS');
-    expect(traces(dir, 'killed_once')).toHaveLength(2);
+    expect(stepTraces(dir, 'killed_once')).toHaveLength(2);
     const events = await instance.events.getEvents({ runId: run.runId });
     const success = events.find((e) => e.type === 'STEP_SUCCESS' && e.stepKey === 'killed_once');
     expect(success?.data?.executedBy).toMatchObject({ worker: 'taker' });
@@ -186,7 +167,7 @@ describe.skipIf(redisUrl === '')('queue executor', { timeout: 120_000 }, () => {
     expect(events.find((e) => e.type === 'STEP_FAILURE')?.error?.message).toContain(
       'before a worker took it',
     );
-    expect(traces(dir, 'source')).toEqual([]);
+    expect(stepTraces(dir, 'source')).toEqual([]);
   });
 
   it('cancel reaches the worker holding the step, which stops its step child', async () => {
@@ -226,7 +207,7 @@ describe.skipIf(redisUrl === '')('queue executor', { timeout: 120_000 }, () => {
     const events = await instance.events.getEvents({ runId: run.runId });
     expect(events.filter((e) => e.type === 'STEP_START')).toHaveLength(1);
     expect(events.filter((e) => e.type === 'STEP_UP_FOR_RETRY')).toHaveLength(0);
-    expect(traces(dir, 'flaky')).toEqual([]);
+    expect(stepTraces(dir, 'flaky')).toEqual([]);
     // Both tries of the job were made (a worker says it took the step each time).
     expect(events.filter((e) => e.type === 'LOG' && e.message.startsWith('Running on worker'))).toHaveLength(
       2,

@@ -18,29 +18,12 @@ import { hashBytes } from '../../src/core/execution/io/filesystem-io-manager.js'
 import { queueExecutor } from '../../src/core/execution/queue/queue-executor.js';
 import { repoRoot } from '../core/cli-test-helpers.js';
 import { defs } from './fixtures/queue-defs.js';
+import { stopChild, waitFor } from '../support/child-processes.js';
+import { stepTraces } from './fixtures/step-traces.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/queue-defs.ts', import.meta.url));
 const redisUrl = inject('redisUrl');
 if (redisUrl === '') console.warn(`queue worker recovery test skipped: ${inject('redisUnavailable')}`);
-
-function traces(dir: string, step: string): string[] {
-  try {
-    return readFileSync(join(dir, `${step}.log`), 'utf8')
-      .trim()
-      .split('\n')
-      .filter((l) => l !== '');
-  } catch {
-    return [];
-  }
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 function alive(pid: number): boolean {
   try {
@@ -102,21 +85,7 @@ describe.skipIf(redisUrl === '')('a SIGKILLed lakeloop worker', { timeout: 180_0
     instance = await Instance.ephemeral({ storage: 'sqlite' });
   });
   afterEach(async () => {
-    await Promise.all(
-      workers.splice(0).map(
-        (w) =>
-          new Promise<void>((resolve) => {
-            if (w.exitCode !== null || w.signalCode !== null) {
-              resolve();
-              return;
-            }
-            w.once('exit', () => {
-              resolve();
-            });
-            w.kill('SIGTERM');
-          }),
-      ),
-    );
+    await Promise.all(workers.splice(0).map(stopChild));
     await instance.close();
     delete process.env.LAKELOOP_QUEUE_TEST_DIR;
     rmSync(dir, { recursive: true, force: true });
@@ -133,13 +102,13 @@ describe.skipIf(redisUrl === '')('a SIGKILLed lakeloop worker', { timeout: 180_0
       instance,
       executor: queueExecutor({ redisUrl, prefix, module: fixture }),
     });
-    await waitFor(() => traces(dir, 'killed_once').length === 1);
-    const [stepPid, workerPid] = (traces(dir, 'killed_once')[0] ?? '').split(' ').map(Number);
+    await waitFor(() => stepTraces(dir, 'killed_once').length === 1);
+    const [stepPid, workerPid] = (stepTraces(dir, 'killed_once')[0] ?? '').split(' ').map(Number);
     const holder = started.find((w) => w.pid === workerPid);
     expect(holder).toBeDefined();
     const killedAt = Date.now();
     holder?.kill('SIGKILL');
-    await waitFor(() => traces(dir, 'killed_once').length >= 2);
+    await waitFor(() => stepTraces(dir, 'killed_once').length >= 2);
     const recoveryMs = Date.now() - killedAt;
     const run = await running;
     console.log(
@@ -148,7 +117,7 @@ describe.skipIf(redisUrl === '')('a SIGKILLed lakeloop worker', { timeout: 180_0
 
     expect(run.error).toBeUndefined();
     expect(run.status).toBe('SUCCESS');
-    const lines = traces(dir, 'killed_once');
+    const lines = stepTraces(dir, 'killed_once');
     expect(lines).toHaveLength(2); // the killed start and the recovery: never a third
     const survivor = started.find((w) => w !== holder);
     expect(Number(lines[1]?.split(' ')[1])).toBe(survivor?.pid);
