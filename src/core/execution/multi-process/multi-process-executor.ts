@@ -22,7 +22,8 @@ import { LakeloopError } from '../../../errors.js';
 import type { SerializedError } from '../../events/event-types.js';
 import type { Executor, ExecutorSession, StepChannel, StepOutcome, StepTask } from '../executor.js';
 import { serializeError } from '../serialize-error.js';
-import { stepWorkerEntry, stepWorkerExecArgv } from './step-child.js';
+import { stepFailure } from '../step-failure.js';
+import { sendToStepProcess, stepWorkerEntry, stepWorkerExecArgv } from './step-child.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
 
 /** Options of {@link multiProcessExecutor}. */
@@ -43,10 +44,6 @@ interface Worker {
   /** The step it runs now. */
   pending?: { resolve: (outcome: StepOutcome) => void; channel: StepChannel; started: number };
   initError?: SerializedError;
-}
-
-function failure(error: SerializedError, retryable: boolean, started: number): StepOutcome {
-  return { status: 'FAILURE', error, checks: [], retryable, durationMs: Date.now() - started };
 }
 
 /** Creates the multi-process executor. */
@@ -109,7 +106,7 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
                     'STEP_FAILED',
                     `The worker process running the step exited (${signal ?? `code ${code ?? '?'}`}).`,
                   );
-              pending.resolve(failure(serializeError(error), !canceled, pending.started));
+              pending.resolve(stepFailure(error, !canceled, pending.started));
             }
           });
         });
@@ -120,7 +117,7 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
           instanceHome: context.instanceHome,
           ...(ioUrl === undefined ? {} : { ioUrl }),
         };
-        child.send(init);
+        sendToStepProcess(child, init);
         all.add(worker);
         return worker;
       };
@@ -133,12 +130,10 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
           await worker.ready;
           if (worker.initError !== undefined) {
             worker.child.kill();
-            return failure(
-              serializeError(
-                new LakeloopError(
-                  'DEFINITION_ERROR',
-                  `A worker process could not start: ${worker.initError.message}${worker.initError.cause === undefined ? '' : ` (${worker.initError.cause.message})`}`,
-                ),
+            return stepFailure(
+              new LakeloopError(
+                'DEFINITION_ERROR',
+                `A worker process could not start: ${worker.initError.message}${worker.initError.cause === undefined ? '' : ` (${worker.initError.cause.message})`}`,
               ),
               false,
               started,
@@ -146,17 +141,15 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
           }
           if (channel.signal.aborted) {
             idle.push(worker);
-            return failure(
-              serializeError(
-                new LakeloopError('CANCELED', `Step "${task.assetKey}" not started: the run was canceled.`),
-              ),
+            return stepFailure(
+              new LakeloopError('CANCELED', `Step "${task.assetKey}" not started: the run was canceled.`),
               false,
               started,
             );
           }
           const onAbort = (): void => {
             const abort: ToWorker = { type: 'abort' };
-            worker.child.send(abort);
+            sendToStepProcess(worker.child, abort);
             setTimeout(() => {
               if (worker.pending !== undefined) worker.child.kill('SIGKILL');
             }, abortGraceMs).unref();
@@ -164,7 +157,7 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
           const outcome = await new Promise<StepOutcome>((resolveOutcome) => {
             worker.pending = { resolve: resolveOutcome, channel, started };
             const step: ToWorker = { type: 'step', task };
-            worker.child.send(step); // the worker handles messages in order: an abort always finds this step
+            sendToStepProcess(worker.child, step); // the worker handles messages in order: an abort always finds this step
             channel.signal.addEventListener('abort', onAbort, { once: true });
           });
           channel.signal.removeEventListener('abort', onAbort);
@@ -185,7 +178,7 @@ export function multiProcessExecutor(options: MultiProcessExecutorOptions): Exec
                   });
                   // The worker tears down its resources and exits; kill it if it takes too long.
                   const close: ToWorker = { type: 'close' };
-                  if (worker.child.connected) worker.child.send(close);
+                  sendToStepProcess(worker.child, close);
                   setTimeout(() => worker.child.kill('SIGKILL'), closeGraceMs).unref();
                 }),
             ),

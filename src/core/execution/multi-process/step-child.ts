@@ -23,6 +23,7 @@ import type { SerializedError } from '../../events/event-types.js';
 import type { StepChannel, StepOutcome, StepTask } from '../executor.js';
 import { serializeError } from '../serialize-error.js';
 import type { FromWorker, ToWorker } from './worker-protocol.js';
+import { stepFailure } from '../step-failure.js';
 
 const here = fileURLToPath(import.meta.url);
 /** The entry module of a step child. */
@@ -52,20 +53,20 @@ export interface StepChildOptions {
   abortGraceMs?: number;
 }
 
+/**
+ * Sends a message to a step process. A process that is exiting makes the write fail (EPIPE), which
+ * must not become an uncaught error: its 'exit' handler settles whatever step was pending.
+ */
+export function sendToStepProcess(child: ChildProcess, message: ToWorker): void {
+  if (!child.connected) return;
+  // With a callback a failed write is reported there instead of as an 'error' event.
+  child.send(message, () => undefined);
+}
+
 interface Pending {
   resolve: (outcome: StepOutcome) => void;
   channel: StepChannel;
   started: number;
-}
-
-function failure(error: unknown, retryable: boolean, started: number): StepOutcome {
-  return {
-    status: 'FAILURE',
-    error: serializeError(error),
-    checks: [],
-    retryable,
-    durationMs: Date.now() - started,
-  };
 }
 
 /** A step child process. */
@@ -124,7 +125,7 @@ export class StepChild {
           const error = canceled
             ? new LakeloopError('CANCELED', 'The step was canceled and its child process stopped.')
             : new LakeloopError('STEP_FAILED', `The child process running the step exited (${how}).`);
-          pending.resolve(failure(error, !canceled, pending.started));
+          pending.resolve(stepFailure(error, !canceled, pending.started));
         }
         resolveExit();
       });
@@ -138,14 +139,8 @@ export class StepChild {
     this.#send(init);
   }
 
-  /**
-   * Sends a message; a child that is exiting makes the write fail (EPIPE), which must not become an
-   * uncaught error: its 'exit' handler settles whatever step was pending.
-   */
   #send(message: ToWorker): void {
-    if (!this.#child.connected) return;
-    // With a callback a failed write is reported there instead of as an 'error' event.
-    this.#child.send(message, () => undefined);
+    sendToStepProcess(this.#child, message);
   }
 
   /** Forks a child and sends it its init message (see {@link ready}). */
@@ -178,7 +173,7 @@ export class StepChild {
     }
     if (this.#pending !== undefined) throw new LakeloopError('INTERNAL', 'The step child is busy.');
     if (channel.signal.aborted) {
-      return failure(
+      return stepFailure(
         new LakeloopError('CANCELED', `Step "${task.assetKey}" not started: the run was canceled.`),
         false,
         started,

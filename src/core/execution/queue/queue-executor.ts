@@ -32,10 +32,10 @@ import { Job, Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { LakeloopError } from '../../../errors.js';
 import type { Executor, ExecutorSession, StepChannel, StepOutcome, StepTask } from '../executor.js';
-import { serializeError } from '../serialize-error.js';
 import { CANCEL_MARK_TTL_MS, queueKeys, stepJobId } from './queue-protocol.js';
 import type { QueueControlMessage, QueueKeys, StepJobData, StepJobProgress } from './queue-protocol.js';
 import { connectRedis, quiet, redactRedisUrl } from './redis-url.js';
+import { stepFailure } from '../step-failure.js';
 
 /** The run tag naming the definitions module (written by `materialize` and the daemon). */
 const DEFS_TAG = 'lakeloop/defs';
@@ -84,16 +84,6 @@ interface QueueClient {
   close(): Promise<void>;
 }
 
-function failure(error: unknown, retryable: boolean, started: number): StepOutcome {
-  return {
-    status: 'FAILURE',
-    error: serializeError(error),
-    checks: [],
-    retryable,
-    durationMs: Date.now() - started,
-  };
-}
-
 function isOutcome(value: unknown): value is StepOutcome {
   const status = (value as { status?: unknown } | null)?.status;
   return status === 'SUCCESS' || status === 'FAILURE';
@@ -103,7 +93,7 @@ function outcomeOf(returnvalue: unknown, started: number): StepOutcome {
   const value: unknown = typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue;
   return isOutcome(value)
     ? value
-    : failure(
+    : stepFailure(
         new LakeloopError(
           'INTERNAL',
           `A worker returned something that is not a step outcome: ${(JSON.stringify(value) as string | undefined)?.slice(0, 200) ?? 'undefined'}`,
@@ -115,7 +105,7 @@ function outcomeOf(returnvalue: unknown, started: number): StepOutcome {
 
 /** A job the queue failed for good: a FAILURE that executeRun does not retry (the queue already did). */
 function queueFailure(reason: string | undefined, started: number): StepOutcome {
-  return failure(
+  return stepFailure(
     new LakeloopError('STEP_FAILED', `The queue gave up on the step: ${reason ?? 'unknown reason'}.`),
     false,
     started,
@@ -144,7 +134,7 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
     if (state === 'unknown') {
       if (waiter.canceled) {
         waiter.settle(
-          failure(
+          stepFailure(
             new LakeloopError('CANCELED', 'The step was canceled before it started.'),
             false,
             waiter.started,
@@ -246,7 +236,7 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
     const removed = await c.queue.remove(jobId);
     if (removed === 1) {
       waiter.settle(
-        failure(
+        stepFailure(
           new LakeloopError('CANCELED', 'The step was canceled before a worker took it.'),
           false,
           waiter.started,
@@ -265,7 +255,7 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
   ): Promise<StepOutcome> => {
     const started = Date.now();
     if (channel.signal.aborted) {
-      return failure(
+      return stepFailure(
         new LakeloopError('CANCELED', `Step "${task.assetKey}" not started: the run was canceled.`),
         false,
         started,
@@ -309,7 +299,7 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
         .then(() => check(c, jobId))
         .catch((cause: unknown) => {
           waiter.settle(
-            failure(
+            stepFailure(
               new LakeloopError(
                 'UNAVAILABLE',
                 `Cannot queue step "${task.assetKey}" on ${where}: ${(cause as Error).message}`,
