@@ -43,8 +43,7 @@ import type {
   StoredOutput,
   StoredOutputRef,
 } from './io-manager.js';
-import { decodeValue, encodeValue, FORMAT_EXTENSIONS, formatOfPath } from './value-codec.js';
-import type { ValueFormat } from './value-codec.js';
+import { decodeValue, encodeAssetValue, FORMAT_EXTENSIONS, formatOfPath } from './value-codec.js';
 
 const VALUE_FILE = /^value(-[0-9a-f]{32})?\.(json|bin|lltab|lltree)$/;
 /** A temporary file of a write (`<value file>.<pid>.<random>.tmp`) that a killed process left. */
@@ -101,16 +100,7 @@ export class FilesystemIoManager implements IoManager {
   }
 
   #write(ref: OutputRef, value: unknown): StoredOutput {
-    let encoded: { format: ValueFormat; bytes: Uint8Array };
-    try {
-      encoded = encodeValue(value);
-    } catch (cause) {
-      throw new LakeloopError(
-        'INVALID_ARGUMENT',
-        `Asset "${ref.assetKey}" returned a value the filesystem IO manager cannot store: ${(cause as Error).message}`,
-        { cause, details: { assetKey: ref.assetKey } },
-      );
-    }
+    const encoded = encodeAssetValue(ref.assetKey, value, 'filesystem IO manager');
     const folder = this.folderOf(ref);
     const dataVersion = hashBytes(encoded.bytes);
     const name = `value-${dataVersion}${FORMAT_EXTENSIONS[encoded.format]}`;

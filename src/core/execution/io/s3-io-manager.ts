@@ -38,8 +38,7 @@ import type {
   StoredOutput,
   StoredOutputRef,
 } from './io-manager.js';
-import { decodeValue, encodeValue, FORMAT_EXTENSIONS, formatOfPath } from './value-codec.js';
-import type { ValueFormat } from './value-codec.js';
+import { decodeValue, encodeAssetValue, FORMAT_EXTENSIONS, formatOfPath } from './value-codec.js';
 
 const VALUE_NAME = /(^|\/)value-[0-9a-f]{32}\.(json|bin|lltab|lltree)$/;
 
@@ -127,16 +126,7 @@ export class S3IoManager implements IoManager {
   }
 
   async write(ref: OutputRef, value: unknown): Promise<StoredOutput> {
-    let encoded: { format: ValueFormat; bytes: Uint8Array };
-    try {
-      encoded = encodeValue(value);
-    } catch (cause) {
-      throw new LakeloopError(
-        'INVALID_ARGUMENT',
-        `Asset "${ref.assetKey}" returned a value the S3 IO manager cannot store: ${(cause as Error).message}`,
-        { cause, details: { assetKey: ref.assetKey } },
-      );
-    }
+    const encoded = encodeAssetValue(ref.assetKey, value, 'S3 IO manager');
     const dataVersion = hashBytes(encoded.bytes);
     const key = `${this.folderKeyOf(ref)}/value-${dataVersion}${FORMAT_EXTENSIONS[encoded.format]}`;
     const storagePath = `s3://${this.bucket}/${key}`;

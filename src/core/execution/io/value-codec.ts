@@ -533,3 +533,23 @@ export function formatOfPath(path: string): ValueFormat | undefined {
     if (path.endsWith(ext)) return format as ValueFormat;
   return undefined;
 }
+
+/**
+ * Encodes an asset's value for an IO manager (`store` names it in the message); INVALID_ARGUMENT
+ * naming the asset and what inside the value cannot be stored.
+ */
+export function encodeAssetValue(
+  assetKey: string,
+  value: unknown,
+  store: string,
+): { format: ValueFormat; bytes: Uint8Array } {
+  try {
+    return encodeValue(value);
+  } catch (cause) {
+    throw new LakeloopError(
+      'INVALID_ARGUMENT',
+      `Asset "${assetKey}" returned a value the ${store} cannot store: ${(cause as Error).message}`,
+      { cause, details: { assetKey } },
+    );
+  }
+}
