@@ -112,6 +112,18 @@ function queueFailure(reason: string | undefined, started: number): StepOutcome 
   );
 }
 
+/**
+ * A canceled job that left the queue before any worker took it. One outcome for both paths that
+ * can see it (the cancel's own remove, and a reconciliation reading the job gone in between).
+ */
+function canceledBeforeTaken(started: number): StepOutcome {
+  return stepFailure(
+    new LakeloopError('CANCELED', 'The step was canceled before a worker took it.'),
+    false,
+    started,
+  );
+}
+
 /** Creates the queue executor. */
 export function queueExecutor(options: QueueExecutorOptions): Executor {
   const queueName = options.queue ?? 'lakeloop';
@@ -133,13 +145,7 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
     const state = await c.queue.getJobState(jobId);
     if (state === 'unknown') {
       if (waiter.canceled) {
-        waiter.settle(
-          stepFailure(
-            new LakeloopError('CANCELED', 'The step was canceled before it started.'),
-            false,
-            waiter.started,
-          ),
-        );
+        waiter.settle(canceledBeforeTaken(waiter.started));
       }
       return;
     }
@@ -235,13 +241,7 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
     await c.redis.set(c.keys.canceled(jobId), '1', 'PX', CANCEL_MARK_TTL_MS);
     const removed = await c.queue.remove(jobId);
     if (removed === 1) {
-      waiter.settle(
-        stepFailure(
-          new LakeloopError('CANCELED', 'The step was canceled before a worker took it.'),
-          false,
-          waiter.started,
-        ),
-      );
+      waiter.settle(canceledBeforeTaken(waiter.started));
       return;
     }
     await publish(c, { type: 'cancel', jobId });
