@@ -13,7 +13,8 @@
 /** The phases of a fit. */
 export type GbdtPhase =
   | 'setup (arena, kernels, workers)'
-  | 'binning'
+  | 'bin edges'
+  | 'binning rows'
   | 'gradients'
   | 'root histogram'
   | 'partition + child histogram'

@@ -39,13 +39,18 @@ export interface GbdtKernelLayout {
   raw: number;
   /** Byte address of the labels (Float32). */
   labels: number;
+  /** Byte address of the float32 rows to bin (row-major, `columns` per row). */
+  staging: number;
+  /** Byte address of the bin edges, 256 float32 per feature, padded with +Infinity. */
+  binEdges: number;
   /** Size of the memory in 64 KiB pages, and whether it is shared. */
   pages: number;
   shared: boolean;
 }
 
 /** The arena regions the kernels address. */
-export type GbdtKernelRegion = 'binned' | 'gradients' | 'hessians' | 'rows' | 'raw' | 'labels';
+export type GbdtKernelRegion =
+  'binned' | 'gradients' | 'hessians' | 'rows' | 'raw' | 'labels' | 'staging' | 'binEdges';
 
 /** The layout of an arena holding the kernels' regions, the binned rows `columns` bytes each. */
 export function gbdtKernelLayout(
@@ -61,6 +66,8 @@ export function gbdtKernelLayout(
     rows: regions.rows.offset,
     raw: regions.raw.offset,
     labels: regions.labels.offset,
+    staging: regions.staging.offset,
+    binEdges: regions.binEdges.offset,
     pages: arena.pages,
     shared: arena.shared,
   };
@@ -68,6 +75,17 @@ export function gbdtKernelLayout(
 
 /** The exported kernels. Addresses are byte addresses in the shared memory. */
 export interface GbdtWasmKernels {
+  /**
+   * Bins the float32 rows `from..to` of the staging region into rows `from + outRow ..` of the binned
+   * matrix: bin = number of the feature's edges strictly below the value, NaN → 255.
+   */
+  binRows: (from: number, to: number, outRow: number) => void;
+  /**
+   * Sorts the non-missing values of column `feature` of the first `rows` staging rows: writes them
+   * ascending as float32 at `keys` (`other` is as large, `counts` {@link SORT_COUNTS_BYTES} of
+   * scratch) and returns how many there are. An LSD radix sort of order-preserving keys, 4 passes.
+   */
+  sortColumn: (feature: number, rows: number, keys: number, other: number, counts: number) => number;
   /** Zeroes the histogram at `hist`, then adds rows `from..to` (row numbers). */
   histogramAll: (from: number, to: number, hist: number) => void;
   /** Zeroes the histogram at `hist`, then adds the rows listed at `list[from..to)` (a Uint32 array's address). */
@@ -198,6 +216,211 @@ function zeroHistogram(layout: GbdtKernelLayout, hist: number): number[] {
     ...op.i32Const(layout.columns * FEATURE_HISTOGRAM_BYTES),
     ...op.memoryFill,
   ];
+}
+
+/** Bytes of one feature's padded bin edges (256 float32). */
+export const BIN_EDGES_BYTES = 256 * 4;
+
+function binRows(layout: GbdtKernelLayout) {
+  // params: from 0, to 1, outRow 2; locals: row 3, source 4, out 5, bin 6 (i32), x 7 (f32)
+  const [from, to, outRow, row, source, out, bin, x] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const body = [
+    ...op.localGet(row),
+    ...op.i32Const(layout.columns * 4),
+    ...op.i32Mul,
+    ...op.localSet(source),
+    ...op.localGet(row),
+    ...op.localGet(outRow),
+    ...op.i32Add,
+    ...op.i32Const(layout.columns),
+    ...op.i32Mul,
+    ...op.localSet(out),
+  ];
+  for (let f = 0; f < layout.columns; f++) {
+    const edges = layout.binEdges + f * BIN_EDGES_BYTES;
+    body.push(...op.localGet(source), ...op.f32Load(layout.staging + f * 4), ...op.localSet(x));
+    body.push(...op.i32Const(0), ...op.localSet(bin));
+    // A lower bound in 8 fixed halvings without branches: bin += (edges[bin + step - 1] < x) << log2(step).
+    for (let shift = 7; shift >= 0; shift--) {
+      body.push(
+        ...op.localGet(bin),
+        ...op.localGet(bin),
+        ...op.i32Const(2),
+        ...op.i32Shl,
+        ...op.f32Load(edges + ((1 << shift) - 1) * 4),
+        ...op.localGet(x),
+        ...op.f32Lt,
+        ...op.i32Const(shift),
+        ...op.i32Shl,
+        ...op.i32Add,
+        ...op.localSet(bin),
+      );
+    }
+    // binned = x === x ? bin : 255
+    body.push(
+      ...op.localGet(out),
+      ...op.localGet(bin),
+      ...op.i32Const(255),
+      ...op.localGet(x),
+      ...op.localGet(x),
+      ...op.f32Eq,
+      ...op.select,
+      ...op.i32Store8(layout.binned + f),
+    );
+  }
+  return {
+    name: 'binRows',
+    params: [ValType.i32, ValType.i32, ValType.i32],
+    results: [],
+    locals: [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.f32],
+    body: countedLoop(row, from, to, body),
+  };
+}
+
+/** Bytes of the scratch counters of {@link GbdtWasmKernels.sortColumn}: 4 digits × 256 int32. */
+export const SORT_COUNTS_BYTES = 4 * 256 * 4;
+
+function sortColumn(layout: GbdtKernelLayout) {
+  // params: feature 0, rows 1, keys 2, other 3, counts 4;
+  // locals: i 5, m 6, key 7, address 8, sum 9, count 10, end 11 (i32), x 12 (f32)
+  const [feature, rows, keys, other, counts, i, m, key, address, sum, count, end, x] = [
+    0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+  ];
+  const set = (local: number, value: number): number[] => [...op.i32Const(value), ...op.localSet(local)];
+  /** base + index * 4 */
+  const at = (base: number, index: number): number[] => [
+    ...op.localGet(base),
+    ...op.localGet(index),
+    ...op.i32Const(2),
+    ...op.i32Shl,
+    ...op.i32Add,
+  ];
+  /** address = counts + ((key >>> 8 digit) & 255) * 4 (the digit's 1 KiB is the load's offset) */
+  const digitCounter = (digit: number): number[] => [
+    ...op.localGet(counts),
+    ...op.localGet(key),
+    ...op.i32Const(8 * digit),
+    ...op.i32ShrU,
+    ...op.i32Const(255),
+    ...op.i32And,
+    ...op.i32Const(2),
+    ...op.i32Shl,
+    ...op.i32Add,
+    ...op.localSet(address),
+  ];
+  // Gather: keys[m++] = key(x) for every non-NaN x = staging[i * columns + feature], counting digits.
+  const gather = [
+    ...op.localGet(i),
+    ...op.i32Const(layout.columns),
+    ...op.i32Mul,
+    ...op.localGet(feature),
+    ...op.i32Add,
+    ...op.i32Const(2),
+    ...op.i32Shl,
+    ...op.f32Load(layout.staging),
+    ...op.localTee(x),
+    ...op.localGet(x),
+    ...op.f32Eq,
+    ...op.if,
+    // key = bits ^ ((bits >> 31) | 0x80000000): ascending as unsigned integers
+    ...op.localGet(x),
+    ...op.i32ReinterpretF32,
+    ...op.localTee(key),
+    ...op.localGet(key),
+    ...op.i32Const(31),
+    ...op.i32ShrS,
+    ...op.i32Const(-0x80000000),
+    ...op.i32Or,
+    ...op.i32Xor,
+    ...op.localSet(key),
+    ...at(keys, m),
+    ...op.localGet(key),
+    ...op.i32Store(0),
+  ];
+  for (let digit = 0; digit < 4; digit++) {
+    gather.push(
+      ...digitCounter(digit),
+      ...op.localGet(address),
+      ...op.localGet(address),
+      ...op.i32Load(digit * 1024),
+      ...op.i32Const(1),
+      ...op.i32Add,
+      ...op.i32Store(digit * 1024),
+    );
+  }
+  gather.push(...op.localGet(m), ...op.i32Const(1), ...op.i32Add, ...op.localSet(m), ...op.end);
+  const code: number[] = [
+    ...op.localGet(counts),
+    ...op.i32Const(0),
+    ...op.i32Const(SORT_COUNTS_BYTES),
+    ...op.memoryFill,
+    ...set(m, 0),
+    ...set(i, 0),
+    ...countedLoop(i, i, rows, gather),
+  ];
+  // Exclusive prefix sums: counts[digit][v] = number of keys with a smaller digit.
+  for (let digit = 0; digit < 4; digit++) {
+    const step = [
+      ...at(counts, i),
+      ...op.i32Load(digit * 1024),
+      ...op.localSet(count),
+      ...at(counts, i),
+      ...op.localGet(sum),
+      ...op.i32Store(digit * 1024),
+      ...op.localGet(sum),
+      ...op.localGet(count),
+      ...op.i32Add,
+      ...op.localSet(sum),
+    ];
+    code.push(...set(sum, 0), ...set(i, 0), ...set(end, 256), ...countedLoop(i, i, end, step));
+  }
+  // Four stable scatter passes, keys → other → keys → other → keys.
+  for (let digit = 0; digit < 4; digit++) {
+    const [from, to] = digit % 2 === 0 ? [keys, other] : [other, keys];
+    const scatter = [
+      ...at(from, i),
+      ...op.i32Load(0),
+      ...op.localSet(key),
+      ...digitCounter(digit),
+      ...op.localGet(address),
+      ...op.i32Load(digit * 1024),
+      ...op.localSet(count),
+      ...op.localGet(address),
+      ...op.localGet(count),
+      ...op.i32Const(1),
+      ...op.i32Add,
+      ...op.i32Store(digit * 1024),
+      ...at(to, count),
+      ...op.localGet(key),
+      ...op.i32Store(0),
+    ];
+    code.push(...set(i, 0), ...countedLoop(i, i, m, scatter));
+  }
+  // Back to float bits: a key with the top bit set was a non-negative float.
+  const restore = [
+    ...at(keys, i),
+    ...at(keys, i),
+    ...op.i32Load(0),
+    ...op.localTee(key),
+    ...op.i32Const(-0x80000000),
+    ...op.i32Xor,
+    ...op.localGet(key),
+    ...op.i32Const(-1),
+    ...op.i32Xor,
+    ...op.localGet(key),
+    ...op.i32Const(0),
+    ...op.i32LtS,
+    ...op.select,
+    ...op.i32Store(0),
+  ];
+  code.push(...set(i, 0), ...countedLoop(i, i, m, restore), ...op.localGet(m));
+  return {
+    name: 'sortColumn',
+    params: Array<ValType>(5).fill(ValType.i32),
+    results: [ValType.i32],
+    locals: [...Array<ValType>(7).fill(ValType.i32), ValType.f32],
+    body: code,
+  };
 }
 
 function histogramAll(layout: GbdtKernelLayout) {
@@ -606,6 +829,8 @@ export function gbdtKernelModule(layout: GbdtKernelLayout): Uint8Array {
   return encodeModule({
     memory: { pages: layout.pages, shared: layout.shared },
     functions: [
+      binRows(layout),
+      sortColumn(layout),
       histogramAll(layout),
       histogramRows(layout),
       partition(layout, false),

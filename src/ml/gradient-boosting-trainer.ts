@@ -23,12 +23,20 @@ import { availableParallelism, endianness } from 'node:os';
 import { GbdtPhaseProfile } from './gbdt-phase-profile.js';
 import { LakeloopError } from '../errors.js';
 import { BINNING_SAMPLE_ROWS, type BinThresholds } from './feature-binning.js';
-import { binRows, featureThresholds, gatherPartitionedRows, HISTOGRAM_STRIDE } from './gbdt-kernels.js';
+import {
+  binRows,
+  featureThresholds,
+  gatherPartitionedRows,
+  HISTOGRAM_STRIDE,
+  sortedColumnOf,
+} from './gbdt-kernels.js';
 import {
   gbdtKernelLayout,
   gbdtKernelModule,
   instantiateGbdtKernels,
+  BIN_EDGES_BYTES,
   LEAF_ENTRY_BYTES,
+  SORT_COUNTS_BYTES,
   type GbdtWasmKernels,
 } from './gbdt-wasm-kernels.js';
 import {
@@ -104,6 +112,8 @@ type GbdtRegion =
   | 'workerHistograms'
   | 'leafTable'
   | 'staging'
+  | 'binEdges'
+  | 'sortScratch'
   | 'thresholds'
   | 'thresholdCounts';
 
@@ -250,7 +260,7 @@ export async function trainGradientBoosting(
   const shared = threads > 1;
   const sample = sklearnBinningSample({ rows: n, count: BINNING_SAMPLE_ROWS, seed: p.seed });
   const profile = GbdtPhaseProfile.fromEnvironment();
-  let since = profile.now();
+  const since = profile.now();
 
   const histogramBytes = columns * HISTOGRAM_STRIDE * 8;
   const arena = allocateArena<GbdtRegion>({
@@ -269,8 +279,11 @@ export async function trainGradientBoosting(
       histograms: (p.maxLeaves + 1) * histogramBytes,
       workerHistograms: (threads - 1) * histogramBytes,
       leafTable: p.maxLeaves * LEAF_ENTRY_BYTES,
-      // Workers read the sampled rows (for bin edges), then the rows to bin, chunk by chunk, from here.
-      staging: shared ? sample.length * columns * 4 : 0,
+      // The sampled rows (for bin edges), then the rows to bin, chunk by chunk.
+      staging: sample.length * columns * 4,
+      // Per thread, two arrays of sampled values and the counters to sort them for the bin edges.
+      sortScratch: threads * (2 * sample.length * 4 + SORT_COUNTS_BYTES),
+      binEdges: columns * BIN_EDGES_BYTES,
       thresholds: columns * 255 * 4,
       thresholdCounts: columns * 4,
     },
@@ -282,16 +295,14 @@ export async function trainGradientBoosting(
     threads,
     shared: shared ? { memory: arena.memory, regions, columns, histogramBytes, kernels: kernelBytes } : null,
   });
-  // While the workers boot, copy the sampled rows where they can read them.
+  // While the workers boot, copy the sampled rows where the kernels read them.
   const staging = arenaView(arena, 'staging', Float32Array);
-  if (shared) copySampledRows(train.features, columns, sample.length === n ? null : sample, staging);
+  copySampledRows(train.features, columns, sample.length === n ? null : sample, staging);
   const pool = await poolStarting;
   profile.add('setup (arena, kernels, workers)', since);
   pool.profile = profile;
   try {
-    since = profile.now();
-    const binning = binTrainingRows({ pool, arena, train, sample, maxBins: p.maxBins });
-    profile.add('binning', since);
+    const binning = binTrainingRows({ pool, arena, kernels, train, sample, maxBins: p.maxBins, profile });
     const labels = arenaView(arena, 'labels', Float32Array);
     labels.set(train.labels);
     const grower = new TreeGrower({ p, pool, arena, kernels, binning, columns, n, histogramBytes, profile });
@@ -316,44 +327,63 @@ export async function trainGradientBoosting(
 }
 
 /**
- * Bin edges from the sampled rows (features shared out between the threads), then every training
- * row binned into the arena: in place with one thread, else in chunks through the staging rows
- * (which already hold the sampled rows, so all of them when every row was sampled).
+ * Bin edges from the sampled rows in the staging region (features shared out between the threads),
+ * then every training row binned into the arena in chunks through the staging rows (no copy when
+ * every row was sampled: they are there already).
  */
 function binTrainingRows(ctx: {
   pool: KernelThreadPool;
   arena: TrainingArena<GbdtRegion>;
+  kernels: GbdtWasmKernels;
   train: TabularData;
   sample: Uint32Array;
   maxBins: number;
+  profile: GbdtPhaseProfile;
 }): BinThresholds {
-  const { pool, arena, train, sample } = ctx;
+  const { pool, arena, kernels, train, sample, profile } = ctx;
+  let since = profile.now();
   const { rows: n, columns } = train;
   const shared = pool.threads > 1;
   const staging = arenaView(arena, 'staging', Float32Array);
   const thresholds = arenaView(arena, 'thresholds', Float32Array);
   const counts = arenaView(arena, 'thresholdCounts', Int32Array);
-  const edges = { columns, sampleRows: sample.length, maxBins: ctx.maxBins, thresholds, counts };
+  const edges = { columns, maxBins: ctx.maxBins, thresholds, counts };
+  const sortedColumn = (part: number) =>
+    sortedColumnOf(
+      kernels,
+      arena.memory.buffer,
+      arena.regions.sortScratch,
+      part,
+      pool.threads,
+      sample.length,
+    );
   if (shared) {
-    pool.run({ task: 'thresholds', start: 0, count: columns, binning: edges }, () => {
-      featureThresholds({ ...edges, features: staging, sample: null, first: 0, step: pool.threads });
+    const binning = { sampleRows: sample.length, maxBins: ctx.maxBins };
+    pool.run({ task: 'thresholds', start: 0, count: columns, binning }, () => {
+      featureThresholds({ ...edges, sortedColumn: sortedColumn(0), first: 0, step: pool.threads });
     });
   } else {
-    featureThresholds({ ...edges, features: train.features, sample });
+    featureThresholds({ ...edges, sortedColumn: sortedColumn(0) });
   }
-  const binned = arenaView(arena, 'binned', Uint8Array);
-  if (!shared) {
-    binRows(train.features, columns, thresholds, counts, binned, 0, n, 0);
-  } else {
-    const chunkRows = sample.length;
-    for (let start = 0; start < n; start += chunkRows) {
-      const count = Math.min(chunkRows, n - start);
-      if (sample.length < n) staging.set(train.features.subarray(start * columns, (start + count) * columns));
+  // The kernel's lower bound reads 256 edges per feature: the used ones, then +Infinity.
+  const padded = arenaView(arena, 'binEdges', Float32Array).fill(Number.POSITIVE_INFINITY);
+  for (let f = 0; f < columns; f++) {
+    padded.set(thresholds.subarray(f * 255, f * 255 + counts[f]!), f * 256);
+  }
+  profile.add('bin edges', since);
+  since = profile.now();
+  const chunkRows = sample.length;
+  for (let start = 0; start < n; start += chunkRows) {
+    const count = Math.min(chunkRows, n - start);
+    if (chunkRows < n) staging.set(train.features.subarray(start * columns, (start + count) * columns));
+    if (!shared) kernels.binRows(0, count, start);
+    else {
       pool.run({ task: 'binning', start: 0, count, outOffset: start }, (from, to) => {
-        binRows(staging, columns, thresholds, counts, binned, from, to, start);
+        kernels.binRows(from, to, start);
       });
     }
   }
+  profile.add('binning rows', since);
   return { columns, thresholds, counts };
 }
 

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { gatherPartitionedRows, HISTOGRAM_STRIDE } from '../../src/ml/gbdt-kernels.js';
+import { binRows, gatherPartitionedRows, HISTOGRAM_STRIDE } from '../../src/ml/gbdt-kernels.js';
 import {
+  BIN_EDGES_BYTES,
+  SORT_COUNTS_BYTES,
   gbdtKernelLayout,
   gbdtKernelModule,
   instantiateGbdtKernels,
@@ -26,6 +28,9 @@ function setUp(shared: boolean) {
       labels: rows * 4,
       leafTable: 3 * 16,
       hist: histogramBytes,
+      staging: rows * columns * 4,
+      binEdges: columns * BIN_EDGES_BYTES,
+      sortScratch: 2 * rows * 4 + SORT_COUNTS_BYTES,
     },
   });
   const binned = arenaView(arena, 'binned', Uint8Array);
@@ -60,6 +65,53 @@ function directHistogram(
 }
 
 describe('gradient-boosting WebAssembly kernels', () => {
+  it('sortColumn sorts a column like a numeric sort, NaN left out, signed zeros and infinities included', () => {
+    const { arena, kernels } = setUp(false);
+    const staging = arenaView(arena, 'staging', Float32Array);
+    for (let k = 0; k < staging.length; k++) staging[k] = Math.sin(k * 12.9898) * 10 ** ((k % 9) - 4);
+    const special = [0, -0, Infinity, -Infinity, 1e-45, -1e-45, 3.4e38, -3.4e38, Number.NaN, Number.NaN];
+    special.forEach((x, k) => (staging[(100 + k) * columns + 2] = x));
+    const scratch = arena.regions.sortScratch.offset;
+    const m = kernels.sortColumn(2, rows, scratch, scratch + rows * 4, scratch + 2 * rows * 4);
+    const column = Array.from({ length: rows }, (_, i) => staging[i * columns + 2] ?? 0);
+    const expected = column
+      .filter((x) => !Number.isNaN(x))
+      .sort((a, b) => a - b || (Object.is(a, -0) ? -1 : 1));
+    expect(m).toBe(rows - 2);
+    const sorted = Array.from(new Float32Array(arena.memory.buffer, scratch, m));
+    expect(sorted).toEqual(expected);
+    expect(Object.is(sorted[sorted.indexOf(0)], -0)).toBe(true); // -0 before +0
+  });
+
+  it('binRows bins like the JavaScript lower bound: edges, ties, infinities and NaN', () => {
+    const { arena, kernels } = setUp(false);
+    // Feature f has min(255, 64 f + 3) edges (the last uses all 255 slots); values tie with edges.
+    const counts = Int32Array.from({ length: columns }, (_, f) => Math.min(255, 64 * f + 3));
+    const thresholds = new Float32Array(columns * 255);
+    for (let f = 0; f < columns; f++) {
+      for (let b = 0; b < (counts[f] ?? 0); b++) thresholds[f * 255 + b] = Math.fround(b * 0.5 - 20);
+    }
+    const staging = arenaView(arena, 'staging', Float32Array);
+    const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -20, 0, 107];
+    for (let k = 0; k < staging.length; k++) {
+      staging[k] = k % 13 === 0 ? (special[(k / 13) % special.length] ?? 0) : ((k * 7919) % 3001) / 20 - 40;
+    }
+    const padded = arenaView(arena, 'binEdges', Float32Array).fill(Number.POSITIVE_INFINITY);
+    for (let f = 0; f < columns; f++)
+      padded.set(thresholds.subarray(f * 255, f * 255 + (counts[f] ?? 0)), f * 256);
+    const binned = arenaView(arena, 'binned', Uint8Array);
+    kernels.binRows(0, 600, 0);
+    kernels.binRows(600, rows, 0);
+    const expected = new Uint8Array(rows * columns);
+    binRows(staging, columns, thresholds, counts, expected, 0, rows, 0);
+    expect(Array.from(binned)).toEqual(Array.from(expected));
+    // Output rows move by outRow.
+    kernels.binRows(0, 10, 100);
+    expect(Array.from(binned.subarray(100 * columns, 110 * columns))).toEqual(
+      Array.from(expected.subarray(0, 10 * columns)),
+    );
+  });
+
   for (const shared of [false, true]) {
     it(`histogramAll sums a row range exactly (${shared ? 'shared' : 'private'} memory)`, () => {
       const { arena, kernels, binned, gradients, hessians, hist } = setUp(shared);

@@ -18,6 +18,8 @@ describe('kernel thread pool', () => {
       rows: arena.regions.rows.offset,
       raw: 0,
       labels: 0,
+      staging: 0,
+      binEdges: 0,
       pages: arena.pages,
       shared: true,
     });
