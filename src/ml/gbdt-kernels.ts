@@ -67,8 +67,8 @@ export function binRows(
 }
 
 /**
- * Bin edges of features `first, first + step, ...` from their sorted sampled values, written to
- * `thresholds` (255 slots per feature) and `counts`.
+ * Bin edges of every feature from its sorted sampled values, written to `thresholds` (255 slots per
+ * feature) and `counts`.
  */
 export function featureThresholds(job: {
   columns: number;
@@ -77,10 +77,8 @@ export function featureThresholds(job: {
   counts: Int32Array;
   /** The feature's non-missing sampled values, ascending. */
   sortedColumn: (feature: number) => Float32Array;
-  first?: number;
-  step?: number;
 }): void {
-  for (let f = job.first ?? 0; f < job.columns; f += job.step ?? 1) {
+  for (let f = 0; f < job.columns; f++) {
     const edges = edgesOf(job.sortedColumn(f), job.maxBins);
     job.thresholds.set(edges, f * 255);
     job.counts[f] = edges.length;
@@ -234,12 +232,11 @@ export interface KernelWorkerData {
  * Control `Int32Array`:
  * - [0] generation; [1] task: 0 exit, 1 histogram of all rows, 2 histogram of `rows[start..start+count)`,
  *   3 gradients, 4 binning, 5 partition, 6 logistic objective, 7 partition + histogram of one side,
- *   8 add leaf values, 9 gather partitioned rows, 10 bin edges of features part, part + parts, ...;
+ *   8 add leaf values, 9 gather partitioned rows;
  * - [2] start, [3] count, [4] objective, [5] output row offset;
  * - [6] split feature, [7] split bin, [8] missing left, [9] histogram of the left side, [12] partition
  *   reads row k at position k (the root);
  * - [10] leaf table address, [11] leaf count;
- * - [13] sampled rows and [14] maximum bins of the bin edges task (sampled rows in the staging region);
  * - [15] the part that failed (0: none), [48] the length of its message (UTF-8 from byte 256);
  * - [16 + part] generation the part has finished, [32 + part] left rows of the part's partition (the
  *   main thread writes its own at [32] before a gather).
@@ -313,16 +310,6 @@ function runKernelWorker(data: KernelWorkerData): void {
         if (control[9] === 1) kernels.histogramRows(scratch, from, from + left, hist);
         else kernels.histogramRows(scratch2, from, to - left, hist);
       }
-    } else if (kernels !== null && task === 10) {
-      featureThresholds({
-        columns: data.columns,
-        maxBins: control[14]!,
-        thresholds: view('thresholds', Float32Array),
-        counts: view('thresholdCounts', Int32Array),
-        sortedColumn: sortedColumnOf(kernels, buffer, data.regions.sortScratch!, part, parts, control[13]!),
-        first: part,
-        step: parts,
-      });
     } else if (task === 9) {
       gatherPartitionedRows(
         view('rows', Uint32Array),
@@ -362,7 +349,6 @@ export function kernelWorkerSource(): string {
     partRange.toString(),
     gatherPartitionedRows.toString(),
     featureThresholds.toString(),
-    sortedColumnOf.toString(),
     edgesOf.toString(),
     runKernelWorker.toString(),
     kernelWorkerMain.toString(),

@@ -23,13 +23,7 @@ import { availableParallelism, endianness } from 'node:os';
 import { GbdtPhaseProfile } from './gbdt-phase-profile.js';
 import { LakeloopError } from '../errors.js';
 import { BINNING_SAMPLE_ROWS, type BinThresholds } from './feature-binning.js';
-import {
-  binRows,
-  featureThresholds,
-  gatherPartitionedRows,
-  HISTOGRAM_STRIDE,
-  sortedColumnOf,
-} from './gbdt-kernels.js';
+import { binRows, featureThresholds, gatherPartitionedRows, HISTOGRAM_STRIDE } from './gbdt-kernels.js';
 import {
   gbdtKernelLayout,
   gbdtKernelModule,
@@ -281,8 +275,8 @@ export async function trainGradientBoosting(
       leafTable: p.maxLeaves * LEAF_ENTRY_BYTES,
       // The sampled rows (for bin edges), then the rows to bin, chunk by chunk.
       staging: sample.length * columns * 4,
-      // Per thread, two arrays of sampled values and the counters to sort them for the bin edges.
-      sortScratch: threads * (2 * sample.length * 4 + SORT_COUNTS_BYTES),
+      // Two arrays of sampled values and the counters to sort them for the bin edges.
+      sortScratch: 2 * sample.length * 4 + SORT_COUNTS_BYTES,
       binEdges: columns * BIN_EDGES_BYTES,
       thresholds: columns * 255 * 4,
       thresholdCounts: columns * 4,
@@ -295,14 +289,22 @@ export async function trainGradientBoosting(
     threads,
     shared: shared ? { memory: arena.memory, regions, columns, histogramBytes, kernels: kernelBytes } : null,
   });
-  // While the workers boot, copy the sampled rows where the kernels read them.
+  // While the workers boot: the sampled rows to where the kernels read them, and the bin edges.
   const staging = arenaView(arena, 'staging', Float32Array);
-  copySampledRows(train.features, columns, sample.length === n ? null : sample, staging);
+  const accountedBefore = profile.accountedMs();
+  let binning: BinThresholds;
+  try {
+    copySampledRows(train.features, columns, sample.length === n ? null : sample, staging);
+    binning = binEdges({ arena, kernels, columns, sampleRows: sample.length, maxBins: p.maxBins, profile });
+  } catch (error) {
+    await poolStarting.then((started) => started.close()).catch(() => undefined);
+    throw error;
+  }
   const pool = await poolStarting;
-  profile.add('setup (arena, kernels, workers)', since);
+  profile.addRest('setup (arena, kernels, workers)', since, accountedBefore);
   pool.profile = profile;
   try {
-    const binning = binTrainingRows({ pool, arena, kernels, train, sample, maxBins: p.maxBins, profile });
+    binTrainingRows({ pool, arena, kernels, train, sampleRows: sample.length, profile });
     const labels = arenaView(arena, 'labels', Float32Array);
     labels.set(train.labels);
     const grower = new TreeGrower({ p, pool, arena, kernels, binning, columns, n, histogramBytes, profile });
@@ -327,64 +329,65 @@ export async function trainGradientBoosting(
 }
 
 /**
- * Bin edges from the sampled rows in the staging region (features shared out between the threads),
- * then every training row binned into the arena in chunks through the staging rows (no copy when
- * every row was sampled: they are there already).
+ * Bin edges of every feature from the sampled rows in the staging region (on the calling thread,
+ * while the workers boot), and the padded copy the binning kernel reads.
+ */
+function binEdges(ctx: {
+  arena: TrainingArena<GbdtRegion>;
+  kernels: GbdtWasmKernels;
+  columns: number;
+  sampleRows: number;
+  maxBins: number;
+  profile: GbdtPhaseProfile;
+}): BinThresholds {
+  const { arena, kernels, columns, sampleRows, profile } = ctx;
+  const since = profile.now();
+  const thresholds = arenaView(arena, 'thresholds', Float32Array);
+  const counts = arenaView(arena, 'thresholdCounts', Int32Array);
+  // The sort's two arrays of sampled values, then its counters.
+  const keys = arena.regions.sortScratch.offset;
+  const other = keys + sampleRows * 4;
+  const counters = other + sampleRows * 4;
+  const sortedColumn = (feature: number): Float32Array =>
+    new Float32Array(
+      arena.memory.buffer,
+      keys,
+      kernels.sortColumn(feature, sampleRows, keys, other, counters),
+    );
+  featureThresholds({ columns, maxBins: ctx.maxBins, thresholds, counts, sortedColumn });
+  // The binning kernel's lower bound reads 256 edges per feature: the used ones, then +Infinity.
+  const padded = arenaView(arena, 'binEdges', Float32Array).fill(Number.POSITIVE_INFINITY);
+  for (let f = 0; f < columns; f++) {
+    padded.set(thresholds.subarray(f * 255, f * 255 + counts[f]!), f * 256);
+  }
+  profile.add('bin edges', since);
+  return { columns, thresholds, counts };
+}
+
+/**
+ * Every training row binned into the arena, in chunks through the staging rows (no copy when every
+ * row was sampled: they are there already), rows shared out between the threads.
  */
 function binTrainingRows(ctx: {
   pool: KernelThreadPool;
   arena: TrainingArena<GbdtRegion>;
   kernels: GbdtWasmKernels;
   train: TabularData;
-  sample: Uint32Array;
-  maxBins: number;
+  sampleRows: number;
   profile: GbdtPhaseProfile;
-}): BinThresholds {
-  const { pool, arena, kernels, train, sample, profile } = ctx;
-  let since = profile.now();
+}): void {
+  const { pool, arena, kernels, train, sampleRows: chunkRows, profile } = ctx;
+  const since = profile.now();
   const { rows: n, columns } = train;
-  const shared = pool.threads > 1;
   const staging = arenaView(arena, 'staging', Float32Array);
-  const thresholds = arenaView(arena, 'thresholds', Float32Array);
-  const counts = arenaView(arena, 'thresholdCounts', Int32Array);
-  const edges = { columns, maxBins: ctx.maxBins, thresholds, counts };
-  const sortedColumn = (part: number) =>
-    sortedColumnOf(
-      kernels,
-      arena.memory.buffer,
-      arena.regions.sortScratch,
-      part,
-      pool.threads,
-      sample.length,
-    );
-  if (shared) {
-    const binning = { sampleRows: sample.length, maxBins: ctx.maxBins };
-    pool.run({ task: 'thresholds', start: 0, count: columns, binning }, () => {
-      featureThresholds({ ...edges, sortedColumn: sortedColumn(0), first: 0, step: pool.threads });
-    });
-  } else {
-    featureThresholds({ ...edges, sortedColumn: sortedColumn(0) });
-  }
-  // The kernel's lower bound reads 256 edges per feature: the used ones, then +Infinity.
-  const padded = arenaView(arena, 'binEdges', Float32Array).fill(Number.POSITIVE_INFINITY);
-  for (let f = 0; f < columns; f++) {
-    padded.set(thresholds.subarray(f * 255, f * 255 + counts[f]!), f * 256);
-  }
-  profile.add('bin edges', since);
-  since = profile.now();
-  const chunkRows = sample.length;
   for (let start = 0; start < n; start += chunkRows) {
     const count = Math.min(chunkRows, n - start);
     if (chunkRows < n) staging.set(train.features.subarray(start * columns, (start + count) * columns));
-    if (!shared) kernels.binRows(0, count, start);
-    else {
-      pool.run({ task: 'binning', start: 0, count, outOffset: start }, (from, to) => {
-        kernels.binRows(from, to, start);
-      });
-    }
+    pool.run({ task: 'binning', start: 0, count, outOffset: start }, (from, to) => {
+      kernels.binRows(from, to, start);
+    });
   }
   profile.add('binning rows', since);
-  return { columns, thresholds, counts };
 }
 
 /** Copies the sampled rows (all rows when `sample` is null) of a row-major matrix to `out`. */

@@ -41,7 +41,6 @@ export const KernelTask = {
   partitionHistogram: 7,
   addLeafValues: 8,
   gather: 9,
-  thresholds: 10,
 } as const;
 
 /** A task name, e.g. `'histogramRows'`. */
@@ -62,8 +61,6 @@ export interface KernelRun {
   split?: { feature: number; bin: number; missingLeft: boolean; histLeft?: boolean; allRows?: boolean };
   /** Leaf table of `addLeafValues`: byte address and entry count. */
   leafTable?: { address: number; leaves: number };
-  /** Bin edges task: sampled rows (in the arena's `staging` region), maximum bins. */
-  binning?: { sampleRows: number; maxBins: number };
 }
 
 /** Options of {@link KernelThreadPool.start}. */
@@ -164,8 +161,6 @@ export class KernelThreadPool {
     control[10] = spec.leafTable?.address ?? 0;
     control[11] = spec.leafTable?.leaves ?? 0;
     control[12] = spec.split?.allRows === true ? 1 : 0;
-    control[13] = spec.binning?.sampleRows ?? 0;
-    control[14] = spec.binning?.maxBins ?? 0;
     Atomics.store(control, 0, generation);
     Atomics.notify(control, 0);
     const [from, to] = partRange(spec.start, spec.count, 0, this.threads);
