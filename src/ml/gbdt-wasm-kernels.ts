@@ -86,6 +86,13 @@ export interface GbdtWasmKernels {
    * scratch) and returns how many there are. An LSD radix sort of order-preserving keys, 4 passes.
    */
   sortColumn: (feature: number, rows: number, keys: number, other: number, counts: number) => number;
+  /**
+   * Adds the `parts` worker histograms at `workers` (consecutive, one histogram each) into the
+   * histogram at `child`; with `subtract` 1 also subtracts the result from the histogram at
+   * `parent` (which becomes the sibling's). The same sums, in the same order, as adding the parts
+   * one after the other and subtracting after.
+   */
+  mergeHistograms: (child: number, workers: number, parts: number, parent: number, subtract: number) => void;
   /** Zeroes the histogram at `hist`, then adds rows `from..to` (row numbers). */
   histogramAll: (from: number, to: number, hist: number) => void;
   /** Zeroes the histogram at `hist`, then adds the rows listed at `list[from..to)` (a Uint32 array's address). */
@@ -420,6 +427,73 @@ function sortColumn(layout: GbdtKernelLayout) {
     results: [ValType.i32],
     locals: [...Array<ValType>(7).fill(ValType.i32), ValType.f32],
     body: code,
+  };
+}
+
+function mergeHistograms(layout: GbdtKernelLayout) {
+  // params: child 0, workers 1, parts 2, parent 3, subtract 4; locals: offset 5, w 6, end 7 (i32), sum 8 (v128)
+  const [child, workers, parts, parent, subtract, offset, w, end, sum] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const bytes = layout.columns * FEATURE_HISTOGRAM_BYTES;
+  const address = (base: number): number[] => [...op.localGet(base), ...op.localGet(offset), ...op.i32Add];
+  const addPart = [
+    // sum += workers[w * bytes + offset]
+    ...op.localGet(sum),
+    ...op.localGet(workers),
+    ...op.localGet(w),
+    ...op.i32Const(bytes),
+    ...op.i32Mul,
+    ...op.i32Add,
+    ...op.localGet(offset),
+    ...op.i32Add,
+    ...op.v128Load(0),
+    ...op.f64x2Add,
+    ...op.localSet(sum),
+  ];
+  const step = [
+    ...address(child),
+    ...op.v128Load(0),
+    ...op.localSet(sum),
+    ...op.i32Const(0),
+    ...op.localSet(w),
+    ...countedLoop(w, w, parts, addPart),
+    ...address(child),
+    ...op.localGet(sum),
+    ...op.v128Store(0),
+    ...op.localGet(subtract),
+    ...op.if,
+    ...address(parent),
+    ...address(parent),
+    ...op.v128Load(0),
+    ...op.localGet(sum),
+    ...op.f64x2Sub,
+    ...op.v128Store(0),
+    ...op.end,
+    ...op.localGet(offset),
+    ...op.i32Const(16),
+    ...op.i32Add,
+    ...op.localSet(offset),
+  ];
+  return {
+    name: 'mergeHistograms',
+    params: Array<ValType>(5).fill(ValType.i32),
+    results: [],
+    locals: [ValType.i32, ValType.i32, ValType.i32, ValType.v128],
+    body: [
+      ...op.i32Const(0),
+      ...op.localSet(offset),
+      ...op.i32Const(bytes),
+      ...op.localSet(end),
+      ...op.block,
+      ...op.loop,
+      ...op.localGet(offset),
+      ...op.localGet(end),
+      ...op.i32GeU,
+      ...op.brIf(1),
+      ...step,
+      ...op.br(0),
+      ...op.end,
+      ...op.end,
+    ],
   };
 }
 
@@ -831,6 +905,7 @@ export function gbdtKernelModule(layout: GbdtKernelLayout): Uint8Array {
     functions: [
       binRows(layout),
       sortColumn(layout),
+      mergeHistograms(layout),
       histogramAll(layout),
       histogramRows(layout),
       partition(layout, false),

@@ -523,43 +523,6 @@ function addTreeBinned(tree: GrownTree, binned: Uint8Array, columns: number, raw
   }
 }
 
-/** hist += other[offset .. offset + hist.length). */
-function addHistogram(hist: Float64Array, other: Float64Array, offset: number): void {
-  for (let k = 0; k < hist.length; k++) hist[k] = hist[k]! + other[offset + k]!;
-}
-
-/**
- * child += the workers' parts, parent -= child, in one pass over the three buffers (the same sums
- * in the same order as merging first and subtracting after).
- */
-function mergeAndSubtractHistogram(
-  parent: Float64Array,
-  child: Float64Array,
-  workers: Float64Array,
-  parts: number,
-): void {
-  const length = child.length;
-  if (parts === 1) {
-    for (let k = 0; k < length; k++) {
-      const c = child[k]! + workers[k]!;
-      child[k] = c;
-      parent[k] = parent[k]! - c;
-    }
-    return;
-  }
-  for (let k = 0; k < length; k++) {
-    let c = child[k]!;
-    for (let w = 0; w < parts; w++) c += workers[w * length + k]!;
-    child[k] = c;
-    parent[k] = parent[k]! - c;
-  }
-}
-
-/** parent -= child (the parent's buffer becomes the sibling's histogram). */
-function subtractHistogram(parent: Float64Array, child: Float64Array): void {
-  for (let k = 0; k < parent.length; k++) parent[k] = parent[k]! - child[k]!;
-}
-
 function fillIdentity(rows: Uint32Array, n: number): void {
   for (let i = 0; i < n; i++) rows[i] = i;
 }
@@ -584,7 +547,8 @@ class TreeGrower {
   readonly #scratch2: Uint32Array;
   /** Byte addresses of the three row-index arrays. */
   readonly #addresses: { rows: number; scratch: number; scratch2: number };
-  readonly #workerHists: Float64Array;
+  /** Byte address of the workers' histograms (one per worker, consecutive). */
+  readonly #workerHistsAddress: number;
   readonly #freeHists: Histogram[] = [];
   /** The last tree's leaves as (start, end) int32 pairs and float64 values, 16 bytes per leaf. */
   readonly #leafTable: { address: number; starts: Int32Array; values: Float64Array };
@@ -628,7 +592,7 @@ class TreeGrower {
       scratch: regions.scratch.offset,
       scratch2: regions.scratch2.offset,
     };
-    this.#workerHists = arenaView(arena, 'workerHistograms', Float64Array);
+    this.#workerHistsAddress = regions.workerHistograms.offset;
     this.#leafTable = {
       address: arena.regions.leafTable.offset,
       starts: arenaView(arena, 'leafTable', Int32Array),
@@ -666,10 +630,8 @@ class TreeGrower {
 
   /** Adds the workers' histograms of the last task into `hist`. */
   #mergeWorkerHistograms(hist: Histogram): void {
-    const values = hist.values;
     const since = this.#profile.now();
-    for (let w = 0; w < this.#pool.threads - 1; w++)
-      addHistogram(values, this.#workerHists, w * values.length);
+    this.#kernels.mergeHistograms(hist.address, this.#workerHistsAddress, this.#pool.threads - 1, 0, 0);
     this.#profile.add('merge worker histograms', since);
   }
 
@@ -939,15 +901,17 @@ class TreeGrower {
         finished.push(left, right);
       } else {
         since = profile.now();
-        if (this.#workerPartsPending) {
-          const parts = this.#pool.threads - 1;
-          mergeAndSubtractHistogram(parentHist.values, small.hist!.values, this.#workerHists, parts);
-          this.#workerPartsPending = false;
-          profile.add('merge worker histograms + subtraction', since);
-        } else {
-          subtractHistogram(parentHist.values, small.hist!.values);
-          profile.add('histogram subtraction', since);
-        }
+        // child += the workers' parts (when the partition was parallel), parent -= child
+        const parts = this.#workerPartsPending ? this.#pool.threads - 1 : 0;
+        this.#kernels.mergeHistograms(
+          small.hist!.address,
+          this.#workerHistsAddress,
+          parts,
+          parentHist.address,
+          1,
+        );
+        this.#workerPartsPending = false;
+        profile.add(parts > 0 ? 'merge worker histograms + subtraction' : 'histogram subtraction', since);
         large.hist = parentHist;
         for (const child of [left, right]) {
           since = profile.now();

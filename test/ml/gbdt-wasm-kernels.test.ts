@@ -28,6 +28,8 @@ function setUp(shared: boolean) {
       labels: rows * 4,
       leafTable: 3 * 16,
       hist: histogramBytes,
+      parent: histogramBytes,
+      workerHists: 2 * histogramBytes,
       staging: rows * columns * 4,
       binEdges: columns * BIN_EDGES_BYTES,
       sortScratch: 2 * rows * 4 + SORT_COUNTS_BYTES,
@@ -65,6 +67,32 @@ function directHistogram(
 }
 
 describe('gradient-boosting WebAssembly kernels', () => {
+  it("mergeHistograms adds the workers' parts into the child and subtracts it from the parent", () => {
+    const { arena, kernels, hist } = setUp(false);
+    const parent = arenaView(arena, 'parent', Float64Array);
+    const workers = arenaView(arena, 'workerHists', Float64Array);
+    const fill = (values: Float64Array, seed: number) => {
+      for (let k = 0; k < values.length; k++) values[k] = Math.sin(k * seed) * 1e3;
+    };
+    fill(hist, 1.1);
+    fill(parent, 2.3);
+    fill(workers, 3.7);
+    const length = hist.length;
+    const child = Array.from(hist, (c, k) => c + (workers[k] ?? 0) + (workers[length + k] ?? 0));
+    const sibling = Array.from(parent, (p, k) => p - (child[k] ?? 0));
+    const { hist: childAt, parent: parentAt, workerHists: workersAt } = arena.regions;
+    kernels.mergeHistograms(childAt.offset, workersAt.offset, 2, parentAt.offset, 1);
+    expect(Array.from(hist)).toEqual(child);
+    expect(Array.from(parent)).toEqual(sibling);
+    // Without subtraction the parent stays; with no parts only the subtraction happens.
+    kernels.mergeHistograms(childAt.offset, workersAt.offset, 1, parentAt.offset, 0);
+    expect(Array.from(hist)).toEqual(child.map((c, k) => c + (workers[k] ?? 0)));
+    expect(Array.from(parent)).toEqual(sibling);
+    const before = Array.from(parent);
+    kernels.mergeHistograms(childAt.offset, workersAt.offset, 0, parentAt.offset, 1);
+    expect(Array.from(parent)).toEqual(before.map((p, k) => p - (hist[k] ?? 0)));
+  });
+
   it('sortColumn sorts a column like a numeric sort, NaN left out, signed zeros and infinities included', () => {
     const { arena, kernels } = setUp(false);
     const staging = arenaView(arena, 'staging', Float32Array);
