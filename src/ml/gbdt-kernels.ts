@@ -207,6 +207,34 @@ export function gatherPartitionedRows(
   rows.set(right.subarray(from, to - leftCount), rightOut);
 }
 
+/**
+ * Marks this part as past the barrier of the running task (control word 13; the self-contained
+ * worker source cannot share a named constant). The last part to arrive wakes the waiting ones.
+ */
+export function arriveAtBarrier(control: Int32Array, parts: number): void {
+  if (Atomics.add(control, 13, 1) + 1 === parts) Atomics.notify(control, 13);
+}
+
+/**
+ * Waits until all `parts` parts have arrived at the barrier: spins `spinLimit` polls, then sleeps.
+ * Returns false instead when a part has failed (control word 15) or after `timeoutMs`.
+ */
+export function awaitBarrier(
+  control: Int32Array,
+  parts: number,
+  spinLimit: number,
+  timeoutMs: number,
+): boolean {
+  for (let spin = 0; spin < spinLimit && Atomics.load(control, 13) < parts; spin++);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const arrived = Atomics.load(control, 13);
+    if (arrived >= parts) return true;
+    if (Atomics.load(control, 15) !== 0 || Date.now() > deadline) return false;
+    Atomics.wait(control, 13, arrived, 100);
+  }
+}
+
 /** What a worker receives (structured-cloned; the arena's memory is shared, not copied). */
 export interface KernelWorkerData {
   /** 1..threads-1 (the main thread is part 0). */
@@ -231,15 +259,16 @@ export interface KernelWorkerData {
  * The loop every worker runs: waits on the control word, runs its share of the task, reports.
  * Control `Int32Array`:
  * - [0] generation; [1] task: 0 exit, 1 histogram of all rows, 2 histogram of `rows[start..start+count)`,
- *   3 gradients, 4 binning, 5 partition, 6 logistic objective, 7 partition + histogram of one side,
- *   8 add leaf values, 9 gather partitioned rows;
+ *   3 gradients, 4 binning, 5 partition (then gather), 6 logistic objective, 7 partition + histogram
+ *   of one side (then gather), 8 add leaf values;
  * - [2] start, [3] count, [4] objective, [5] output row offset;
  * - [6] split feature, [7] split bin, [8] missing left, [9] histogram of the left side, [12] partition
  *   reads row k at position k (the root);
  * - [10] leaf table address, [11] leaf count;
+ * - [13] parts past the barrier inside a partition task (reset by the main thread for every task);
  * - [15] the part that failed (0: none), [48] the length of its message (UTF-8 from byte 256);
  * - [16 + part] generation the part has finished, [32 + part] left rows of the part's partition (the
- *   main thread writes its own at [32] before a gather).
+ *   main thread writes its own at [32]).
  */
 export function kernelWorkerMain(data: KernelWorkerData): void {
   try {
@@ -302,25 +331,21 @@ function runKernelWorker(data: KernelWorkerData): void {
     } else if (kernels !== null && task === 8) {
       kernels.addLeafValues(control[10]!, control[11]!, from, to);
     } else if (kernels !== null && (task === 5 || task === 7)) {
-      // Left rows to `scratch`, right rows to `scratch2`; task 9 then gathers them into `rows`.
+      // Left rows to `scratch`, right rows to `scratch2` (and the histogram of one side from them);
+      // once every part has partitioned, each gathers its runs into `rows`.
       const partition = control[12] === 1 ? kernels.partitionAll : kernels.partition;
       const left = partition(control[6]!, control[7]!, control[8]!, from, to, scratch, scratch2);
       control[32 + part] = left;
+      arriveAtBarrier(control, parts);
       if (task === 7) {
         if (control[9] === 1) kernels.histogramRows(scratch, from, from + left, hist);
         else kernels.histogramRows(scratch2, from, to - left, hist);
       }
-    } else if (task === 9) {
-      gatherPartitionedRows(
-        view('rows', Uint32Array),
-        view('scratch', Uint32Array),
-        view('scratch2', Uint32Array),
-        control,
-        start,
-        count,
-        part,
-        parts,
-      );
+      if (awaitBarrier(control, parts, data.spinLimit, 600_000)) {
+        const rows = view('rows', Uint32Array);
+        const [lefts, rights] = [view('scratch', Uint32Array), view('scratch2', Uint32Array)];
+        gatherPartitionedRows(rows, lefts, rights, control, start, count, part, parts);
+      }
     } else if (task === 6) {
       logisticPartial(
         view('features', Float32Array),
@@ -348,6 +373,8 @@ export function kernelWorkerSource(): string {
     logisticPartial.toString(),
     partRange.toString(),
     gatherPartitionedRows.toString(),
+    arriveAtBarrier.toString(),
+    awaitBarrier.toString(),
     featureThresholds.toString(),
     edgesOf.toString(),
     runKernelWorker.toString(),

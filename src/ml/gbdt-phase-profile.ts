@@ -18,7 +18,6 @@ export type GbdtPhase =
   | 'gradients'
   | 'root histogram'
   | 'partition + child histogram'
-  | 'gather partitioned rows'
   | 'merge worker histograms'
   | 'histogram subtraction'
   | 'merge worker histograms + subtraction'

@@ -13,7 +13,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LakeloopError } from '../errors.js';
-import { kernelWorkerSource, partRange, type KernelWorkerData } from './gbdt-kernels.js';
+import {
+  arriveAtBarrier,
+  awaitBarrier,
+  kernelWorkerSource,
+  partRange,
+  type KernelWorkerData,
+} from './gbdt-kernels.js';
 import type { GbdtPhaseProfile } from './gbdt-phase-profile.js';
 
 /**
@@ -40,7 +46,6 @@ export const KernelTask = {
   logistic: 6,
   partitionHistogram: 7,
   addLeafValues: 8,
-  gather: 9,
 } as const;
 
 /** A task name, e.g. `'histogramRows'`. */
@@ -161,6 +166,7 @@ export class KernelThreadPool {
     control[10] = spec.leafTable?.address ?? 0;
     control[11] = spec.leafTable?.leaves ?? 0;
     control[12] = spec.split?.allRows === true ? 1 : 0;
+    control[13] = 0; // the barrier inside partition tasks (see `barrier`)
     Atomics.store(control, 0, generation);
     Atomics.notify(control, 0);
     const [from, to] = partRange(spec.start, spec.count, 0, this.threads);
@@ -174,6 +180,24 @@ export class KernelThreadPool {
       return;
     }
     this.#join(generation);
+  }
+
+  /**
+   * The barrier inside a partition task, for the calling thread's part: marks it as arrived (after
+   * partitioning its share), then, after `meanwhile` (its histogram), waits for every worker's part
+   * so that the partition counts are all known before the gather.
+   */
+  barrier(meanwhile: () => void): void {
+    const control = this.#control;
+    arriveAtBarrier(control, this.threads);
+    meanwhile();
+    if (awaitBarrier(control, this.threads, this.#spinLimit, JOIN_TIMEOUT_SECONDS * 1000)) return;
+    this.#throwIfWorkerFailed();
+    this.#broken = true;
+    throw new LakeloopError(
+      'INTERNAL',
+      'A training worker thread stopped answering; retry, or train with threads: 1.',
+    );
   }
 
   #join(generation: number): void {

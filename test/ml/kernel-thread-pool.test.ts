@@ -26,7 +26,7 @@ describe('kernel thread pool', () => {
     const base = { memory: arena.memory, regions: arena.regions, columns: 1, histogramBytes: 0 };
     await using pool = await KernelThreadPool.start({ threads: 2, shared: { ...base, kernels } });
     const mainShares: [number, number][] = [];
-    pool.run({ task: 'gather', start: 0, count: 0 }, (from, to) => mainShares.push([from, to]));
+    pool.run({ task: 'gradients', start: 0, count: 0 }, (from, to) => mainShares.push([from, to]));
     expect(mainShares).toEqual([[0, 0]]);
   });
 
