@@ -29,10 +29,8 @@ export interface GbdtKernelLayout {
   columns: number;
   /** Byte address of the row-major binned matrix (Uint8). */
   binned: number;
-  /** Byte address of the gradients (Float32). */
-  gradients: number;
-  /** Byte address of the hessians (Float32). */
-  hessians: number;
+  /** Byte address of the (gradient, hessian) pairs of the rows (Float32, 8 bytes per row). */
+  gradHess: number;
   /** Byte address of the row-index array partitions read (Uint32). */
   rows: number;
   /** Byte address of the raw scores (Float64). */
@@ -49,8 +47,7 @@ export interface GbdtKernelLayout {
 }
 
 /** The arena regions the kernels address. */
-export type GbdtKernelRegion =
-  'binned' | 'gradients' | 'hessians' | 'rows' | 'raw' | 'labels' | 'staging' | 'binEdges';
+export type GbdtKernelRegion = 'binned' | 'gradHess' | 'rows' | 'raw' | 'labels' | 'staging' | 'binEdges';
 
 /** The layout of an arena holding the kernels' regions, the binned rows `columns` bytes each. */
 export function gbdtKernelLayout(
@@ -61,8 +58,7 @@ export function gbdtKernelLayout(
   return {
     columns,
     binned: regions.binned.offset,
-    gradients: regions.gradients.offset,
-    hessians: regions.hessians.offset,
+    gradHess: regions.gradHess.offset,
     rows: regions.rows.offset,
     raw: regions.raw.offset,
     labels: regions.labels.offset,
@@ -149,18 +145,12 @@ interface RowLocals {
 /** Adds row `row` (its gradient, hessian and 1) to the bins of all its features. */
 function addRow(layout: GbdtKernelLayout, l: RowLocals): number[] {
   const code = [
-    // gradHess = (gradients[row], hessians[row]) as float64x2
+    // gradHess = the row's (gradient, hessian) as float64x2
     ...op.localGet(l.row),
-    ...op.i32Const(2),
+    ...op.i32Const(3),
     ...op.i32Shl,
-    ...op.localTee(l.address),
-    ...op.f32Load(layout.gradients),
-    ...op.f64PromoteF32,
-    ...op.f64x2Splat,
-    ...op.localGet(l.address),
-    ...op.f32Load(layout.hessians),
-    ...op.f64PromoteF32,
-    ...op.f64x2ReplaceLane(1),
+    ...op.v128Load64Zero(layout.gradHess),
+    ...op.f64x2PromoteLowF32x4,
     ...op.localSet(l.gradHess),
     ...op.localGet(l.row),
     ...op.i32Const(layout.columns),
@@ -633,8 +623,16 @@ interface Lanes {
   loadRaw: (offset: number) => readonly number[];
   /** Loads the label(s), float32, promoted (address on the stack). */
   loadLabel: (offset: number) => readonly number[];
-  /** Stores value(s) as float32: stack = address, value. */
-  storeFloat32: (offset: number) => readonly number[];
+  /**
+   * Stores the (gradient, hessian) pair(s) of the row(s) as float32 at byte `offset` + `address`:
+   * `address`, `gradient` and `hessian` are code leaving an i32 and two values of the lanes' type.
+   */
+  storeGradHess: (
+    offset: number,
+    address: readonly number[],
+    gradient: readonly number[],
+    hessian: readonly number[],
+  ) => readonly number[];
 }
 
 const scalarLanes: Lanes = {
@@ -657,7 +655,16 @@ const scalarLanes: Lanes = {
   ],
   loadRaw: (offset) => op.f64Load(offset),
   loadLabel: (offset) => [...op.f32Load(offset), ...op.f64PromoteF32],
-  storeFloat32: (offset) => [...op.f32DemoteF64, ...op.f32Store(offset)],
+  storeGradHess: (offset, address, gradient, hessian) => [
+    ...address,
+    ...gradient,
+    ...op.f32DemoteF64,
+    ...op.f32Store(offset),
+    ...address,
+    ...hessian,
+    ...op.f32DemoteF64,
+    ...op.f32Store(offset + 4),
+  ],
 };
 
 const vectorLanes: Lanes = {
@@ -688,7 +695,16 @@ const vectorLanes: Lanes = {
   ],
   loadRaw: (offset) => op.v128Load(offset),
   loadLabel: (offset) => [...op.v128Load64Zero(offset), ...op.f64x2PromoteLowF32x4],
-  storeFloat32: (offset) => [...op.f32x4DemoteF64x2Zero, ...op.v128Store64Lane(offset, 0)],
+  // (g0, g1) and (h0, h1) as float32, interleaved to g0 h0 g1 h1: one 16-byte store for two rows.
+  storeGradHess: (offset, address, gradient, hessian) => [
+    ...address,
+    ...gradient,
+    ...op.f32x4DemoteF64x2Zero,
+    ...hessian,
+    ...op.f32x4DemoteF64x2Zero,
+    ...op.i8x16Shuffle([0, 1, 2, 3, 16, 17, 18, 19, 4, 5, 6, 7, 20, 21, 22, 23]),
+    ...op.v128Store(offset),
+  ],
 };
 
 /** Degree of the Taylor polynomial of e^r, |r| <= ln(2)/2: relative error below 3e-13. */
@@ -754,19 +770,12 @@ function logLossGradient(layout: GbdtKernelLayout, lanes: Lanes, l: GradientLoca
     ...lanes.add,
     ...lanes.div,
     ...op.localSet(l.p),
-    ...address(2),
-    ...op.localGet(l.p),
-    ...address(2),
-    ...lanes.loadLabel(layout.labels),
-    ...lanes.sub,
-    ...lanes.storeFloat32(layout.gradients),
-    ...address(2),
-    ...op.localGet(l.p),
-    ...lanes.constant(1),
-    ...op.localGet(l.p),
-    ...lanes.sub,
-    ...lanes.mul,
-    ...lanes.storeFloat32(layout.hessians),
+    ...lanes.storeGradHess(
+      layout.gradHess,
+      address(3),
+      [...op.localGet(l.p), ...address(2), ...lanes.loadLabel(layout.labels), ...lanes.sub],
+      [...op.localGet(l.p), ...lanes.constant(1), ...op.localGet(l.p), ...lanes.sub, ...lanes.mul],
+    ),
   ];
 }
 
@@ -796,29 +805,23 @@ function gradients(layout: GbdtKernelLayout) {
     ...op.end,
     ...op.end,
   ];
-  const squaredError = [
-    ...op.localGet(i),
-    ...op.i32Const(2),
-    ...op.i32Shl,
-    ...op.localGet(i),
-    ...op.i32Const(3),
-    ...op.i32Shl,
-    ...op.f64Load(layout.raw),
-    ...op.localGet(i),
-    ...op.i32Const(2),
-    ...op.i32Shl,
-    ...op.f32Load(layout.labels),
-    ...op.f64PromoteF32,
-    ...op.f64Sub,
-    ...op.f32DemoteF64,
-    ...op.f32Store(layout.gradients),
-    ...op.localGet(i),
-    ...op.i32Const(2),
-    ...op.i32Shl,
-    ...op.f64Const(1),
-    ...op.f32DemoteF64,
-    ...op.f32Store(layout.hessians),
-  ];
+  const squaredError = scalarLanes.storeGradHess(
+    layout.gradHess,
+    [...op.localGet(i), ...op.i32Const(3), ...op.i32Shl],
+    [
+      ...op.localGet(i),
+      ...op.i32Const(3),
+      ...op.i32Shl,
+      ...op.f64Load(layout.raw),
+      ...op.localGet(i),
+      ...op.i32Const(2),
+      ...op.i32Shl,
+      ...op.f32Load(layout.labels),
+      ...op.f64PromoteF32,
+      ...op.f64Sub,
+    ],
+    op.f64Const(1),
+  );
   return {
     name: 'gradients',
     params: [ValType.i32, ValType.i32, ValType.i32],
@@ -831,7 +834,7 @@ function gradients(layout: GbdtKernelLayout) {
       ...vectorLoop,
       ...countedLoop(i, i, to, logLossGradient(layout, scalarLanes, scalar)),
       ...op.else,
-      ...countedLoop(i, from, to, squaredError),
+      ...countedLoop(i, from, to, [...squaredError]),
       ...op.end,
     ],
   };

@@ -95,8 +95,7 @@ const PARALLEL_MIN_ROWS = 2048;
 /** The arena regions of a gradient-boosting run. */
 type GbdtRegion =
   | 'binned'
-  | 'gradients'
-  | 'hessians'
+  | 'gradHess'
   | 'rows'
   | 'scratch'
   | 'scratch2'
@@ -261,8 +260,7 @@ export async function trainGradientBoosting(
     shared,
     sizes: {
       binned: n * columns,
-      gradients: n * 4,
-      hessians: n * 4,
+      gradHess: n * 8,
       rows: n * 4,
       scratch: n * 4,
       // A parallel partition writes left and right rows apart before gathering them (one more only then).

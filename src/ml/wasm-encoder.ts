@@ -171,6 +171,8 @@ export const op = {
   /** Stores lane `lane` of an i64x2 view (8 bytes). */
   v128Store64Lane: (offset: number, lane: number) => [...simd(0x5b), ...memarg(3, offset), lane],
   f64x2PromoteLowF32x4: simd(0x5f),
+  /** Bytes of two vectors picked by 16 lane indices (0-15 the first, 16-31 the second). */
+  i8x16Shuffle: (lanes: readonly number[]) => [...simd(0x0d), ...lanes],
   f32x4DemoteF64x2Zero: simd(0x5e),
   i32x4TruncSatF64x2SZero: simd(0xfc),
   i64x2ExtendLowI32x4S: simd(0xc7),

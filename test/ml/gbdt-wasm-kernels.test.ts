@@ -19,8 +19,7 @@ function setUp(shared: boolean) {
     shared,
     sizes: {
       binned: rows * columns,
-      gradients: rows * 4,
-      hessians: rows * 4,
+      gradHess: rows * 8,
       rows: rows * 4,
       scratch: rows * 4,
       scratch2: rows * 4,
@@ -36,12 +35,14 @@ function setUp(shared: boolean) {
     },
   });
   const binned = arenaView(arena, 'binned', Uint8Array);
-  const gradients = arenaView(arena, 'gradients', Float32Array);
-  const hessians = arenaView(arena, 'hessians', Float32Array);
+  // (gradient, hessian) pairs, interleaved as the kernels read them
+  const gradHess = arenaView(arena, 'gradHess', Float32Array);
+  const gradients = Float32Array.from({ length: rows }, (_, i) => (i % 17) - 8.25);
+  const hessians = Float32Array.from({ length: rows }, (_, i) => (i % 5) + 0.5);
   for (let i = 0; i < rows; i++) {
     for (let f = 0; f < columns; f++) binned[i * columns + f] = i % 11 === f ? 255 : (i * (f + 3) * 31) % 255;
-    gradients[i] = (i % 17) - 8.25;
-    hessians[i] = (i % 5) + 0.5;
+    gradHess[2 * i] = gradients[i] ?? 0;
+    gradHess[2 * i + 1] = hessians[i] ?? 0;
   }
   const kernels = instantiateGbdtKernels(gbdtKernelModule(gbdtKernelLayout(arena, columns)), arena.memory);
   const hist = arenaView(arena, 'hist', Float64Array);
@@ -193,7 +194,10 @@ describe('gradient-boosting WebAssembly kernels', () => {
   }
 
   it('computes log-loss gradients and hessians as 1 / (1 + e^-z) does, and squared-error ones', () => {
-    const { arena, kernels, gradients, hessians } = setUp(false);
+    const { arena, kernels } = setUp(false);
+    const gradHess = arenaView(arena, 'gradHess', Float32Array);
+    const gradient = (i: number) => gradHess[2 * i] ?? Number.NaN;
+    const hessian = (i: number) => gradHess[2 * i + 1] ?? Number.NaN;
     const raw = arenaView(arena, 'raw', Float64Array);
     const labels = arenaView(arena, 'labels', Float32Array);
     for (let i = 0; i < rows; i++) {
@@ -208,18 +212,18 @@ describe('gradient-boosting WebAssembly kernels', () => {
     let maxHessianError = 0;
     for (let i = 0; i < rows; i++) {
       const p = 1 / (1 + Math.exp(-(raw[i] ?? 0)));
-      maxGradientError = Math.max(maxGradientError, Math.abs((gradients[i] ?? 0) - (p - (labels[i] ?? 0))));
-      maxHessianError = Math.max(maxHessianError, Math.abs((hessians[i] ?? 0) - p * (1 - p)));
+      maxGradientError = Math.max(maxGradientError, Math.abs(gradient(i) - (p - (labels[i] ?? 0))));
+      maxHessianError = Math.max(maxHessianError, Math.abs(hessian(i) - p * (1 - p)));
     }
     // float32 storage rounds to ~6e-8 of values <= 1
     expect(maxGradientError).toBeLessThan(1e-7);
     expect(maxHessianError).toBeLessThan(1e-7);
-    expect(gradients[0]).toBe(-(labels[0] ?? Number.NaN));
+    expect(gradient(0)).toBe(-(labels[0] ?? Number.NaN));
     kernels.gradients(1, 10, 20);
-    expect(Array.from(gradients.subarray(10, 20))).toEqual(
+    expect(Array.from({ length: 10 }, (_, k) => gradient(10 + k))).toEqual(
       Array.from({ length: 10 }, (_, k) => Math.fround((raw[10 + k] ?? 0) - (labels[10 + k] ?? 0))),
     );
-    expect(Array.from(hessians.subarray(10, 20))).toEqual(new Array<number>(10).fill(1));
+    expect(Array.from({ length: 10 }, (_, k) => hessian(10 + k))).toEqual(new Array<number>(10).fill(1));
   });
 
   it('adds each leaf value to the raw scores of the rows at its positions, within the range given', () => {

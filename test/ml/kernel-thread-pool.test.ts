@@ -13,8 +13,7 @@ describe('kernel thread pool', () => {
     const kernels = gbdtKernelModule({
       columns: 1,
       binned: arena.regions.binned.offset,
-      gradients: 0,
-      hessians: 0,
+      gradHess: 0,
       rows: arena.regions.rows.offset,
       raw: 0,
       labels: 0,
