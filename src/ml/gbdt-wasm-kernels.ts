@@ -41,13 +41,16 @@ export interface GbdtKernelLayout {
   staging: number;
   /** Byte address of the bin edges, 256 float32 per feature, padded with +Infinity. */
   binEdges: number;
+  /** Byte address of the number of edges of each feature (Int32). */
+  thresholdCounts: number;
   /** Size of the memory in 64 KiB pages, and whether it is shared. */
   pages: number;
   shared: boolean;
 }
 
 /** The arena regions the kernels address. */
-export type GbdtKernelRegion = 'binned' | 'gradHess' | 'rows' | 'raw' | 'labels' | 'staging' | 'binEdges';
+export type GbdtKernelRegion =
+  'binned' | 'gradHess' | 'rows' | 'raw' | 'labels' | 'staging' | 'binEdges' | 'thresholdCounts';
 
 /** The layout of an arena holding the kernels' regions, the binned rows `columns` bytes each. */
 export function gbdtKernelLayout(
@@ -64,6 +67,7 @@ export function gbdtKernelLayout(
     labels: regions.labels.offset,
     staging: regions.staging.offset,
     binEdges: regions.binEdges.offset,
+    thresholdCounts: regions.thresholdCounts.offset,
     pages: arena.pages,
     shared: arena.shared,
   };
@@ -89,6 +93,25 @@ export interface GbdtWasmKernels {
    * one after the other and subtracting after.
    */
   mergeHistograms: (child: number, workers: number, parts: number, parent: number, subtract: number) => void;
+  /**
+   * The best split of a node from its histogram at `hist` (node sums `sumGrad`, `sumHess`, `count`;
+   * `parentScore` = sumGrad² / (sumHess + l2)): every feature and bin, the missing bin tried on both
+   * sides, splits leaving fewer than `minLeaf` rows or less than `minHess` hessian on a side skipped,
+   * gain above `minGain`. Returns 1 when found, with at `result` ({@link SPLIT_RESULT_BYTES}): gain,
+   * left gradient, left hessian, left count (float64), then feature, bin and missing-left (int32).
+   */
+  findSplit: (
+    hist: number,
+    sumGrad: number,
+    sumHess: number,
+    count: number,
+    parentScore: number,
+    l2: number,
+    minLeaf: number,
+    minHess: number,
+    minGain: number,
+    result: number,
+  ) => number;
   /** Zeroes the histogram at `hist`, then adds rows `from..to` (row numbers). */
   histogramAll: (from: number, to: number, hist: number) => void;
   /** Zeroes the histogram at `hist`, then adds the rows listed at `list[from..to)` (a Uint32 array's address). */
@@ -483,6 +506,257 @@ function mergeHistograms(layout: GbdtKernelLayout) {
       ...op.br(0),
       ...op.end,
       ...op.end,
+    ],
+  };
+}
+
+/** Bytes of the result of {@link GbdtWasmKernels.findSplit}. */
+export const SPLIT_RESULT_BYTES = 48;
+
+function findSplit(layout: GbdtKernelLayout) {
+  // params: hist 0 (i32); G 1, H 2, C 3, parent 4, l2 5, minLeaf 6, minHess 7, best 8 (f64); result 9 (i32)
+  // locals: f 10, b 11, nb 12, off 13, k 14, found 15 (i32);
+  //         gL 16, hL 17, cL 18, gM 19, hM 20, cM 21, cR 22, hR 23, gR 24, gain 25 (f64); columns 26 (i32)
+  const [hist, G, H, C, parent, l2, minLeaf, minHess, best, result] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const [f, b, nb, off, k, found] = [10, 11, 12, 13, 14, 15];
+  const [gL, hL, cL, gM, hM, cM, cR, hR, gR, gain] = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
+  const columns = 26;
+  const get = op.localGet;
+  const set = op.localSet;
+  /** gain = gl² / (hl + l2) + gr² / (hr + l2) - parent, all locals */
+  const gainOf = (
+    gl: readonly number[],
+    hl: readonly number[],
+    gr: readonly number[],
+    hr: readonly number[],
+  ) => [
+    ...gl,
+    ...gl,
+    ...op.f64Mul,
+    ...hl,
+    ...get(l2),
+    ...op.f64Add,
+    ...op.f64Div,
+    ...gr,
+    ...gr,
+    ...op.f64Mul,
+    ...hr,
+    ...get(l2),
+    ...op.f64Add,
+    ...op.f64Div,
+    ...op.f64Add,
+    ...get(parent),
+    ...op.f64Sub,
+    ...set(gain),
+  ];
+  /** When gain > best: record it (the split's left sums on the stack as code) */
+  const keep = (
+    gl: readonly number[],
+    hl: readonly number[],
+    cl: readonly number[],
+    missingLeft: readonly number[],
+  ) => [
+    ...get(gain),
+    ...get(best),
+    ...op.f64Gt,
+    ...op.if,
+    ...get(gain),
+    ...set(best),
+    ...op.i32Const(1),
+    ...set(found),
+    ...get(result),
+    ...get(gain),
+    ...op.f64Store(0),
+    ...get(result),
+    ...gl,
+    ...op.f64Store(8),
+    ...get(result),
+    ...hl,
+    ...op.f64Store(16),
+    ...get(result),
+    ...cl,
+    ...op.f64Store(24),
+    ...get(result),
+    ...get(f),
+    ...op.i32Store(32),
+    ...get(result),
+    ...get(b),
+    ...op.i32Store(36),
+    ...get(result),
+    ...missingLeft,
+    ...op.i32Store(40),
+    ...op.end,
+  ];
+  const notLastBin = [...get(b), ...get(nb), ...op.i32Const(1), ...op.i32Sub, ...op.i32LtS];
+  const hasMissing = [...get(cM), ...op.f64Const(0), ...op.f64Gt];
+  const perBin = [
+    // k = off + b * 24; gL += hist[k]; hL += hist[k + 8]; cL += hist[k + 16]
+    ...get(off),
+    ...get(b),
+    ...op.i32Const(24),
+    ...op.i32Mul,
+    ...op.i32Add,
+    ...op.localTee(k),
+    ...op.f64Load(0),
+    ...get(gL),
+    ...op.f64Add,
+    ...set(gL),
+    ...get(k),
+    ...op.f64Load(8),
+    ...get(hL),
+    ...op.f64Add,
+    ...set(hL),
+    ...get(k),
+    ...op.f64Load(16),
+    ...get(cL),
+    ...op.f64Add,
+    ...set(cL),
+    ...op.block, // the candidates of this bin; br 0 = next bin, br 2 = next feature
+    ...get(cL),
+    ...get(minLeaf),
+    ...op.f64Lt,
+    ...op.brIf(0),
+    ...get(C),
+    ...get(cL),
+    ...op.f64Sub,
+    ...op.localTee(cR),
+    ...get(minLeaf),
+    ...op.f64Lt,
+    ...op.brIf(2),
+    // missing values to the right
+    ...notLastBin,
+    ...hasMissing,
+    ...op.i32Or,
+    ...op.if,
+    ...get(H),
+    ...get(hL),
+    ...op.f64Sub,
+    ...set(hR),
+    ...get(hL),
+    ...get(minHess),
+    ...op.f64Ge,
+    ...get(hR),
+    ...get(minHess),
+    ...op.f64Ge,
+    ...op.i32And,
+    ...op.if,
+    ...get(G),
+    ...get(gL),
+    ...op.f64Sub,
+    ...set(gR),
+    ...gainOf(get(gL), get(hL), get(gR), get(hR)),
+    // missing left when the node saw none and the left side is the larger
+    ...keep(get(gL), get(hL), get(cL), [
+      ...get(cM),
+      ...op.f64Const(0),
+      ...op.f64Eq,
+      ...get(cL),
+      ...get(cR),
+      ...op.f64Ge,
+      ...op.i32And,
+    ]),
+    ...op.end,
+    ...op.end,
+    // missing values to the left (hR, gR, cR reused for the right side's sums)
+    ...hasMissing,
+    ...notLastBin,
+    ...op.i32And,
+    ...op.if,
+    ...get(C),
+    ...get(cL),
+    ...get(cM),
+    ...op.f64Add,
+    ...op.f64Sub,
+    ...set(cR),
+    ...get(H),
+    ...get(hL),
+    ...get(hM),
+    ...op.f64Add,
+    ...op.f64Sub,
+    ...set(hR),
+    ...get(cR),
+    ...get(minLeaf),
+    ...op.f64Ge,
+    ...get(hL),
+    ...get(hM),
+    ...op.f64Add,
+    ...get(minHess),
+    ...op.f64Ge,
+    ...op.i32And,
+    ...get(hR),
+    ...get(minHess),
+    ...op.f64Ge,
+    ...op.i32And,
+    ...op.if,
+    ...get(G),
+    ...get(gL),
+    ...get(gM),
+    ...op.f64Add,
+    ...op.f64Sub,
+    ...set(gR),
+    ...gainOf(
+      [...get(gL), ...get(gM), ...op.f64Add],
+      [...get(hL), ...get(hM), ...op.f64Add],
+      get(gR),
+      get(hR),
+    ),
+    ...keep(
+      [...get(gL), ...get(gM), ...op.f64Add],
+      [...get(hL), ...get(hM), ...op.f64Add],
+      [...get(cL), ...get(cM), ...op.f64Add],
+      op.i32Const(1),
+    ),
+    ...op.end,
+    ...op.end,
+    ...op.end, // block
+  ];
+  const perFeature = [
+    // off = hist + f * 6144; nb = counts[f] + 1; the missing bin's sums
+    ...get(hist),
+    ...get(f),
+    ...op.i32Const(FEATURE_HISTOGRAM_BYTES),
+    ...op.i32Mul,
+    ...op.i32Add,
+    ...op.localTee(off),
+    ...op.f64Load(255 * 24),
+    ...set(gM),
+    ...get(off),
+    ...op.f64Load(255 * 24 + 8),
+    ...set(hM),
+    ...get(off),
+    ...op.f64Load(255 * 24 + 16),
+    ...set(cM),
+    ...get(f),
+    ...op.i32Const(2),
+    ...op.i32Shl,
+    ...op.i32Load(layout.thresholdCounts),
+    ...op.i32Const(1),
+    ...op.i32Add,
+    ...set(nb),
+    ...op.f64Const(0),
+    ...set(gL),
+    ...op.f64Const(0),
+    ...set(hL),
+    ...op.f64Const(0),
+    ...set(cL),
+    ...op.i32Const(0),
+    ...set(b),
+    ...countedLoop(b, b, nb, perBin),
+  ];
+  return {
+    name: 'findSplit',
+    params: [ValType.i32, ...Array<ValType>(8).fill(ValType.f64), ValType.i32],
+    results: [ValType.i32],
+    locals: [...Array<ValType>(6).fill(ValType.i32), ...Array<ValType>(10).fill(ValType.f64), ValType.i32],
+    body: [
+      ...op.i32Const(0),
+      ...set(found),
+      ...op.i32Const(0),
+      ...set(f),
+      ...op.i32Const(layout.columns),
+      ...set(columns),
+      ...countedLoop(f, f, columns, perFeature),
+      ...get(found),
     ],
   };
 }
@@ -909,6 +1183,7 @@ export function gbdtKernelModule(layout: GbdtKernelLayout): Uint8Array {
       binRows(layout),
       sortColumn(layout),
       mergeHistograms(layout),
+      findSplit(layout),
       histogramAll(layout),
       histogramRows(layout),
       partition(layout, false),

@@ -31,6 +31,7 @@ import {
   BIN_EDGES_BYTES,
   LEAF_ENTRY_BYTES,
   SORT_COUNTS_BYTES,
+  SPLIT_RESULT_BYTES,
   type GbdtWasmKernels,
 } from './gbdt-wasm-kernels.js';
 import {
@@ -108,7 +109,8 @@ type GbdtRegion =
   | 'binEdges'
   | 'sortScratch'
   | 'thresholds'
-  | 'thresholdCounts';
+  | 'thresholdCounts'
+  | 'splitResult';
 
 interface Split {
   gain: number;
@@ -278,6 +280,7 @@ export async function trainGradientBoosting(
       binEdges: columns * BIN_EDGES_BYTES,
       thresholds: columns * 255 * 4,
       thresholdCounts: columns * 4,
+      splitResult: SPLIT_RESULT_BYTES,
     },
   });
   const { regions } = arena;
@@ -538,13 +541,14 @@ class TreeGrower {
   readonly #kernels: GbdtWasmKernels;
   readonly #profile: GbdtPhaseProfile;
   readonly #binning: BinThresholds;
-  readonly #columns: number;
   readonly #n: number;
   readonly #rows: Uint32Array;
   readonly #scratch: Uint32Array;
   readonly #scratch2: Uint32Array;
   /** Byte addresses of the three row-index arrays. */
   readonly #addresses: { rows: number; scratch: number; scratch2: number };
+  /** Where the split kernel writes the best split: 4 float64 then 3 int32 (see `findSplit`). */
+  readonly #splitResult: { address: number; sums: Float64Array; ints: Int32Array };
   /** Byte address of the workers' histograms (one per worker, consecutive). */
   readonly #workerHistsAddress: number;
   readonly #freeHists: Histogram[] = [];
@@ -579,7 +583,6 @@ class TreeGrower {
     this.#pool = init.pool;
     this.#kernels = init.kernels;
     this.#binning = init.binning;
-    this.#columns = init.columns;
     this.#n = init.n;
     this.#rows = arenaView(arena, 'rows', Uint32Array);
     this.#scratch = arenaView(arena, 'scratch', Uint32Array);
@@ -591,6 +594,11 @@ class TreeGrower {
       scratch2: regions.scratch2.offset,
     };
     this.#workerHistsAddress = regions.workerHistograms.offset;
+    this.#splitResult = {
+      address: regions.splitResult.offset,
+      sums: arenaView(arena, 'splitResult', Float64Array),
+      ints: arenaView(arena, 'splitResult', Int32Array),
+    };
     this.#leafTable = {
       address: arena.regions.leafTable.offset,
       starts: arenaView(arena, 'leafTable', Int32Array),
@@ -653,82 +661,33 @@ class TreeGrower {
   }
 
   #findSplit(leaf: Leaf): Split | null {
-    const hist = leaf.hist!.values;
     const p = this.#p;
-    const l2 = p.l2;
-    const minLeaf = p.minSamplesLeaf;
-    const minHess = p.minHessian;
     const G = leaf.sumGrad;
     const H = leaf.sumHess;
-    const C = leaf.count;
-    const parent = (G * G) / (H + l2);
-    let best: Split | null = null;
-    let bestGain = 1e-12;
-    const counts = this.#binning.counts;
-    for (let f = 0; f < this.#columns; f++) {
-      const off = f * HISTOGRAM_STRIDE;
-      const nb = counts[f]! + 1;
-      const gM = hist[off + 765]!;
-      const hM = hist[off + 766]!;
-      const cM = hist[off + 767]!;
-      let gL = 0;
-      let hL = 0;
-      let cL = 0;
-      for (let b = 0; b < nb; b++) {
-        const k = off + b * 3;
-        gL += hist[k]!;
-        hL += hist[k + 1]!;
-        cL += hist[k + 2]!;
-        if (cL < minLeaf) continue;
-        // missing values to the right
-        const cR = C - cL;
-        if (cR < minLeaf) break;
-        if (b < nb - 1 || cM > 0) {
-          const hR = H - hL;
-          if (hL >= minHess && hR >= minHess) {
-            const gR = G - gL;
-            const gain = (gL * gL) / (hL + l2) + (gR * gR) / (hR + l2) - parent;
-            if (gain > bestGain) {
-              bestGain = gain;
-              best = {
-                gain,
-                feature: f,
-                bin: b,
-                missingLeft: cM === 0 && cL >= cR,
-                gradLeft: gL,
-                hessLeft: hL,
-                countLeft: cL,
-              };
-            }
-          }
-        }
-        // missing values to the left
-        if (cM > 0 && b < nb - 1) {
-          const cL2 = cL + cM;
-          const cR2 = C - cL2;
-          const hL2 = hL + hM;
-          const hR2 = H - hL2;
-          if (cR2 >= minLeaf && hL2 >= minHess && hR2 >= minHess) {
-            const gL2 = gL + gM;
-            const gR2 = G - gL2;
-            const gain = (gL2 * gL2) / (hL2 + l2) + (gR2 * gR2) / (hR2 + l2) - parent;
-            if (gain > bestGain) {
-              bestGain = gain;
-              best = {
-                gain,
-                feature: f,
-                bin: b,
-                missingLeft: true,
-                gradLeft: gL2,
-                hessLeft: hL2,
-                countLeft: cL2,
-              };
-            }
-          }
-        }
-      }
-    }
-    return best;
+    const parent = (G * G) / (H + p.l2);
+    const result = this.#splitResult;
+    const found = this.#kernels.findSplit(
+      leaf.hist!.address,
+      G,
+      H,
+      leaf.count,
+      parent,
+      p.l2,
+      p.minSamplesLeaf,
+      p.minHessian,
+      1e-12,
+      result.address,
+    );
+    if (found === 0) return null;
+    return {
+      gain: result.sums[0]!,
+      gradLeft: result.sums[1]!,
+      hessLeft: result.sums[2]!,
+      countLeft: result.sums[3]!,
+      feature: result.ints[8]!,
+      bin: result.ints[9]!,
+      missingLeft: result.ints[10] === 1,
+    };
   }
 
   /**

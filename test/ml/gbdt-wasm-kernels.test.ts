@@ -3,6 +3,7 @@ import { binRows, gatherPartitionedRows, HISTOGRAM_STRIDE } from '../../src/ml/g
 import {
   BIN_EDGES_BYTES,
   SORT_COUNTS_BYTES,
+  SPLIT_RESULT_BYTES,
   gbdtKernelLayout,
   gbdtKernelModule,
   instantiateGbdtKernels,
@@ -32,6 +33,8 @@ function setUp(shared: boolean) {
       staging: rows * columns * 4,
       binEdges: columns * BIN_EDGES_BYTES,
       sortScratch: 2 * rows * 4 + SORT_COUNTS_BYTES,
+      thresholdCounts: columns * 4,
+      splitResult: SPLIT_RESULT_BYTES,
     },
   });
   const binned = arenaView(arena, 'binned', Uint8Array);
@@ -67,7 +70,157 @@ function directHistogram(
   return Array.from(expected);
 }
 
+/** The split search as the trainer did it in JavaScript, the reference of the findSplit kernel. */
+function findSplitReference(
+  hist: Float64Array,
+  counts: Int32Array,
+  node: { G: number; H: number; C: number },
+  p: { l2: number; minLeaf: number; minHess: number },
+) {
+  type Split = {
+    gain: number;
+    feature: number;
+    bin: number;
+    missingLeft: boolean;
+    gradLeft: number;
+    hessLeft: number;
+    countLeft: number;
+  };
+  const { G, H, C } = node;
+  const { l2, minLeaf, minHess } = p;
+  const parent = (G * G) / (H + l2);
+  let best: Split | null = null;
+  let bestGain = 1e-12;
+  for (let f = 0; f < columns; f++) {
+    const off = f * HISTOGRAM_STRIDE;
+    const nb = (counts[f] ?? 0) + 1;
+    const gM = hist[off + 765] ?? 0;
+    const hM = hist[off + 766] ?? 0;
+    const cM = hist[off + 767] ?? 0;
+    let gL = 0;
+    let hL = 0;
+    let cL = 0;
+    for (let b = 0; b < nb; b++) {
+      const k = off + b * 3;
+      gL += hist[k] ?? 0;
+      hL += hist[k + 1] ?? 0;
+      cL += hist[k + 2] ?? 0;
+      if (cL < minLeaf) continue;
+      // missing values to the right
+      const cR = C - cL;
+      if (cR < minLeaf) break;
+      if (b < nb - 1 || cM > 0) {
+        const hR = H - hL;
+        if (hL >= minHess && hR >= minHess) {
+          const gR = G - gL;
+          const gain = (gL * gL) / (hL + l2) + (gR * gR) / (hR + l2) - parent;
+          if (gain > bestGain) {
+            bestGain = gain;
+            best = {
+              gain,
+              feature: f,
+              bin: b,
+              missingLeft: cM === 0 && cL >= cR,
+              gradLeft: gL,
+              hessLeft: hL,
+              countLeft: cL,
+            };
+          }
+        }
+      }
+      // missing values to the left
+      if (cM > 0 && b < nb - 1) {
+        const cL2 = cL + cM;
+        const cR2 = C - cL2;
+        const hL2 = hL + hM;
+        const hR2 = H - hL2;
+        if (cR2 >= minLeaf && hL2 >= minHess && hR2 >= minHess) {
+          const gL2 = gL + gM;
+          const gR2 = G - gL2;
+          const gain = (gL2 * gL2) / (hL2 + l2) + (gR2 * gR2) / (hR2 + l2) - parent;
+          if (gain > bestGain) {
+            bestGain = gain;
+            best = {
+              gain,
+              feature: f,
+              bin: b,
+              missingLeft: true,
+              gradLeft: gL2,
+              hessLeft: hL2,
+              countLeft: cL2,
+            };
+          }
+        }
+      }
+    }
+  }
+  return best;
+}
+
 describe('gradient-boosting WebAssembly kernels', () => {
+  it('findSplit finds the split the JavaScript search finds: gains, ties, missing bins, minimum leaf sizes', () => {
+    const { arena, kernels, binned, gradients, hessians, hist } = setUp(false);
+    const counts = arenaView(arena, 'thresholdCounts', Int32Array);
+    const result = arena.regions.splitResult.offset;
+    const sums = arenaView(arena, 'splitResult', Float64Array);
+    const ints = arenaView(arena, 'splitResult', Int32Array);
+    // Nodes: all rows, a few rows (most splits fail minLeaf), rows without missing values, one bin,
+    // too few rows for two leaves of 20.
+    const nodes = [
+      { ids: Array.from({ length: rows }, (_, i) => i), edges: [254, 254, 100, 3, 254] },
+      { ids: Array.from({ length: 45 }, (_, i) => i * 7), edges: [254, 30, 254, 254, 2] },
+      {
+        ids: Array.from({ length: 400 }, (_, i) => i).filter((i) => i % 11 >= columns),
+        edges: [10, 254, 254, 254, 254],
+      },
+      { ids: Array.from({ length: 300 }, (_, i) => i * 3), edges: [0, 0, 0, 0, 0] },
+      { ids: Array.from({ length: 30 }, (_, i) => i * 31), edges: [254, 254, 254, 254, 254] },
+    ];
+    let splits = 0;
+    let missingLeftSplits = 0;
+    for (const [n, node] of nodes.entries()) {
+      counts.set(node.edges);
+      // Bins above the feature's edges hold no rows: clamp them into range (missing stays 255).
+      const clamped = binned.map((b, k) => (b === 255 ? 255 : Math.min(b, node.edges[k % columns] ?? 0)));
+      hist.set(directHistogram(node.ids, clamped, gradients, hessians));
+      let G = 0;
+      let H = 0;
+      for (const i of node.ids) {
+        G += gradients[i] ?? 0;
+        H += hessians[i] ?? 0;
+      }
+      for (const p of [
+        { l2: 0, minLeaf: 20, minHess: 1e-3 },
+        { l2: 1.5, minLeaf: 1, minHess: 0.25 },
+      ]) {
+        const C = node.ids.length;
+        const expected = findSplitReference(hist, counts, { G, H, C }, p);
+        const parent = (G * G) / (H + p.l2);
+        const hist0 = arena.regions.hist.offset;
+        const found = kernels.findSplit(hist0, G, H, C, parent, p.l2, p.minLeaf, p.minHess, 1e-12, result);
+        const actual =
+          found === 0
+            ? null
+            : {
+                gain: sums[0],
+                feature: ints[8],
+                bin: ints[9],
+                missingLeft: ints[10] === 1,
+                gradLeft: sums[1],
+                hessLeft: sums[2],
+                countLeft: sums[3],
+              };
+        expect(actual, `node ${n}, ${JSON.stringify(p)}`).toEqual(expected);
+        if (expected !== null) splits++;
+        if (expected?.missingLeft === true) missingLeftSplits++;
+      }
+    }
+    // Found and not found both occur, and some splits send the missing values left.
+    expect(splits).toBeGreaterThanOrEqual(4);
+    expect(splits).toBeLessThan(2 * nodes.length);
+    expect(missingLeftSplits).toBeGreaterThan(0);
+  });
+
   it("mergeHistograms adds the workers' parts into the child and subtracts it from the parent", () => {
     const { arena, kernels, hist } = setUp(false);
     const parent = arenaView(arena, 'parent', Float64Array);

@@ -19,6 +19,7 @@ describe('kernel thread pool', () => {
       labels: 0,
       staging: 0,
       binEdges: 0,
+      thresholdCounts: 0,
       pages: arena.pages,
       shared: true,
     });
