@@ -14,11 +14,9 @@
  */
 import { z } from 'zod';
 import { LakeloopError } from '../errors.js';
+import { compileForest, type CompiledForest } from './gbdt-predict-kernel.js';
 import { gradientBoostingToOnnx } from './onnx-export.js';
 import { checkPredictInput } from './tabular-data.js';
-
-/** Rows scored per block in `predictRaw` (4096 rows of a few dozen float32 features: L2-sized). */
-const PREDICT_BLOCK_ROWS = 4096;
 
 /** What a model predicts: `binary` = P(y=1) (log-loss), `squaredError` = a value (regression). */
 export type GradientBoostingObjective = 'binary' | 'squaredError';
@@ -106,6 +104,8 @@ export class GradientBoostingModel {
   readonly featureNames: readonly string[];
   readonly trees: readonly TreeArrays[];
   readonly #importance: { gain: number[]; splitCount: number[] };
+  /** The trees compiled for scoring, on the first `predict`. */
+  #forest: CompiledForest | undefined;
 
   constructor(init: GradientBoostingModelInit) {
     this.objective = init.objective;
@@ -141,29 +141,9 @@ export class GradientBoostingModel {
   predictRaw(features: Float32Array, rows: number): Float64Array {
     const columns = this.columns;
     checkPredictInput(features, rows, columns);
-    // Block of rows by block, tree by tree within a block (the same float32 summation order per row
-    // as row by row): each tree's arrays stay hot across the block's rows, and the block's features
-    // stay in cache across the trees instead of streaming the whole matrix once per tree.
-    const sums = new Float32Array(rows);
-    for (let blockStart = 0; blockStart < rows; blockStart += PREDICT_BLOCK_ROWS) {
-      const blockEnd = Math.min(rows, blockStart + PREDICT_BLOCK_ROWS);
-      for (const tree of this.trees) {
-        const { feature, threshold, missingLeft, left, right, value } = tree;
-        const rootFeature = feature[0] ?? -1;
-        for (let i = blockStart; i < blockEnd; i++) {
-          const base = i * columns;
-          let node = 0;
-          let f = rootFeature;
-          while (f >= 0) {
-            const x = features[base + f] ?? Number.NaN;
-            const goLeft = x <= (threshold[node] ?? 0) || (x !== x && missingLeft[node] === 1);
-            node = (goLeft ? left[node] : right[node]) ?? 0;
-            f = feature[node] ?? -1;
-          }
-          sums[i] = (sums[i] ?? 0) + (value[node] ?? 0);
-        }
-      }
-    }
+    // Summed in float32 tree by tree, as ONNX Runtime does (see gbdt-predict-kernel.ts).
+    this.#forest ??= compileForest(this.trees, columns);
+    const sums = this.#forest.score(features, rows);
     const out = new Float64Array(rows);
     const fround = Math.fround;
     for (let i = 0; i < rows; i++) out[i] = fround((sums[i] ?? 0) + this.baseScore);
