@@ -22,7 +22,7 @@
  * ```
  */
 import type { TreeArrays } from './gradient-boosting-model.js';
-import { encodeModule, op, ValType } from './wasm-encoder.js';
+import { countedLoop, encodeModule, op, ValType } from './wasm-encoder.js';
 
 /** Rows copied into the kernel's memory and scored per call. */
 const BLOCK_ROWS = 4096;
@@ -219,28 +219,6 @@ function scoreBlockKernel(layout: ForestLayout) {
       ...countedLoop(tree, tree, trees, perTree),
     ],
   };
-}
-
-/** `for (counter = from; counter < to; counter++) body` on i32 locals. */
-function countedLoop(counter: number, from: number, to: number, body: number[]): number[] {
-  return [
-    ...op.localGet(from),
-    ...op.localSet(counter),
-    ...op.block,
-    ...op.loop,
-    ...op.localGet(counter),
-    ...op.localGet(to),
-    ...op.i32GeU,
-    ...op.brIf(1),
-    ...body,
-    ...op.localGet(counter),
-    ...op.i32Const(1),
-    ...op.i32Add,
-    ...op.localSet(counter),
-    ...op.br(0),
-    ...op.end,
-    ...op.end,
-  ];
 }
 
 /** Compiles `trees` (rows of `columns` float32 features) for {@link CompiledForest.score}. */

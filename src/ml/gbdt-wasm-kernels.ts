@@ -21,7 +21,7 @@
  * ```
  */
 import type { TrainingArena } from './training-arena.js';
-import { encodeModule, op, ValType } from './wasm-encoder.js';
+import { countedLoop, encodeModule, op, ValType } from './wasm-encoder.js';
 
 /** Byte addresses and shape the kernels are specialised on. */
 export interface GbdtKernelLayout {
@@ -205,28 +205,6 @@ function addRow(layout: GbdtKernelLayout, l: RowLocals): number[] {
     );
   }
   return code;
-}
-
-/** `for (counter = from; counter < to; counter++) body` */
-function countedLoop(counter: number, from: number, to: number, body: number[]): number[] {
-  return [
-    ...op.localGet(from),
-    ...op.localSet(counter),
-    ...op.block,
-    ...op.loop,
-    ...op.localGet(counter),
-    ...op.localGet(to),
-    ...op.i32GeU,
-    ...op.brIf(1),
-    ...body,
-    ...op.localGet(counter),
-    ...op.i32Const(1),
-    ...op.i32Add,
-    ...op.localSet(counter),
-    ...op.br(0),
-    ...op.end,
-    ...op.end,
-  ];
 }
 
 function zeroHistogram(layout: GbdtKernelLayout, hist: number): number[] {

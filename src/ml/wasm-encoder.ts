@@ -189,6 +189,28 @@ export const op = {
   i64x2Shl: simd(0xcb),
 } as const;
 
+/** `for (counter = from; counter < to; counter++) body`, the three being i32 locals. */
+export function countedLoop(counter: number, from: number, to: number, body: number[]): number[] {
+  return [
+    ...op.localGet(from),
+    ...op.localSet(counter),
+    ...op.block,
+    ...op.loop,
+    ...op.localGet(counter),
+    ...op.localGet(to),
+    ...op.i32GeU,
+    ...op.brIf(1),
+    ...body,
+    ...op.localGet(counter),
+    ...op.i32Const(1),
+    ...op.i32Add,
+    ...op.localSet(counter),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ];
+}
+
 /** Encodes a module: one function type per function, memory imported as `env.memory`, all functions exported. */
 export function encodeModule(spec: WasmModuleSpec): Uint8Array {
   const { pages, shared } = spec.memory;
