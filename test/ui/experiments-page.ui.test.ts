@@ -53,7 +53,7 @@ uiDescribe('Experiments page (browser)', () => {
     const detail = page.getByRole('region', { name: /Training run gbdt-2001-03/ });
     const chart = detail.getByRole('img', { name: /eval_log_loss by step/ });
     await expect.poll(() => chart.locator('canvas').count()).toBe(1);
-    expect(await detail.getByText('50 of 50 points').count()).toBe(1);
+    await expect.poll(() => detail.getByText('50 of 50 points').count()).toBe(1);
 
     // drag across the middle of the plot: the page asks the server for that step range only
     const zoomed = page.waitForResponse(
