@@ -21,6 +21,8 @@
  * const sums = forest.score(features, rows); // Float32Array of summed leaf values
  * ```
  */
+import { Worker } from 'node:worker_threads';
+import { LakeloopError } from '../errors.js';
 import type { TreeArrays } from './gradient-boosting-model.js';
 import { countedLoop, encodeModule, op, ValType } from './wasm-encoder.js';
 
@@ -32,8 +34,22 @@ const NODE_BYTES = 16;
 
 /** A model compiled for scoring. */
 export interface CompiledForest {
-  /** Sums of the leaf values of every tree per row (float32, trees in order), without base score. */
-  score: (features: Float32Array, rows: number) => Float32Array;
+  /**
+   * Sums of the leaf values of every tree per row (float32, trees in order), without base score,
+   * on `threads` threads (default 1; the same sums on any number).
+   */
+  score: (
+    features: Float32Array,
+    rows: number,
+    threads?: number,
+    options?: ParallelScoringOptions,
+  ) => Float32Array;
+}
+
+/** How a parallel pass shares its chunks. */
+export interface ParallelScoringOptions {
+  /** Whether the calling thread scores chunks too (default); `false` leaves all to the workers (tests). */
+  callerScores?: boolean;
 }
 
 interface ForestLayout {
@@ -44,9 +60,8 @@ interface ForestLayout {
   values: number;
   /** Per tree: root address, steps (int32 pairs). */
   roots: number;
-  block: number;
-  sums: number;
-  pages: number;
+  /** First byte after the forest. */
+  end: number;
 }
 
 /** Steps from the root to the deepest leaf. */
@@ -91,27 +106,35 @@ function writeForest(trees: readonly TreeArrays[], layout: ForestLayout, memory:
 }
 
 /**
- * `scoreBlock(rows)`: adds every tree's leaf values to `sums[0..rows)` for the rows in `block`
- * (rows rounded up to a multiple of {@link LANES}; the padding rows are walked and ignored).
+ * `scoreRows(input, sums, rows)`: adds every tree's leaf values to the float32 `sums` of the rows
+ * of `rows` float32 features at byte address `input` (rows rounded up to a multiple of
+ * {@link LANES}: the padding rows after them are walked and their sums written, so both regions
+ * need room for {@link LANES} more rows).
  */
-function scoreBlockKernel(layout: ForestLayout) {
-  // params: rows 0; locals: tree 1, steps 2, step 3, r 4, base 5, rounded 6, trees 7, one node per
-  // lane from 8 (i32); then x (f32), left, next, moved (i32)
-  const [rows, tree, steps, step, r, base, rounded, trees] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const n = (lane: number): number => 8 + lane;
+function scoreRowsKernel(layout: ForestLayout) {
+  // params: input 0, sums 1, rows 2; locals: tree 3, steps 4, step 5, r 6, base 7, rounded 8,
+  // trees 9, one node per lane from 10 (i32); then x (f32), left, next, moved (i32)
+  const [input, sumsAt, rows, tree, steps, step, r, base, rounded, trees] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const firstLane = 10;
+  const n = (lane: number): number => firstLane + lane;
   const rowBytes = layout.columns * 4;
   const get = op.localGet;
   const set = op.localSet;
-  const [x, left, next, moved] = [8 + LANES, 9 + LANES, 10 + LANES, 11 + LANES];
+  const [x, left, next, moved] = [
+    firstLane + LANES,
+    firstLane + LANES + 1,
+    firstLane + LANES + 2,
+    firstLane + LANES + 3,
+  ];
   // One step of lane j: n = x <= threshold || (x is NaN && missing values go left) ? left : right;
   // `moved` collects whether any lane moved (no lane moves once all are at their leaves).
   const advance = (lane: number): number[] => [
-    // x = block[(r + lane) * rowBytes + the node's feature offset]
+    // x = input[(r + lane) * rowBytes + the node's feature offset]
     ...get(base),
     ...get(n(lane)),
     ...op.i32Load(0),
     ...op.i32Add,
-    ...op.f32Load(layout.block + lane * rowBytes),
+    ...op.f32Load(lane * rowBytes),
     ...set(x),
     ...get(n(lane)),
     ...op.i32Load(8),
@@ -141,18 +164,11 @@ function scoreBlockKernel(layout: ForestLayout) {
     ...set(n(lane)),
   ];
   // sums[r + lane] += values[(n - nodes) / 4]
+  const rowSum = [...get(sumsAt), ...get(r), ...op.i32Const(2), ...op.i32Shl, ...op.i32Add];
   const addLeaf = (lane: number): number[] => [
-    ...get(r),
-    ...op.i32Const(lane),
-    ...op.i32Add,
-    ...op.i32Const(2),
-    ...op.i32Shl,
-    ...get(r),
-    ...op.i32Const(lane),
-    ...op.i32Add,
-    ...op.i32Const(2),
-    ...op.i32Shl,
-    ...op.f32Load(layout.sums),
+    ...rowSum,
+    ...rowSum,
+    ...op.f32Load(lane * 4),
     ...get(n(lane)),
     ...op.i32Const(layout.nodes),
     ...op.i32Sub,
@@ -160,17 +176,19 @@ function scoreBlockKernel(layout: ForestLayout) {
     ...op.i32ShrU,
     ...op.f32Load(layout.values),
     ...op.f32Add,
-    ...op.f32Store(layout.sums),
+    ...op.f32Store(lane * 4),
   ];
   // Steps until no lane moves, at most the tree's depth.
   const walkLanes: number[] = [...op.i32Const(0), ...set(moved)];
   for (let lane = 0; lane < LANES; lane++) walkLanes.push(...advance(lane));
   walkLanes.push(...get(moved), ...op.i32Eqz, ...op.brIf(1));
   const perRowGroup: number[] = [
-    // base = r * rowBytes; every lane starts at the root
+    // base = input + r * rowBytes; every lane starts at the root
+    ...get(input),
     ...get(r),
     ...op.i32Const(rowBytes),
     ...op.i32Mul,
+    ...op.i32Add,
     ...set(base),
   ];
   for (let lane = 0; lane < LANES; lane++) {
@@ -194,8 +212,8 @@ function scoreBlockKernel(layout: ForestLayout) {
     ...countedLoop(r, r, rounded, perRowGroup),
   ];
   return {
-    name: 'scoreBlock',
-    params: [ValType.i32],
+    name: 'scoreRows',
+    params: [ValType.i32, ValType.i32, ValType.i32],
     results: [],
     locals: [
       ...Array<ValType>(7 + LANES).fill(ValType.i32),
@@ -221,34 +239,188 @@ function scoreBlockKernel(layout: ForestLayout) {
   };
 }
 
+/** Rows in front of the forest: the input rows and their sums, after the forest's regions. */
+interface RowRegions {
+  input: number;
+  sums: number;
+  pages: number;
+}
+
+function rowRegions(layout: ForestLayout, rows: number): RowRegions {
+  const input = align(layout.end);
+  const sums = align(input + (rows + LANES) * layout.columns * 4);
+  return { input, sums, pages: Math.ceil((sums + (rows + LANES) * 4) / 65_536) };
+}
+
+function align(bytes: number): number {
+  return Math.ceil(bytes / 16) * 16;
+}
+
+/** A memory of `regions.pages` holding the forest, and the kernel on it. */
+function instantiate(
+  trees: readonly TreeArrays[],
+  layout: ForestLayout,
+  regions: RowRegions,
+  shared: boolean,
+): { memory: WebAssembly.Memory; module: WebAssembly.Module; kernel: ScoringKernel } {
+  const { pages } = regions;
+  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared });
+  writeForest(trees, layout, memory);
+  const bytes = encodeModule({ memory: { pages, shared }, functions: [scoreRowsKernel(layout)] });
+  const module = new WebAssembly.Module(bytes);
+  const kernel = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as ScoringKernel;
+  return { memory, module, kernel };
+}
+
+interface ScoringKernel {
+  scoreRows: (input: number, sums: number, rows: number) => void;
+}
+
+/** Rows a thread claims at a time when scoring in parallel (a multiple of {@link LANES}). */
+const CHUNK_ROWS = 4096;
+/** Rows scored per parallel pass, so that one shared memory stays far below 4 GiB. */
+const PASS_ROWS = 1 << 22;
+
+/** What every thread of a parallel pass knows: where the rows and sums are. */
+interface ScoringJob {
+  input: number;
+  sums: number;
+  rows: number;
+  rowBytes: number;
+  chunkRows: number;
+}
+
+/**
+ * Claims chunks from control word 0 and scores them until none is left, counting finished chunks
+ * in word 1. Runs on the calling thread and in the workers (see {@link scoringWorkerSource}).
+ */
+function scoreChunks(kernel: ScoringKernel, control: Int32Array, job: ScoringJob): void {
+  for (;;) {
+    const first = Atomics.add(control, 0, 1) * job.chunkRows;
+    if (first >= job.rows) return;
+    const rows = Math.min(job.chunkRows, job.rows - first);
+    kernel.scoreRows(job.input + first * job.rowBytes, job.sums + first * 4, rows);
+    Atomics.add(control, 1, 1);
+    Atomics.notify(control, 1);
+  }
+}
+
+interface ScoringWorkerData {
+  module: WebAssembly.Module;
+  memory: WebAssembly.Memory;
+  control: SharedArrayBuffer;
+  job: ScoringJob;
+}
+
+/** A worker's life: wait until the rows are copied in (word 3), score chunks, report a failure in word 2. */
+function scoringWorkerMain(data: ScoringWorkerData): void {
+  const control = new Int32Array(data.control);
+  try {
+    const instance = new WebAssembly.Instance(data.module, { env: { memory: data.memory } });
+    Atomics.wait(control, 3, 0);
+    scoreChunks(instance.exports as unknown as ScoringKernel, control, data.job);
+  } catch {
+    Atomics.store(control, 2, 1);
+    Atomics.notify(control, 1);
+  }
+}
+
+function scoringWorkerSource(): string {
+  // `__name` is what esbuild-based loaders (tsx, vitest) insert to keep function names.
+  return [
+    'const __name = (f) => f;',
+    scoreChunks.toString(),
+    scoringWorkerMain.toString(),
+    "scoringWorkerMain(require('node:worker_threads').workerData);",
+  ].join('\n');
+}
+
+/** Seconds without a finished chunk before a parallel pass gives up on its workers. */
+const STALL_SECONDS = 60;
+
+/**
+ * Scores `rows` rows on `threads` threads: the forest and the rows in one shared memory, the
+ * workers started for this pass (about 20 ms here, while the rows are copied in) and taking chunks
+ * as they come up, so a worker that starts late, or shares its core, takes fewer.
+ */
+function scoreInParallel(
+  trees: readonly TreeArrays[],
+  layout: ForestLayout,
+  features: Float32Array,
+  rows: number,
+  threads: number,
+  options: ParallelScoringOptions,
+): Float32Array {
+  const regions = rowRegions(layout, rows);
+  const { memory, module, kernel } = instantiate(trees, layout, regions, true);
+  const control = new Int32Array(new SharedArrayBuffer(16));
+  const job: ScoringJob = {
+    input: regions.input,
+    sums: regions.sums,
+    rows,
+    rowBytes: layout.columns * 4,
+    chunkRows: CHUNK_ROWS,
+  };
+  const source = scoringWorkerSource();
+  for (let k = 1; k < threads; k++) {
+    const workerData: ScoringWorkerData = {
+      module,
+      memory,
+      control: control.buffer as SharedArrayBuffer,
+      job,
+    };
+    const worker = new Worker(source, { eval: true, workerData });
+    // A failure is reported in the control words; a worker never holds the process open.
+    worker.on('error', () => {});
+    worker.unref();
+  }
+  new Float32Array(memory.buffer, regions.input, rows * layout.columns).set(
+    features.subarray(0, rows * layout.columns),
+  );
+  Atomics.store(control, 3, 1);
+  Atomics.notify(control, 3);
+  if (options.callerScores !== false) scoreChunks(kernel, control, job);
+  const chunks = Math.ceil(rows / CHUNK_ROWS);
+  for (let stalled = 0; ;) {
+    const done = Atomics.load(control, 1);
+    if (done >= chunks) break;
+    if (Atomics.load(control, 2) !== 0 || stalled >= STALL_SECONDS) {
+      throw new LakeloopError('INTERNAL', 'A scoring worker thread failed; retry with threads: 1.');
+    }
+    if (Atomics.wait(control, 1, done, 1000) === 'timed-out') stalled++;
+  }
+  return new Float32Array(memory.buffer, regions.sums, rows).slice();
+}
+
 /** Compiles `trees` (rows of `columns` float32 features) for {@link CompiledForest.score}. */
 export function compileForest(trees: readonly TreeArrays[], columns: number): CompiledForest {
   const nodeCount = trees.reduce((sum, tree) => sum + tree.feature.length, 0);
-  const align = (bytes: number): number => Math.ceil(bytes / 16) * 16;
   const nodes = 0;
   const values = align(nodes + nodeCount * NODE_BYTES);
   const roots = align(values + nodeCount * 4);
-  const block = align(roots + trees.length * 8);
-  const sums = align(block + (BLOCK_ROWS + LANES) * columns * 4);
-  const end = sums + (BLOCK_ROWS + LANES) * 4;
-  const pages = Math.ceil(end / 65_536);
-  const layout: ForestLayout = { columns, trees: trees.length, nodes, values, roots, block, sums, pages };
-  const memory = new WebAssembly.Memory({ initial: pages, maximum: pages });
-  writeForest(trees, layout, memory);
-  const bytes = encodeModule({ memory: { pages, shared: false }, functions: [scoreBlockKernel(layout)] });
-  const kernel = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports as {
-    scoreBlock: (rows: number) => void;
-  };
-  const blockView = new Float32Array(memory.buffer, block, BLOCK_ROWS * columns);
-  const sumsView = new Float32Array(memory.buffer, sums, BLOCK_ROWS + LANES);
+  const end = roots + trees.length * 8;
+  const layout: ForestLayout = { columns, trees: trees.length, nodes, values, roots, end };
+  // Scoring on this thread: blocks of rows copied into a private memory.
+  const block = rowRegions(layout, BLOCK_ROWS);
+  const { memory, kernel } = instantiate(trees, layout, block, false);
+  const blockView = new Float32Array(memory.buffer, block.input, BLOCK_ROWS * columns);
+  const sumsView = new Float32Array(memory.buffer, block.sums, BLOCK_ROWS + LANES);
   return {
-    score: (features, rows) => {
+    score: (features, rows, threads = 1, options = {}) => {
       const out = new Float32Array(rows);
+      if (threads > 1 && rows > CHUNK_ROWS) {
+        for (let start = 0; start < rows; start += PASS_ROWS) {
+          const count = Math.min(PASS_ROWS, rows - start);
+          const part = features.subarray(start * columns, (start + count) * columns);
+          out.set(scoreInParallel(trees, layout, part, count, threads, options), start);
+        }
+        return out;
+      }
       for (let start = 0; start < rows; start += BLOCK_ROWS) {
         const count = Math.min(BLOCK_ROWS, rows - start);
         blockView.set(features.subarray(start * columns, (start + count) * columns));
         sumsView.fill(0);
-        kernel.scoreBlock(count);
+        kernel.scoreRows(block.input, block.sums, count);
         out.set(sumsView.subarray(0, count), start);
       }
       return out;

@@ -29,6 +29,7 @@ export type {
   GradientBoostingModelJson,
   FeatureImportance,
   TreeArrays,
+  PredictOptions,
 } from './gradient-boosting-model.js';
 export { trainLogisticRegression, LogisticRegressionModel } from './logistic-regression.js';
 export type { LogisticRegressionParams, LogisticRegressionModelJson } from './logistic-regression.js';

@@ -79,4 +79,23 @@ describe('compiled forest (WebAssembly scoring)', () => {
     );
     expect(forest.score(new Float32Array(0), 0)).toHaveLength(0);
   });
+
+  it('scores the same sums on several threads: chunks shared out, a last chunk shorter than the lanes', () => {
+    const random = seededRandom(11);
+    const trees = Array.from({ length: 12 }, () => randomTree(random, 15));
+    // Three chunks of 4,096 and a tail of 5 rows, not a multiple of the lanes.
+    const rows = 3 * 4_096 + 5;
+    const features = Float32Array.from({ length: rows * columns }, (_, k) =>
+      k % 23 === 0 ? Number.NaN : random() * 2.4 - 1.2,
+    );
+    const forest = compileForest(trees, columns);
+    const expected = walk(trees, features, rows);
+    for (const threads of [2, 3]) {
+      expect(Array.from(forest.score(features, rows, threads))).toEqual(Array.from(expected));
+    }
+    // Every chunk scored by the workers (the calling thread may otherwise take them all first).
+    expect(Array.from(forest.score(features, rows, 3, { callerScores: false }))).toEqual(
+      Array.from(expected),
+    );
+  });
 });
