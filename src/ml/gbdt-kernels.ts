@@ -260,7 +260,7 @@ export interface KernelWorkerData {
  * Control `Int32Array`:
  * - [0] generation; [1] task: 0 exit, 1 histogram of all rows, 2 histogram of `rows[start..start+count)`,
  *   3 gradients, 4 binning, 5 partition (then gather), 6 logistic objective, 7 partition + histogram
- *   of one side (then gather), 8 add leaf values;
+ *   of one side (then gather), 8 add leaf values, 9 histogram of all rows without row counts;
  * - [2] start, [3] count, [4] objective, [5] output row offset;
  * - [6] split feature, [7] split bin, [8] missing left, [9] histogram of the left side, [12] partition
  *   reads row k at position k (the root);
@@ -324,6 +324,8 @@ function runKernelWorker(data: KernelWorkerData): void {
     const [from, to] = partRange(start, count, part, parts);
     if (kernels !== null && task === 1) {
       kernels.histogramAll(from, to, hist);
+    } else if (kernels !== null && task === 9) {
+      kernels.histogramSums(from, to, hist);
     } else if (kernels !== null && task === 2) {
       kernels.histogramRows(address('rows'), from, to, hist);
     } else if (kernels !== null && task === 3) {

@@ -114,6 +114,8 @@ export interface GbdtWasmKernels {
   ) => number;
   /** Zeroes the histogram at `hist`, then adds rows `from..to` (row numbers). */
   histogramAll: (from: number, to: number, hist: number) => void;
+  /** {@link histogramAll} without the row counts (left 0): the root's counts are the same every tree. */
+  histogramSums: (from: number, to: number, hist: number) => void;
   /** Zeroes the histogram at `hist`, then adds the rows listed at `list[from..to)` (a Uint32 array's address). */
   histogramRows: (list: number, from: number, to: number, hist: number) => void;
   /**
@@ -165,8 +167,11 @@ interface RowLocals {
   gradHess: number;
 }
 
-/** Adds row `row` (its gradient, hessian and 1) to the bins of all its features. */
-function addRow(layout: GbdtKernelLayout, l: RowLocals): number[] {
+/**
+ * Adds row `row` (its gradient, hessian and, with `counts`, 1) to the bins of all its features.
+ * Without counts a row takes one store per feature instead of two.
+ */
+function addRow(layout: GbdtKernelLayout, l: RowLocals, counts = true): number[] {
   const code = [
     // gradHess = the row's (gradient, hessian) as float64x2
     ...op.localGet(l.row),
@@ -196,6 +201,9 @@ function addRow(layout: GbdtKernelLayout, l: RowLocals): number[] {
       ...op.localGet(l.gradHess),
       ...op.f64x2Add,
       ...op.v128Store(offset),
+    );
+    if (!counts) continue;
+    code.push(
       ...op.localGet(l.address),
       ...op.localGet(l.address),
       ...op.f64Load(offset + 16),
@@ -739,15 +747,15 @@ function findSplit(layout: GbdtKernelLayout) {
   };
 }
 
-function histogramAll(layout: GbdtKernelLayout) {
+function histogramAll(layout: GbdtKernelLayout, counts: boolean) {
   // params: from 0, to 1, hist 2; locals: row 3, base 4, address 5, gradHess 6
   const l = { row: 3, hist: 2, base: 4, address: 5, gradHess: 6 };
   return {
-    name: 'histogramAll',
+    name: counts ? 'histogramAll' : 'histogramSums',
     params: [ValType.i32, ValType.i32, ValType.i32],
     results: [],
     locals: [ValType.i32, ValType.i32, ValType.i32, ValType.v128],
-    body: [...zeroHistogram(layout, 2), ...countedLoop(l.row, 0, 1, addRow(layout, l))],
+    body: [...zeroHistogram(layout, 2), ...countedLoop(l.row, 0, 1, addRow(layout, l, counts))],
   };
 }
 
@@ -1162,7 +1170,8 @@ export function gbdtKernelModule(layout: GbdtKernelLayout): Uint8Array {
       sortColumn(layout),
       mergeHistograms(layout),
       findSplit(layout),
-      histogramAll(layout),
+      histogramAll(layout, true),
+      histogramAll(layout, false),
       histogramRows(layout),
       partition(layout, false),
       partition(layout, true),

@@ -47,6 +47,7 @@ export const KernelTask = {
   logistic: 6,
   partitionHistogram: 7,
   addLeafValues: 8,
+  histogramSums: 9,
 } as const;
 
 /** A task name, e.g. `'histogramRows'`. */

@@ -304,6 +304,15 @@ describe('gradient-boosting WebAssembly kernels', () => {
     });
   }
 
+  it('histogramSums sums gradients and hessians like histogramAll and leaves the counts 0', () => {
+    const { arena, kernels, binned, gradients, hessians, hist } = setUp(false);
+    hist.fill(7);
+    kernels.histogramSums(100, 900, arena.regions.hist.offset);
+    const ids = Array.from({ length: 800 }, (_, k) => k + 100);
+    const expected = directHistogram(ids, binned, gradients, hessians).map((v, k) => (k % 3 === 2 ? 0 : v));
+    expect(Array.from(hist)).toEqual(expected);
+  });
+
   it('histogramRows sums the listed rows exactly', () => {
     const { arena, kernels, binned, gradients, hessians, hist, list } = setUp(false);
     const subset = Array.from({ length: 300 }, (_, k) => k * 3 + 1);
