@@ -366,7 +366,7 @@ function scoreInParallel(
     const workerData: ScoringWorkerData = {
       module,
       memory,
-      control: control.buffer as SharedArrayBuffer,
+      control: control.buffer,
       job,
     };
     const worker = new Worker(source, { eval: true, workerData });

@@ -40,7 +40,6 @@ const JOIN_TIMEOUT_SECONDS = 600;
 /** The tasks a worker knows. */
 export const KernelTask = {
   histogramAll: 1,
-  histogramRows: 2,
   gradients: 3,
   binning: 4,
   partition: 5,
@@ -50,7 +49,7 @@ export const KernelTask = {
   histogramSums: 9,
 } as const;
 
-/** A task name, e.g. `'histogramRows'`. */
+/** A task name, e.g. `'histogramAll'`. */
 export type KernelTask = keyof typeof KernelTask;
 
 /** One task run across the pool. */
