@@ -258,8 +258,9 @@ export interface KernelWorkerData {
 /**
  * The loop every worker runs: waits on the control word, runs its share of the task, reports.
  * Control `Int32Array`:
- * - [0] generation; [1] task: 0 exit, 1 histogram of all rows, (2 unused), 3 gradients, 4 binning, 5 partition (then gather), 6 logistic objective, 7 partition + histogram
- *   of one side (then gather), 8 add leaf values, 9 histogram of all rows without row counts;
+ * - [0] generation; [1] task: 0 exit, 1 histogram of all rows, (2 unused), 3 gradients, 4 binning,
+ *   5 partition (then gather), 6 logistic objective, 7 partition + histogram of one side (then
+ *   gather), 8 add leaf values, 9 histogram of all rows without row counts;
  * - [2] start, [3] count, [4] objective, [5] output row offset;
  * - [6] split feature, [7] split bin, [8] missing left, [9] histogram of the left side, [12] partition
  *   reads row k at position k (the root);

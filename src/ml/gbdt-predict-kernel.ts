@@ -239,7 +239,7 @@ function scoreRowsKernel(layout: ForestLayout) {
   };
 }
 
-/** Rows in front of the forest: the input rows and their sums, after the forest's regions. */
+/** Where the input rows and their sums go: after the forest's regions. */
 interface RowRegions {
   input: number;
   sums: number;
@@ -369,7 +369,12 @@ function scoreInParallel(
       control: control.buffer,
       job,
     };
-    const worker = new Worker(source, { eval: true, workerData });
+    let worker: Worker;
+    try {
+      worker = new Worker(source, { eval: true, workerData });
+    } catch {
+      break; // no thread to be had: the threads already started (or this one) take every chunk
+    }
     // A failure is reported in the control words; a worker never holds the process open.
     worker.on('error', () => {});
     worker.unref();
