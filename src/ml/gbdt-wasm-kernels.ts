@@ -467,10 +467,6 @@ function mergeHistograms(layout: GbdtKernelLayout) {
     ...op.f64x2Sub,
     ...op.v128Store(0),
     ...op.end,
-    ...op.localGet(offset),
-    ...op.i32Const(16),
-    ...op.i32Add,
-    ...op.localSet(offset),
   ];
   return {
     name: 'mergeHistograms',
@@ -482,16 +478,8 @@ function mergeHistograms(layout: GbdtKernelLayout) {
       ...op.localSet(offset),
       ...op.i32Const(bytes),
       ...op.localSet(end),
-      ...op.block,
-      ...op.loop,
-      ...op.localGet(offset),
-      ...op.localGet(end),
-      ...op.i32GeU,
-      ...op.brIf(1),
-      ...step,
-      ...op.br(0),
-      ...op.end,
-      ...op.end,
+      // two float64 of the histograms per step
+      ...countedLoop(offset, offset, end, step, 16),
     ],
   };
 }

@@ -189,8 +189,8 @@ export const op = {
   i64x2Shl: simd(0xcb),
 } as const;
 
-/** `for (counter = from; counter < to; counter++) body`, the three being i32 locals. */
-export function countedLoop(counter: number, from: number, to: number, body: number[]): number[] {
+/** `for (counter = from; counter < to; counter += step) body`, the three being i32 locals. */
+export function countedLoop(counter: number, from: number, to: number, body: number[], step = 1): number[] {
   return [
     ...op.localGet(from),
     ...op.localSet(counter),
@@ -202,7 +202,7 @@ export function countedLoop(counter: number, from: number, to: number, body: num
     ...op.brIf(1),
     ...body,
     ...op.localGet(counter),
-    ...op.i32Const(1),
+    ...op.i32Const(step),
     ...op.i32Add,
     ...op.localSet(counter),
     ...op.br(0),
