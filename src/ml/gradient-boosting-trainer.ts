@@ -39,7 +39,7 @@ import {
   type GradientBoostingObjective,
   type TreeArrays,
 } from './gradient-boosting-model.js';
-import { KernelThreadPool } from './kernel-thread-pool.js';
+import { KernelThreadPool, MAX_POOL_THREADS } from './kernel-thread-pool.js';
 import { sklearnBinningSample } from './numpy-random.js';
 import { sampleRows, seededRandom } from './seeded-random.js';
 import { allocateArena, arenaView, type TrainingArena } from './training-arena.js';
@@ -258,7 +258,7 @@ export async function trainGradientBoosting(
   const names = featureNamesOf(data);
   const n = train.rows;
   const columns = train.columns;
-  const threads = Math.min(p.threads, Math.max(1, Math.floor(n / 10_000)));
+  const threads = Math.min(p.threads, MAX_POOL_THREADS, Math.max(1, Math.floor(n / 10_000)));
   const shared = threads > 1;
   const sample = sklearnBinningSample({ rows: n, count: BINNING_SAMPLE_ROWS, seed: p.seed });
   const profile = GbdtPhaseProfile.fromEnvironment();

@@ -34,6 +34,12 @@ function spinLimitFor(threads: number): number {
   return threads <= availableParallelism() ? 6_000 : 0;
 }
 
+/**
+ * Most threads a pool runs (the calling one included): the control words hold one "done" word and
+ * one result word per thread, in blocks of 16 (see `kernelWorkerMain`).
+ */
+export const MAX_POOL_THREADS = 16;
+
 /** Seconds a task may take before the pool considers a worker dead. */
 const JOIN_TIMEOUT_SECONDS = 600;
 
@@ -71,7 +77,7 @@ export interface KernelRun {
 
 /** Options of {@link KernelThreadPool.start}. */
 export interface KernelThreadPoolOptions {
-  /** Total threads including the main thread (>= 1). With 1 no worker is started. */
+  /** Total threads including the main thread (>= 1; more than {@link MAX_POOL_THREADS} run as that many). With 1 no worker is started. */
   threads: number;
   /** What every worker maps: the shared training arena and the kernels; required when threads > 1. */
   shared: Omit<KernelWorkerData, 'index' | 'threads' | 'control' | 'spinLimit'> | null;
@@ -99,7 +105,7 @@ export class KernelThreadPool {
 
   /** Starts `threads - 1` workers and resolves once all of them run. */
   static async start(options: KernelThreadPoolOptions): Promise<KernelThreadPool> {
-    const threads = Math.max(1, Math.floor(options.threads));
+    const threads = Math.min(MAX_POOL_THREADS, Math.max(1, Math.floor(options.threads)));
     // 64 control words, then room for a failing worker's message (see `kernelWorkerMain`).
     const control = new Int32Array(new SharedArrayBuffer(64 * 4 + 4096), 0, 64);
     if (threads === 1 || options.shared === null) return new KernelThreadPool(1, [], control);

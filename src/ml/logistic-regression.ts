@@ -16,7 +16,7 @@ import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 import { LakeloopError } from '../errors.js';
 import { logisticPartial } from './gbdt-kernels.js';
-import { KernelThreadPool } from './kernel-thread-pool.js';
+import { KernelThreadPool, MAX_POOL_THREADS } from './kernel-thread-pool.js';
 import { allocateArena, arenaView } from './training-arena.js';
 import { minimizeLbfgs } from './lbfgs-optimizer.js';
 import { logisticRegressionToOnnx } from './onnx-export.js';
@@ -202,7 +202,7 @@ export async function trainLogisticRegression(
   validateTrainingData(data, { task: 'binary' });
   const { features, rows: n, columns: k, labels } = data;
   const { mean, scale } = standardization(data);
-  const threads = n >= PARALLEL_MIN_ROWS ? requested : 1;
+  const threads = n >= PARALLEL_MIN_ROWS ? Math.min(requested, MAX_POOL_THREADS) : 1;
   const shared = threads > 1;
   // Workers read the features from the shared arena; a single thread reads them where they are.
   const arena = allocateArena({
