@@ -103,6 +103,7 @@ const PARALLEL_LEAF_VALUE_ROWS = 500_000;
 /** The arena regions of a gradient-boosting run. */
 type GbdtRegion =
   | 'binned'
+  | 'binnedColumns'
   | 'gradHess'
   | 'rows'
   | 'scratch'
@@ -269,6 +270,7 @@ export async function trainGradientBoosting(
     shared,
     sizes: {
       binned: n * columns,
+      binnedColumns: n * columns,
       gradHess: n * 8,
       rows: n * 4,
       scratch: n * 4,
