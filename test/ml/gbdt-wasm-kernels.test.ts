@@ -46,7 +46,7 @@ function setUp(shared: boolean) {
   const hessians = Float32Array.from({ length: rows }, (_, i) => (i % 5) + 0.5);
   for (let i = 0; i < rows; i++) {
     for (let f = 0; f < columns; f++) binned[i * columns + f] = i % 11 === f ? 255 : (i * (f + 3) * 31) % 255;
-    for (let f = 0; f < columns; f++) binnedColumns[f * rows + i] = binned[i * columns + f]!;
+    for (let f = 0; f < columns; f++) binnedColumns[f * rows + i] = binned[i * columns + f] ?? 0;
     gradHess[2 * i] = gradients[i] ?? 0;
     gradHess[2 * i + 1] = hessians[i] ?? 0;
   }
