@@ -108,6 +108,11 @@ export interface BinningSampleOptions {
 /** The rows `HistGradientBoosting*(random_state=seed)` bins on: all of them when `rows <= count`. */
 export function sklearnBinningSample(options: BinningSampleOptions): Uint32Array {
   const { rows, count, seed } = options;
-  if (rows <= count) return Uint32Array.from({ length: rows }, (_, i) => i);
+  if (rows <= count) {
+    // (a plain loop: `Uint32Array.from` with a mapping function took 6-17 ms for 200k rows)
+    const all = new Uint32Array(rows);
+    for (let i = 0; i < rows; i++) all[i] = i;
+    return all;
+  }
   return numpyChoice(rows, count, sklearnDerivedSeed(seed));
 }
