@@ -103,7 +103,6 @@ const PARALLEL_LEAF_VALUE_ROWS = 500_000;
 /** The arena regions of a gradient-boosting run. */
 type GbdtRegion =
   | 'binned'
-  | 'binnedColumns'
   | 'gradHess'
   | 'rows'
   | 'scratch'
@@ -270,7 +269,6 @@ export async function trainGradientBoosting(
     shared,
     sizes: {
       binned: n * columns,
-      binnedColumns: n * columns,
       gradHess: n * 8,
       rows: n * 4,
       scratch: n * 4,
