@@ -271,9 +271,10 @@ export interface KernelWorkerData {
 /**
  * The loop every worker runs: waits on the control word, runs its share of the task, reports.
  * Control `Int32Array`:
- * - [0] generation; [1] task: 0 exit, 1 histogram of all rows, (2 unused), 3 gradients, 4 binning,
- *   5 partition (then gather), 6 logistic objective, 7 partition + histogram of one side (then
- *   gather), 8 add leaf values, 9 histogram of all rows without row counts;
+ * - [0] generation; [1] task: 0 exit, 1 histogram of all rows, (2 unused), 3 leaf values added to
+ *   the scores (when [11] > 0), then gradients, of the part's rows, 4 binning, 5 partition (then
+ *   gather), 6 logistic objective, 7 partition + histogram of one side (then gather), (8 unused),
+ *   9 histogram of all rows without row counts;
  * - [2] start, [3] count, [4] objective, [5] output row offset;
  * - [6] split feature, [7] split bin, [8] missing left, [9] histogram of the left side, [12] partition
  *   reads row k at position k (the root);
@@ -340,9 +341,8 @@ function runKernelWorker(data: KernelWorkerData): void {
     } else if (kernels !== null && task === 9) {
       kernels.histogramSums(from, to, hist);
     } else if (kernels !== null && task === 3) {
+      if (control[11]! > 0) kernels.addLeafValues(control[10]!, control[11]!, from, to);
       kernels.gradients(control[4]!, from, to);
-    } else if (kernels !== null && task === 8) {
-      kernels.addLeafValues(control[10]!, control[11]!, from, to);
     } else if (kernels !== null && (task === 5 || task === 7)) {
       // Left rows to `scratch`, right rows to `scratch2` (and the histogram of one side from them);
       // once every part has partitioned, each gathers its runs into `rows`.

@@ -15,7 +15,7 @@ export type GbdtPhase =
   | 'setup (arena, kernels, workers)'
   | 'bin edges'
   | 'binning rows'
-  | 'gradients'
+  | 'scores + gradients'
   | 'root histogram'
   | 'partition + child histogram'
   | 'merge worker histograms'
@@ -23,7 +23,6 @@ export type GbdtPhase =
   | 'merge worker histograms + subtraction'
   | 'split finding'
   | 'tree bookkeeping'
-  | 'prediction update'
   | 'validation';
 
 /** Accumulates wall time per phase; `enabled` false makes it free. */

@@ -146,8 +146,10 @@ export interface GbdtWasmKernels {
   /** Gradients and hessians of rows `from..to` from the raw scores; objective 0 = log-loss, 1 = squared error. */
   gradients: (objective: number, from: number, to: number) => void;
   /**
-   * Adds leaf values to the raw scores of the rows at positions `from..to` of `rows`. `table` holds
-   * `leaves` entries of (start int32, end int32, value float64), sorted by start, covering the positions.
+   * Adds leaf values to the raw scores of rows `from..to` (row numbers: a thread adds to the rows
+   * whose gradients it computes next, so no two threads write the same cache lines). `table` holds
+   * `leaves` entries of (start int32, end int32, value float64): the leaves' ranges of positions in
+   * `rows`, every position of every leaf read.
    */
   addLeafValues: (table: number, leaves: number, from: number, to: number) => void;
 }
@@ -1088,28 +1090,23 @@ function gradients(layout: GbdtKernelLayout) {
   };
 }
 
-/** `target = target <compare> other ? target : other` on i32 locals (max with `>`, min with `<`). */
-function keepIf(target: number, compare: readonly number[], other: number): number[] {
-  return [
-    ...op.localGet(target),
-    ...op.localGet(other),
-    ...op.localGet(target),
-    ...op.localGet(other),
-    ...compare,
-    ...op.select,
-    ...op.localSet(target),
-  ];
-}
-
 function addLeafValues(layout: GbdtKernelLayout) {
-  // params: table 0, leaves 1, from 2, to 3; locals: leaf 4, k 5, end 6, entry 7 (i32), value 8 (f64)
-  const [table, leaves, from, to, leaf, k, end, entry, value] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  // params: table 0, leaves 1, from 2, to 3; locals: leaf 4, k 5, end 6, entry 7, row 8, span 9 (i32), value 10 (f64)
+  const [table, leaves, from, to, leaf, k, end, entry, row, span, value] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const addToRow = [
-    // raw[rows[k]] += value
+    // row = rows[k]; if (row - from <u span) raw[row] += value
     ...op.localGet(k),
     ...op.i32Const(2),
     ...op.i32Shl,
     ...op.i32Load(layout.rows),
+    ...op.localSet(row),
+    ...op.localGet(span),
+    ...op.localGet(row),
+    ...op.localGet(from),
+    ...op.i32Sub,
+    ...op.i32GtU,
+    ...op.if,
+    ...op.localGet(row),
     ...op.i32Const(3),
     ...op.i32Shl,
     ...op.localTee(entry),
@@ -1118,6 +1115,7 @@ function addLeafValues(layout: GbdtKernelLayout) {
     ...op.localGet(value),
     ...op.f64Add,
     ...op.f64Store(layout.raw),
+    ...op.end,
   ];
   const perLeaf = [
     ...op.localGet(table),
@@ -1129,23 +1127,28 @@ function addLeafValues(layout: GbdtKernelLayout) {
     ...op.localGet(entry),
     ...op.f64Load(8),
     ...op.localSet(value),
-    // k = max(start, from); end = min(end, to)
     ...op.localGet(entry),
     ...op.i32Load(0),
     ...op.localSet(k),
-    ...keepIf(k, op.i32GtS, from),
     ...op.localGet(entry),
     ...op.i32Load(4),
     ...op.localSet(end),
-    ...keepIf(end, op.i32LtS, to),
     ...countedLoop(k, k, end, addToRow),
   ];
   return {
     name: 'addLeafValues',
     params: [ValType.i32, ValType.i32, ValType.i32, ValType.i32],
     results: [],
-    locals: [ValType.i32, ValType.i32, ValType.i32, ValType.i32, ValType.f64],
-    body: [...op.i32Const(0), ...op.localSet(leaf), ...countedLoop(leaf, leaf, leaves, perLeaf)],
+    locals: [...Array<ValType>(6).fill(ValType.i32), ValType.f64],
+    body: [
+      ...op.localGet(to),
+      ...op.localGet(from),
+      ...op.i32Sub,
+      ...op.localSet(span),
+      ...op.i32Const(0),
+      ...op.localSet(leaf),
+      ...countedLoop(leaf, leaf, leaves, perLeaf),
+    ],
   };
 }
 

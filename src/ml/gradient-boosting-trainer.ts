@@ -93,13 +93,6 @@ export interface GradientBoostingParams {
  * handed to spinning workers costs a few microseconds; 2,048 rows × 12 features take about 40). */
 const PARALLEL_MIN_ROWS = 2048;
 
-/**
- * Rows from which leaf values are added to the scores by all threads. The threads' positions
- * interleave in the scores' memory, so they write the same cache lines: below this, one thread is
- * faster (200k rows: 23 ms per fit alone, 40 ms on two threads; 2.5M rows: 638 ms alone, 431 ms).
- */
-const PARALLEL_LEAF_VALUE_ROWS = 500_000;
-
 /** The arena regions of a gradient-boosting run. */
 type GbdtRegion =
   | 'binned'
@@ -473,12 +466,9 @@ function boost(ctx: {
   let sinceBest = 0;
   for (let iteration = 0; iteration < p.maxIterations; iteration++) {
     let since = profile.now();
-    grower.computeGradients(objectiveCode);
-    profile.add('gradients', since);
+    grower.updateScoresAndGradients(objectiveCode);
+    profile.add('scores + gradients', since);
     const tree = grower.grow(gain, splitCount);
-    since = profile.now();
-    grower.applyLeaves();
-    profile.add('prediction update', since);
     trees.push(tree.arrays);
     let loss: number | undefined;
     since = profile.now();
@@ -935,16 +925,13 @@ class TreeGrower {
     };
   }
 
-  /** Gradients and hessians of every training row for the current raw scores. */
-  computeGradients(objective: number): void {
-    const kernels = this.#kernels;
-    this.#pool.run({ task: 'gradients', start: 0, count: this.#n, objective }, (from, to) => {
-      kernels.gradients(objective, from, to);
-    });
-  }
-
-  /** Adds the leaf values of the last grown tree to the raw scores of its training rows. */
-  applyLeaves(): void {
+  /**
+   * Adds the last grown tree's leaf values to the raw scores (none before the first tree), then
+   * computes every row's gradient and hessian: one task, each thread over its own range of rows,
+   * so the scores it writes are the ones it reads next (adding by leaf, threads would write each
+   * other's cache lines).
+   */
+  updateScoresAndGradients(objective: number): void {
     const table = this.#leafTable;
     const leaves = [...this.#leaves].sort((a, b) => a.start - b.start);
     // A tree that never split has not partitioned (and so not written) the rows.
@@ -955,13 +942,10 @@ class TreeGrower {
       table.values[k * 2 + 1] = this.#value[leaf.node]!;
     });
     const kernels = this.#kernels;
-    const spec = { address: table.address, leaves: leaves.length };
-    if (this.#n < PARALLEL_LEAF_VALUE_ROWS) {
-      kernels.addLeafValues(spec.address, spec.leaves, 0, this.#n);
-      return;
-    }
-    this.#pool.run({ task: 'addLeafValues', start: 0, count: this.#n, leafTable: spec }, (from, to) => {
-      kernels.addLeafValues(spec.address, spec.leaves, from, to);
+    const leafTable = { address: table.address, leaves: leaves.length };
+    this.#pool.run({ task: 'gradients', start: 0, count: this.#n, objective, leafTable }, (from, to) => {
+      if (leafTable.leaves > 0) kernels.addLeafValues(leafTable.address, leafTable.leaves, from, to);
+      kernels.gradients(objective, from, to);
     });
   }
 }

@@ -56,7 +56,6 @@ export const KernelTask = {
   partition: 5,
   logistic: 6,
   partitionHistogram: 7,
-  addLeafValues: 8,
   histogramSums: 9,
 } as const;
 
@@ -76,7 +75,7 @@ export interface KernelRun {
   outOffset?: number;
   /** Split of `partition`/`partitionHistogram`: feature, bin, missing-left flag, histogram side. */
   split?: { feature: number; bin: number; missingLeft: boolean; histLeft?: boolean; allRows?: boolean };
-  /** Leaf table of `addLeafValues`: byte address and entry count. */
+  /** `gradients`: the leaf table of the values to add to the scores first (byte address, entries). */
   leafTable?: { address: number; leaves: number };
 }
 

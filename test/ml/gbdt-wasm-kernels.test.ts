@@ -388,7 +388,7 @@ describe('gradient-boosting WebAssembly kernels', () => {
     expect(Array.from({ length: 10 }, (_, k) => hessian(10 + k))).toEqual(new Array<number>(10).fill(1));
   });
 
-  it('adds each leaf value to the raw scores of the rows at its positions, within the range given', () => {
+  it('adds each leaf value to the raw scores of the rows at its positions, rows within the range given', () => {
     const { arena, kernels, list } = setUp(false);
     const raw = arenaView(arena, 'raw', Float64Array);
     const ids = Array.from({ length: rows }, (_, k) => (k * 7) % rows); // a permutation
@@ -405,8 +405,10 @@ describe('gradient-boosting WebAssembly kernels', () => {
       starts[k * 4 + 1] = end;
       values[k * 2 + 1] = value;
     });
-    // two shares, as two threads would run them
+    // two ranges of rows, as two threads add them: the first leaves the other rows alone
     kernels.addLeafValues(arena.regions.leafTable.offset, 3, 0, 450);
+    expect(raw.subarray(450).every((score) => score === 0)).toBe(true);
+    expect(raw.subarray(0, 450).every((score) => score !== 0)).toBe(true);
     kernels.addLeafValues(arena.regions.leafTable.offset, 3, 450, rows);
     const expected = new Float64Array(rows);
     for (const [start, end, value] of leaves)
