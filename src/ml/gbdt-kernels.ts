@@ -216,29 +216,16 @@ export function arriveAtBarrier(control: Int32Array, parts: number): void {
 }
 
 /**
- * Polls `ready` for up to `micros` microseconds (the clock read every 64 polls); returns its last
- * answer. Self-contained (runs in workers).
- */
-export function spinFor(micros: number, ready: () => boolean): boolean {
-  if (micros <= 0) return ready();
-  const deadline = performance.now() + micros / 1000;
-  for (;;) {
-    for (let poll = 0; poll < 64; poll++) if (ready()) return true;
-    if (performance.now() > deadline) return ready();
-  }
-}
-
-/**
- * Waits until all `parts` parts have arrived at the barrier: spins `spinMicros`, then sleeps.
+ * Waits until all `parts` parts have arrived at the barrier: spins `spinLimit` polls, then sleeps.
  * Returns false instead when a part has failed (control word 15) or after `timeoutMs`.
  */
 export function awaitBarrier(
   control: Int32Array,
   parts: number,
-  spinMicros: number,
+  spinLimit: number,
   timeoutMs: number,
 ): boolean {
-  spinFor(spinMicros, () => Atomics.load(control, 13) >= parts);
+  for (let spin = 0; spin < spinLimit && Atomics.load(control, 13) < parts; spin++);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const arrived = Atomics.load(control, 13);
@@ -264,8 +251,8 @@ export interface KernelWorkerData {
   histogramBytes: number;
   /** The gradient-boosting WebAssembly kernels (`gbdtKernelModule`), or null (logistic regression). */
   kernels: Uint8Array | null;
-  /** Microseconds of polling the control word before sleeping (0 when there are more threads than cores). */
-  spinMicros: number;
+  /** Polls of the control word before sleeping (0 when there are more threads than cores). */
+  spinLimit: number;
 }
 
 /**
@@ -325,8 +312,8 @@ function runKernelWorker(data: KernelWorkerData): void {
   let seen = 0;
   for (;;) {
     // Spin briefly before sleeping: during training the next task usually comes within
-    // microseconds, and waking a sleeping thread costs ~150 of them (see `spinMicrosFor`).
-    spinFor(data.spinMicros, () => Atomics.load(control, 0) !== seen);
+    // microseconds, and waking a sleeping thread costs tens of them.
+    for (let spin = 0; spin < data.spinLimit && Atomics.load(control, 0) === seen; spin++);
     Atomics.wait(control, 0, seen);
     const generation = Atomics.load(control, 0);
     if (generation === seen) continue;
@@ -354,7 +341,7 @@ function runKernelWorker(data: KernelWorkerData): void {
         if (control[9] === 1) kernels.histogramRows(scratch, from, from + left, hist);
         else kernels.histogramRows(scratch2, from, to - left, hist);
       }
-      if (awaitBarrier(control, parts, data.spinMicros, 600_000)) {
+      if (awaitBarrier(control, parts, data.spinLimit, 600_000)) {
         const rows = view('rows', Uint32Array);
         const [lefts, rights] = [view('scratch', Uint32Array), view('scratch2', Uint32Array)];
         gatherPartitionedRows(rows, lefts, rights, control, start, count, part, parts);
@@ -387,7 +374,6 @@ export function kernelWorkerSource(): string {
     partRange.toString(),
     gatherPartitionedRows.toString(),
     arriveAtBarrier.toString(),
-    spinFor.toString(),
     awaitBarrier.toString(),
     featureThresholds.toString(),
     edgesOf.toString(),

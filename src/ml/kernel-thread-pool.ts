@@ -18,25 +18,20 @@ import {
   awaitBarrier,
   kernelWorkerSource,
   partRange,
-  spinFor,
   type KernelWorkerData,
 } from './gbdt-kernels.js';
 import type { GbdtPhaseProfile } from './gbdt-phase-profile.js';
 
 /**
- * Microseconds a thread polls a control word before it sleeps in `Atomics.wait` (OpenMP runtimes
- * spin a similar while: libgomp ~300,000 polls). It covers the calling thread's work between two
- * tasks of a tree (merging a histogram, finding two splits: 30-100 µs, more when the thread is
- * preempted), because on a virtual machine a sleeping thread takes ~150 µs to wake, and
- * milliseconds when the host is busy (its idle virtual CPU is descheduled). 200k-row fits, issue
- * 18: on a quiet host 33 µs and 300 µs are alike (medians of 10 alternating runs 0.79 s, 0.81 s);
- * while other machines loaded the host, 33 µs took 1.8-2.1 s where 330 µs took 1.4 s; with another
- * process busy on one of the two cores 1.45 s vs 1.43 s (1.1 ms: 1.66 s, the spinning thread takes
- * the core of the one it waits for). With more threads than cores, none at all, as OpenMP runtimes
- * also throttle.
+ * Polls of a control word before a thread sleeps in `Atomics.wait`: about 30 microseconds, which
+ * covers the calling thread's work between two tasks of a tree (merging a histogram, finding two
+ * splits), so most tasks find the workers awake. Measured on 200k-row fits: 2,000 polls (~11 µs)
+ * 0.75 s, 6,000 polls 0.72 s on a quiet machine; with another process busy on one of two cores
+ * 1.17 s and 1.33 s (the spinning thread steals the core of the one it waits for; 20,000 polls
+ * made that 1.9 s). With more threads than cores, none at all, as OpenMP runtimes also throttle.
  */
-function spinMicrosFor(threads: number): number {
-  return threads <= availableParallelism() ? 300 : 0;
+function spinLimitFor(threads: number): number {
+  return threads <= availableParallelism() ? 6_000 : 0;
 }
 
 /**
@@ -84,7 +79,7 @@ export interface KernelThreadPoolOptions {
   /** Total threads including the main thread (>= 1; more than {@link MAX_POOL_THREADS} run as that many). With 1 no worker is started. */
   threads: number;
   /** What every worker maps: the shared training arena and the kernels; required when threads > 1. */
-  shared: Omit<KernelWorkerData, 'index' | 'threads' | 'control' | 'spinMicros'> | null;
+  shared: Omit<KernelWorkerData, 'index' | 'threads' | 'control' | 'spinLimit'> | null;
 }
 
 /** Synchronous fork-join over worker threads sharing memory. */
@@ -94,7 +89,7 @@ export class KernelThreadPool {
   profile: GbdtPhaseProfile | undefined;
   readonly #workers: Worker[];
   readonly #control: Int32Array;
-  readonly #spinMicros: number;
+  readonly #spinLimit: number;
   #generation = 0;
   #closed = false;
   /** A worker failed or stopped answering: no more tasks, but `close` still stops the others. */
@@ -104,7 +99,7 @@ export class KernelThreadPool {
     this.threads = threads;
     this.#workers = workers;
     this.#control = control;
-    this.#spinMicros = spinMicrosFor(threads);
+    this.#spinLimit = spinLimitFor(threads);
   }
 
   /** Starts `threads - 1` workers and resolves once all of them run. */
@@ -124,7 +119,7 @@ export class KernelThreadPool {
             index,
             threads,
             control: control.buffer,
-            spinMicros: spinMicrosFor(threads),
+            spinLimit: spinLimitFor(threads),
           } satisfies KernelWorkerData,
         });
         workers.push(worker);
@@ -202,7 +197,7 @@ export class KernelThreadPool {
     const control = this.#control;
     arriveAtBarrier(control, this.threads);
     meanwhile();
-    if (awaitBarrier(control, this.threads, this.#spinMicros, JOIN_TIMEOUT_SECONDS * 1000)) return;
+    if (awaitBarrier(control, this.threads, this.#spinLimit, JOIN_TIMEOUT_SECONDS * 1000)) return;
     this.#throwIfWorkerFailed();
     this.#broken = true;
     throw new LakeloopError(
@@ -215,9 +210,12 @@ export class KernelThreadPool {
     const control = this.#control;
     for (let part = 1; part < this.threads; part++) {
       // Spin first (bounded): shares usually finish within microseconds of each other.
-      spinFor(
-        this.#spinMicros,
-        () => Atomics.load(control, 16 + part) === generation || Atomics.load(control, 15) !== 0,
+      for (
+        let spin = 0;
+        spin < this.#spinLimit &&
+        Atomics.load(control, 16 + part) !== generation &&
+        Atomics.load(control, 15) === 0;
+        spin++
       );
       // A task takes milliseconds; a worker silent for minutes has died (its exit event cannot
       // be delivered while this thread waits), so give up instead of hanging forever.
