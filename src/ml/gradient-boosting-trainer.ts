@@ -96,6 +96,7 @@ const PARALLEL_MIN_ROWS = 2048;
 /** The arena regions of a gradient-boosting run. */
 type GbdtRegion =
   | 'binned'
+  | 'binnedColumns'
   | 'gradHess'
   | 'rows'
   | 'scratch'
@@ -262,6 +263,7 @@ export async function trainGradientBoosting(
     shared,
     sizes: {
       binned: n * columns,
+      binnedColumns: n * columns,
       gradHess: n * 8,
       rows: n * 4,
       scratch: n * 4,

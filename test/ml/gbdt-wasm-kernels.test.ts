@@ -20,6 +20,7 @@ function setUp(shared: boolean) {
     shared,
     sizes: {
       binned: rows * columns,
+      binnedColumns: rows * columns,
       gradHess: rows * 8,
       rows: rows * 4,
       scratch: rows * 4,
@@ -38,12 +39,14 @@ function setUp(shared: boolean) {
     },
   });
   const binned = arenaView(arena, 'binned', Uint8Array);
+  const binnedColumns = arenaView(arena, 'binnedColumns', Uint8Array);
   // (gradient, hessian) pairs, interleaved as the kernels read them
   const gradHess = arenaView(arena, 'gradHess', Float32Array);
   const gradients = Float32Array.from({ length: rows }, (_, i) => (i % 17) - 8.25);
   const hessians = Float32Array.from({ length: rows }, (_, i) => (i % 5) + 0.5);
   for (let i = 0; i < rows; i++) {
     for (let f = 0; f < columns; f++) binned[i * columns + f] = i % 11 === f ? 255 : (i * (f + 3) * 31) % 255;
+    for (let f = 0; f < columns; f++) binnedColumns[f * rows + i] = binned[i * columns + f] ?? 0;
     gradHess[2 * i] = gradients[i] ?? 0;
     gradHess[2 * i + 1] = hessians[i] ?? 0;
   }
@@ -287,6 +290,11 @@ describe('gradient-boosting WebAssembly kernels', () => {
     const expected = new Uint8Array(rows * columns);
     binRows(staging, columns, thresholds, counts, expected, 0, rows, 0);
     expect(Array.from(binned)).toEqual(Array.from(expected));
+    // The same bins feature by feature, for partitions.
+    const binnedColumns = arenaView(arena, 'binnedColumns', Uint8Array);
+    expect(Array.from(binnedColumns)).toEqual(
+      Array.from({ length: rows * columns }, (_, k) => expected[(k % rows) * columns + Math.floor(k / rows)]),
+    );
     // Output rows move by outRow.
     kernels.binRows(0, 10, 100);
     expect(Array.from(binned.subarray(100 * columns, 110 * columns))).toEqual(

@@ -12,6 +12,8 @@ function layoutOf(arena: ReturnType<typeof sharedArena>) {
   return {
     columns: 1,
     binned: arena.regions.binned.offset,
+    binnedColumns: 0,
+    binnedRows: 0,
     gradHess: 0,
     rows: arena.regions.rows.offset,
     raw: 0,
