@@ -73,11 +73,15 @@ function name(text: string): number[] {
 }
 
 function vector(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
+  const out = uleb(items.length);
+  for (const item of items) append(out, item);
+  return out;
 }
 
 function section(id: number, content: number[]): number[] {
-  return [id, ...uleb(content.length), ...content];
+  const out = [id, ...uleb(content.length)];
+  append(out, content);
+  return out;
 }
 
 /** Memory argument: alignment (log2 bytes) and a constant offset added to the address. */
@@ -211,6 +215,11 @@ export function countedLoop(counter: number, from: number, to: number, body: num
   ];
 }
 
+/** Appends `items` to `out` (a loop: spreading thousands of elements into calls and literals is slow). */
+function append(out: number[], items: readonly number[]): void {
+  for (const item of items) out.push(item);
+}
+
 /** Encodes a module: one function type per function, memory imported as `env.memory`, all functions exported. */
 export function encodeModule(spec: WasmModuleSpec): Uint8Array {
   const { pages, shared } = spec.memory;
@@ -229,15 +238,18 @@ export function encodeModule(spec: WasmModuleSpec): Uint8Array {
       runs.push([...uleb(j - k), f.locals[k] ?? ValType.i32]);
       k = j;
     }
-    const code = [...vector(runs), ...f.body, ...op.end];
-    return [...uleb(code.length), ...code];
+    const code = vector(runs);
+    append(code, f.body);
+    append(code, op.end);
+    const body = uleb(code.length);
+    append(body, code);
+    return body;
   });
-  return new Uint8Array([
-    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vector(types)),
-    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, ...limits]])),
-    ...section(3, vector(spec.functions.map((_, index) => uleb(index)))),
-    ...section(7, vector(spec.functions.map((f, index) => [...name(f.name), 0x00, ...uleb(index)]))),
-    ...section(10, vector(bodies)),
-  ]);
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  append(out, section(1, vector(types)));
+  append(out, section(2, vector([[...name('env'), ...name('memory'), 0x02, ...limits]])));
+  append(out, section(3, vector(spec.functions.map((_, index) => uleb(index)))));
+  append(out, section(7, vector(spec.functions.map((f, index) => [...name(f.name), 0x00, ...uleb(index)]))));
+  append(out, section(10, vector(bodies)));
+  return Uint8Array.from(out);
 }
