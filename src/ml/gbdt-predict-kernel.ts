@@ -362,13 +362,8 @@ function scoreInParallel(
     chunkRows: CHUNK_ROWS,
   };
   const source = scoringWorkerSource();
+  const workerData: ScoringWorkerData = { module, memory, control: control.buffer, job };
   for (let k = 1; k < threads; k++) {
-    const workerData: ScoringWorkerData = {
-      module,
-      memory,
-      control: control.buffer,
-      job,
-    };
     let worker: Worker;
     try {
       worker = new Worker(source, { eval: true, workerData });
