@@ -12,7 +12,7 @@ import { cancelRun, Instance, materialize } from '../../src/index.js';
 import type { EventRecord } from '../../src/index.js';
 import { Redis } from 'ioredis';
 import { queueExecutor } from '../../src/core/execution/queue/queue-executor.js';
-import { queueKeys } from '../../src/core/execution/queue/queue-protocol.js';
+import { queueKeys, stepJobId } from '../../src/core/execution/queue/queue-protocol.js';
 import { QueueWorker } from '../../src/core/execution/queue/queue-worker.js';
 import type { QueueWorkerOptions } from '../../src/core/execution/queue/queue-worker.js';
 import { defs } from './fixtures/queue-defs.js';
@@ -212,6 +212,53 @@ describe.skipIf(redisUrl === '')('queue executor', { timeout: 120_000 }, () => {
     expect(events.filter((e) => e.type === 'LOG' && e.message.startsWith('Running on worker'))).toHaveLength(
       2,
     );
+  });
+
+  it("delivers a step's events sent the moment its session opened (not only after the first read)", async () => {
+    // No worker: this test plays one, writing the job's progress and completion straight to the
+    // queue's event stream as soon as the session is open, before its event reader has read once.
+    const redis = new Redis(redisUrl);
+    await redis.ping();
+    const session = await executor().open({
+      defs,
+      runId: 'run-early-events',
+      instanceHome: instance.home,
+      ioManager: instance.ioManager,
+    });
+    const logs: string[] = [];
+    const task = { runId: 'run-early-events', assetKey: 'source', attempt: 1, runTags: {}, inputs: [] };
+    const outcome = session.runStep(task, {
+      signal: new AbortController().signal,
+      log: (_level, message) => logs.push(message),
+    });
+    try {
+      const stream = `${prefix}:lakeloop:events`;
+      const jobId = stepJobId(task);
+      const identity = { kind: 'started', worker: 'by-hand', host: 'here', pid: 1 };
+      await redis.xadd(stream, '*', 'event', 'progress', 'jobId', jobId, 'data', JSON.stringify(identity));
+      const done = {
+        status: 'FAILURE',
+        error: { name: 'Error', message: 'by hand' },
+        checks: [],
+        retryable: false,
+        durationMs: 0,
+      };
+      await redis.xadd(
+        stream,
+        '*',
+        'event',
+        'completed',
+        'jobId',
+        jobId,
+        'returnvalue',
+        JSON.stringify(done),
+      );
+      expect((await outcome).status).toBe('FAILURE');
+      expect(logs).toEqual(['Running on worker by-hand (host here, pid 1).']);
+    } finally {
+      redis.disconnect();
+      await session.close();
+    }
   });
 
   it('says what to do when Redis cannot be reached', async () => {

@@ -156,15 +156,10 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
     else waiter.settle(queueFailure(job.failedReason, waiter.started));
   };
 
-  const connect = async (): Promise<QueueClient> => {
-    const connection = connectRedis(options.redisUrl, `lakeloop-coordinator:${hostname()}:${process.pid}`);
-    const redis = quiet(connection.duplicate());
-    const queue = new Queue(queueName, { connection, prefix });
-    const eventsConnection = quiet(connection.duplicate());
-    const events = new QueueEvents(queueName, { connection: eventsConnection, prefix });
-    const waiters = new Map<string, Waiter>();
+  /** Subscribes the session's handlers to the queue's event stream. */
+  const listen = (events: QueueEvents, c: QueueClient): void => {
     events.on('progress', ({ jobId, data }) => {
-      const waiter = waiters.get(jobId);
+      const waiter = c.waiters.get(jobId);
       if (waiter === undefined || typeof data !== 'object') return;
       const progress = data as StepJobProgress;
       if (progress.kind === 'log') waiter.channel.log(progress.level, progress.message);
@@ -176,39 +171,43 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
       }
     });
     events.on('completed', ({ jobId, returnvalue }) => {
-      waiters.get(jobId)?.settle(outcomeOf(returnvalue, waiters.get(jobId)?.started ?? Date.now()));
+      c.waiters.get(jobId)?.settle(outcomeOf(returnvalue, c.waiters.get(jobId)?.started ?? Date.now()));
     });
     events.on('failed', ({ jobId }) => {
       // Read the job: only a final failure settles (not an attempt the queue retries).
       void check(c, jobId).catch(() => undefined);
     });
     events.on('error', () => undefined); // ioredis reconnects; the reconciliation covers the gap
+  };
+
+  const connect = async (): Promise<QueueClient> => {
+    const connection = connectRedis(options.redisUrl, `lakeloop-coordinator:${hostname()}:${process.pid}`);
+    const redis = quiet(connection.duplicate());
+    const queue = new Queue(queueName, { connection, prefix });
     queue.on('error', () => undefined);
-    const reconcile = setInterval(() => {
-      for (const jobId of waiters.keys()) void check(c, jobId).catch(() => undefined);
-    }, reconcileMs);
-    reconcile.unref();
-    const c: QueueClient = {
-      queue,
-      events,
-      redis,
-      keys: queueKeys(prefix, queueName),
-      waiters,
-      reconcile,
-      close: async () => {
-        clearInterval(reconcile);
-        await events.close();
-        await queue.close();
-        redis.disconnect();
-        eventsConnection.disconnect();
-        connection.disconnect();
-      },
+    const eventsConnection = quiet(connection.duplicate());
+    let events: QueueEvents | undefined;
+    const disconnect = (): void => {
+      for (const conn of [redis, eventsConnection, connection]) conn.disconnect();
     };
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        Promise.all([queue.waitUntilReady(), events.waitUntilReady(), redis.ping()]),
-        new Promise((_resolve, reject) => {
+      events = await Promise.race([
+        (async () => {
+          await Promise.all([queue.waitUntilReady(), redis.ping()]);
+          // Read the stream from its end as of now. QueueEvents' default ('$') means "from its first
+          // blocking read", which it sends a moment after it reports ready: a step queued in between
+          // would lose its first events (the "Running on worker" line, early LOG lines).
+          const [last] = await redis.xrevrange(queue.toKey('events'), '+', '-', 'COUNT', 1);
+          const opened = new QueueEvents(queueName, {
+            connection: eventsConnection,
+            prefix,
+            lastEventId: last?.[0] ?? '0-0',
+          });
+          await opened.waitUntilReady();
+          return opened;
+        })(),
+        new Promise<never>((_resolve, reject) => {
           timer = setTimeout(() => {
             reject(new Error(`no answer within ${connectTimeoutMs} ms`));
           }, connectTimeoutMs);
@@ -216,9 +215,8 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
       ]);
     } catch (cause) {
       // Not BullMQ's close: it waits for a connection that never came.
-      clearInterval(reconcile);
-      for (const conn of [redis, eventsConnection, connection]) conn.disconnect();
-      void events.close().catch(() => undefined);
+      disconnect();
+      void events?.close().catch(() => undefined);
       void queue.close().catch(() => undefined);
       throw new LakeloopError(
         'UNAVAILABLE',
@@ -228,6 +226,27 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
     } finally {
       clearTimeout(timer);
     }
+    const waiters = new Map<string, Waiter>();
+    const reconcile = setInterval(() => {
+      for (const jobId of waiters.keys()) void check(c, jobId).catch(() => undefined);
+    }, reconcileMs);
+    reconcile.unref();
+    const opened = events;
+    const c: QueueClient = {
+      queue,
+      events: opened,
+      redis,
+      keys: queueKeys(prefix, queueName),
+      waiters,
+      reconcile,
+      close: async () => {
+        clearInterval(reconcile);
+        await opened.close();
+        await queue.close();
+        disconnect();
+      },
+    };
+    listen(opened, c);
     return c;
   };
 
