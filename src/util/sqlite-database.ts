@@ -46,11 +46,31 @@ export function openSqlite(options: OpenSqliteOptions): SqliteDatabase {
       },
     );
   }
-  db.pragma('journal_mode = WAL');
+  enableWal(db, options.busyTimeoutMs ?? 10_000);
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
   migrate(db, options.migrations, options.path);
   return db;
+}
+
+/**
+ * Switches the file to WAL, retrying while another process holds it busy (exported for its test). Two processes opening a
+ * new file at once got "database is locked" here about once in 60 tries without waiting out the busy
+ * timeout: SQLite does not always call its busy handler while another connection sets up the WAL.
+ */
+export function enableWal(db: SqliteDatabase, timeoutMs: number): void {
+  const deadline = Date.now() + timeoutMs;
+  for (let waitMs = 1; ; waitMs = Math.min(waitMs * 2, 50)) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      const code = (error as { code?: unknown }).code;
+      if (typeof code !== 'string' || !code.startsWith('SQLITE_BUSY') || Date.now() >= deadline) throw error;
+    }
+    // Synchronous like the rest of the open: a short blocking wait between tries.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, waitMs);
+  }
 }
 
 function migrate(db: SqliteDatabase, migrations: readonly Migration[], path: string): void {

@@ -19,6 +19,7 @@ const writerScript = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', '
 interface Writer {
   ready: Promise<void>;
   go(): void;
+  kill(): void;
   done: Promise<{ code: number | null; stdout: string[]; stderr: string }>;
 }
 
@@ -51,6 +52,7 @@ function startWriter(args: string[], peer: string): Writer {
     go: () => {
       child.stdin.end('go\n');
     },
+    kill: () => child.kill('SIGKILL'),
     done,
   };
 }
@@ -76,11 +78,20 @@ describe('SQLite storage with two writer processes', () => {
     ];
     await Promise.all(writers.map((w) => w.ready));
     for (const w of writers) w.go();
-    const results = await Promise.all(writers.map((w) => w.done));
+    // A writer that fails ends the test with its stderr, not a peer waiting for it forever.
+    const results = await Promise.all(
+      writers.map((w) =>
+        w.done.then((result) => {
+          if (result.code !== 0) for (const other of writers) other.kill();
+          return result;
+        }),
+      ),
+    );
 
+    const stderr = results.map((r) => r.stderr).join('\n');
     for (const result of results) {
       expect(result.stderr).not.toMatch(/locked|busy/i);
-      expect(result.code, result.stderr).toBe(0);
+      expect(result.code, stderr).toBe(0);
     }
     const summaries = results.map((r) => JSON.parse(r.stdout.at(-1) ?? '{}') as WriterSummary);
     const eventsPerRun = 2 + STEPS_PER_RUN * (LOGS_PER_STEP + 4);
