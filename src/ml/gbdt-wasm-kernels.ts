@@ -101,7 +101,7 @@ export interface GbdtWasmKernels {
   /**
    * Sorts the non-missing values of column `feature` of the first `rows` staging rows: writes them
    * ascending as float32 at `keys` (`other` is as large, `counts` {@link SORT_COUNTS_BYTES} of
-   * scratch) and returns how many there are. An LSD radix sort of order-preserving keys, 4 passes.
+   * scratch) and returns how many there are. An LSD radix sort of order-preserving keys, 3 passes.
    */
   sortColumn: (feature: number, rows: number, keys: number, other: number, counts: number) => number;
   /**
@@ -309,8 +309,18 @@ function binRows(layout: GbdtKernelLayout) {
   };
 }
 
+/**
+ * The radix sort's digits, low to high: (shift, bits). Three passes of 11, 11 and 10 bits instead of
+ * four of 8: a pass less over the keys, and 2,048 counters per digit still fit in L1.
+ */
+const SORT_DIGITS: readonly { shift: number; bits: number }[] = [
+  { shift: 0, bits: 11 },
+  { shift: 11, bits: 11 },
+  { shift: 22, bits: 10 },
+];
+
 /** Bytes of the scratch counters of {@link GbdtWasmKernels.sortColumn}: 4 digits × 256 int32. */
-export const SORT_COUNTS_BYTES = 4 * 256 * 4;
+export const SORT_COUNTS_BYTES = SORT_DIGITS.length * 2048 * 4;
 
 function sortColumn(layout: GbdtKernelLayout) {
   // params: feature 0, rows 1, keys 2, other 3, counts 4;
@@ -327,13 +337,13 @@ function sortColumn(layout: GbdtKernelLayout) {
     ...op.i32Shl,
     ...op.i32Add,
   ];
-  /** address = counts + ((key >>> 8 digit) & 255) * 4 (the digit's 1 KiB is the load's offset) */
-  const digitCounter = (digit: number): number[] => [
+  /** address = counts + digit's value * 4 (the digit's 8 KiB of counters are the load's offset) */
+  const digitCounter = ({ shift, bits }: { shift: number; bits: number }): number[] => [
     ...op.localGet(counts),
     ...op.localGet(key),
-    ...op.i32Const(8 * digit),
+    ...op.i32Const(shift),
     ...op.i32ShrU,
-    ...op.i32Const(255),
+    ...op.i32Const((1 << bits) - 1),
     ...op.i32And,
     ...op.i32Const(2),
     ...op.i32Shl,
@@ -369,15 +379,15 @@ function sortColumn(layout: GbdtKernelLayout) {
     ...op.localGet(key),
     ...op.i32Store(0),
   ];
-  for (let digit = 0; digit < 4; digit++) {
+  for (const [digit, place] of SORT_DIGITS.entries()) {
     gather.push(
-      ...digitCounter(digit),
+      ...digitCounter(place),
       ...op.localGet(address),
       ...op.localGet(address),
-      ...op.i32Load(digit * 1024),
+      ...op.i32Load(digit * 8192),
       ...op.i32Const(1),
       ...op.i32Add,
-      ...op.i32Store(digit * 1024),
+      ...op.i32Store(digit * 8192),
     );
   }
   gather.push(...op.localGet(m), ...op.i32Const(1), ...op.i32Add, ...op.localSet(m), ...op.end);
@@ -391,47 +401,48 @@ function sortColumn(layout: GbdtKernelLayout) {
     ...countedLoop(i, i, rows, gather),
   ];
   // Exclusive prefix sums: counts[digit][v] = number of keys with a smaller digit.
-  for (let digit = 0; digit < 4; digit++) {
+  for (const [digit, { bits }] of SORT_DIGITS.entries()) {
     const step = [
       ...at(counts, i),
-      ...op.i32Load(digit * 1024),
+      ...op.i32Load(digit * 8192),
       ...op.localSet(count),
       ...at(counts, i),
       ...op.localGet(sum),
-      ...op.i32Store(digit * 1024),
+      ...op.i32Store(digit * 8192),
       ...op.localGet(sum),
       ...op.localGet(count),
       ...op.i32Add,
       ...op.localSet(sum),
     ];
-    code.push(...set(sum, 0), ...set(i, 0), ...set(end, 256), ...countedLoop(i, i, end, step));
+    code.push(...set(sum, 0), ...set(i, 0), ...set(end, 1 << bits), ...countedLoop(i, i, end, step));
   }
-  // Four stable scatter passes, keys → other → keys → other → keys.
-  for (let digit = 0; digit < 4; digit++) {
+  // Three stable scatter passes, keys → other → keys → other.
+  for (const [digit, place] of SORT_DIGITS.entries()) {
     const [from, to] = digit % 2 === 0 ? [keys, other] : [other, keys];
     const scatter = [
       ...at(from, i),
       ...op.i32Load(0),
       ...op.localSet(key),
-      ...digitCounter(digit),
+      ...digitCounter(place),
       ...op.localGet(address),
-      ...op.i32Load(digit * 1024),
+      ...op.i32Load(digit * 8192),
       ...op.localSet(count),
       ...op.localGet(address),
       ...op.localGet(count),
       ...op.i32Const(1),
       ...op.i32Add,
-      ...op.i32Store(digit * 1024),
+      ...op.i32Store(digit * 8192),
       ...at(to, count),
       ...op.localGet(key),
       ...op.i32Store(0),
     ];
     code.push(...set(i, 0), ...countedLoop(i, i, m, scatter));
   }
-  // Back to float bits: a key with the top bit set was a non-negative float.
+  // Back to float bits, from `other` (where the last pass wrote) to `keys`: a key with the top bit
+  // set was a non-negative float.
   const restore = [
     ...at(keys, i),
-    ...at(keys, i),
+    ...at(other, i),
     ...op.i32Load(0),
     ...op.localTee(key),
     ...op.i32Const(-0x80000000),
