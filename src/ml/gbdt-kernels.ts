@@ -208,6 +208,22 @@ export function gatherPartitionedRows(
 }
 
 /**
+ * `kernels.binRows` over `from..to` in calls of 8,192 rows. V8 runs a WebAssembly function's first
+ * calls in its baseline compiler and switches to optimized code at the next call once that is
+ * compiled: binning a thread's share in one call ran all of it in baseline code (measured on 200k
+ * rows: 86 ms in one call, 60 ms in 16, 53 ms optimized).
+ */
+export function binRowsInChunks(
+  kernels: Pick<GbdtWasmKernels, 'binRows'>,
+  from: number,
+  to: number,
+  outRow: number,
+): void {
+  for (let start = from; start < to; start += 8192)
+    kernels.binRows(start, Math.min(to, start + 8192), outRow);
+}
+
+/**
  * Marks this part as past the barrier of the running task (control word 13; the self-contained
  * worker source cannot share a named constant). The last part to arrive wakes the waiting ones.
  */
@@ -358,7 +374,7 @@ function runKernelWorker(data: KernelWorkerData): void {
         to,
       );
     } else if (kernels !== null && task === 4) {
-      kernels.binRows(from, to, control[5]!);
+      binRowsInChunks(kernels, from, to, control[5]!);
     }
     Atomics.store(control, 16 + part, generation);
     Atomics.notify(control, 16 + part);
@@ -373,6 +389,7 @@ export function kernelWorkerSource(): string {
     logisticPartial.toString(),
     partRange.toString(),
     gatherPartitionedRows.toString(),
+    binRowsInChunks.toString(),
     arriveAtBarrier.toString(),
     awaitBarrier.toString(),
     featureThresholds.toString(),

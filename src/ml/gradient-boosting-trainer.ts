@@ -23,7 +23,13 @@ import { availableParallelism, endianness } from 'node:os';
 import { GbdtPhaseProfile } from './gbdt-phase-profile.js';
 import { LakeloopError } from '../errors.js';
 import { BINNING_SAMPLE_ROWS, type BinThresholds } from './feature-binning.js';
-import { binRows, featureThresholds, gatherPartitionedRows, HISTOGRAM_STRIDE } from './gbdt-kernels.js';
+import {
+  binRows,
+  binRowsInChunks,
+  featureThresholds,
+  gatherPartitionedRows,
+  HISTOGRAM_STRIDE,
+} from './gbdt-kernels.js';
 import {
   gbdtKernelLayout,
   gbdtKernelModule,
@@ -387,7 +393,7 @@ function binTrainingRows(ctx: {
     const count = Math.min(chunkRows, n - start);
     if (chunkRows < n) staging.set(train.features.subarray(start * columns, (start + count) * columns));
     pool.run({ task: 'binning', start: 0, count, outOffset: start }, (from, to) => {
-      kernels.binRows(from, to, start);
+      binRowsInChunks(kernels, from, to, start);
     });
   }
   profile.add('binning rows', since);
