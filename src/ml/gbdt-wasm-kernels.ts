@@ -310,7 +310,7 @@ function binRows(layout: GbdtKernelLayout) {
 }
 
 /**
- * The radix sort's digits, low to high: (shift, bits). Three passes of 11, 11 and 10 bits instead of
+ * The radix sort's digits, low to high (shift and bits). Three passes of 11, 11 and 10 bits instead of
  * four of 8: a pass less over the keys, and 2,048 counters per digit still fit in L1.
  */
 const SORT_DIGITS: readonly { shift: number; bits: number }[] = [
@@ -319,7 +319,7 @@ const SORT_DIGITS: readonly { shift: number; bits: number }[] = [
   { shift: 22, bits: 10 },
 ];
 
-/** Bytes of the scratch counters of {@link GbdtWasmKernels.sortColumn}: 4 digits × 256 int32. */
+/** Bytes of the scratch counters of {@link GbdtWasmKernels.sortColumn}: 2,048 int32 per digit. */
 export const SORT_COUNTS_BYTES = SORT_DIGITS.length * 2048 * 4;
 
 function sortColumn(layout: GbdtKernelLayout) {

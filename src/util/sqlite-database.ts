@@ -54,9 +54,10 @@ export function openSqlite(options: OpenSqliteOptions): SqliteDatabase {
 }
 
 /**
- * Switches the file to WAL, retrying while another process holds it busy (exported for its test). Two processes opening a
- * new file at once got "database is locked" here about once in 60 tries without waiting out the busy
- * timeout: SQLite does not always call its busy handler while another connection sets up the WAL.
+ * Switches the file to WAL, retrying while another process holds it busy (exported for its test).
+ * Two processes opening a new file at once got "database is locked" here about once in 60 tries,
+ * without waiting out the busy timeout: SQLite does not always call its busy handler while another
+ * connection sets up the WAL.
  */
 export function enableWal(db: SqliteDatabase, timeoutMs: number): void {
   const deadline = Date.now() + timeoutMs;
