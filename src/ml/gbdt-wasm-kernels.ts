@@ -319,8 +319,11 @@ const SORT_DIGITS: readonly { shift: number; bits: number }[] = [
   { shift: 22, bits: 10 },
 ];
 
-/** Bytes of the scratch counters of {@link GbdtWasmKernels.sortColumn}: 2,048 int32 per digit. */
-export const SORT_COUNTS_BYTES = SORT_DIGITS.length * 2048 * 4;
+/** Bytes of one digit's counters: an int32 for each of the 2,048 values of the widest digit. */
+const DIGIT_COUNTERS_BYTES = 2048 * 4;
+
+/** Bytes of the scratch counters of {@link GbdtWasmKernels.sortColumn}: one block per digit. */
+export const SORT_COUNTS_BYTES = SORT_DIGITS.length * DIGIT_COUNTERS_BYTES;
 
 function sortColumn(layout: GbdtKernelLayout) {
   // params: feature 0, rows 1, keys 2, other 3, counts 4;
@@ -337,7 +340,7 @@ function sortColumn(layout: GbdtKernelLayout) {
     ...op.i32Shl,
     ...op.i32Add,
   ];
-  /** address = counts + digit's value * 4 (the digit's 8 KiB of counters are the load's offset) */
+  /** address = counts + digit's value * 4 (the digit's block of counters is the load's offset) */
   const digitCounter = ({ shift, bits }: { shift: number; bits: number }): number[] => [
     ...op.localGet(counts),
     ...op.localGet(key),
@@ -384,10 +387,10 @@ function sortColumn(layout: GbdtKernelLayout) {
       ...digitCounter(place),
       ...op.localGet(address),
       ...op.localGet(address),
-      ...op.i32Load(digit * 8192),
+      ...op.i32Load(digit * DIGIT_COUNTERS_BYTES),
       ...op.i32Const(1),
       ...op.i32Add,
-      ...op.i32Store(digit * 8192),
+      ...op.i32Store(digit * DIGIT_COUNTERS_BYTES),
     );
   }
   gather.push(...op.localGet(m), ...op.i32Const(1), ...op.i32Add, ...op.localSet(m), ...op.end);
@@ -404,11 +407,11 @@ function sortColumn(layout: GbdtKernelLayout) {
   for (const [digit, { bits }] of SORT_DIGITS.entries()) {
     const step = [
       ...at(counts, i),
-      ...op.i32Load(digit * 8192),
+      ...op.i32Load(digit * DIGIT_COUNTERS_BYTES),
       ...op.localSet(count),
       ...at(counts, i),
       ...op.localGet(sum),
-      ...op.i32Store(digit * 8192),
+      ...op.i32Store(digit * DIGIT_COUNTERS_BYTES),
       ...op.localGet(sum),
       ...op.localGet(count),
       ...op.i32Add,
@@ -425,13 +428,13 @@ function sortColumn(layout: GbdtKernelLayout) {
       ...op.localSet(key),
       ...digitCounter(place),
       ...op.localGet(address),
-      ...op.i32Load(digit * 8192),
+      ...op.i32Load(digit * DIGIT_COUNTERS_BYTES),
       ...op.localSet(count),
       ...op.localGet(address),
       ...op.localGet(count),
       ...op.i32Const(1),
       ...op.i32Add,
-      ...op.i32Store(digit * 8192),
+      ...op.i32Store(digit * DIGIT_COUNTERS_BYTES),
       ...at(to, count),
       ...op.localGet(key),
       ...op.i32Store(0),
