@@ -246,6 +246,8 @@ export function queueExecutor(options: QueueExecutorOptions): Executor {
         disconnect();
       },
     };
+    // No event is lost before this: QueueEvents emits from its reads' replies (I/O callbacks), and
+    // only promise continuations have run since it reported ready.
     listen(opened, c);
     return c;
   };
