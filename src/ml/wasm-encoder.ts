@@ -119,6 +119,7 @@ export const op = {
     const bytes = new Uint8Array(new Float64Array([value]).buffer);
     return [0x44, ...bytes];
   },
+  f32Const: (value: number) => [0x43, ...new Uint8Array(new Float32Array([value]).buffer)],
   i64Const: (value: number) => [0x42, ...sleb(value)],
   i32Eqz: [0x45],
   f32Eq: [0x5b],

@@ -64,7 +64,7 @@ describe('compiled forest (WebAssembly scoring)', () => {
   it('sums the same leaf values as a plain walk: NaN, infinities, a single-leaf tree, several blocks', () => {
     const random = seededRandom(7);
     const trees = [randomTree(random, 1), ...Array.from({ length: 40 }, () => randomTree(random, 31))];
-    // More rows than one block of 4,096 and not a multiple of the lanes.
+    // More rows than one block of 2,048 and not a multiple of the lanes.
     const rows = 9_003;
     const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 0, -0];
     const features = Float32Array.from({ length: rows * columns }, (_, k) =>
@@ -83,7 +83,7 @@ describe('compiled forest (WebAssembly scoring)', () => {
   it('scores the same sums on several threads: chunks shared out, a last chunk shorter than the lanes', () => {
     const random = seededRandom(11);
     const trees = Array.from({ length: 12 }, () => randomTree(random, 15));
-    // Three chunks of 4,096 and a tail of 5 rows, not a multiple of the lanes.
+    // Six chunks of 2,048 and a tail of 5 rows, not a multiple of the lanes.
     const rows = 3 * 4_096 + 5;
     const features = Float32Array.from({ length: rows * columns }, (_, k) =>
       k % 23 === 0 ? Number.NaN : random() * 2.4 - 1.2,
@@ -96,6 +96,16 @@ describe('compiled forest (WebAssembly scoring)', () => {
     // Every chunk scored by the workers (the calling thread may otherwise take them all first).
     expect(Array.from(forest.score(features, rows, 3, { callerScores: false }))).toEqual(
       Array.from(expected),
+    );
+  });
+
+  it('refuses a split on a NaN threshold, naming the tree and node', () => {
+    const random = seededRandom(3);
+    const tree = randomTree(random, 4);
+    const split = tree.feature.findIndex((f) => f >= 0);
+    tree.threshold[split] = Number.NaN;
+    expect(() => compileForest([randomTree(random, 2), tree], columns)).toThrow(
+      `Tree 1 splits node ${split} on a NaN threshold`,
     );
   });
 });
