@@ -167,7 +167,7 @@ export interface GbdtWasmKernels {
    * Adds leaf values to the raw scores of rows `from..to` (row numbers: a thread adds to the rows
    * whose gradients it computes next, so no two threads write the same cache lines). `table` holds
    * `leaves` entries of (start int32, end int32, value float64): the leaves' ranges of positions in
-   * `rows`, every position of every leaf read.
+   * `rows`, each range's rows ascending (as stable partitions leave them).
    */
   addLeafValues: (table: number, leaves: number, from: number, to: number) => void;
 }
@@ -1130,32 +1130,83 @@ function gradients(layout: GbdtKernelLayout) {
   };
 }
 
+/** Locals of {@link lowerBound}. */
+interface SearchLocals {
+  lo: number;
+  hi: number;
+  mid: number;
+  target: number;
+}
+
+/**
+ * Leaves in local `lo` the first position of `lo..hi` whose row is not below local `target` (`hi`
+ * when there is none): a branch-free binary search of ascending rows.
+ */
+function lowerBound(layout: GbdtKernelLayout, l: SearchLocals): number[] {
+  return [
+    ...op.block,
+    ...op.loop,
+    ...op.localGet(l.lo),
+    ...op.localGet(l.hi),
+    ...op.i32GeU,
+    ...op.brIf(1),
+    // mid = (lo + hi) >>> 1; below = target > rows[mid]; lo = below ? mid + 1 : lo; hi = below ? hi : mid
+    ...op.localGet(l.lo),
+    ...op.localGet(l.hi),
+    ...op.i32Add,
+    ...op.i32Const(1),
+    ...op.i32ShrU,
+    ...op.localSet(l.mid),
+    ...op.localGet(l.mid),
+    ...op.i32Const(1),
+    ...op.i32Add,
+    ...op.localGet(l.lo),
+    ...op.localGet(l.target),
+    ...op.localGet(l.mid),
+    ...op.i32Const(2),
+    ...op.i32Shl,
+    ...op.i32Load(layout.rows),
+    ...op.i32GtU,
+    ...op.localTee(l.mid + 1),
+    ...op.select,
+    ...op.localGet(l.hi),
+    ...op.localGet(l.mid),
+    ...op.localGet(l.mid + 1),
+    ...op.select,
+    ...op.localSet(l.hi),
+    ...op.localSet(l.lo),
+    ...op.br(0),
+    ...op.end,
+    ...op.end,
+  ];
+}
+
+/**
+ * A leaf's rows are ascending (partitions are stable and every tree starts from rows in order), so
+ * the ones in `from..to` are one run of its positions, found by binary search: a thread reads only
+ * its own rows' positions, with no branch per row (testing each position was a branch taken at
+ * random, half the time on two threads).
+ */
 function addLeafValues(layout: GbdtKernelLayout) {
-  // params: table 0, leaves 1, from 2, to 3; locals: leaf 4, k 5, end 6, entry 7, row 8, span 9 (i32), value 10 (f64)
-  const [table, leaves, from, to, leaf, k, end, entry, row, span, value] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  // params: table 0, leaves 1, from 2, to 3; locals: leaf 4, k 5, end 6, entry 7, row 8, lo 9,
+  // hi 10, mid 11, below 12, target 13 (i32), value 14 (f64)
+  const [table, leaves, from, to, leaf, k, end, entry, row] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const search: SearchLocals = { lo: 9, hi: 10, mid: 11, target: 13 }; // `below` is mid + 1
+  const value = 14;
   const addToRow = [
-    // row = rows[k]; if (row - from <u span) raw[row] += value
+    // raw[rows[k]] += value
     ...op.localGet(k),
     ...op.i32Const(2),
     ...op.i32Shl,
     ...op.i32Load(layout.rows),
-    ...op.localSet(row),
-    ...op.localGet(span),
-    ...op.localGet(row),
-    ...op.localGet(from),
-    ...op.i32Sub,
-    ...op.i32GtU,
-    ...op.if,
-    ...op.localGet(row),
     ...op.i32Const(3),
     ...op.i32Shl,
-    ...op.localTee(entry),
-    ...op.localGet(entry),
+    ...op.localTee(row),
+    ...op.localGet(row),
     ...op.f64Load(layout.raw),
     ...op.localGet(value),
     ...op.f64Add,
     ...op.f64Store(layout.raw),
-    ...op.end,
   ];
   const perLeaf = [
     ...op.localGet(table),
@@ -1167,11 +1218,25 @@ function addLeafValues(layout: GbdtKernelLayout) {
     ...op.localGet(entry),
     ...op.f64Load(8),
     ...op.localSet(value),
+    // k = the first position of a row >= from; end = the first of a row >= to
     ...op.localGet(entry),
     ...op.i32Load(0),
-    ...op.localSet(k),
+    ...op.localSet(search.lo),
     ...op.localGet(entry),
     ...op.i32Load(4),
+    ...op.localTee(end),
+    ...op.localSet(search.hi),
+    ...op.localGet(from),
+    ...op.localSet(search.target),
+    ...lowerBound(layout, search),
+    ...op.localGet(search.lo),
+    ...op.localSet(k),
+    ...op.localGet(end),
+    ...op.localSet(search.hi),
+    ...op.localGet(to),
+    ...op.localSet(search.target),
+    ...lowerBound(layout, search),
+    ...op.localGet(search.lo),
     ...op.localSet(end),
     ...countedLoop(k, k, end, addToRow),
   ];
@@ -1179,16 +1244,8 @@ function addLeafValues(layout: GbdtKernelLayout) {
     name: 'addLeafValues',
     params: [ValType.i32, ValType.i32, ValType.i32, ValType.i32],
     results: [],
-    locals: [...Array<ValType>(6).fill(ValType.i32), ValType.f64],
-    body: [
-      ...op.localGet(to),
-      ...op.localGet(from),
-      ...op.i32Sub,
-      ...op.localSet(span),
-      ...op.i32Const(0),
-      ...op.localSet(leaf),
-      ...countedLoop(leaf, leaf, leaves, perLeaf),
-    ],
+    locals: [...Array<ValType>(10).fill(ValType.i32), ValType.f64],
+    body: [...op.i32Const(0), ...op.localSet(leaf), ...countedLoop(leaf, leaf, leaves, perLeaf)],
   };
 }
 

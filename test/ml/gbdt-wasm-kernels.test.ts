@@ -399,15 +399,17 @@ describe('gradient-boosting WebAssembly kernels', () => {
   it('adds each leaf value to the raw scores of the rows at its positions, rows within the range given', () => {
     const { arena, kernels, list } = setUp(false);
     const raw = arenaView(arena, 'raw', Float64Array);
-    const ids = Array.from({ length: rows }, (_, k) => (k * 7) % rows); // a permutation
-    list.set(ids);
-    const starts = arenaView(arena, 'leafTable', Int32Array);
-    const values = arenaView(arena, 'leafTable', Float64Array);
     const leaves = [
       [0, 300, 0.5],
       [300, 301, -2],
       [301, rows, 0.25],
     ] as const;
+    // a permutation, ascending within each leaf (as stable partitions leave the rows)
+    const permutation = Array.from({ length: rows }, (_, k) => (k * 7) % rows);
+    const ids = leaves.flatMap(([start, end]) => permutation.slice(start, end).sort((a, b) => a - b));
+    list.set(ids);
+    const starts = arenaView(arena, 'leafTable', Int32Array);
+    const values = arenaView(arena, 'leafTable', Float64Array);
     leaves.forEach(([start, end, value], k) => {
       starts[k * 4] = start;
       starts[k * 4 + 1] = end;
