@@ -34,14 +34,18 @@ import { LakeloopError } from '../errors.js';
 import type { TreeArrays } from './gradient-boosting-model.js';
 import { countedLoop, encodeModule, op, ValType } from './wasm-encoder.js';
 
-/**
- * Rows scored per kernel call, on one thread or per chunk a thread claims (a multiple of
- * {@link LANES}): 2,048 flight rows take 192 KB of scratch rows, which stay in the L2 cache while
- * every tree walks them.
- */
-const BLOCK_ROWS = 2048;
 /** Rows walked through a tree at once (8 measured fastest: 16 runs out of registers). */
 const LANES = 8;
+/**
+ * Bytes of scratch rows per kernel call, which stay in the L2 cache while every tree walks them:
+ * 2,048 rows of the 14 flight features. Wider rows are scored in fewer rows per call.
+ */
+const SCRATCH_BYTES = 2048 * 2 * 14 * 4;
+/** Most rows per kernel call. */
+const MAX_BLOCK_ROWS = 2048;
+/** Most rows and bytes of input rows per parallel pass, so that one shared memory stays far below 4 GiB. */
+const PASS_ROWS = 1 << 22;
+const PASS_BYTES = 2 ** 30;
 const NODE_BYTES = 16;
 
 /** A model compiled for scoring. */
@@ -62,10 +66,17 @@ export interface CompiledForest {
 export interface ParallelScoringOptions {
   /** Whether the calling thread scores chunks too (default); `false` leaves all to the workers (tests). */
   callerScores?: boolean;
+  /** Rows per pass (tests; by default as many as fit 1 GiB of input rows). */
+  passRows?: number;
 }
 
 interface ForestLayout {
   columns: number;
+  /**
+   * Rows per kernel call, on one thread or per chunk a thread claims: a multiple of {@link LANES}
+   * whose scratch rows fit {@link SCRATCH_BYTES}.
+   */
+  blockRows: number;
   trees: number;
   /** Byte address of the node records. */
   nodes: number;
@@ -129,7 +140,7 @@ function writeForest(trees: readonly TreeArrays[], layout: ForestLayout, memory:
 
 /**
  * `scoreRows(input, sums, rows, scratch)`: adds every tree's leaf values to the float32 `sums` of
- * the rows of `rows` (at most {@link BLOCK_ROWS}) float32 features at byte address `input`, through
+ * the rows of `rows` (at most `blockRows`) float32 features at byte address `input`, through
  * the scratch rows at `scratch`. Rows are rounded up to a multiple of {@link LANES}: the padding
  * rows after them are read and their sums written, so both regions need room for {@link LANES}
  * more rows.
@@ -276,16 +287,16 @@ interface RowRegions {
   pages: number;
 }
 
-/** Bytes of one thread's scratch rows: {@link BLOCK_ROWS} rows of twice the features. */
-function scratchBytes(columns: number): number {
-  return align(BLOCK_ROWS * 2 * columns * 4);
+/** Bytes of one thread's scratch rows: `blockRows` rows of twice the features. */
+function scratchBytes(layout: ForestLayout): number {
+  return align(layout.blockRows * 2 * layout.columns * 4);
 }
 
 function rowRegions(layout: ForestLayout, rows: number, threads: number): RowRegions {
   const input = align(layout.end);
   const sums = align(input + (rows + LANES) * layout.columns * 4);
   const scratch = align(sums + (rows + LANES) * 4);
-  const end = scratch + threads * scratchBytes(layout.columns);
+  const end = scratch + threads * scratchBytes(layout);
   return { input, sums, scratch, pages: Math.ceil(end / 65_536) };
 }
 
@@ -312,9 +323,6 @@ function instantiate(
 interface ScoringKernel {
   scoreRows: (input: number, sums: number, rows: number, scratch: number) => void;
 }
-
-/** Rows scored per parallel pass, so that one shared memory stays far below 4 GiB. */
-const PASS_ROWS = 1 << 22;
 
 /** What every thread of a parallel pass knows: where the rows and sums are. */
 interface ScoringJob {
@@ -398,10 +406,10 @@ function scoreInParallel(
     sums: regions.sums,
     rows,
     rowBytes: layout.columns * 4,
-    chunkRows: BLOCK_ROWS,
+    chunkRows: layout.blockRows,
   };
   const source = scoringWorkerSource();
-  const scratch = (thread: number): number => regions.scratch + thread * scratchBytes(layout.columns);
+  const scratch = (thread: number): number => regions.scratch + thread * scratchBytes(layout);
   for (let k = 1; k < threads; k++) {
     let worker: Worker;
     try {
@@ -426,7 +434,7 @@ function scoreInParallel(
   Atomics.store(control, 3, 1);
   Atomics.notify(control, 3);
   if (options.callerScores !== false) scoreChunks(kernel, control, job, scratch(0));
-  const chunks = Math.ceil(rows / BLOCK_ROWS);
+  const chunks = Math.ceil(rows / layout.blockRows);
   for (let stalled = 0; ;) {
     const done = Atomics.load(control, 1);
     if (done >= chunks) break;
@@ -457,25 +465,32 @@ export function compileForest(trees: readonly TreeArrays[], columns: number): Co
   const nodes = 0;
   const roots = align(nodes + nodeCount * NODE_BYTES);
   const end = roots + trees.length * 8;
-  const layout: ForestLayout = { columns, trees: trees.length, nodes, roots, end };
+  const blockRows = Math.max(
+    LANES,
+    Math.min(MAX_BLOCK_ROWS, Math.floor(SCRATCH_BYTES / (8 * columns))) & -LANES,
+  );
+  const layout: ForestLayout = { columns, blockRows, trees: trees.length, nodes, roots, end };
   // Scoring on this thread: blocks of rows copied into a private memory.
-  const block = rowRegions(layout, BLOCK_ROWS, 1);
+  const block = rowRegions(layout, blockRows, 1);
   const { memory, kernel } = instantiate(trees, layout, block, false);
-  const blockView = new Float32Array(memory.buffer, block.input, BLOCK_ROWS * columns);
-  const sumsView = new Float32Array(memory.buffer, block.sums, BLOCK_ROWS + LANES);
+  const blockView = new Float32Array(memory.buffer, block.input, blockRows * columns);
+  const sumsView = new Float32Array(memory.buffer, block.sums, blockRows + LANES);
   return {
     score: (features, rows, threads = 1, options = {}) => {
       const out = new Float32Array(rows);
-      if (threads > 1 && rows > BLOCK_ROWS) {
-        for (let start = 0; start < rows; start += PASS_ROWS) {
-          const count = Math.min(PASS_ROWS, rows - start);
+      if (threads > 1 && rows > blockRows) {
+        const passRows =
+          options.passRows ??
+          Math.max(blockRows, Math.min(PASS_ROWS, Math.floor(PASS_BYTES / (4 * columns))));
+        for (let start = 0; start < rows; start += passRows) {
+          const count = Math.min(passRows, rows - start);
           const part = features.subarray(start * columns, (start + count) * columns);
           out.set(scoreInParallel(trees, layout, part, count, threads, options), start);
         }
         return out;
       }
-      for (let start = 0; start < rows; start += BLOCK_ROWS) {
-        const count = Math.min(BLOCK_ROWS, rows - start);
+      for (let start = 0; start < rows; start += blockRows) {
+        const count = Math.min(blockRows, rows - start);
         blockView.set(features.subarray(start * columns, (start + count) * columns));
         sumsView.fill(0);
         kernel.scoreRows(block.input, block.sums, count, block.scratch);

@@ -6,7 +6,7 @@ import { seededRandom } from '../../src/ml/seeded-random.js';
 const columns = 3;
 
 /** A random tree of `leaves` leaves grown by splitting random leaves (deep and unbalanced). */
-function randomTree(random: () => number, leaves: number): TreeArrays {
+function randomTree(random: () => number, leaves: number, width = columns): TreeArrays {
   const feature = [-1];
   const threshold = [0];
   const missingLeft = [0];
@@ -16,7 +16,7 @@ function randomTree(random: () => number, leaves: number): TreeArrays {
   const open = [0];
   while (open.length < leaves) {
     const node = open.splice(Math.floor(random() * open.length), 1)[0] ?? 0;
-    feature[node] = Math.floor(random() * columns);
+    feature[node] = Math.floor(random() * width);
     // Some splits send every finite value left ("only missing right").
     threshold[node] = random() < 0.1 ? Number.POSITIVE_INFINITY : Math.fround(random() * 2 - 1);
     missingLeft[node] = random() < 0.5 ? 1 : 0;
@@ -44,13 +44,13 @@ function randomTree(random: () => number, leaves: number): TreeArrays {
 }
 
 /** The plain walk, row by row, summing in float32 in tree order. */
-function walk(trees: TreeArrays[], features: Float32Array, rows: number): Float32Array {
+function walk(trees: TreeArrays[], features: Float32Array, rows: number, width = columns): Float32Array {
   const sums = new Float32Array(rows);
   for (let i = 0; i < rows; i++) {
     for (const tree of trees) {
       let node = 0;
       while ((tree.feature[node] ?? -1) >= 0) {
-        const x = features[i * columns + (tree.feature[node] ?? 0)] ?? Number.NaN;
+        const x = features[i * width + (tree.feature[node] ?? 0)] ?? Number.NaN;
         const goLeft = x <= (tree.threshold[node] ?? 0) || (Number.isNaN(x) && tree.missingLeft[node] === 1);
         node = (goLeft ? tree.left[node] : tree.right[node]) ?? 0;
       }
@@ -107,5 +107,19 @@ describe('compiled forest (WebAssembly scoring)', () => {
     expect(() => compileForest([randomTree(random, 2), tree], columns)).toThrow(
       `Tree 1 splits node ${split} on a NaN threshold`,
     );
+  });
+
+  it('scores wide rows in short blocks and long inputs in several passes, the same sums', () => {
+    const random = seededRandom(5);
+    const width = 600; // 40 rows per kernel call
+    const trees = Array.from({ length: 6 }, () => randomTree(random, 31, width));
+    const rows = 1_003;
+    const features = Float32Array.from({ length: rows * width }, (_, k) =>
+      k % 13 === 0 ? Number.NaN : random() * 2.4 - 1.2,
+    );
+    const forest = compileForest(trees, width);
+    const expected = Array.from(walk(trees, features, rows, width));
+    expect(Array.from(forest.score(features, rows))).toEqual(expected);
+    expect(Array.from(forest.score(features, rows, 2, { passRows: 300 }))).toEqual(expected);
   });
 });
