@@ -1182,17 +1182,26 @@ function lowerBound(layout: GbdtKernelLayout, l: SearchLocals): number[] {
 }
 
 /**
+ * Rows whose scores {@link addLeafValues} adds leaf by leaf before going on to the next rows: 256 KB
+ * of scores, which stay in the L2 cache while every leaf adds to its rows among them.
+ */
+export const LEAF_VALUE_BLOCK_ROWS = 32_768;
+
+/**
  * A leaf's rows are ascending (partitions are stable and every tree starts from rows in order), so
- * the ones in `from..to` are one run of its positions, found by binary search: a thread reads only
- * its own rows' positions, with no branch per row (testing each position was a branch taken at
- * random, half the time on two threads).
+ * the ones in a range of rows are one run of its positions, found by binary search: a thread reads
+ * only its own rows' positions, with no branch per row (testing each position was a branch taken at
+ * random, half the time on two threads). The thread's rows are taken in blocks, every leaf adding
+ * to its rows of a block before the next block, so that each score's cache line is fetched once
+ * rather than once per leaf that has a row in it.
  */
 function addLeafValues(layout: GbdtKernelLayout) {
   // params: table 0, leaves 1, from 2, to 3; locals: leaf 4, k 5, end 6, entry 7, row 8, lo 9,
-  // hi 10, mid 11, below 12, target 13 (i32), value 14 (f64)
+  // hi 10, mid 11, below 12, target 13 (i32), value 14 (f64), blockFrom 15, blockTo 16 (i32)
   const [table, leaves, from, to, leaf, k, end, entry, row] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const search: SearchLocals = { lo: 9, hi: 10, mid: 11, target: 13 }; // `below` is mid + 1
   const value = 14;
+  const [blockFrom, blockTo] = [15, 16];
   const addToRow = [
     // raw[rows[k]] += value
     ...op.localGet(k),
@@ -1218,7 +1227,7 @@ function addLeafValues(layout: GbdtKernelLayout) {
     ...op.localGet(entry),
     ...op.f64Load(8),
     ...op.localSet(value),
-    // k = the first position of a row >= from; end = the first of a row >= to
+    // k = the leaf's first position of a row >= blockFrom; end = its first of a row >= blockTo
     ...op.localGet(entry),
     ...op.i32Load(0),
     ...op.localSet(search.lo),
@@ -1226,26 +1235,42 @@ function addLeafValues(layout: GbdtKernelLayout) {
     ...op.i32Load(4),
     ...op.localTee(end),
     ...op.localSet(search.hi),
-    ...op.localGet(from),
+    ...op.localGet(blockFrom),
     ...op.localSet(search.target),
     ...lowerBound(layout, search),
     ...op.localGet(search.lo),
     ...op.localSet(k),
     ...op.localGet(end),
     ...op.localSet(search.hi),
-    ...op.localGet(to),
+    ...op.localGet(blockTo),
     ...op.localSet(search.target),
     ...lowerBound(layout, search),
     ...op.localGet(search.lo),
     ...op.localSet(end),
     ...countedLoop(k, k, end, addToRow),
   ];
+  const perBlock = [
+    // blockTo = min(blockFrom + LEAF_VALUE_BLOCK_ROWS, to)
+    ...op.localGet(blockFrom),
+    ...op.i32Const(LEAF_VALUE_BLOCK_ROWS),
+    ...op.i32Add,
+    ...op.localTee(blockTo),
+    ...op.localGet(to),
+    ...op.localGet(to),
+    ...op.localGet(blockTo),
+    ...op.i32GtU,
+    ...op.select,
+    ...op.localSet(blockTo),
+    ...op.i32Const(0),
+    ...op.localSet(leaf),
+    ...countedLoop(leaf, leaf, leaves, perLeaf),
+  ];
   return {
     name: 'addLeafValues',
     params: [ValType.i32, ValType.i32, ValType.i32, ValType.i32],
     results: [],
-    locals: [...Array<ValType>(10).fill(ValType.i32), ValType.f64],
-    body: [...op.i32Const(0), ...op.localSet(leaf), ...countedLoop(leaf, leaf, leaves, perLeaf)],
+    locals: [...Array<ValType>(10).fill(ValType.i32), ValType.f64, ValType.i32, ValType.i32],
+    body: countedLoop(blockFrom, from, to, perBlock, LEAF_VALUE_BLOCK_ROWS),
   };
 }
 

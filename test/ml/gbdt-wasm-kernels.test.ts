@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { binRows, gatherPartitionedRows, HISTOGRAM_STRIDE } from '../../src/ml/gbdt-kernels.js';
 import {
   BIN_EDGES_BYTES,
+  LEAF_VALUE_BLOCK_ROWS,
   SORT_COUNTS_BYTES,
   SPLIT_RESULT_BYTES,
   gbdtKernelLayout,
@@ -14,26 +15,26 @@ const rows = 1000;
 const columns = 5;
 
 /** An arena with bins (255 = missing every 11th value), gradients and hessians filled in. */
-function setUp(shared: boolean) {
+function setUp(shared: boolean, n = rows) {
   const histogramBytes = columns * HISTOGRAM_STRIDE * 8;
   const arena = allocateArena({
     shared,
     sizes: {
-      binned: rows * columns,
-      binnedColumns: rows * columns,
-      gradHess: rows * 8,
-      rows: rows * 4,
-      scratch: rows * 4,
-      scratch2: rows * 4,
-      raw: rows * 8,
-      labels: rows * 4,
+      binned: n * columns,
+      binnedColumns: n * columns,
+      gradHess: n * 8,
+      rows: n * 4,
+      scratch: n * 4,
+      scratch2: n * 4,
+      raw: n * 8,
+      labels: n * 4,
       leafTable: 3 * 16,
       hist: histogramBytes,
       parent: histogramBytes,
       workerHists: 2 * histogramBytes,
-      staging: rows * columns * 4,
+      staging: n * columns * 4,
       binEdges: columns * BIN_EDGES_BYTES,
-      sortScratch: 2 * rows * 4 + SORT_COUNTS_BYTES,
+      sortScratch: 2 * n * 4 + SORT_COUNTS_BYTES,
       thresholdCounts: columns * 4,
       splitResult: SPLIT_RESULT_BYTES,
     },
@@ -42,11 +43,11 @@ function setUp(shared: boolean) {
   const binnedColumns = arenaView(arena, 'binnedColumns', Uint8Array);
   // (gradient, hessian) pairs, interleaved as the kernels read them
   const gradHess = arenaView(arena, 'gradHess', Float32Array);
-  const gradients = Float32Array.from({ length: rows }, (_, i) => (i % 17) - 8.25);
-  const hessians = Float32Array.from({ length: rows }, (_, i) => (i % 5) + 0.5);
-  for (let i = 0; i < rows; i++) {
+  const gradients = Float32Array.from({ length: n }, (_, i) => (i % 17) - 8.25);
+  const hessians = Float32Array.from({ length: n }, (_, i) => (i % 5) + 0.5);
+  for (let i = 0; i < n; i++) {
     for (let f = 0; f < columns; f++) binned[i * columns + f] = i % 11 === f ? 255 : (i * (f + 3) * 31) % 255;
-    for (let f = 0; f < columns; f++) binnedColumns[f * rows + i] = binned[i * columns + f] ?? 0;
+    for (let f = 0; f < columns; f++) binnedColumns[f * n + i] = binned[i * columns + f] ?? 0;
     gradHess[2 * i] = gradients[i] ?? 0;
     gradHess[2 * i + 1] = hessians[i] ?? 0;
   }
@@ -424,6 +425,31 @@ describe('gradient-boosting WebAssembly kernels', () => {
     for (const [start, end, value] of leaves)
       for (let k = start; k < end; k++) expected[ids[k] ?? -1] = value;
     expect(Array.from(raw)).toEqual(Array.from(expected));
+  });
+
+  it('adds leaf values block by block of rows: rows of every leaf in several blocks, a range cut inside a block', () => {
+    const n = 3 * LEAF_VALUE_BLOCK_ROWS + 123;
+    const { arena, kernels, list } = setUp(false, n);
+    const raw = arenaView(arena, 'raw', Float64Array);
+    // two leaves interleaving all the way: even rows in the first, odd rows in the second
+    const evens = Array.from({ length: Math.ceil(n / 2) }, (_, k) => 2 * k);
+    const odds = Array.from({ length: Math.floor(n / 2) }, (_, k) => 2 * k + 1);
+    list.set([...evens, ...odds]);
+    const starts = arenaView(arena, 'leafTable', Int32Array);
+    const values = arenaView(arena, 'leafTable', Float64Array);
+    [
+      [0, evens.length, 1.5],
+      [evens.length, n, -0.25],
+    ].forEach(([start, end, value], k) => {
+      starts[k * 4] = start ?? 0;
+      starts[k * 4 + 1] = end ?? 0;
+      values[k * 2 + 1] = value ?? 0;
+    });
+    const cut = LEAF_VALUE_BLOCK_ROWS + 7;
+    kernels.addLeafValues(arena.regions.leafTable.offset, 2, 0, cut);
+    expect(raw.subarray(cut).every((score) => score === 0)).toBe(true);
+    kernels.addLeafValues(arena.regions.leafTable.offset, 2, cut, n);
+    expect(Array.from(raw)).toEqual(Array.from({ length: n }, (_, row) => (row % 2 === 0 ? 1.5 : -0.25)));
   });
 
   it('partitionAll reads row k at position k, whatever the row list holds', () => {
