@@ -1069,31 +1069,52 @@ function logLossGradient(layout: GbdtKernelLayout, lanes: Lanes, l: GradientLoca
   ];
 }
 
-function gradients(layout: GbdtKernelLayout) {
-  // params: objective 0, from 1, to 2; locals: i 3 (i32); x 4, k 5, r 6, p 7 (f64); x 8, k 9, r 10, p 11 (v128)
-  const [objective, from, to, i] = [0, 1, 2, 3];
-  const scalar = { i, x: 4, k: 5, r: 6, p: 7 };
-  const vector = { i, x: 8, k: 9, r: 10, p: 11 };
-  // Two rows per step while two remain, then the scalar tail.
-  const vectorLoop = [
-    ...op.localGet(from),
-    ...op.localSet(i),
+/**
+ * `while (i + rows <= to) { body; i += rows }`, `i` an i32 local (the loop of {@link gradients}:
+ * four rows per step, then two, then the scalar tail).
+ */
+function rowsLoop(i: number, to: number, rows: number, body: readonly number[]): number[] {
+  return [
     ...op.block,
     ...op.loop,
     ...op.localGet(i),
-    ...op.i32Const(2),
+    ...op.i32Const(rows),
     ...op.i32Add,
     ...op.localGet(to),
     ...op.i32GtU,
     ...op.brIf(1),
-    ...logLossGradient(layout, vectorLanes, vector),
+    ...body,
     ...op.localGet(i),
-    ...op.i32Const(2),
+    ...op.i32Const(rows),
     ...op.i32Add,
     ...op.localSet(i),
     ...op.br(0),
     ...op.end,
     ...op.end,
+  ];
+}
+
+function gradients(layout: GbdtKernelLayout) {
+  // params: objective 0, from 1, to 2; locals: i 3 (i32); x 4, k 5, r 6, p 7 (f64); x 8, k 9, r 10,
+  // p 11 (v128); i2 12 (i32); x 13, k 14, r 15, p 16 (v128)
+  const [objective, from, to, i, i2] = [0, 1, 2, 3, 12];
+  const scalar = { i, x: 4, k: 5, r: 6, p: 7 };
+  const vector = { i, x: 8, k: 9, r: 10, p: 11 };
+  const second = { i: i2, x: 13, k: 14, r: 15, p: 16 };
+  // Four rows per step, as two independent pairs: one pair's exponential is a chain of dependent
+  // operations that leaves the processor waiting, and the other pair's fills the gaps.
+  const vectorLoop = [
+    ...op.localGet(from),
+    ...op.localSet(i),
+    ...rowsLoop(i, to, 4, [
+      ...op.localGet(i),
+      ...op.i32Const(2),
+      ...op.i32Add,
+      ...op.localSet(i2),
+      ...logLossGradient(layout, vectorLanes, vector),
+      ...logLossGradient(layout, vectorLanes, second),
+    ]),
+    ...rowsLoop(i, to, 2, logLossGradient(layout, vectorLanes, vector)),
   ];
   const squaredError = scalarLanes.storeGradHess(
     layout.gradHess,
@@ -1116,7 +1137,13 @@ function gradients(layout: GbdtKernelLayout) {
     name: 'gradients',
     params: [ValType.i32, ValType.i32, ValType.i32],
     results: [],
-    locals: [ValType.i32, ...Array<ValType>(4).fill(ValType.f64), ...Array<ValType>(4).fill(ValType.v128)],
+    locals: [
+      ValType.i32,
+      ...Array<ValType>(4).fill(ValType.f64),
+      ...Array<ValType>(4).fill(ValType.v128),
+      ValType.i32,
+      ...Array<ValType>(4).fill(ValType.v128),
+    ],
     body: [
       ...op.localGet(objective),
       ...op.i32Eqz,

@@ -376,9 +376,10 @@ describe('gradient-boosting WebAssembly kernels', () => {
       raw[i] = i < 2 ? (i === 0 ? -800 : 800) : ((i - 500) / 500) * 30;
       labels[i] = i % 3 === 0 ? 1 : 0;
     }
-    // odd-length ranges: pairs of rows in SIMD lanes, then a scalar tail
+    // ranges of 3, 7 and 990 rows: four rows per step, then a pair, then a scalar tail
     kernels.gradients(0, 0, 3);
-    kernels.gradients(0, 3, rows);
+    kernels.gradients(0, 3, 10);
+    kernels.gradients(0, 10, rows);
     let maxGradientError = 0;
     let maxHessianError = 0;
     for (let i = 0; i < rows; i++) {
