@@ -1162,6 +1162,7 @@ interface SearchLocals {
   lo: number;
   hi: number;
   mid: number;
+  below: number;
   target: number;
 }
 
@@ -1194,11 +1195,11 @@ function lowerBound(layout: GbdtKernelLayout, l: SearchLocals): number[] {
     ...op.i32Shl,
     ...op.i32Load(layout.rows),
     ...op.i32GtU,
-    ...op.localTee(l.mid + 1),
+    ...op.localTee(l.below),
     ...op.select,
     ...op.localGet(l.hi),
     ...op.localGet(l.mid),
-    ...op.localGet(l.mid + 1),
+    ...op.localGet(l.below),
     ...op.select,
     ...op.localSet(l.hi),
     ...op.localSet(l.lo),
@@ -1226,7 +1227,7 @@ function addLeafValues(layout: GbdtKernelLayout) {
   // params: table 0, leaves 1, from 2, to 3; locals: leaf 4, k 5, end 6, entry 7, row 8, lo 9,
   // hi 10, mid 11, below 12, target 13 (i32), value 14 (f64), blockFrom 15, blockTo 16 (i32)
   const [table, leaves, from, to, leaf, k, end, entry, row] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
-  const search: SearchLocals = { lo: 9, hi: 10, mid: 11, target: 13 }; // `below` is mid + 1
+  const search: SearchLocals = { lo: 9, hi: 10, mid: 11, below: 12, target: 13 };
   const value = 14;
   const [blockFrom, blockTo] = [15, 16];
   const addToRow = [
