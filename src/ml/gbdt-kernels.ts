@@ -177,34 +177,111 @@ export function partRange(start: number, count: number, part: number, parts: num
 }
 
 /**
- * After a parallel partition of `rows[start..start+count)` in which part q wrote its left rows to
- * `left[from_q..]` and its right rows to `right[from_q..]` (its left count at `control[32 + q]`),
- * copies part `part`'s two runs to their final places in `rows`: all left runs in part order, then
- * all right runs, which keeps the partition stable. Parts write disjoint ranges, so they run at once.
+ * A partition of the leaf at positions `start..start+count` of the row list `source` into the same
+ * positions of `target` (byte addresses of Uint32 lists), as every part of it sees it.
  */
-export function gatherPartitionedRows(
-  rows: Uint32Array,
-  left: Uint32Array,
-  right: Uint32Array,
+export interface PartitionSpec {
+  feature: number;
+  bin: number;
+  /** 1 when the missing bin goes left. */
+  missingLeft: number;
+  /** The root: position k holds row k (`source` is not read, so middle parts may write to it). */
+  allRows: boolean;
+  source: number;
+  target: number;
+  /** Where middle parts keep their left rows until every part's count is known (threads > 2). */
+  staging: number;
+  start: number;
+  count: number;
+  /** Rows going left, known from the histogram before partitioning. */
+  countLeft: number;
+  /** The side whose histogram the part builds from the rows it partitioned (into `address`), or null. */
+  histogram: { left: boolean; address: number } | null;
+}
+
+/**
+ * Part `part` of `parts` partitions its share of the leaf's positions; returns its left rows.
+ * Since `countLeft` is known, the first part writes its runs to their final places forwards (from
+ * the start of the left and of the right rows) and the last part backwards (from their ends,
+ * reading its rows backwards, so both runs stay ascending), so with two threads no rows are moved
+ * twice. Parts in between cannot know where their runs go before the parts ahead have counted: they
+ * keep their left rows in `staging` and their right rows in their own positions of `source`, and
+ * {@link gatherMiddleRuns} moves them once every part has arrived at the task's barrier. Then the
+ * part builds the histogram of its run of one side, while those rows are in cache.
+ */
+export function partitionPart(
+  kernels: Pick<GbdtWasmKernels, 'partition' | 'partitionAll' | 'histogramRows'>,
+  spec: PartitionSpec,
+  part: number,
+  parts: number,
+): number {
+  const { feature, bin, missingLeft, source, target, start } = spec;
+  const [from, to] = partRange(start, spec.count, part, parts);
+  const rows = to - from;
+  const partitionRows = spec.allRows ? kernels.partitionAll : kernels.partition;
+  const read = (position: number): number => (spec.allRows ? 0 : source) + 4 * position;
+  const leftEnd = start + spec.countLeft;
+  const end = start + spec.count;
+  // Each run as [list, first position, position after the last].
+  let leftRun: [number, number, number];
+  let rightRun: [number, number, number];
+  let lefts: number;
+  if (part === 0) {
+    lefts = partitionRows(
+      feature,
+      bin,
+      missingLeft,
+      read(from),
+      rows,
+      4,
+      target + 4 * start,
+      target + 4 * leftEnd,
+    );
+    leftRun = [target, start, start + lefts];
+    rightRun = [target, leftEnd, leftEnd + rows - lefts];
+  } else if (part === parts - 1) {
+    const [lastLeft, lastRight] = [target + 4 * (leftEnd - 1), target + 4 * (end - 1)];
+    lefts = partitionRows(feature, bin, missingLeft, read(to - 1), rows, -4, lastLeft, lastRight);
+    leftRun = [target, leftEnd - lefts, leftEnd];
+    rightRun = [target, end - (rows - lefts), end];
+  } else {
+    // Right rows written over the part's own positions of `source`, behind the reads.
+    const [toStaging, inPlace] = [spec.staging + 4 * from, source + 4 * from];
+    lefts = partitionRows(feature, bin, missingLeft, read(from), rows, 4, toStaging, inPlace);
+    leftRun = [spec.staging, from, from + lefts];
+    rightRun = [source, from, from + rows - lefts];
+  }
+  if (spec.histogram !== null) {
+    const [list, first, after] = spec.histogram.left ? leftRun : rightRun;
+    kernels.histogramRows(list, first, after, spec.histogram.address);
+  }
+  return lefts;
+}
+
+/**
+ * A middle part's runs (see {@link partitionPart}) to their final places in `target`, once every
+ * part's left count is at `control[32 + q]`: left runs in part order, then right runs, which keeps
+ * the partition stable. `words` spans the whole memory.
+ */
+export function gatherMiddleRuns(
+  words: Uint32Array,
+  spec: PartitionSpec,
   control: Int32Array,
-  start: number,
-  count: number,
   part: number,
   parts: number,
 ): void {
-  let totalLeft = 0;
-  for (let q = 0; q < parts; q++) totalLeft += control[32 + q]!;
-  let leftOut = start;
-  let rightOut = start + totalLeft;
+  let leftOut = spec.start;
+  let rightOut = spec.start + spec.countLeft;
   for (let q = 0; q < part; q++) {
-    const [qFrom, qTo] = partRange(start, count, q, parts);
+    const [qFrom, qTo] = partRange(spec.start, spec.count, q, parts);
     leftOut += control[32 + q]!;
     rightOut += qTo - qFrom - control[32 + q]!;
   }
-  const [from, to] = partRange(start, count, part, parts);
-  const leftCount = control[32 + part]!;
-  rows.set(left.subarray(from, from + leftCount), leftOut);
-  rows.set(right.subarray(from, to - leftCount), rightOut);
+  const [from, to] = partRange(spec.start, spec.count, part, parts);
+  const lefts = control[32 + part]!;
+  const [staging, source, target] = [spec.staging / 4, spec.source / 4, spec.target / 4];
+  words.copyWithin(target + leftOut, staging + from, staging + from + lefts);
+  words.copyWithin(target + rightOut, source + from, source + to - lefts);
 }
 
 /**
@@ -275,14 +352,16 @@ export interface KernelWorkerData {
  * The loop every worker runs: waits on the control word, runs its share of the task, reports.
  * Control `Int32Array`:
  * - [0] generation; [1] task: 0 exit, 1 histogram of all rows, (2 unused), 3 leaf values added to
- *   the scores (when [11] > 0), then gradients, of the part's rows, 4 binning, 5 partition (then
- *   gather), 6 logistic objective, 7 partition + histogram of one side (then gather), (8 unused),
- *   9 histogram of all rows without row counts;
+ *   the scores (when [11] > 0), then gradients, of the part's rows, 4 binning, 5 partition, 6
+ *   logistic objective, 7 partition + histogram of one side, (8 unused), 9 histogram of all rows
+ *   without row counts;
  * - [2] start, [3] count, [4] objective, [5] output row offset;
  * - [6] split feature, [7] split bin, [8] missing left, [9] histogram of the left side, [12] partition
- *   reads row k at position k (the root);
+ *   reads row k at position k (the root), [49] source and [50] target row list (byte addresses),
+ *   [51] rows going left (see `PartitionSpec`);
  * - [10] leaf table address, [11] leaf count;
- * - [13] parts past the barrier inside a partition task (reset by the main thread for every task);
+ * - [13] parts past the barrier inside a partition task with more than two parts (reset by the
+ *   main thread for every task);
  * - [15] the part that failed (0: none), [48] the length of its message (UTF-8 from byte 256);
  * - [16 + part] generation the part has finished, [32 + part] left rows of the part's partition (the
  *   main thread writes its own at [32]).
@@ -323,8 +402,7 @@ function runKernelWorker(data: KernelWorkerData): void {
   const part = data.index;
   const parts = data.threads;
   const hist = address('workerHistograms') + (part - 1) * data.histogramBytes;
-  const scratch = address('scratch');
-  const scratch2 = address('scratch2');
+  const words = new Uint32Array(buffer);
   let seen = 0;
   for (;;) {
     // Spin briefly before sleeping: during training the next task usually comes within
@@ -347,20 +425,25 @@ function runKernelWorker(data: KernelWorkerData): void {
       if (control[11]! > 0) kernels.addLeafValues(control[10]!, control[11]!, from, to);
       kernels.gradients(control[4]!, from, to);
     } else if (kernels !== null && (task === 5 || task === 7)) {
-      // Left rows to `scratch`, right rows to `scratch2` (and the histogram of one side from them);
-      // once every part has partitioned, each gathers its runs into `rows`.
-      const partition = control[12] === 1 ? kernels.partitionAll : kernels.partition;
-      const left = partition(control[6]!, control[7]!, control[8]!, from, to, scratch, scratch2);
-      control[32 + part] = left;
-      arriveAtBarrier(control, parts);
-      if (task === 7) {
-        if (control[9] === 1) kernels.histogramRows(scratch, from, from + left, hist);
-        else kernels.histogramRows(scratch2, from, to - left, hist);
-      }
-      if (awaitBarrier(control, parts, data.spinLimit, 600_000)) {
-        const rows = view('rows', Uint32Array);
-        const [lefts, rights] = [view('scratch', Uint32Array), view('scratch2', Uint32Array)];
-        gatherPartitionedRows(rows, lefts, rights, control, start, count, part, parts);
+      const spec = {
+        feature: control[6]!,
+        bin: control[7]!,
+        missingLeft: control[8]!,
+        allRows: control[12] === 1,
+        source: control[49]!,
+        target: control[50]!,
+        staging: address('scratch2'),
+        start,
+        count,
+        countLeft: control[51]!,
+        histogram: task === 7 ? { left: control[9] === 1, address: hist } : null,
+      };
+      control[32 + part] = partitionPart(kernels, spec, part, parts);
+      if (parts > 2) {
+        arriveAtBarrier(control, parts);
+        const middle = part < parts - 1;
+        if (middle && awaitBarrier(control, parts, data.spinLimit, 600_000))
+          gatherMiddleRuns(words, spec, control, part, parts);
       }
     } else if (task === 6) {
       logisticPartial(
@@ -388,7 +471,8 @@ export function kernelWorkerSource(): string {
     'const __name = (f) => f;',
     logisticPartial.toString(),
     partRange.toString(),
-    gatherPartitionedRows.toString(),
+    partitionPart.toString(),
+    gatherMiddleRuns.toString(),
     binRowsInChunks.toString(),
     arriveAtBarrier.toString(),
     awaitBarrier.toString(),

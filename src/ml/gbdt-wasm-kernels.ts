@@ -137,37 +137,42 @@ export interface GbdtWasmKernels {
   /** Zeroes the histogram at `hist`, then adds the rows listed at `list[from..to)` (a Uint32 array's address). */
   histogramRows: (list: number, from: number, to: number, hist: number) => void;
   /**
-   * Stable partition of `rows[from..to)` on `bin(row, feature) <= bin` (the missing bin 255 goes
-   * left when `missingLeft` is 1): left rows written to `leftList[from..]`, right rows to
-   * `rightList[from..]` (Uint32 arrays' addresses; `leftList` may be `rows` itself: rows are
-   * read before they are overwritten). Returns the number of left rows.
+   * Partitions `count` rows on `bin(row, feature) <= bin` (the missing bin 255 goes left when
+   * `missingLeft` is 1): reads the row list at byte address `read`, moving `step` bytes (4 or -4)
+   * per row, and stores each left row at `leftOut`, each right row at `rightOut`, each pointer
+   * moving `step` bytes after a store. With step 4 that is a stable partition into two runs; with
+   * step -4 (the pointers starting at the last rows of the runs) too, filled from their ends. Every
+   * store is a row's own: nothing is written outside the two runs. Returns the number of left rows.
    */
   partition: (
     feature: number,
     bin: number,
     missingLeft: number,
-    from: number,
-    to: number,
-    leftList: number,
-    rightList: number,
+    read: number,
+    count: number,
+    step: number,
+    leftOut: number,
+    rightOut: number,
   ) => number;
-  /** {@link partition} of positions `from..to` holding rows `from..to` (the root: `rows` need not be filled). */
+  /** {@link partition} of the rows numbered `read / 4` onwards (the root: no row list is read). */
   partitionAll: (
     feature: number,
     bin: number,
     missingLeft: number,
-    from: number,
-    to: number,
-    leftList: number,
-    rightList: number,
+    read: number,
+    count: number,
+    step: number,
+    leftOut: number,
+    rightOut: number,
   ) => number;
   /** Gradients and hessians of rows `from..to` from the raw scores; objective 0 = log-loss, 1 = squared error. */
   gradients: (objective: number, from: number, to: number) => void;
   /**
    * Adds leaf values to the raw scores of rows `from..to` (row numbers: a thread adds to the rows
    * whose gradients it computes next, so no two threads write the same cache lines). `table` holds
-   * `leaves` entries of (start int32, end int32, value float64): the leaves' ranges of positions in
-   * `rows`, each range's rows ascending (as stable partitions leave them).
+   * `leaves` entries of (start int32, end int32, value float64): the leaves' ranges of positions,
+   * counted from the start of `rows` (a leaf whose rows are in a later row list lies that much
+   * further on), each range's rows ascending (as stable partitions leave them).
    */
   addLeafValues: (table: number, leaves: number, from: number, to: number) => void;
 }
@@ -810,18 +815,22 @@ function histogramRows(layout: GbdtKernelLayout) {
   };
 }
 
-/** `partition`, or with `allRows` `partitionAll`, which reads row k at position k (the root, before any partition). */
+/** `partition`, or with `allRows` `partitionAll`, which takes `read / 4` as the row itself (the root, before any partition). */
 function partition(layout: GbdtKernelLayout, allRows: boolean) {
-  // params: feature 0, bin 1, missingLeft 2, from 3, to 4, leftList 5, rightList 6;
-  // locals: k 7, left 8, right 9, row 10, b 11, goRight 12, column 13
-  const [feature, bin, missingLeft, from, to, leftList, rightList] = [0, 1, 2, 3, 4, 5, 6];
-  const [k, left, right, row, b, goRight, column] = [7, 8, 9, 10, 11, 12, 13];
-  const rowAtK = allRows
-    ? op.localGet(k)
-    : [...op.localGet(k), ...op.i32Const(2), ...op.i32Shl, ...op.i32Load(layout.rows)];
+  // params: feature 0, bin 1, missingLeft 2, read 3, count 4, step 5, leftOut 6, rightOut 7;
+  // locals: k 8, lefts 9, row 10, b 11, goRight 12, column 13
+  const [feature, bin, missingLeft, read, count, step, leftOut, rightOut] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [k, lefts, row, b, goRight, column] = [8, 9, 10, 11, 12, 13];
+  const rowAtRead = allRows
+    ? [...op.localGet(read), ...op.i32Const(2), ...op.i32ShrU]
+    : [...op.localGet(read), ...op.i32Load(0)];
   const body = [
-    ...rowAtK,
+    ...rowAtRead,
     ...op.localSet(row),
+    ...op.localGet(read),
+    ...op.localGet(step),
+    ...op.i32Add,
+    ...op.localSet(read),
     // b = binnedColumns[feature * binnedRows + row]
     ...op.localGet(column),
     ...op.localGet(row),
@@ -845,50 +854,52 @@ function partition(layout: GbdtKernelLayout, allRows: boolean) {
     ...op.i32Sub,
     ...op.i32And,
     ...op.localSet(goRight),
-    // leftList[left] = row; rightList[right] = row
-    ...op.localGet(leftList),
-    ...op.localGet(left),
-    ...op.i32Const(2),
-    ...op.i32Shl,
-    ...op.i32Add,
+    // *(goRight ? rightOut : leftOut) = row (one store: parts of a parallel partition write next to each other)
+    ...op.localGet(rightOut),
+    ...op.localGet(leftOut),
+    ...op.localGet(goRight),
+    ...op.select,
     ...op.localGet(row),
     ...op.i32Store(0),
-    ...op.localGet(rightList),
-    ...op.localGet(right),
-    ...op.i32Const(2),
-    ...op.i32Shl,
+    // rightOut += step & -goRight; leftOut += step & (goRight - 1); lefts += 1 - goRight
+    ...op.localGet(rightOut),
+    ...op.localGet(step),
+    ...op.i32Const(0),
+    ...op.localGet(goRight),
+    ...op.i32Sub,
+    ...op.i32And,
     ...op.i32Add,
-    ...op.localGet(row),
-    ...op.i32Store(0),
-    // left += 1 - goRight; right += goRight
-    ...op.localGet(left),
+    ...op.localSet(rightOut),
+    ...op.localGet(leftOut),
+    ...op.localGet(step),
+    ...op.localGet(goRight),
+    ...op.i32Const(1),
+    ...op.i32Sub,
+    ...op.i32And,
+    ...op.i32Add,
+    ...op.localSet(leftOut),
+    ...op.localGet(lefts),
     ...op.i32Const(1),
     ...op.i32Add,
     ...op.localGet(goRight),
     ...op.i32Sub,
-    ...op.localSet(left),
-    ...op.localGet(right),
-    ...op.localGet(goRight),
-    ...op.i32Add,
-    ...op.localSet(right),
+    ...op.localSet(lefts),
   ];
   return {
     name: allRows ? 'partitionAll' : 'partition',
-    params: Array<ValType>(7).fill(ValType.i32),
+    params: Array<ValType>(8).fill(ValType.i32),
     results: [ValType.i32],
-    locals: Array<ValType>(7).fill(ValType.i32),
+    locals: Array<ValType>(6).fill(ValType.i32),
     body: [
       ...op.localGet(feature),
       ...op.i32Const(layout.binnedRows),
       ...op.i32Mul,
       ...op.localSet(column),
-      ...op.localGet(from),
-      ...op.localTee(left),
-      ...op.localSet(right),
-      ...countedLoop(k, from, to, body),
-      ...op.localGet(left),
-      ...op.localGet(from),
-      ...op.i32Sub,
+      ...op.i32Const(0),
+      ...op.localTee(lefts),
+      ...op.localSet(k),
+      ...countedLoop(k, k, count, body),
+      ...op.localGet(lefts),
     ],
   };
 }

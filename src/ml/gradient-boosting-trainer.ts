@@ -27,8 +27,9 @@ import {
   binRows,
   binRowsInChunks,
   featureThresholds,
-  gatherPartitionedRows,
   HISTOGRAM_STRIDE,
+  partitionPart,
+  type PartitionSpec,
 } from './gbdt-kernels.js';
 import {
   gbdtKernelLayout,
@@ -131,6 +132,8 @@ interface Split {
 
 interface Leaf {
   node: number;
+  /** The row list holding the leaf's rows (byte address of `rows` or `scratch`). */
+  list: number;
   start: number;
   count: number;
   sumGrad: number;
@@ -273,8 +276,9 @@ export async function trainGradientBoosting(
       gradHess: n * 8,
       rows: n * 4,
       scratch: n * 4,
-      // A parallel partition writes left and right rows apart before gathering them (one more only then).
-      scratch2: shared ? n * 4 : 0,
+      // Leaves' rows alternate between `rows` and `scratch` (a partition reads one and writes the
+      // other); the parts between the first and the last of a parallel partition stage rows here.
+      scratch2: threads > 2 ? n * 4 : 0,
       raw: n * 8,
       labels: n * 4,
       // Live histograms: one per open leaf plus the child being built.
@@ -547,9 +551,8 @@ class TreeGrower {
   readonly #profile: GbdtPhaseProfile;
   readonly #binning: BinThresholds;
   readonly #n: number;
-  readonly #rows: Uint32Array;
+  /** The row list the root stands in (its positions are its rows): filled for a tree that never splits. */
   readonly #scratch: Uint32Array;
-  readonly #scratch2: Uint32Array;
   /** Byte addresses of the three row-index arrays. */
   readonly #addresses: { rows: number; scratch: number; scratch2: number };
   /** Where the split kernel writes the best split: 4 float64 then 3 int32 (see `findSplit`). */
@@ -591,9 +594,7 @@ class TreeGrower {
     this.#kernels = init.kernels;
     this.#binning = init.binning;
     this.#n = init.n;
-    this.#rows = arenaView(arena, 'rows', Uint32Array);
     this.#scratch = arenaView(arena, 'scratch', Uint32Array);
-    this.#scratch2 = arenaView(arena, 'scratch2', Uint32Array);
     const { regions } = arena;
     this.#addresses = {
       rows: regions.rows.offset,
@@ -709,63 +710,64 @@ class TreeGrower {
   }
 
   /**
-   * Stable partition of the leaf's rows (parallel for large leaves); returns the number going
-   * left. With `hist`, also builds the histogram of the side `histLeft` right after partitioning
-   * each share, while its rows are in cache.
+   * Stable partition of the leaf's rows (parallel for large leaves) from its row list into the
+   * other one, at the same positions; returns the number going left. With `hist`, also builds the
+   * histogram of the side `histLeft` right after partitioning each share, while its rows are in
+   * cache (see `partitionPart`).
    */
   #partition(leaf: Leaf, split: Split, hist: Histogram | null, histLeft: boolean): number {
-    const kernels = this.#kernels;
-    const { rows: rowsAddress, scratch, scratch2 } = this.#addresses;
-    const { feature, bin } = split;
-    const missingLeft = split.missingLeft ? 1 : 0;
     const pool = this.#pool;
     this.#workerPartsPending = false;
     const profile = this.#profile;
     const since = profile.now();
-    const start = leaf.start;
-    const count = leaf.count;
-    // The root reads row k at position k, so `rows` need not be reset for every tree.
-    const partition = leaf.node === 0 ? kernels.partitionAll : kernels.partition;
-    if (pool.threads === 1 || count < PARALLEL_MIN_ROWS) {
-      // Left rows in place, right rows to scratch, then back behind the left ones.
-      const nl = partition(feature, bin, missingLeft, start, start + count, rowsAddress, scratch);
-      this.#rows.set(this.#scratch.subarray(start, start + count - nl), start + nl);
-      if (hist !== null) {
-        if (histLeft) kernels.histogramRows(rowsAddress, start, start + nl, hist.address);
-        else kernels.histogramRows(rowsAddress, start + nl, start + count, hist.address);
-      }
+    const { rows, scratch, scratch2 } = this.#addresses;
+    const spec: PartitionSpec = {
+      feature: split.feature,
+      bin: split.bin,
+      missingLeft: split.missingLeft ? 1 : 0,
+      // The root reads row k at position k, so no row list need be reset for every tree.
+      allRows: leaf.node === 0,
+      source: leaf.list,
+      target: leaf.list === rows ? scratch : rows,
+      staging: scratch2,
+      start: leaf.start,
+      count: leaf.count,
+      countLeft: split.countLeft,
+      histogram: hist === null ? null : { left: histLeft, address: hist.address },
+    };
+    if (pool.threads === 1 || leaf.count < PARALLEL_MIN_ROWS) {
+      const nl = partitionPart(this.#kernels, spec, 0, 1);
       profile.add('partition + child histogram', since);
       return nl;
     }
-    // Each part writes its left rows to scratch and its right rows to scratch2 at its own range
-    // (building its histogram from them); once all parts have partitioned, each copies its runs to
-    // their final places. One task: the parts meet at a barrier instead of being woken twice.
+    // One task: with more than two parts the middle ones meet the others at a barrier instead of
+    // being woken twice.
     const control = pool.control;
-    const rows = this.#rows;
-    const lefts = this.#scratch;
-    const rights = this.#scratch2;
+    const threads = pool.threads;
     pool.run(
       {
         task: hist === null ? 'partition' : 'partitionHistogram',
-        start,
-        count,
-        split: { feature, bin, missingLeft: split.missingLeft, histLeft, allRows: leaf.node === 0 },
+        start: leaf.start,
+        count: leaf.count,
+        split: {
+          feature: split.feature,
+          bin: split.bin,
+          missingLeft: split.missingLeft,
+          countLeft: split.countLeft,
+          histLeft,
+          allRows: spec.allRows,
+          lists: { source: spec.source, target: spec.target },
+        },
       },
-      (from, to) => {
-        const nl = partition(feature, bin, missingLeft, from, to, scratch, scratch2);
-        control[32] = nl;
-        pool.barrier(() => {
-          if (hist === null) return;
-          if (histLeft) kernels.histogramRows(scratch, from, from + nl, hist.address);
-          else kernels.histogramRows(scratch2, from, to - nl, hist.address);
-        });
-        gatherPartitionedRows(rows, lefts, rights, control, start, count, 0, pool.threads);
+      () => {
+        control[32] = partitionPart(this.#kernels, spec, 0, threads);
+        if (threads > 2) pool.arriveAtBarrier();
       },
     );
     // merged into the child together with the subtraction from the parent (see grow)
     this.#workerPartsPending = hist !== null;
     let totalLeft = 0;
-    for (let part = 0; part < pool.threads; part++) totalLeft += control[32 + part]!;
+    for (let part = 0; part < threads; part++) totalLeft += control[32 + part]!;
     profile.add('partition + child histogram', since);
     return totalLeft;
   }
@@ -787,6 +789,8 @@ class TreeGrower {
     this.#count = [];
     const root: Leaf = {
       node: this.#newNode(n),
+      // The root's positions are its rows (see `allRows`): its partition writes to `rows`.
+      list: this.#addresses.scratch,
       start: 0,
       count: n,
       sumGrad: 0,
@@ -833,9 +837,12 @@ class TreeGrower {
       gain[split.feature] = gain[split.feature]! + split.gain;
       splitCount[split.feature] = splitCount[split.feature]! + 1;
       // The split's left count is known from the histogram, so the smaller child's histogram
-      // can be built while partitioning.
+      // can be built while partitioning, and the parts write their rows to their final places in
+      // the list the parent's partition writes.
+      const childList = best.list === this.#addresses.rows ? this.#addresses.scratch : this.#addresses.rows;
       const left: Leaf = {
         node: this.#newNode(split.countLeft),
+        list: childList,
         start: best.start,
         count: split.countLeft,
         sumGrad: split.gradLeft,
@@ -846,6 +853,7 @@ class TreeGrower {
       };
       const right: Leaf = {
         node: this.#newNode(best.count - split.countLeft),
+        list: childList,
         start: best.start + split.countLeft,
         count: best.count - split.countLeft,
         sumGrad: best.sumGrad - split.gradLeft,
@@ -943,10 +951,13 @@ class TreeGrower {
     const table = this.#leafTable;
     const leaves = [...this.#leaves].sort((a, b) => a.start - b.start);
     // A tree that never split has not partitioned (and so not written) the rows.
-    if (leaves.length === 1) fillIdentity(this.#rows, this.#n);
+    if (leaves.length === 1) fillIdentity(this.#scratch, this.#n);
+    const { rows } = this.#addresses;
     leaves.forEach((leaf, k) => {
-      table.starts[k * 4] = leaf.start;
-      table.starts[k * 4 + 1] = leaf.start + leaf.count;
+      // Positions counted from `rows` (see addLeafValues): a leaf in `scratch` lies further on.
+      const shift = (leaf.list - rows) / 4;
+      table.starts[k * 4] = shift + leaf.start;
+      table.starts[k * 4 + 1] = shift + leaf.start + leaf.count;
       table.values[k * 2 + 1] = this.#value[leaf.node]!;
     });
     const kernels = this.#kernels;

@@ -13,13 +13,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LakeloopError } from '../errors.js';
-import {
-  arriveAtBarrier,
-  awaitBarrier,
-  kernelWorkerSource,
-  partRange,
-  type KernelWorkerData,
-} from './gbdt-kernels.js';
+import { arriveAtBarrier, kernelWorkerSource, partRange, type KernelWorkerData } from './gbdt-kernels.js';
 import type { GbdtPhaseProfile } from './gbdt-phase-profile.js';
 
 /**
@@ -68,8 +62,19 @@ export interface KernelRun {
   objective?: number;
   /** Output row offset for `binning`. Default 0. */
   outOffset?: number;
-  /** Split of `partition`/`partitionHistogram`: feature, bin, missing-left flag, histogram side. */
-  split?: { feature: number; bin: number; missingLeft: boolean; histLeft?: boolean; allRows?: boolean };
+  /**
+   * Split of `partition`/`partitionHistogram`: feature, bin, missing-left flag, rows going left,
+   * histogram side, whether positions are rows (the root), and the row lists read and written.
+   */
+  split?: {
+    feature: number;
+    bin: number;
+    missingLeft: boolean;
+    countLeft: number;
+    histLeft?: boolean;
+    allRows?: boolean;
+    lists: { source: number; target: number };
+  };
   /** `gradients`: the leaf table of the values to add to the scores first (byte address, entries). */
   leafTable?: { address: number; leaves: number };
 }
@@ -172,7 +177,10 @@ export class KernelThreadPool {
     control[10] = spec.leafTable?.address ?? 0;
     control[11] = spec.leafTable?.leaves ?? 0;
     control[12] = spec.split?.allRows === true ? 1 : 0;
-    control[13] = 0; // the barrier inside partition tasks (see `barrier`)
+    control[13] = 0; // the barrier inside partition tasks (see `arriveAtBarrier`)
+    control[49] = spec.split?.lists.source ?? 0;
+    control[50] = spec.split?.lists.target ?? 0;
+    control[51] = spec.split?.countLeft ?? 0;
     Atomics.store(control, 0, generation);
     Atomics.notify(control, 0);
     const [from, to] = partRange(spec.start, spec.count, 0, this.threads);
@@ -189,21 +197,12 @@ export class KernelThreadPool {
   }
 
   /**
-   * The barrier inside a partition task, for the calling thread's part: marks it as arrived (after
-   * partitioning its share), then, after `meanwhile` (its histogram), waits for every worker's part
-   * so that the partition counts are all known before the gather.
+   * The calling thread's part of the barrier inside a partition task with more than two parts: it
+   * has partitioned its share, so the middle parts may gather theirs (see `partitionPart`). It does
+   * not wait: the join at the end of the task does.
    */
-  barrier(meanwhile: () => void): void {
-    const control = this.#control;
-    arriveAtBarrier(control, this.threads);
-    meanwhile();
-    if (awaitBarrier(control, this.threads, this.#spinLimit, JOIN_TIMEOUT_SECONDS * 1000)) return;
-    this.#throwIfWorkerFailed();
-    this.#broken = true;
-    throw new LakeloopError(
-      'INTERNAL',
-      'A training worker thread stopped answering; retry, or train with threads: 1.',
-    );
+  arriveAtBarrier(): void {
+    arriveAtBarrier(this.#control, this.threads);
   }
 
   #join(generation: number): void {

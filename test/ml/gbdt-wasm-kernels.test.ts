@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { binRows, gatherPartitionedRows, HISTOGRAM_STRIDE } from '../../src/ml/gbdt-kernels.js';
+import {
+  binRows,
+  gatherMiddleRuns,
+  HISTOGRAM_STRIDE,
+  partitionPart,
+  type PartitionSpec,
+} from '../../src/ml/gbdt-kernels.js';
 import {
   BIN_EDGES_BYTES,
   LEAF_VALUE_BLOCK_ROWS,
@@ -332,7 +338,7 @@ describe('gradient-boosting WebAssembly kernels', () => {
   });
 
   for (const missingLeft of [0, 1]) {
-    it(`partition is stable and routes missing values ${missingLeft === 1 ? 'left' : 'right'}`, () => {
+    it(`partition is stable forwards and backwards, routes missing values ${missingLeft === 1 ? 'left' : 'right'}`, () => {
       const { arena, kernels, binned, list } = setUp(false);
       const scratch = arenaView(arena, 'scratch', Uint32Array);
       const ids = Array.from({ length: 500 }, (_, k) => 999 - 2 * k);
@@ -343,24 +349,43 @@ describe('gradient-boosting WebAssembly kernels', () => {
         const b = binned[i * columns + feature] ?? 0;
         return b === 255 ? missingLeft === 1 : b <= bin;
       };
-      const { rows: rowsAddress, scratch: scratchAddress } = arena.regions;
+      const expectedLeft = ids.filter(goesLeft);
+      const expected = [...expectedLeft, ...ids.filter((i) => !goesLeft(i))];
+      expect(expectedLeft.length).toBeGreaterThan(0);
+      expect(expectedLeft.length).toBeLessThan(ids.length);
+      expect(ids.some((i) => binned[i * columns + feature] === 255)).toBe(true);
+      const [source, target] = [arena.regions.rows.offset, arena.regions.scratch.offset];
+      const at = (list: number, position: number) => list + 4 * position;
+      const leftEnd = 20 + expectedLeft.length;
+      // forwards from the first rows of both runs
+      scratch.fill(7);
       const left = kernels.partition(
         feature,
         bin,
         missingLeft,
-        20,
-        520,
-        rowsAddress.offset,
-        scratchAddress.offset,
+        at(source, 20),
+        500,
+        4,
+        at(target, 20),
+        at(target, leftEnd),
       );
-      const expectedLeft = ids.filter(goesLeft);
-      const expectedRight = ids.filter((i) => !goesLeft(i));
-      expect(expectedLeft.length).toBeGreaterThan(0);
-      expect(expectedRight.length).toBeGreaterThan(0);
-      expect(ids.some((i) => binned[i * columns + feature] === 255)).toBe(true);
       expect(left).toBe(expectedLeft.length);
-      expect(Array.from(list.subarray(20, 20 + left))).toEqual(expectedLeft);
-      expect(Array.from(scratch.subarray(20, 20 + expectedRight.length))).toEqual(expectedRight);
+      expect(Array.from(scratch.subarray(20, 520))).toEqual(expected);
+      // backwards from the last rows of both runs: the same runs, nothing written around them
+      scratch.fill(7);
+      const back = kernels.partition(
+        feature,
+        bin,
+        missingLeft,
+        at(source, 519),
+        500,
+        -4,
+        at(target, leftEnd - 1),
+        at(target, 519),
+      );
+      expect(back).toBe(expectedLeft.length);
+      expect(Array.from(scratch.subarray(20, 520))).toEqual(expected);
+      expect([scratch[19], scratch[520]]).toEqual([7, 7]);
     });
   }
 
@@ -453,44 +478,66 @@ describe('gradient-boosting WebAssembly kernels', () => {
     expect(Array.from(raw)).toEqual(Array.from({ length: n }, (_, row) => (row % 2 === 0 ? 1.5 : -0.25)));
   });
 
-  it('partitionAll reads row k at position k, whatever the row list holds', () => {
+  it('partitionAll takes read / 4 as the row, whatever the row list holds', () => {
     const { arena, kernels, binned, list } = setUp(false);
     const scratch = arenaView(arena, 'scratch', Uint32Array);
     list.fill(123_456); // stale contents must not be read
     const goesLeft = (i: number) => (binned[i * columns + 1] ?? 0) <= 60;
     const { rows: rowsRegion, scratch: scratchRegion } = arena.regions;
-    const left = kernels.partitionAll(1, 60, 0, 0, rows, rowsRegion.offset, scratchRegion.offset);
+    const left = kernels.partitionAll(1, 60, 0, 0, rows, 4, rowsRegion.offset, scratchRegion.offset);
     const ids = Array.from({ length: rows }, (_, i) => i);
     expect(left).toBe(ids.filter(goesLeft).length);
     expect(Array.from(list.subarray(0, left))).toEqual(ids.filter(goesLeft));
     expect(Array.from(scratch.subarray(0, rows - left))).toEqual(ids.filter((i) => !goesLeft(i)));
   });
 
-  it('partitions into two other lists, then gathers the parts stably, part by part', () => {
-    const { arena, kernels, binned, list } = setUp(false);
-    const scratch = arenaView(arena, 'scratch', Uint32Array);
-    const scratch2 = arenaView(arena, 'scratch2', Uint32Array);
-    const ids = Array.from({ length: 700 }, (_, k) => (k * 13) % rows);
-    list.set(ids, 100);
-    const goesLeft = (i: number) => (binned[i * columns + 3] ?? 0) <= 90;
-    // three parts of positions 100..800, as three threads would take them
-    const parts = 3;
-    const control = new Int32Array(64);
-    for (let part = 0; part < parts; part++) {
-      const from = 100 + Math.floor((700 * part) / parts);
-      const to = 100 + Math.floor((700 * (part + 1)) / parts);
-      const { scratch: a, scratch2: b } = arena.regions;
-      control[32 + part] = kernels.partition(3, 90, 0, from, to, a.offset, b.offset);
-    }
-    list.fill(0);
-    for (let part = parts - 1; part >= 0; part--) {
-      gatherPartitionedRows(list, scratch, scratch2, control, 100, 700, part, parts);
-    }
-    const expected = [...ids.filter(goesLeft), ...ids.filter((i) => !goesLeft(i))];
-    expect(Array.from(list.subarray(100, 800))).toEqual(expected);
-    expect(list[99]).toBe(0);
-    expect(list[800]).toBe(0);
-  });
+  for (const allRows of [false, true]) {
+    it(`partitions in three parts into the other list, stably, each part's histogram from its own run${allRows ? ' (the root)' : ''}`, () => {
+      const { arena, kernels, binned, gradients, hessians, list } = setUp(false);
+      const words = new Uint32Array(arena.memory.buffer);
+      const scratch = arenaView(arena, 'scratch', Uint32Array);
+      const [start, count] = allRows ? [0, rows] : [100, 700];
+      const ids = Array.from({ length: count }, (_, k) => (allRows ? k : (k * 13) % rows));
+      if (!allRows) list.set(ids, start);
+      const goesLeft = (i: number) => (binned[i * columns + 3] ?? 0) <= 90;
+      const expected = [...ids.filter(goesLeft), ...ids.filter((i) => !goesLeft(i))];
+      const { rows: rowsRegion, scratch: scratchRegion, scratch2, workerHists } = arena.regions;
+      const spec = (part: number): PartitionSpec => ({
+        feature: 3,
+        bin: 90,
+        missingLeft: 0,
+        allRows,
+        source: rowsRegion.offset,
+        target: scratchRegion.offset,
+        staging: scratch2.offset,
+        start,
+        count,
+        countLeft: ids.filter(goesLeft).length,
+        histogram: { left: part !== 1, address: part === 2 ? workerHists.offset : arena.regions.hist.offset },
+      });
+      scratch.fill(7);
+      // three parts of the positions, as three threads take them: the middle one stages its rows
+      const parts = 3;
+      const control = new Int32Array(64);
+      const partRows = (part: number) =>
+        ids.slice(Math.floor((count * part) / parts), Math.floor((count * (part + 1)) / parts));
+      for (const part of [2, 0, 1]) {
+        control[32 + part] = partitionPart(kernels, spec(part), part, parts);
+        expect(control[32 + part]).toBe(partRows(part).filter(goesLeft).length);
+        // part 1 built the right side's histogram, parts 0 and 2 the left side's
+        const side = partRows(part).filter((i) => (part === 1 ? !goesLeft(i) : goesLeft(i)));
+        const histogram = new Float64Array(
+          arena.memory.buffer,
+          spec(part).histogram?.address,
+          columns * HISTOGRAM_STRIDE,
+        );
+        expect(Array.from(histogram)).toEqual(directHistogram(side, binned, gradients, hessians));
+      }
+      gatherMiddleRuns(words, spec(1), control, 1, parts);
+      expect(Array.from(scratch.subarray(start, start + count))).toEqual(expected);
+      if (!allRows) expect([scratch[start - 1], scratch[start + count]]).toEqual([7, 7]);
+    });
+  }
 
   it('refuses an arena larger than WebAssembly memory allows, naming the problem', () => {
     expect(() => allocateArena({ shared: false, sizes: { huge: 5 * 2 ** 30 } })).toThrow(

@@ -44,6 +44,21 @@ describe('gradient boosting', () => {
     expect(single.trees[0]?.feature).toEqual(a.trees[0]?.feature);
   });
 
+  it('trains on three threads as on one: the middle part of each partition stages its rows', async () => {
+    // 10,000 rows per thread at least (see trainGradientBoosting), so 30,000 for three
+    const data = makeSyntheticData({ rows: 36_000, seed: 33, missingRate: 0.05 });
+    const params = { maxIterations: 8, seed: 3 };
+    const three = await trainGradientBoosting(data, { ...params, threads: 3 });
+    const single = await trainGradientBoosting(data, { ...params, threads: 1 });
+    expect(three.trees.map((tree) => Array.from(tree.feature))).toEqual(
+      single.trees.map((tree) => Array.from(tree.feature)),
+    );
+    expect(three.trees.map((tree) => Array.from(tree.count))).toEqual(
+      single.trees.map((tree) => Array.from(tree.count)),
+    );
+    expect(Math.abs(scoreOf(three, test).auc - scoreOf(single, test).auc)).toBeLessThan(1e-6);
+  });
+
   it('respects maxLeaves and minSamplesLeaf in every tree', async () => {
     const model = await trainGradientBoosting(train, {
       maxIterations: 5,
