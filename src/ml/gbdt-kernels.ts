@@ -401,7 +401,7 @@ function runKernelWorker(data: KernelWorkerData): void {
           .exports as unknown as GbdtWasmKernels);
   const part = data.index;
   const parts = data.threads;
-  const hist = address('workerHistograms') + (part - 1) * data.histogramBytes;
+  const hist = address('partHistograms') + part * data.histogramBytes;
   const words = new Uint32Array(buffer);
   let seen = 0;
   for (;;) {

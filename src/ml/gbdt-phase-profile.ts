@@ -18,9 +18,9 @@ export type GbdtPhase =
   | 'scores + gradients'
   | 'root histogram'
   | 'partition + child histogram'
-  | 'merge worker histograms'
+  | 'merge part histograms'
   | 'histogram subtraction'
-  | 'merge worker histograms + subtraction'
+  | 'merge part histograms + subtraction'
   | 'split finding'
   | 'tree bookkeeping'
   | 'validation';

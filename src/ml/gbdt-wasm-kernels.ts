@@ -105,12 +105,18 @@ export interface GbdtWasmKernels {
    */
   sortColumn: (feature: number, rows: number, keys: number, other: number, counts: number) => number;
   /**
-   * Adds the `parts` worker histograms at `workers` (consecutive, one histogram each) into the
-   * histogram at `child`; with `subtract` 1 also subtracts the result from the histogram at
+   * Writes the sum of the `parts` (>= 1) histograms at `partHistograms` (consecutive, one per
+   * thread) to the histogram at `child`; with `subtract` 1 also subtracts it from the histogram at
    * `parent` (which becomes the sibling's). The same sums, in the same order, as adding the parts
    * one after the other and subtracting after.
    */
-  mergeHistograms: (child: number, workers: number, parts: number, parent: number, subtract: number) => void;
+  mergeHistograms: (
+    child: number,
+    partHistograms: number,
+    parts: number,
+    parent: number,
+    subtract: number,
+  ) => void;
   /**
    * The best split of a node from its histogram at `hist` (node sums `sumGrad`, `sumHess`, `count`;
    * `parentScore` = sumGrad² / (sumHess + l2)): every feature and bin, the missing bin tried on both
@@ -475,12 +481,12 @@ function sortColumn(layout: GbdtKernelLayout) {
 }
 
 function mergeHistograms(layout: GbdtKernelLayout) {
-  // params: child 0, workers 1, parts 2, parent 3, subtract 4; locals: offset 5, w 6, end 7 (i32), sum 8 (v128)
+  // params: child 0, partHistograms 1, parts 2, parent 3, subtract 4; locals: offset 5, w 6, end 7 (i32), sum 8 (v128)
   const [child, workers, parts, parent, subtract, offset, w, end, sum] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const bytes = layout.columns * FEATURE_HISTOGRAM_BYTES;
   const address = (base: number): number[] => [...op.localGet(base), ...op.localGet(offset), ...op.i32Add];
   const addPart = [
-    // sum += workers[w * bytes + offset]
+    // sum += partHistograms[w * bytes + offset]
     ...op.localGet(sum),
     ...op.localGet(workers),
     ...op.localGet(w),
@@ -494,10 +500,10 @@ function mergeHistograms(layout: GbdtKernelLayout) {
     ...op.localSet(sum),
   ];
   const step = [
-    ...address(child),
+    ...address(workers),
     ...op.v128Load(0),
     ...op.localSet(sum),
-    ...op.i32Const(0),
+    ...op.i32Const(1),
     ...op.localSet(w),
     ...countedLoop(w, w, parts, addPart),
     ...address(child),

@@ -111,7 +111,7 @@ type GbdtRegion =
   | 'raw'
   | 'labels'
   | 'histograms'
-  | 'workerHistograms'
+  | 'partHistograms'
   | 'leafTable'
   | 'staging'
   | 'binEdges'
@@ -283,7 +283,9 @@ export async function trainGradientBoosting(
       labels: n * 4,
       // Live histograms: one per open leaf plus the child being built.
       histograms: (p.maxLeaves + 1) * histogramBytes,
-      workerHistograms: (threads - 1) * histogramBytes,
+      // Each thread's part of the histogram being built (the calling thread's first): always the
+      // same memory, in its cache, rather than whichever histogram slot is free.
+      partHistograms: threads * histogramBytes,
       leafTable: p.maxLeaves * LEAF_ENTRY_BYTES,
       // The sampled rows (for bin edges), then the rows to bin, chunk by chunk.
       staging: sample.length * columns * 4,
@@ -557,13 +559,13 @@ class TreeGrower {
   readonly #addresses: { rows: number; scratch: number; scratch2: number };
   /** Where the split kernel writes the best split: 4 float64 then 3 int32 (see `findSplit`). */
   readonly #splitResult: { address: number; sums: Float64Array; ints: Int32Array };
-  /** Byte address of the workers' histograms (one per worker, consecutive). */
-  readonly #workerHistsAddress: number;
+  /** Byte address of the threads' part histograms (one per thread, consecutive, the calling thread's first). */
+  readonly #partHistsAddress: number;
   readonly #freeHists: Histogram[] = [];
   /** The last tree's leaves as (start, end) int32 pairs and float64 values, 16 bytes per leaf. */
   readonly #leafTable: { address: number; starts: Int32Array; values: Float64Array };
   #leaves: Leaf[] = [];
-  /** The last parallel partition left the workers' parts of the child histogram to merge. */
+  /** The last partition was parallel: every thread left a part of the child histogram to sum. */
   #workerPartsPending = false;
   /** The root's row counts per bin (every third value of a histogram): the same every tree. */
   #rootCounts: Float64Array | null = null;
@@ -601,7 +603,7 @@ class TreeGrower {
       scratch: regions.scratch.offset,
       scratch2: regions.scratch2.offset,
     };
-    this.#workerHistsAddress = regions.workerHistograms.offset;
+    this.#partHistsAddress = regions.partHistograms.offset;
     this.#splitResult = {
       address: regions.splitResult.offset,
       sums: arenaView(arena, 'splitResult', Float64Array),
@@ -642,11 +644,11 @@ class TreeGrower {
     return this.#feature.length - 1;
   }
 
-  /** Adds the workers' histograms of the last task into `hist`. */
-  #mergeWorkerHistograms(hist: Histogram): void {
+  /** Writes the sum of the threads' parts of the last histogram task (`parts` of them) to `hist`. */
+  #mergePartHistograms(hist: Histogram, parts: number): void {
     const since = this.#profile.now();
-    this.#kernels.mergeHistograms(hist.address, this.#workerHistsAddress, this.#pool.threads - 1, 0, 0);
-    this.#profile.add('merge worker histograms', since);
+    this.#kernels.mergeHistograms(hist.address, this.#partHistsAddress, parts, 0, 0);
+    this.#profile.add('merge part histograms', since);
   }
 
   /**
@@ -658,13 +660,15 @@ class TreeGrower {
     const n = this.#n;
     const counts = this.#rootCounts;
     const task = counts === null ? 'histogramAll' : 'histogramSums';
+    const parts = this.#partHistsAddress;
     if (this.#pool.threads === 1 || n < PARALLEL_MIN_ROWS) {
-      kernels[task](0, n, hist.address);
+      kernels[task](0, n, parts);
+      this.#mergePartHistograms(hist, 1);
     } else {
       this.#pool.run({ task, start: 0, count: n }, (from, to) => {
-        kernels[task](from, to, hist.address);
+        kernels[task](from, to, parts);
       });
-      this.#mergeWorkerHistograms(hist);
+      this.#mergePartHistograms(hist, this.#pool.threads);
     }
     const values = hist.values;
     if (counts === null) {
@@ -711,11 +715,11 @@ class TreeGrower {
 
   /**
    * Stable partition of the leaf's rows (parallel for large leaves) from its row list into the
-   * other one, at the same positions; returns the number going left. With `hist`, also builds the
-   * histogram of the side `histLeft` right after partitioning each share, while its rows are in
-   * cache (see `partitionPart`).
+   * other one, at the same positions; returns the number going left. With `histogram`, each
+   * thread also builds its part of the histogram of the side `histLeft` right after partitioning
+   * its share, while those rows are in cache (see `partitionPart`; the parts are summed in `grow`).
    */
-  #partition(leaf: Leaf, split: Split, hist: Histogram | null, histLeft: boolean): number {
+  #partition(leaf: Leaf, split: Split, histogram: boolean, histLeft: boolean): number {
     const pool = this.#pool;
     this.#workerPartsPending = false;
     const profile = this.#profile;
@@ -733,7 +737,7 @@ class TreeGrower {
       start: leaf.start,
       count: leaf.count,
       countLeft: split.countLeft,
-      histogram: hist === null ? null : { left: histLeft, address: hist.address },
+      histogram: histogram ? { left: histLeft, address: this.#partHistsAddress } : null,
     };
     if (pool.threads === 1 || leaf.count < PARALLEL_MIN_ROWS) {
       const nl = partitionPart(this.#kernels, spec, 0, 1);
@@ -746,7 +750,7 @@ class TreeGrower {
     const threads = pool.threads;
     pool.run(
       {
-        task: hist === null ? 'partition' : 'partitionHistogram',
+        task: histogram ? 'partitionHistogram' : 'partition',
         start: leaf.start,
         count: leaf.count,
         split: {
@@ -765,7 +769,7 @@ class TreeGrower {
       },
     );
     // merged into the child together with the subtraction from the parent (see grow)
-    this.#workerPartsPending = hist !== null;
+    this.#workerPartsPending = histogram;
     let totalLeft = 0;
     for (let part = 0; part < threads; part++) totalLeft += control[32 + part]!;
     profile.add('partition + child histogram', since);
@@ -871,7 +875,7 @@ class TreeGrower {
       const small = left.count <= right.count ? left : right;
       const large = small === left ? right : left;
       if (needHistograms) small.hist = this.#acquire();
-      const nl = this.#partition(best, split, small.hist, small === left);
+      const nl = this.#partition(best, split, small.hist !== null, small === left);
       if (nl !== split.countLeft) {
         throw new LakeloopError(
           'INTERNAL',
@@ -883,17 +887,17 @@ class TreeGrower {
         finished.push(left, right);
       } else {
         since = profile.now();
-        // child += the workers' parts (when the partition was parallel), parent -= child
-        const parts = this.#workerPartsPending ? this.#pool.threads - 1 : 0;
+        // child = the threads' parts (one unless the partition was parallel), parent -= child
+        const parts = this.#workerPartsPending ? this.#pool.threads : 1;
         this.#kernels.mergeHistograms(
           small.hist!.address,
-          this.#workerHistsAddress,
+          this.#partHistsAddress,
           parts,
           parentHist.address,
           1,
         );
         this.#workerPartsPending = false;
-        profile.add(parts > 0 ? 'merge worker histograms + subtraction' : 'histogram subtraction', since);
+        profile.add(parts > 1 ? 'merge part histograms + subtraction' : 'histogram subtraction', since);
         large.hist = parentHist;
         for (const child of [left, right]) {
           since = profile.now();
