@@ -482,13 +482,13 @@ function sortColumn(layout: GbdtKernelLayout) {
 
 function mergeHistograms(layout: GbdtKernelLayout) {
   // params: child 0, partHistograms 1, parts 2, parent 3, subtract 4; locals: offset 5, w 6, end 7 (i32), sum 8 (v128)
-  const [child, workers, parts, parent, subtract, offset, w, end, sum] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [child, partHistograms, parts, parent, subtract, offset, w, end, sum] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const bytes = layout.columns * FEATURE_HISTOGRAM_BYTES;
   const address = (base: number): number[] => [...op.localGet(base), ...op.localGet(offset), ...op.i32Add];
   const addPart = [
     // sum += partHistograms[w * bytes + offset]
     ...op.localGet(sum),
-    ...op.localGet(workers),
+    ...op.localGet(partHistograms),
     ...op.localGet(w),
     ...op.i32Const(bytes),
     ...op.i32Mul,
@@ -500,7 +500,7 @@ function mergeHistograms(layout: GbdtKernelLayout) {
     ...op.localSet(sum),
   ];
   const step = [
-    ...address(workers),
+    ...address(partHistograms),
     ...op.v128Load(0),
     ...op.localSet(sum),
     ...op.i32Const(1),

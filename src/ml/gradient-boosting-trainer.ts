@@ -724,7 +724,6 @@ class TreeGrower {
     this.#workerPartsPending = false;
     const profile = this.#profile;
     const since = profile.now();
-    const { rows, scratch, scratch2 } = this.#addresses;
     const spec: PartitionSpec = {
       feature: split.feature,
       bin: split.bin,
@@ -732,8 +731,8 @@ class TreeGrower {
       // The root reads row k at position k, so no row list need be reset for every tree.
       allRows: leaf.node === 0,
       source: leaf.list,
-      target: leaf.list === rows ? scratch : rows,
-      staging: scratch2,
+      target: this.#otherList(leaf.list),
+      staging: this.#addresses.scratch2,
       start: leaf.start,
       count: leaf.count,
       countLeft: split.countLeft,
@@ -753,15 +752,7 @@ class TreeGrower {
         task: histogram ? 'partitionHistogram' : 'partition',
         start: leaf.start,
         count: leaf.count,
-        split: {
-          feature: split.feature,
-          bin: split.bin,
-          missingLeft: split.missingLeft,
-          countLeft: split.countLeft,
-          histLeft,
-          allRows: spec.allRows,
-          lists: { source: spec.source, target: spec.target },
-        },
+        partition: spec,
       },
       () => {
         control[32] = partitionPart(this.#kernels, spec, 0, threads);
@@ -774,6 +765,12 @@ class TreeGrower {
     for (let part = 0; part < threads; part++) totalLeft += control[32 + part]!;
     profile.add('partition + child histogram', since);
     return totalLeft;
+  }
+
+  /** The row list a partition of a leaf in `list` writes: the other of `rows` and `scratch`. */
+  #otherList(list: number): number {
+    const { rows, scratch } = this.#addresses;
+    return list === rows ? scratch : rows;
   }
 
   #leafValue(leaf: Leaf): number {
@@ -843,7 +840,7 @@ class TreeGrower {
       // The split's left count is known from the histogram, so the smaller child's histogram
       // can be built while partitioning, and the parts write their rows to their final places in
       // the list the parent's partition writes.
-      const childList = best.list === this.#addresses.rows ? this.#addresses.scratch : this.#addresses.rows;
+      const childList = this.#otherList(best.list);
       const left: Leaf = {
         node: this.#newNode(split.countLeft),
         list: childList,

@@ -13,7 +13,13 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { LakeloopError } from '../errors.js';
-import { arriveAtBarrier, kernelWorkerSource, partRange, type KernelWorkerData } from './gbdt-kernels.js';
+import {
+  arriveAtBarrier,
+  kernelWorkerSource,
+  partRange,
+  type KernelWorkerData,
+  type PartitionSpec,
+} from './gbdt-kernels.js';
 import type { GbdtPhaseProfile } from './gbdt-phase-profile.js';
 
 /**
@@ -63,18 +69,10 @@ export interface KernelRun {
   /** Output row offset for `binning`. Default 0. */
   outOffset?: number;
   /**
-   * Split of `partition`/`partitionHistogram`: feature, bin, missing-left flag, rows going left,
-   * histogram side, whether positions are rows (the root), and the row lists read and written.
+   * `partition`/`partitionHistogram`: the partition as the calling thread's part sees it (every
+   * worker builds its own from the control words, with its own staging and histogram addresses).
    */
-  split?: {
-    feature: number;
-    bin: number;
-    missingLeft: boolean;
-    countLeft: number;
-    histLeft?: boolean;
-    allRows?: boolean;
-    lists: { source: number; target: number };
-  };
+  partition?: PartitionSpec;
   /** `gradients`: the leaf table of the values to add to the scores first (byte address, entries). */
   leafTable?: { address: number; leaves: number };
 }
@@ -170,17 +168,18 @@ export class KernelThreadPool {
     control[3] = spec.count;
     control[4] = spec.objective ?? 0;
     control[5] = spec.outOffset ?? 0;
-    control[6] = spec.split?.feature ?? 0;
-    control[7] = spec.split?.bin ?? 0;
-    control[8] = spec.split?.missingLeft === true ? 1 : 0;
-    control[9] = spec.split?.histLeft === true ? 1 : 0;
+    const partition = spec.partition;
+    control[6] = partition?.feature ?? 0;
+    control[7] = partition?.bin ?? 0;
+    control[8] = partition?.missingLeft ?? 0;
+    control[9] = partition?.histogram?.left === true ? 1 : 0;
     control[10] = spec.leafTable?.address ?? 0;
     control[11] = spec.leafTable?.leaves ?? 0;
-    control[12] = spec.split?.allRows === true ? 1 : 0;
+    control[12] = partition?.allRows === true ? 1 : 0;
     control[13] = 0; // the barrier inside partition tasks (see `arriveAtBarrier`)
-    control[49] = spec.split?.lists.source ?? 0;
-    control[50] = spec.split?.lists.target ?? 0;
-    control[51] = spec.split?.countLeft ?? 0;
+    control[49] = partition?.source ?? 0;
+    control[50] = partition?.target ?? 0;
+    control[51] = partition?.countLeft ?? 0;
     Atomics.store(control, 0, generation);
     Atomics.notify(control, 0);
     const [from, to] = partRange(spec.start, spec.count, 0, this.threads);
